@@ -84,7 +84,9 @@ swan_start() {
 	local role=$1 d ns pid
 	d=$(swan_dir "$role")
 	ns=$(ns_name "$role")
-	run ip netns exec "$ns" sh -c "mount --bind '$d/run' /run && exec env STRONGSWAN_CONF='$d/strongswan.conf' /usr/lib/ipsec/charon" \
+	# Started directly (not through run) so that $! is charon itself: sh execs it.
+	say "+ charon in $ns (config $d/strongswan.conf)"
+	ip netns exec "$ns" sh -c "mount --bind '$d/run' /run && exec env STRONGSWAN_CONF='$d/strongswan.conf' /usr/lib/ipsec/charon" \
 		>"$d/charon.out" 2>&1 &
 	pid=$!
 	lab_track "$pid"
