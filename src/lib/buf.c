@@ -286,6 +286,26 @@ int buf_push_be32(struct buf *b, uint32_t v)
 	return buf_push_bytes(b, p, sizeof(p));
 }
 
+int buf_get_h16(struct buf *b, uint16_t *v)
+{
+	return buf_get_bytes(b, v, sizeof(*v));
+}
+
+int buf_get_h32(struct buf *b, uint32_t *v)
+{
+	return buf_get_bytes(b, v, sizeof(*v));
+}
+
+int buf_put_h16(struct buf *b, uint16_t v)
+{
+	return buf_put_bytes(b, &v, sizeof(v));
+}
+
+int buf_put_h32(struct buf *b, uint32_t v)
+{
+	return buf_put_bytes(b, &v, sizeof(v));
+}
+
 static int buf_set_bytes(struct buf *b, size_t pos, const uint8_t *p, size_t n)
 {
 	if (b->readonly)
@@ -312,6 +332,14 @@ int buf_set_be32(struct buf *b, size_t pos, uint32_t v)
 {
 	uint8_t p[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
 
+	return buf_set_bytes(b, pos, p, sizeof(p));
+}
+
+int buf_set_h32(struct buf *b, size_t pos, uint32_t v)
+{
+	uint8_t p[4];
+
+	memcpy(p, &v, sizeof(p));
 	return buf_set_bytes(b, pos, p, sizeof(p));
 }
 

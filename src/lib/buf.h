@@ -64,6 +64,15 @@ int buf_skip(struct buf *b, size_t n);
 /* Carve the next n bytes off as a read-only view of its own; the parent moves past them. */
 int buf_get_sub(struct buf *b, size_t n, struct buf *sub);
 
+/*
+ * Host byte order, for kernel ABIs (netlink attributes and headers), never for wire formats.
+ * Same contracts as the big-endian forms.
+ */
+int buf_get_h16(struct buf *b, uint16_t *v);
+int buf_get_h32(struct buf *b, uint32_t *v);
+int buf_put_h16(struct buf *b, uint16_t v);
+int buf_put_h32(struct buf *b, uint32_t v);
+
 /* Peeking at offset off from the head without consuming. 0 or -EBADMSG. */
 int buf_peek_u8(const struct buf *b, size_t off, uint8_t *v);
 int buf_peek_be16(const struct buf *b, size_t off, uint16_t *v);
@@ -96,6 +105,8 @@ uint8_t *buf_push_reserve(struct buf *b, size_t n);
 int buf_set_u8(struct buf *b, size_t pos, uint8_t v);
 int buf_set_be16(struct buf *b, size_t pos, uint16_t v);
 int buf_set_be32(struct buf *b, size_t pos, uint32_t v);
+/* Host byte order, for kernel ABIs only. */
+int buf_set_h32(struct buf *b, size_t pos, uint32_t v);
 
 /* A read-only view of the bytes [from, to) of b's memory, which must lie in [0, tail). */
 int buf_slice(const struct buf *b, size_t from, size_t to, struct buf *view);
