@@ -2,7 +2,7 @@
 #   src/<module>/**/*.c (but daemon, cli)  -> $(BUILD)/libvnetgw.a
 #   src/daemon/*.c                         -> $(BUILD)/vnetgwd
 #   src/cli/*.c                            -> $(BUILD)/vnetgw
-#   tests/{unit,vectors,exchange,api,cli}/*.c -> one Criterion binary per folder, + tests/support
+#   tests/{unit,vectors,exchange,api,cli,system}/*.c -> a Criterion binary per folder, + tests/support
 #   tests/fuzz/*.c                         -> a libFuzzer target each (make fuzz, clang) and a
 #                                             corpus replayer each (make check, any compiler)
 #   tests/bench/<name>/*.c                 -> $(BUILD)/bench/<name>
@@ -39,7 +39,7 @@ LIB_SRCS := $(sort $(filter-out src/daemon/% src/cli/%,$(call rwildcard,src,*.c)
 DAEMON_SRCS := $(sort $(wildcard src/daemon/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
-TEST_DIRS := $(foreach d,unit vectors exchange api cli,$(if $(wildcard tests/$d/*.c),$d))
+TEST_DIRS := $(foreach d,unit vectors exchange api cli system,$(if $(wildcard tests/$d/*.c),$d))
 FUZZ_NAMES := $(basename $(notdir $(wildcard tests/fuzz/*.c)))
 BENCH_NAMES := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/bench/*/*.c))))
 BENCH_NAMES := $(sort $(BENCH_NAMES))

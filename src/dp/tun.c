@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tun: TUN queues for VNets. The device is made by the first TUNSETIFF on /dev/net/tun while
+ * the calling thread sits in the VNet's namespace; IFF_MULTI_QUEUE lets later opens with the
+ * same name attach more queues (see Documentation/networking/tuntap.rst).
+ */
+#include "dp/tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "dp/netns.h"
+
+struct tun_open_arg {
+	const char *name;
+	int fd;
+};
+
+static int tun_open_here(void *arg)
+{
+	struct tun_open_arg *a = arg;
+	struct ifreq ifr;
+	int r;
+
+	if (strlen(a->name) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	a->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (a->fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+	strncpy(ifr.ifr_name, a->name, IFNAMSIZ - 1);
+	if (ioctl(a->fd, TUNSETIFF, &ifr) < 0) {
+		r = -errno;
+		close(a->fd);
+		a->fd = -1;
+		return r;
+	}
+	return 0;
+}
+
+int tun_open_queue(int nsfd, const char *name)
+{
+	struct tun_open_arg a = { .name = name, .fd = -1 };
+	int r = nsfd >= 0 ? netns_run_in(nsfd, tun_open_here, &a) : tun_open_here(&a);
+
+	return r < 0 ? r : a.fd;
+}
+
+ssize_t tun_read(int fd, void *pkt, size_t len)
+{
+	ssize_t n = read(fd, pkt, len);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	return n;
+}
+
+ssize_t tun_write(int fd, const void *pkt, size_t len)
+{
+	ssize_t n = write(fd, pkt, len);
+
+	return n < 0 ? -errno : n;
+}
