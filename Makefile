@@ -53,7 +53,7 @@ TESTS    := $(foreach d,$(TEST_DIRS),$(BUILD)/tests/$d)
 REPLAYS  := $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$f)
 BENCHES  := $(foreach b,$(BENCH_NAMES),$(BUILD)/bench/$b)
 
-.PHONY: all check test deps asan fuzz fuzz-run bench demo clean format tests-build
+.PHONY: all check test deps asan fuzz fuzz-run bench bench-tunnel demo clean format tests-build
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CLI) tests-build $(BENCHES)
@@ -149,6 +149,10 @@ bench: $(BENCHES)
 
 bench-%: $(BUILD)/bench/%
 	$<
+
+# Real namespaces and peers (root): plain path, strongSwan and vnetgwd tunnels side by side.
+bench-tunnel: all
+	VNETGW_BUILD=$(BUILD) tests/bench/tunnel/run.sh
 
 # ---- the main job ------------------------------------------------------------------------------
 
