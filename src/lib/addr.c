@@ -25,10 +25,8 @@
  */
 static void addr_quote(char *dst, size_t dstlen, const char *s, size_t n)
 {
-	size_t max = dstlen - 4, i;
+	size_t max = dstlen - 4 < ADDR_QUOTE_MAX ? dstlen - 4 : ADDR_QUOTE_MAX, i;
 
-	if (max > ADDR_QUOTE_MAX)
-		max = ADDR_QUOTE_MAX;
 	for (i = 0; i < n && i < max; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -121,13 +119,12 @@ static int addr_parse_v4(uint8_t out[4], const char *s, size_t n, const char *q,
 			p++;
 		}
 		if (p == start) {
-			if (p == n && i > 0)
+			/* Callers never pass an empty string, so p == n means a trailing '.'. */
+			if (p == n)
 				return addr_fail(err, errlen, "IPv4 address ends with '.': '%s'",
 						 q);
-			if (p < n && s[p] == '.')
+			if (s[p] == '.')
 				return addr_fail(err, errlen, "empty IPv4 octet: '%s'", q);
-			if (p == n)
-				return addr_fail(err, errlen, "empty IPv4 address: '%s'", q);
 			return addr_fail_char(err, errlen, q, s[p], "IPv4 address");
 		}
 		if (p - start > 3 || v > 255) {

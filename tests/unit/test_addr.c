@@ -159,6 +159,9 @@ Test(addr, parse_errors)
 		/* 49 */ {"fe80", "not an IPv4 or IPv6 address"},
 		/* 50 */ {"1:2", "IPv6 address has 2 groups"},
 		/* 51 */ {"::ffff:1.2.3.4.5", "more than 4 octets"},
+		/* 52 */ {"1,2,3,4", "unexpected character ',' in IPv4 address: '1,2,3,4'"},
+		/* 53 */ {"1.2-3.4", "unexpected character '-' in IPv4 address"},
+		/* 54 */ {"::1.2.3.", "IPv4 address ends with '.'"},
 	};
 	size_t i;
 
