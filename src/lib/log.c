@@ -85,25 +85,20 @@ bool log_enabled(enum log_level lvl)
 }
 
 /*
- * Appends to line[*len], keeping *len < end (end <= LOG_LINE_MAX) and setting *cut if the text
- * did not fit.
+ * Appends to line[*len] (*len < end <= LOG_LINE_MAX), keeping *len < end and setting *cut if
+ * the text did not fit. The header is at most ~70 bytes (the category is cut at 32), so the
+ * message always has room to start.
  */
 static void log_vappend(char *line, size_t *len, size_t end, bool *cut, const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
 
 static void log_vappend(char *line, size_t *len, size_t end, bool *cut, const char *fmt, va_list ap)
 {
-	size_t room;
-	int n;
+	size_t room = end - *len;
+	int n = vsnprintf(line + *len, room, fmt, ap);
 
-	if (*len + 1 >= end) {
-		*cut = true;
-		return;
-	}
-	room = end - *len;
-	n = vsnprintf(line + *len, room, fmt, ap);
 	if (n < 0)
-		return;
+		n = 0;
 	if ((size_t)n >= room) {
 		*len = end - 1;
 		*cut = true;

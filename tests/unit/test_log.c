@@ -4,6 +4,7 @@
  * long lines, control characters, and the rate limiter stepped with the fake clock.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <pthread.h>
 #include <regex.h>
@@ -419,4 +420,18 @@ Test(log, threads_never_interleave_within_a_line)
 		seen[id]++;
 	}
 	free(out);
+}
+
+/* Without log_set_output (or after log_set_output(NULL)) lines go to stderr. */
+Test(log_stderr, default_output_is_stderr, .init = cr_redirect_stderr)
+{
+	char got[256] = "";
+	size_t n;
+
+	log_set_output(NULL);
+	log_warn("Gateway", "to stderr %d", 7);
+	fflush(stderr);
+	n = fread(got, 1, sizeof(got) - 1, cr_get_redirected_stderr());
+	cr_assert_gt(n, 25, "%zu", n);
+	cr_assert_str_eq(got + 25, "WARN  Gateway to stderr 7\n", "%s", got);
 }
