@@ -266,6 +266,13 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
+/* memcpy that accepts (NULL, 0) for the absent pieces. */
+static void put(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 /* prf+(key, S) over S in one piece, S = a | b | c | d. */
 static struct secret *ref_prf_plus(enum crypto_prf_alg prf, const uint8_t *key, size_t keylen,
 				   const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
@@ -276,10 +283,10 @@ static struct secret *ref_prf_plus(enum crypto_prf_alg prf, const uint8_t *key, 
 	struct iovec iov = {.iov_base = s, .iov_len = alen + blen + clen + dlen};
 	struct secret *out = NULL;
 
-	memcpy(s, a, alen);
-	memcpy(s + alen, b, blen);
-	memcpy(s + alen + blen, c, clen);
-	memcpy(s + alen + blen + clen, d, dlen);
+	put(s, a, alen);
+	put(s + alen, b, blen);
+	put(s + alen + blen, c, clen);
+	put(s + alen + blen + clen, d, dlen);
 	cr_assert_eq(crypto_prf_plus(prf, key, keylen, &iov, 1, outlen, &out), 0);
 	free(s);
 	return out;
@@ -292,9 +299,9 @@ static void ref_prf(enum crypto_prf_alg prf, const uint8_t *key, size_t keylen, 
 	uint8_t *s = malloc(alen + blen + clen + 1);
 	struct iovec iov = {.iov_base = s, .iov_len = alen + blen + clen};
 
-	memcpy(s, a, alen);
-	memcpy(s + alen, b, blen);
-	memcpy(s + alen + blen, c, clen);
+	put(s, a, alen);
+	put(s + alen, b, blen);
+	put(s + alen + blen, c, clen);
 	cr_assert_eq(crypto_prf(prf, key, keylen, &iov, 1, out), 0);
 	free(s);
 }
