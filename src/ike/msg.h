@@ -6,12 +6,14 @@
  * chaining and lengths patched. The SK payload's protection is in sk.h.
  *
  * Errors. Every parse returns 0, -EBADMSG or -EPROTO and fills a struct ike_parse_err:
- *   -EBADMSG  malformed. err.notify is 0 for anything not authenticated (pre-authentication
- *             garbage: drop and count it, answer nothing) and INVALID_SYNTAX for a malformed
- *             inner chain whose ICV was good (3.10.1: only then may it be answered).
- *   -EPROTO   well-formed but refused with a notification to send: INVALID_MAJOR_VERSION (2.5,
- *             hdr is filled), UNSUPPORTED_CRITICAL_PAYLOAD (2.5, data = the payload type).
- * So the caller answers exactly when err.notify != 0 (and the message was a request).
+ *   -EBADMSG  garbage that was not authenticated: a malformed datagram, or an SK payload whose
+ *             framing or ICV is wrong. Drop it, count it, answer nothing (err.notify is 0).
+ *   -EPROTO   refused with a notification to send, in err.notify (and err.data):
+ *             INVALID_MAJOR_VERSION (2.5; hdr is filled to answer it),
+ *             UNSUPPORTED_CRITICAL_PAYLOAD (2.5; data = the payload type), and INVALID_SYNTAX
+ *             for a malformed inner chain whose ICV was good (3.10.1: only then may it be
+ *             answered).
+ * So the caller answers exactly on -EPROTO (and only if the message was a request).
  */
 #ifndef VNETGW_IKE_MSG_H
 #define VNETGW_IKE_MSG_H

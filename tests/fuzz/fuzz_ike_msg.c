@@ -208,6 +208,14 @@ static void check_payloads(const struct ike_msg *m)
 	}
 }
 
+/* The error contract of msg.h: garbage is never answered, refusals always are. */
+static void check_err(int r, const struct ike_parse_err *err)
+{
+	if (r == 0 || (r == -EBADMSG && err->notify == 0) || (r == -EPROTO && err->notify != 0))
+		return;
+	abort();
+}
+
 static void fuzz_whole(const uint8_t *data, size_t size)
 {
 	static struct ike_msg m;
@@ -219,12 +227,9 @@ static void fuzz_whole(const uint8_t *data, size_t size)
 
 	buf_init_read(&dgram, data, size);
 	r = ike_msg_parse(&m, &dgram, &err);
-	if (r) {
-		/* Pre-authentication garbage is never answered. */
-		if (r == -EBADMSG && err.notify)
-			abort();
+	check_err(r, &err);
+	if (r)
 		return;
-	}
 	check_payloads(&m);
 	if (!m.has_sk)
 		return;
@@ -236,6 +241,7 @@ static void fuzz_whole(const uint8_t *data, size_t size)
 
 		buf_init_write(&plain, plain_mem, sizeof(plain_mem));
 		r = ike_msg_decrypt(&copy, keys[k], &plain, &err);
+		check_err(r, &err);
 		if (r == 0)
 			check_payloads(&copy);
 	}
@@ -246,13 +252,16 @@ static void fuzz_inner(const uint8_t *data, size_t size)
 	static struct ike_msg m;
 	struct ike_parse_err err;
 	struct buf plain;
+	int r;
 
 	if (size < 1)
 		return;
 	memset(&m, 0, sizeof(m));
 	m.has_sk = true; /* as ike_msg_decrypt leaves it */
 	buf_init_read(&plain, data + 1, size - 1);
-	if (ike_msg_parse_inner(&m, data[0], &plain, &err) == 0)
+	r = ike_msg_parse_inner(&m, data[0], &plain, &err);
+	check_err(r, &err);
+	if (r == 0)
 		check_payloads(&m);
 }
 
