@@ -63,7 +63,6 @@ static int parse_chain(struct ike_msg *m, uint8_t first, struct buf *b, bool inn
 	uint16_t bad = inner ? IKE_N_INVALID_SYNTAX : 0;
 	size_t total = buf_left(b);
 	uint8_t type = first;
-	int crit_unknown = -1;
 
 	while (type != IKE_PLD_NONE) {
 		size_t off = base + total - buf_left(b);
@@ -76,9 +75,11 @@ static int parse_chain(struct ike_msg *m, uint8_t first, struct buf *b, bool inn
 		if (len < IKE_PLD_HDR_LEN || buf_get_sub(b, len - IKE_PLD_HDR_LEN, &body))
 			return fail(err, bad_r, bad, "payload length out of range", off);
 		if (!ike_pld_type_known(type)) {
-			/* 2.5: skip unknown payloads unless marked critical. */
-			if ((flags & IKE_PLD_CRITICAL) && crit_unknown < 0)
-				crit_unknown = type;
+			/* 2.5: skip unknown payloads; remember the first one marked critical. */
+			if ((flags & IKE_PLD_CRITICAL) && !m->crit_unknown) {
+				m->crit_unknown = true;
+				m->crit_type = type;
+			}
 			type = next;
 			continue;
 		}
@@ -106,17 +107,23 @@ static int parse_chain(struct ike_msg *m, uint8_t first, struct buf *b, bool inn
 			.body = body,
 		};
 		if (type == IKE_PLD_SK)
-			return 0;
+			break;
 		type = next;
 	}
 	if (buf_left(b))
 		return fail(err, bad_r, bad, "bytes after the last payload",
 			    base + total - buf_left(b));
-	if (crit_unknown >= 0) {
+	/*
+	 * Nothing about a message with an SK payload is answered before its ICV is checked: an
+	 * unknown critical payload outside SK is reported by ike_msg_parse_inner, once it is.
+	 */
+	if (m->has_sk && !inner)
+		return 0;
+	if (m->crit_unknown) {
 		fail(err, -EPROTO, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
 		     "unsupported critical payload", 0);
 		/* 3.10.1: the notification data is the one-octet payload type. */
-		err->data[0] = (uint8_t)crit_unknown;
+		err->data[0] = m->crit_type;
 		err->data_len = 1;
 		return -EPROTO;
 	}

@@ -76,6 +76,9 @@ struct ike_msg {
 	uint8_t sk_next; /* its Next Payload: the type of the first inner payload */
 	size_t sk_off;	 /* offset of its generic header in raw */
 	struct buf sk_body;
+	/* The first unknown payload marked critical (2.5), outer or inner. */
+	bool crit_unknown;
+	uint8_t crit_type;
 };
 
 struct ike_parse_err {

@@ -867,6 +867,45 @@ Test(ike_msg, sk_inner_errors_are_answerable)
 	free(m);
 }
 
+Test(ike_msg, critical_outside_sk_waits_for_the_icv)
+{
+	struct ike_hdr h = {.spi_i = SPI_I,
+			    .spi_r = SPI_R,
+			    .exchange = IKE_EXCH_INFORMATIONAL,
+			    .flags = IKE_FLAG_I,
+			    .msgid = 3};
+	struct ike_msg *m = malloc(sizeof(*m));
+	uint8_t mem[512];
+	struct ike_msg_writer w;
+	struct ike_parse_err err;
+	struct sk_keys k, other;
+	struct buf out;
+	size_t len;
+
+	pattern_init();
+	sk_keys_new(&k, &sk_cases[2], 4);
+	sk_keys_new(&other, &sk_cases[2], 5);
+	buf_init_write(&out, mem, sizeof(mem));
+	ike_msg_write_begin(&w, &out, &h);
+	ike_msg_write_pld_begin(&w, 99, true);
+	ike_msg_write_pld_end(&w);
+	ike_msg_write_sk_begin(&w, k.sk);
+	ike_msg_add_delete(&w, IKE_PROTO_IKE, NULL, 0);
+	cr_assert_eq(ike_msg_write_end(&w), 0);
+	len = buf_left(&out);
+
+	/* Unauthenticated: not reported by the parse, and dropped if the ICV is wrong. */
+	cr_assert_eq(decrypt_built(mem, len, other.sk, &err, m), -EBADMSG);
+	cr_assert_eq(err.notify, 0);
+	/* Authenticated: now it is answerable. */
+	cr_assert_eq(decrypt_built(mem, len, k.sk, &err, m), -EPROTO);
+	cr_assert_eq(err.notify, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	cr_assert_eq(err.data[0], 99);
+	sk_keys_free(&k);
+	sk_keys_free(&other);
+	free(m);
+}
+
 Test(ike_msg, sk_pad_length_past_plaintext)
 {
 	/* Re-seal a GCM message with its pad length byte set too high (authentic but wrong). */
