@@ -90,8 +90,9 @@ struct ike_parse_err {
 };
 
 /*
- * Parse the header only (enough to find the IKE SA by SPI). 0, -EBADMSG (shorter than a
- * header, or the length field does not match the datagram), -EPROTO (major version above 2).
+ * Parse the header only (enough to find the IKE SA by SPI). 0; -EBADMSG when shorter than a
+ * header, the length field differs from the datagram's, the initiator's SPI is zero or the major
+ * version is below 2 (IKEv1); -EPROTO (INVALID_MAJOR_VERSION) when it is above 2.
  */
 int ike_msg_parse_hdr(const struct buf *dgram, struct ike_hdr *hdr, struct ike_parse_err *err);
 
