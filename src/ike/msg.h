@@ -29,8 +29,11 @@
 #define IKE_HDR_LEN	 28
 #define IKE_PLD_HDR_LEN	 4
 #define IKE_PLD_CRITICAL 0x80
-/* Local bound on payloads per message (outer plus inner); more is refused as malformed. */
-#define IKE_MSG_MAX_PLDS 48
+/*
+ * Local bound on payloads per message (outer plus inner); more is refused as malformed. Room
+ * for a MOBIKE peer listing many ADDITIONAL_IP*_ADDRESS notifies in IKE_AUTH.
+ */
+#define IKE_MSG_MAX_PLDS 96
 
 enum ike_exchange {
 	IKE_EXCH_SA_INIT = 34,
