@@ -5,8 +5,9 @@
  * for port 4500, esp_decap for bare ESP). The first input byte selects the framing (bits 0-1:
  * bare, raw, UDP, UDP) and the SA installed under SPI 0x0000c0de (bit 2: AES-GCM-128 with ESN,
  * or AES-256-CBC + HMAC-SHA-256-128 without); the rest is the packet, copied into a heap buffer
- * of exactly its size so the sanitizers see any access beyond it. The SA is fresh for every
- * input, so inputs replay deterministically.
+ * of exactly its size so the sanitizers see any access beyond it. With bit 3 set, the rest is
+ * a next header and a payload that our encap seals first (fuzz_self_seal), to reach the checks
+ * behind the ICV. The SA is fresh for every input, so inputs replay deterministically.
  *
  * The seed corpus (tests/fuzz/corpus/fuzz_esp_decap/) holds valid packets made by our encap
  * with the same keys, and truncated, bit-flipped and non-ESP ones. It is regenerated with:
@@ -56,29 +57,70 @@ static struct esp_sa *fuzz_sa(bool cbc, enum esp_dir dir)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * Self-sealed mode (bit 3 of the first byte): the second byte is a next header and the rest a
+ * payload, which our own encap seals (so the fuzzer reaches the checks behind the ICV: padding,
+ * next header, inner packet length) before the same decap entry point opens it. Returns the
+ * buffer's capacity; b holds the packet (with an outer IPv4 header for the raw framing).
+ */
+static size_t fuzz_self_seal(bool cbc, bool raw, const uint8_t *data, size_t n, uint8_t **mem,
+			     struct buf *b)
+{
+	struct esp_sa *out = fuzz_sa(cbc, ESP_DIR_OUT);
+	size_t len = n > 1 ? n - 1 : 0, cap = 20 + ESP_HEADROOM_MAX + len + ESP_TAILROOM_MAX;
+	uint8_t hdr[20] = {0x45, 0, 0, 0, 0, 0, 0, 0, 64, 50};
+	struct esp_result res;
+
+	*mem = malloc(cap);
+	if (!*mem)
+		abort();
+	if (len)
+		memcpy(*mem + 20 + ESP_HEADROOM_MAX, data + 1, len);
+	buf_init_room(b, *mem, cap, 20 + ESP_HEADROOM_MAX, len);
+	if (esp_encap_test(out, b, n ? data[0] : 0, NULL, &res) < 0)
+		abort();
+	if (raw) {
+		hdr[2] = (uint8_t)((buf_left(b) + 20) >> 8);
+		hdr[3] = (uint8_t)(buf_left(b) + 20);
+		if (buf_push_bytes(b, hdr, sizeof(hdr)) < 0)
+			abort();
+	}
+	esp_sa_free(out);
+	return cap;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct esp_counters global = {0};
 	struct esp_result res;
 	struct esp_sad *sad;
 	uint8_t *mem, first;
+	bool self_sealed;
 	struct buf b;
-	size_t n;
+	size_t n, cap;
 	int r;
 
 	if (size < 1)
 		return 0;
 	first = data[0];
+	self_sealed = first & 8;
 	n = size - 1;
-	mem = malloc(n ? n : 1);
 	sad = esp_sad_new();
-	if (!mem || !sad)
+	if (!sad)
 		abort();
-	if (n)
-		memcpy(mem, data + 1, n);
+	if (self_sealed) {
+		cap = fuzz_self_seal(first & 4, (first & 3) == 1, data + 1, n, &mem, &b);
+	} else {
+		cap = n;
+		mem = malloc(n ? n : 1);
+		if (!mem)
+			abort();
+		if (n)
+			memcpy(mem, data + 1, n);
+		buf_init_room(&b, mem, n, 0, n);
+	}
 	if (esp_sad_add(sad, fuzz_sa(first & 4, ESP_DIR_IN)) < 0)
 		abort();
-	buf_init_room(&b, mem, n, 0, n);
 	switch (first & 3) {
 	case 0:
 		r = esp_decap(sad, &b, &global, &res);
@@ -94,10 +136,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* What the caller relies on: a verdict that agrees with itself, counted exactly once. */
 	if ((r == 0) != (res.drop == ESP_DROP_NONE))
 		abort();
-	if (r == 0 && (global.packets != 1 || buf_tail_pos(&b) > n || buf_left(&b) < 20))
+	if (r == 0 && (global.packets != 1 || buf_tail_pos(&b) > cap || buf_left(&b) < 20))
 		abort();
 	if (r != 0 && (global.drops[res.drop] != 1 || global.packets != 0))
 		abort();
+	if (self_sealed) {
+		/* Our own packet always authenticates, and what comes out is what went in (up to
+		 * the inner packet's own length: the rest is TFC padding, RFC 4303 2.7). */
+		if (res.drop == ESP_DROP_ICV || res.drop == ESP_DROP_NO_SA ||
+		    res.drop == ESP_DROP_TRUNCATED || res.drop == ESP_DROP_BAD_PADDING)
+			abort();
+		if (r == 0 &&
+		    (buf_left(&b) > n - 1 || memcmp(buf_data(&b), data + 2, buf_left(&b))))
+			abort();
+	}
 	esp_sad_free(sad);
 	free(mem);
 	return 0;
@@ -195,6 +247,23 @@ int main(int argc, char **argv)
 		n4 = make(cbc, 6, 60, 4, pkt);
 		snprintf(name, sizeof(name), "%s-bare-nh4-v6", alg);
 		put(argv[1], name, sel, pkt, n4);
+	}
+	for (cbc = 0; cbc <= 1; cbc++) {
+		/* Self-sealed: next header, then an inner packet (valid IPv4, IPv6, and junk). */
+		uint8_t sel = (uint8_t)(8 | (cbc ? 4 : 0)), v4[61] = {4, 0x45, 0, 0, 60},
+			v6[61] = {41, 0x60, 0, 0, 0, 0, 20}, junk[9] = {17, 1, 2, 3, 4, 5, 6, 7, 8};
+
+		for (f = 0; f < 3; f++) {
+			snprintf(name, sizeof(name), "self-%s-%s-v4", cbc ? "cbc" : "gcm", fr[f]);
+			put(argv[1], name, (uint8_t)(sel | f), v4, sizeof(v4));
+		}
+		snprintf(name, sizeof(name), "self-%s-v6", cbc ? "cbc" : "gcm");
+		put(argv[1], name, sel, v6, sizeof(v6));
+		snprintf(name, sizeof(name), "self-%s-junk", cbc ? "cbc" : "gcm");
+		put(argv[1], name, sel, junk, sizeof(junk));
+		snprintf(name, sizeof(name), "self-%s-dummy", cbc ? "cbc" : "gcm");
+		v4[0] = 59;
+		put(argv[1], name, sel, v4, sizeof(v4));
 	}
 	put(argv[1], "udp-keepalive", 2, (const uint8_t *)"\xff", 1);
 	put(argv[1], "udp-ike", 2, (const uint8_t *)"\0\0\0\0\x11\x22\x33\x44", 8);
