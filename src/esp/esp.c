@@ -97,14 +97,12 @@ static int esp_next_iv(struct esp_sa *sa, uint64_t seq, uint8_t iv[16])
 	int r;
 
 	if (sa->aead) {
-		/* RFC 4106 3.1: the IV must never repeat under a key; the sequence number doesn't.
-		 */
+		/* RFC 4106 3.1: an IV never repeats under a key; nor does the sequence number. */
 		buf_init_write(&w, iv, 8);
 		return buf_put_be64(&w, seq);
 	}
 	if (sa->cipher) {
-		/* RFC 3602 2.1: CBC IVs must be unpredictable: CSPRNG output, fetched in batches.
-		 */
+		/* RFC 3602 2.1: CBC IVs must be unpredictable: CSPRNG output, in batches. */
 		if (sa->iv_pool_pos + sa->iv_len > ESP_IV_POOL_LEN) {
 			r = crypto_rand(sa->iv_pool, ESP_IV_POOL_LEN);
 			if (r < 0)
