@@ -135,7 +135,8 @@ struct esp_result {
  * esp_sa_tailroom behind) into an ESP packet, in place: SPI, sequence, IV, encrypted inner
  * packet and trailer, ICV. 0, or a negative errno with res->drop set and b unchanged:
  * -EINVAL (not an inner IP packet, inbound SA), -ENOSPC (room), -ERANGE (sequence exhausted,
- * lifetime), -EIO (crypto). global may be NULL.
+ * lifetime); or -EIO (crypto library failure; b's contents are then undefined and the sequence
+ * number is used up). global may be NULL.
  */
 int esp_encap(struct esp_sa *sa, struct buf *b, struct esp_counters *global,
 	      struct esp_result *res);
