@@ -143,9 +143,11 @@ int esp_encap(struct esp_sa *sa, struct buf *b, struct esp_counters *global,
 
 /*
  * Decapsulate the ESP packet in b (starting at the SPI), in place: on success b holds exactly
- * the inner packet. On failure b's contents are undefined (within its bounds) and res->drop
- * says why: -EBADMSG (malformed, ICV), -ENOENT (SPI), -EPROTO (replay, dummy, next header),
- * -ERANGE (lifetime), -EIO (crypto), -EINVAL (read-only b). global may be NULL.
+ * the inner packet (the ESP header, IV, trailer, ICV and any TFC padding are gone). On failure
+ * b's contents are undefined (within its bounds) and res->drop says why: -EBADMSG (malformed:
+ * length, ICV, padding, inner packet, outer header), -ENOENT (SPI), -EPROTO (replay, dummy,
+ * next header, not ESP), -ERANGE (lifetime), -EIO (crypto), -EINVAL (read-only b). res is
+ * always filled in; global may be NULL.
  */
 int esp_decap(struct esp_sad *sad, struct buf *b, struct esp_counters *global,
 	      struct esp_result *res);
