@@ -7,6 +7,8 @@
  * sent in batches (sendmmsg). Control messages are applied between batches.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,6 +30,11 @@
 #define DP_HEADROOM  64	  /* ESP header and IV (ESP_HEADROOM_MAX), rounded up */
 #define DP_SPI_SLOTS 4096 /* inbound SAs of the process, a power of two; half full at most */
 #define DP_EVENTS    16
+/* UDP GSO/GRO (RFC 3948 ESP-in-UDP): datagrams per UDP_SEGMENT send, bytes per GRO receive. */
+#define DP_GSO_SEGS  64
+#define DP_GSO_BYTES 65000
+#define DP_GRO_BATCH 8
+#define DP_GRO_CAP   65536
 
 enum dp_poll_kind {
 	DP_POLL_CTL,
@@ -85,14 +92,25 @@ struct dp_pkt {
 	uint8_t mem[DP_PKT_CAP];
 };
 
-/* Encrypted packets waiting for one sendmmsg on one public socket. */
+/*
+ * Encrypted packets waiting for one sendmmsg on one public socket. On the UDP socket, runs of
+ * datagrams of one size to one peer leave as one UDP_SEGMENT (GSO) message: the kernel then
+ * carries each run as one buffer down to the wire, or to the peer when it is local.
+ */
 struct dp_txq {
 	int fd;
+	bool gso;
 	unsigned n;
-	struct mmsghdr mh[DP_BATCH];
 	struct iovec iov[DP_BATCH];
 	struct dp_conn *conn[DP_BATCH];
 	uint32_t inner_len[DP_BATCH];
+	/* Messages built at flush time: one per packet, or per run with GSO. */
+	struct mmsghdr mh[DP_BATCH];
+	unsigned first[DP_BATCH], count[DP_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[DP_BATCH];
 };
 
 struct dp_worker {
@@ -113,6 +131,9 @@ struct dp_worker {
 
 	struct dp_pkt *pkts; /* DP_BATCH, reused by every batch */
 	struct sock_msg msgs[DP_BATCH];
+	/* UDP GRO on the NAT-T socket: coalesced receives, split here by their segment size. */
+	bool gro;
+	uint8_t *gro_mem; /* DP_GRO_BATCH x DP_GRO_CAP */
 	struct dp_txq txq[2]; /* by enum dp_encap */
 	struct dp_upcall up;  /* scratch for building one upcall */
 	struct log_ratelimit rl;
@@ -251,32 +272,28 @@ static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct e
 	c->vnet->st.packets_to_tun++;
 }
 
-static void dp_rx_one(struct dp_worker *w, enum sock_kind kind, struct sock_msg *m)
+static void dp_rx_buf(struct dp_worker *w, enum sock_kind kind, struct buf *b,
+		      const struct sockaddr_storage *peer)
 {
-	struct esp_result res = {0};
-	struct buf b;
+	struct esp_result res = { 0 };
 	int r;
 
-	if (m->len == 0 || buf_init_room(&b, m->data, DP_PKT_CAP, 0, m->len) < 0) {
-		w->st.drops[DP_DROP_TOO_BIG]++; /* truncated by the kernel */
-		return;
-	}
 	switch (kind) {
 	case SOCK_KIND_IKE:
-		dp_upcall_ike(w, &b, &m->peer, false);
+		dp_upcall_ike(w, b, peer, false);
 		return;
 	case SOCK_KIND_NATT:
-		switch (esp_udp_classify(&b)) {
+		switch (esp_udp_classify(b)) {
 		case ESP_UDP_IKE:
-			buf_skip(&b, 4); /* RFC 3948 2.2: IKE gets the message without the marker */
-			dp_upcall_ike(w, &b, &m->peer, true);
+			buf_skip(b, 4); /* RFC 3948 2.2: IKE gets the message without the marker */
+			dp_upcall_ike(w, b, peer, true);
 			return;
 		case ESP_UDP_KEEPALIVE:
 			w->st.rx_keepalive++;
 			return;
 		default:
 			w->st.rx_esp_udp++;
-			r = esp_decap_udp(w->sad, &b, &w->st.esp_in, &res);
+			r = esp_decap_udp(w->sad, b, &w->st.esp_in, &res);
 			break;
 		}
 		break;
@@ -285,61 +302,195 @@ static void dp_rx_one(struct dp_worker *w, enum sock_kind kind, struct sock_msg 
 		w->st.rx_esp_raw++;
 		/* IPv4 raw sockets deliver the outer header too; IPv6 ones do not. */
 		if (w->socks.family == AF_INET)
-			r = esp_decap_raw(w->sad, &b, &w->st.esp_in, &res);
+			r = esp_decap_raw(w->sad, b, &w->st.esp_in, &res);
 		else
-			r = esp_decap(w->sad, &b, &w->st.esp_in, &res);
+			r = esp_decap(w->sad, b, &w->st.esp_in, &res);
 		break;
 	}
-	dp_deliver(w, &b, r, &res);
+	dp_deliver(w, b, r, &res);
 }
 
 static void dp_rx_sock(struct dp_worker *w, enum sock_kind kind)
 {
+	struct buf b;
 	int i, n;
 
 	for (i = 0; i < DP_BATCH; i++)
-		w->msgs[i] = (struct sock_msg){.data = w->pkts[i].mem, .len = DP_PKT_CAP};
+		w->msgs[i] = (struct sock_msg){ .data = w->pkts[i].mem, .len = DP_PKT_CAP };
 	n = sock_recv_batch(&w->socks, kind, w->msgs, DP_BATCH);
 	if (n < 0) {
 		log_rl(&w->rl, LOG_LVL_WARN, "Gateway", "receive on public socket: %s",
 		       strerror(-n));
 		return;
 	}
-	for (i = 0; i < n; i++)
-		dp_rx_one(w, kind, &w->msgs[i]);
+	for (i = 0; i < n; i++) {
+		if (w->msgs[i].len == 0 ||
+		    buf_init_room(&b, w->msgs[i].data, DP_PKT_CAP, 0, w->msgs[i].len) < 0) {
+			w->st.drops[DP_DROP_TOO_BIG]++; /* truncated by the kernel */
+			continue;
+		}
+		dp_rx_buf(w, kind, &b, &w->msgs[i].peer);
+	}
+}
+
+/* The segment size of a GRO receive (UDP_GRO control message), or 0 for one datagram. */
+static uint16_t dp_gro_size(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int v;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			return (uint16_t)v;
+		}
+	return 0;
+}
+
+/* The NAT-T socket with UDP_GRO: each receive may hold a run of equal-sized datagrams. */
+static void dp_rx_gro(struct dp_worker *w)
+{
+	struct mmsghdr mh[DP_GRO_BATCH];
+	struct iovec iov[DP_GRO_BATCH];
+	struct sockaddr_storage peer[DP_GRO_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[DP_GRO_BATCH];
+	size_t off, len, seg, gso;
+	uint8_t *mem;
+	struct buf b;
+	int i, n;
+
+	memset(mh, 0, sizeof(mh));
+	for (i = 0; i < DP_GRO_BATCH; i++) {
+		iov[i] = (struct iovec){ .iov_base = w->gro_mem + (size_t)i * DP_GRO_CAP,
+					 .iov_len = DP_GRO_CAP };
+		mh[i].msg_hdr = (struct msghdr){ .msg_name = &peer[i],
+						 .msg_namelen = sizeof(peer[i]),
+						 .msg_iov = &iov[i],
+						 .msg_iovlen = 1,
+						 .msg_control = ctl[i].buf,
+						 .msg_controllen = sizeof(ctl[i].buf) };
+	}
+	n = recvmmsg(w->socks.fd[SOCK_KIND_NATT], mh, DP_GRO_BATCH, MSG_DONTWAIT, NULL);
+	for (i = 0; i < n; i++) {
+		mem = iov[i].iov_base;
+		len = mh[i].msg_len;
+		if (mh[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			w->st.drops[DP_DROP_TOO_BIG]++;
+			continue;
+		}
+		gso = dp_gro_size(&mh[i].msg_hdr);
+		if (gso == 0)
+			gso = len;
+		for (off = 0; off < len; off += seg) {
+			seg = len - off < gso ? len - off : gso;
+			/* Each datagram is a buffer of its own, bounded to its bytes. */
+			if (buf_init_room(&b, mem + off, seg, 0, seg) == 0)
+				dp_rx_buf(w, SOCK_KIND_NATT, &b, &peer[i]);
+		}
+	}
 }
 
 /* ---- outbound: TUN -> route -> ESP -> public sockets ------------------------------------------
  */
 
+/* Group the queue into messages: one per datagram, or per GSO run. Returns the count. */
+static unsigned dp_txq_build(struct dp_txq *q)
+{
+	unsigned g = 0, k = 0, j;
+	size_t seg, total;
+	struct cmsghdr *cm;
+
+	while (k < q->n) {
+		seg = total = q->iov[k].iov_len;
+		j = k + 1;
+		/* A run: one peer, one size; only its last datagram may be shorter. */
+		while (q->gso && j < q->n && j - k < DP_GSO_SEGS && q->conn[j] == q->conn[k] &&
+		       q->iov[j].iov_len <= seg && total + q->iov[j].iov_len <= DP_GSO_BYTES) {
+			total += q->iov[j].iov_len;
+			if (q->iov[j++].iov_len < seg)
+				break;
+		}
+		q->mh[g].msg_hdr = (struct msghdr){
+			.msg_name = &q->conn[k]->out.to,
+			.msg_namelen = q->conn[k]->out.tolen,
+			.msg_iov = &q->iov[k],
+			.msg_iovlen = j - k,
+		};
+		if (j - k > 1) {
+			uint16_t size = (uint16_t)seg;
+
+			q->mh[g].msg_hdr.msg_control = q->ctl[g].buf;
+			q->mh[g].msg_hdr.msg_controllen = sizeof(q->ctl[g].buf);
+			cm = CMSG_FIRSTHDR(&q->mh[g].msg_hdr);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(size));
+			memcpy(CMSG_DATA(cm), &size, sizeof(size));
+		}
+		q->first[g] = k;
+		q->count[g] = j - k;
+		g++;
+		k = j;
+	}
+	return g;
+}
+
+static void dp_txq_account(struct dp_txq *q, unsigned g, bool sent)
+{
+	unsigned k;
+
+	for (k = q->first[g]; k < q->first[g] + q->count[g]; k++) {
+		if (!sent) {
+			q->conn[k]->st.drops[DP_DROP_SEND]++;
+			continue;
+		}
+		q->conn[k]->st.packets_out++;
+		q->conn[k]->st.bytes_out += q->inner_len[k];
+	}
+}
+
 static void dp_txq_flush(struct dp_worker *w, struct dp_txq *q)
 {
-	unsigned done = 0, k;
+	unsigned done = 0, n, g, from;
 	bool waited = false;
 	int r;
 
-	while (done < q->n) {
-		r = sendmmsg(q->fd, q->mh + done, q->n - done, 0);
+	n = dp_txq_build(q);
+	while (done < n) {
+		r = sendmmsg(q->fd, q->mh + done, n - done, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && !waited) {
 			/* A full socket buffer: wait for it briefly rather than drop a burst. */
-			struct pollfd p = {.fd = q->fd, .events = POLLOUT};
+			struct pollfd p = { .fd = q->fd, .events = POLLOUT };
 			poll(&p, 1, 1);
 			waited = true;
 			continue;
 		}
+		if (r < 0 && q->count[done] > 1 && (errno == EIO || errno == EINVAL)) {
+			/* The route cannot do UDP GSO: send one by one from now on. */
+			log_warn("Gateway", "UDP GSO refused (%s): sending datagrams singly",
+				 strerror(errno));
+			q->gso = false;
+			from = q->first[done];
+			q->n -= from;
+			memmove(q->iov, q->iov + from, q->n * sizeof(q->iov[0]));
+			memmove(q->conn, q->conn + from, q->n * sizeof(q->conn[0]));
+			memmove(q->inner_len, q->inner_len + from, q->n * sizeof(q->inner_len[0]));
+			dp_txq_flush(w, q);
+			return;
+		}
 		if (r <= 0) {
-			/* This datagram is refused (unreachable peer, full buffer): drop it alone.
-			 */
-			q->conn[done]->st.drops[DP_DROP_SEND]++;
+			/* Refused (unreachable peer, full buffer): drop this message alone. */
+			dp_txq_account(q, done, false);
 			done++;
 			continue;
 		}
-		for (k = done; k < done + (unsigned)r; k++) {
-			q->conn[k]->st.packets_out++;
-			q->conn[k]->st.bytes_out += q->inner_len[k];
-		}
+		for (g = done; g < done + (unsigned)r; g++)
+			dp_txq_account(q, g, true);
 		done += (unsigned)r;
 	}
 	q->n = 0;
@@ -386,12 +537,6 @@ static void dp_tx_one(struct dp_worker *w, struct dp_vnet *v, uint8_t *mem, size
 	c->out.last_ns = w->now;
 	q = &w->txq[c->out.encap];
 	q->iov[q->n] = (struct iovec){.iov_base = buf_data_mut(&b), .iov_len = buf_left(&b)};
-	q->mh[q->n].msg_hdr = (struct msghdr){
-		.msg_name = &c->out.to,
-		.msg_namelen = c->out.tolen,
-		.msg_iov = &q->iov[q->n],
-		.msg_iovlen = 1,
-	};
 	q->conn[q->n] = c;
 	q->inner_len[q->n] = (uint32_t)len;
 	q->n++;
@@ -875,6 +1020,8 @@ static void *dp_worker_main(void *arg)
 			ref = ev[i].data.ptr;
 			if (ref->kind == DP_POLL_CTL)
 				ctl = true;
+			else if (ref->kind == DP_POLL_SOCK && ref->sock == SOCK_KIND_NATT && w->gro)
+				dp_rx_gro(w);
 			else if (ref->kind == DP_POLL_SOCK)
 				dp_rx_sock(w, ref->sock);
 			else
@@ -912,6 +1059,7 @@ static void dp_worker_free(struct dp_worker *w)
 	esp_sad_free(w->sad);
 	free(w->in);
 	free(w->pkts);
+	free(w->gro_mem);
 	if (w->epfd >= 0)
 		close(w->epfd);
 	free(w);
@@ -942,6 +1090,14 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, const struct s
 	}
 	w->txq[DP_ENCAP_RAW].fd = socks->fd[SOCK_KIND_ESP];
 	w->txq[DP_ENCAP_UDP].fd = socks->fd[SOCK_KIND_NATT];
+	w->txq[DP_ENCAP_UDP].gso = true;
+	/* Coalesced receives need buffers of a whole GRO run; without them, one by one. */
+	w->gro_mem = malloc((size_t)DP_GRO_BATCH * DP_GRO_CAP);
+	if (w->gro_mem) {
+		int one = 1;
+		w->gro = setsockopt(socks->fd[SOCK_KIND_NATT], SOL_UDP, UDP_GRO, &one,
+				    sizeof(one)) == 0;
+	}
 	w->ctl_ref.kind = DP_POLL_CTL;
 	r = dp_worker_poll_add(w, chan->req_efd, &w->ctl_ref);
 	for (k = 0; k < SOCK_KIND_COUNT && r == 0; k++) {
