@@ -32,6 +32,7 @@ struct dp_cvnet {
 	uint32_t id;
 	char netns[NETNS_NAME_MAX + 1];
 	int nsfd;
+	int tun_fd; /* the workers use it; it is ours to close */
 	struct nl *nl;
 	int ifindex;
 	struct dp_cvnet *next;
@@ -45,12 +46,16 @@ struct dp_cconn {
 	struct dp_cconn *next;
 };
 
+#define DP_WORKERS_MAX 2
+
 struct dp {
 	struct dp_config cfg;
 	struct sock_set socks;
-	struct dp_chan chan;
-	bool chan_ready;
-	struct dp_worker *worker;
+	/* Worker 0 encapsulates (and decapsulates too when it is alone), worker 1 decapsulates. */
+	unsigned n_workers;
+	struct dp_chan chan[DP_WORKERS_MAX];
+	struct dp_worker *worker[DP_WORKERS_MAX];
+	struct dp_upq upq;
 	struct dp_cvnet *vnets;
 	struct dp_cconn *conns;
 };
@@ -102,47 +107,47 @@ int dp_chan_call(struct dp_chan *c, struct dp_msg *msg)
 	return msg->result;
 }
 
-bool dp_chan_upcall_put(struct dp_chan *c, const struct dp_upcall *u, size_t data_len)
+bool dp_upq_put(struct dp_upq *q, const struct dp_upcall *u, size_t data_len)
 {
 	struct dp_upcall *slot;
 
-	pthread_mutex_lock(&c->lock);
-	if (c->up_count == DP_UPCALL_SLOTS) {
-		pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&q->lock);
+	if (q->count == DP_UPCALL_SLOTS) {
+		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
-	slot = &c->up[(c->up_head + c->up_count) % DP_UPCALL_SLOTS];
+	slot = &q->up[(q->head + q->count) % DP_UPCALL_SLOTS];
 	memcpy(slot, u, offsetof(struct dp_upcall, data));
 	memcpy(slot->data, u->data, data_len);
 	memcpy(&slot->spi, &u->spi, sizeof(*u) - offsetof(struct dp_upcall, spi));
-	c->up_count++;
-	dp_efd_bump(c->up_efd);
-	pthread_mutex_unlock(&c->lock);
+	q->count++;
+	dp_efd_bump(q->efd);
+	pthread_mutex_unlock(&q->lock);
 	return true;
 }
 
 int dp_upcall_fd(const struct dp *dp)
 {
-	return dp->chan.up_efd;
+	return dp->upq.efd;
 }
 
 int dp_upcall_next(struct dp *dp, struct dp_upcall *out)
 {
-	struct dp_chan *c = &dp->chan;
+	struct dp_upq *q = &dp->upq;
 	uint64_t v;
 	int r = -EAGAIN;
 
-	pthread_mutex_lock(&c->lock);
-	if (c->up_count) {
-		*out = c->up[c->up_head];
-		c->up_head = (c->up_head + 1) % DP_UPCALL_SLOTS;
-		c->up_count--;
+	pthread_mutex_lock(&q->lock);
+	if (q->count) {
+		*out = q->up[q->head];
+		q->head = (q->head + 1) % DP_UPCALL_SLOTS;
+		q->count--;
 		r = 0;
 	}
 	/* Under the lock, so the fd is readable exactly while something waits. */
-	if (c->up_count == 0 && read(c->up_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (q->count == 0 && read(q->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warn("Gateway", "upcall eventfd: %s", strerror(errno));
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&q->lock);
 	return r;
 }
 
@@ -150,27 +155,90 @@ static int dp_chan_init(struct dp_chan *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->req_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	c->up_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	c->up = calloc(DP_UPCALL_SLOTS, sizeof(*c->up));
-	if (c->req_efd < 0 || c->up_efd < 0 || !c->up)
-		return -ENOMEM;
+	if (c->req_efd < 0)
+		return -errno;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->done, NULL);
 	return 0;
 }
 
-static void dp_chan_fini(struct dp_chan *c, bool ready)
+static void dp_chan_fini(struct dp_chan *c)
 {
-	if (ready) {
-		pthread_mutex_destroy(&c->lock);
-		pthread_cond_destroy(&c->done);
-	}
-	if (c->req_efd > 0)
-		close(c->req_efd);
-	if (c->up_efd > 0)
-		close(c->up_efd);
-	free(c->up);
+	if (c->req_efd <= 0)
+		return;
+	close(c->req_efd);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->done);
 }
+
+static int dp_upq_init(struct dp_upq *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (q->efd < 0)
+		return -errno;
+	q->up = calloc(DP_UPCALL_SLOTS, sizeof(*q->up));
+	if (!q->up) {
+		close(q->efd);
+		q->efd = 0;
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&q->lock, NULL);
+	return 0;
+}
+
+static void dp_upq_fini(struct dp_upq *q)
+{
+	if (q->efd <= 0)
+		return;
+	close(q->efd);
+	free(q->up);
+	pthread_mutex_destroy(&q->lock);
+}
+
+/* The worker that holds the SAs of direction dir. */
+static struct dp_chan *dp_chan_for(struct dp *dp, enum esp_dir dir)
+{
+	return &dp->chan[dp->n_workers == 1 || dir == ESP_DIR_OUT ? 0 : 1];
+}
+
+/*
+ * Send m to every worker, each a copy (answers are written into it). If one fails, undo (if
+ * not NULL) goes to those that had accepted. The first error, or 0.
+ */
+static int dp_call_all(struct dp *dp, const struct dp_msg *m, const struct dp_msg *undo)
+{
+	struct dp_msg *c = malloc(sizeof(*c));
+	unsigned i, k;
+	int r = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (i = 0; i < dp->n_workers && r == 0; i++) {
+		*c = *m;
+		r = dp_chan_call(&dp->chan[i], c);
+	}
+	for (k = 0; r < 0 && undo && k + 1 < i; k++) {
+		*c = *undo;
+		dp_chan_call(&dp->chan[k], c);
+	}
+	free(c);
+	return r;
+}
+
+/* The stats structures are uint64_t counters only: add src into dst one by one. */
+static void dp_add_counters(void *dst, const void *src, size_t bytes)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+	size_t i;
+
+	for (i = 0; i < bytes / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+_Static_assert(sizeof(struct dp_conn_stats) % sizeof(uint64_t) == 0, "counters only");
+_Static_assert(sizeof(struct dp_vnet_stats) % sizeof(uint64_t) == 0, "counters only");
+_Static_assert(sizeof(struct dp_stats) % sizeof(uint64_t) == 0, "counters only");
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
@@ -203,11 +271,26 @@ static void dp_sock_tune(const struct sock_set *s)
 	}
 }
 
+static void dp_stop(struct dp *dp)
+{
+	unsigned i;
+
+	for (i = 0; i < DP_WORKERS_MAX; i++) {
+		dp_worker_stop(dp->worker[i]);
+		dp->worker[i] = NULL;
+	}
+	sock_set_close(&dp->socks);
+	for (i = 0; i < DP_WORKERS_MAX; i++)
+		dp_chan_fini(&dp->chan[i]);
+	dp_upq_fini(&dp->upq);
+}
+
 int dp_new(struct dp **out, const struct dp_config *cfg)
 {
 	struct dp *dp = calloc(1, sizeof(*dp));
 	struct dp_sock_arg a;
 	char txt[ADDR_STR_MAX];
+	unsigned i;
 	int r, k;
 
 	if (!dp)
@@ -215,30 +298,38 @@ int dp_new(struct dp **out, const struct dp_config *cfg)
 	dp->cfg = *cfg;
 	if (!dp->cfg.tunnel_mtu)
 		dp->cfg.tunnel_mtu = INNER_TUNNEL_MTU;
+	dp->n_workers = cfg->workers == 1 ? 1 : 2;
 	for (k = 0; k < SOCK_KIND_COUNT; k++)
 		dp->socks.fd[k] = -1;
-	r = dp_chan_init(&dp->chan);
+	r = dp_upq_init(&dp->upq);
+	for (i = 0; i < dp->n_workers && r == 0; i++)
+		r = dp_chan_init(&dp->chan[i]);
 	if (r < 0)
 		goto fail;
-	dp->chan_ready = true;
 	a = (struct dp_sock_arg){.socks = &dp->socks, .cfg = &dp->cfg};
 	r = cfg->public_nsfd >= 0 ? netns_run_in(cfg->public_nsfd, dp_sock_open_here, &a)
 				  : dp_sock_open_here(&a);
 	if (r < 0)
 		goto fail;
 	dp_sock_tune(&dp->socks);
-	r = dp_worker_start(&dp->worker, &dp->chan, &dp->socks, dp->cfg.tunnel_mtu);
+	if (dp->n_workers == 1)
+		r = dp_worker_start(&dp->worker[0], &dp->chan[0], &dp->upq, &dp->socks,
+				    DP_WORKER_TX | DP_WORKER_RX);
+	else
+		r = dp_worker_start(&dp->worker[0], &dp->chan[0], &dp->upq, &dp->socks,
+				    DP_WORKER_TX)
+			    ?: dp_worker_start(&dp->worker[1], &dp->chan[1], &dp->upq, &dp->socks,
+					       DP_WORKER_RX);
 	if (r < 0)
 		goto fail;
-	log_info("Gateway", "data plane on %s (IKE %u, NAT-T %u, raw ESP)",
+	log_info("Gateway", "data plane on %s (IKE %u, NAT-T %u, raw ESP), %u worker thread%s",
 		 addr_print(&cfg->public_addr, txt, sizeof(txt)), dp->socks.port_ike,
-		 dp->socks.port_natt);
+		 dp->socks.port_natt, dp->n_workers, dp->n_workers > 1 ? "s" : "");
 	*out = dp;
 	return 0;
 fail:
 	log_err("Gateway", "data plane: start failed: %s", strerror(-r));
-	sock_set_close(&dp->socks);
-	dp_chan_fini(&dp->chan, dp->chan_ready);
+	dp_stop(dp);
 	free(dp);
 	return r;
 }
@@ -248,6 +339,8 @@ static void dp_cvnet_free(struct dp_cvnet *v)
 	nl_close(v->nl);
 	if (v->nsfd >= 0)
 		close(v->nsfd);
+	if (v->tun_fd >= 0)
+		close(v->tun_fd);
 	free(v);
 }
 
@@ -258,8 +351,8 @@ void dp_free(struct dp *dp)
 
 	if (!dp)
 		return;
-	dp_worker_stop(dp->worker);
-	sock_set_close(&dp->socks);
+	/* Workers first: they use the TUN fds closed below. */
+	dp_stop(dp);
 	while ((c = dp->conns)) {
 		dp->conns = c->next;
 		free(c->prefixes);
@@ -269,7 +362,6 @@ void dp_free(struct dp *dp)
 		dp->vnets = v->next;
 		dp_cvnet_free(v);
 	}
-	dp_chan_fini(&dp->chan, dp->chan_ready);
 	free(dp);
 }
 
@@ -322,7 +414,7 @@ int dp_vnet_add(struct dp *dp, const struct dp_vnet_params *p)
 	struct dp_msg *m = NULL;
 	struct dp_cvnet *v;
 	bool created = false;
-	int r, fd = -1;
+	int r;
 
 	if (!p->netns || !p->tun || strlen(p->netns) > NETNS_NAME_MAX ||
 	    strlen(p->tun) >= IFNAMSIZ || p->gateway.addr.family != AF_INET)
@@ -334,6 +426,7 @@ int dp_vnet_add(struct dp *dp, const struct dp_vnet_params *p)
 		return -ENOMEM;
 	v->id = p->id;
 	v->nsfd = -1;
+	v->tun_fd = -1;
 	snprintf(v->netns, sizeof(v->netns), "%s", p->netns);
 	r = netns_create(p->netns);
 	if (r == -EEXIST)
@@ -347,9 +440,9 @@ int dp_vnet_add(struct dp *dp, const struct dp_vnet_params *p)
 		r = v->nsfd;
 		goto fail;
 	}
-	fd = tun_open_queue(v->nsfd, p->tun);
-	if (fd < 0) {
-		r = fd;
+	v->tun_fd = tun_open_queue(v->nsfd, p->tun);
+	if (v->tun_fd < 0) {
+		r = v->tun_fd;
 		goto fail;
 	}
 	r = nl_open(&v->nl, v->nsfd);
@@ -368,13 +461,14 @@ int dp_vnet_add(struct dp *dp, const struct dp_vnet_params *p)
 	if (r < 0)
 		goto fail;
 
-	m = calloc(1, sizeof(*m));
+	m = calloc(2, sizeof(*m));
 	if (!m) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	*m = (struct dp_msg){.kind = DP_MSG_VNET_ADD, .id = p->id, .tun_fd = fd};
-	r = dp_chan_call(&dp->chan, m);
+	m[0] = (struct dp_msg){.kind = DP_MSG_VNET_ADD, .id = p->id, .tun_fd = v->tun_fd};
+	m[1] = (struct dp_msg){.kind = DP_MSG_VNET_DEL, .id = p->id};
+	r = dp_call_all(dp, &m[0], &m[1]);
 	if (r < 0)
 		goto fail;
 	free(m);
@@ -386,8 +480,6 @@ fail:
 	log_err("Gateway", "vnet %u: cannot set up %s in namespace %s: %s", p->id, p->tun, p->netns,
 		strerror(-r));
 	free(m);
-	if (fd >= 0)
-		close(fd);
 	dp_cvnet_free(v);
 	if (created)
 		netns_delete(p->netns);
@@ -405,10 +497,9 @@ int dp_vnet_remove(struct dp *dp, uint32_t id)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	*m = (struct dp_msg){.kind = DP_MSG_VNET_DEL, .id = id, .tun_fd = -1};
-	r = dp_chan_call(&dp->chan, m);
-	if (r == 0)
-		close(m->tun_fd);
+	*m = (struct dp_msg){.kind = DP_MSG_VNET_DEL, .id = id};
+	/* -EBUSY comes from the first worker, before anything changed. */
+	r = dp_call_all(dp, m, NULL);
 	free(m);
 	if (r < 0)
 		return r;
@@ -547,8 +638,10 @@ int dp_conn_add(struct dp *dp, const struct dp_conn_params *p)
 	/* Routes first: the worker's table then never names a site the VNet cannot reach. */
 	for (routed = 0; routed < m->n_prefixes && r == 0; routed++)
 		r = dp_route(v, &m->prefixes[routed], true);
-	if (r == 0)
-		r = dp_chan_call(&dp->chan, m);
+	if (r == 0) {
+		struct dp_msg undo = {.kind = DP_MSG_CONN_DEL, .id = p->id};
+		r = dp_call_all(dp, m, &undo);
+	}
 	if (r == 0) {
 		c->next = dp->conns;
 		dp->conns = c;
@@ -586,7 +679,7 @@ int dp_conn_update(struct dp *dp, const struct dp_conn_params *p)
 		return r;
 	for (i = 0; i < m->n_prefixes && r == 0; i++)
 		r = dp_route(v, &m->prefixes[i], true);
-	r = r ?: dp_chan_call(&dp->chan, m);
+	r = r ?: dp_call_all(dp, m, NULL);
 	if (r == 0) {
 		/* Withdraw what the connection no longer has, unless a sibling still routes it. */
 		for (i = 0; i < c->n_prefixes; i++)
@@ -609,7 +702,7 @@ int dp_conn_remove(struct dp *dp, uint32_t id)
 
 	if (!c)
 		return -ENOENT;
-	r = dp_chan_call(&dp->chan, &m);
+	r = dp_call_all(dp, &m, NULL);
 	if (r < 0)
 		return r;
 	for (pp = &dp->conns; *pp != c; pp = &(*pp)->next)
@@ -630,7 +723,7 @@ int dp_conn_remove(struct dp *dp, uint32_t id)
 int dp_spi_alloc(struct dp *dp, uint32_t *spi)
 {
 	struct dp_msg m = {.kind = DP_MSG_SPI_ALLOC};
-	int r = dp_chan_call(&dp->chan, &m);
+	int r = dp_chan_call(dp_chan_for(dp, ESP_DIR_IN), &m);
 
 	if (r == 0)
 		*spi = m.spi;
@@ -650,7 +743,7 @@ int dp_sa_install(struct dp *dp, const struct dp_sa_params *p)
 		return r;
 	m.encap = p->encap;
 	m.peer_port = p->peer_port ? p->peer_port : 4500;
-	r = dp_chan_call(&dp->chan, &m);
+	r = dp_chan_call(dp_chan_for(dp, p->esp.dir), &m);
 	if (r < 0)
 		log_warn("Tunnel", "conn %u: %s SA 0x%08x not installed: %s", p->conn_id,
 			 p->esp.dir == ESP_DIR_IN ? "inbound" : "outbound", p->esp.spi,
@@ -662,45 +755,48 @@ int dp_sa_remove(struct dp *dp, uint32_t spi, enum esp_dir dir)
 {
 	struct dp_msg m = {.kind = DP_MSG_SA_DEL, .spi = spi, .dir = dir};
 
-	return dp_chan_call(&dp->chan, &m);
+	return dp_chan_call(dp_chan_for(dp, dir), &m);
 }
 
 /* ---- queries --------------------------------------------------------------------------------- */
 
+/* Ask every worker (each counts its own direction) and add the answers up into out. */
+static int dp_query_all(struct dp *dp, enum dp_msg_kind kind, uint32_t id, void *out, size_t len)
+{
+	struct dp_msg m;
+	unsigned i;
+	int r;
+
+	memset(out, 0, len);
+	for (i = 0; i < dp->n_workers; i++) {
+		m = (struct dp_msg){.kind = kind, .id = id};
+		r = dp_chan_call(&dp->chan[i], &m);
+		if (r < 0)
+			return r;
+		dp_add_counters(out, &m.out, len);
+	}
+	return 0;
+}
+
 int dp_conn_stats(struct dp *dp, uint32_t id, struct dp_conn_stats *out)
 {
-	struct dp_msg m = {.kind = DP_MSG_CONN_STATS, .id = id};
-	int r = dp_chan_call(&dp->chan, &m);
-
-	if (r == 0)
-		*out = m.out.conn;
-	return r;
+	return dp_query_all(dp, DP_MSG_CONN_STATS, id, out, sizeof(*out));
 }
 
 int dp_vnet_stats(struct dp *dp, uint32_t id, struct dp_vnet_stats *out)
 {
-	struct dp_msg m = {.kind = DP_MSG_VNET_STATS, .id = id};
-	int r = dp_chan_call(&dp->chan, &m);
-
-	if (r == 0)
-		*out = m.out.vnet;
-	return r;
+	return dp_query_all(dp, DP_MSG_VNET_STATS, id, out, sizeof(*out));
 }
 
 int dp_stats(struct dp *dp, struct dp_stats *out)
 {
-	struct dp_msg m = {.kind = DP_MSG_STATS};
-	int r = dp_chan_call(&dp->chan, &m);
-
-	if (r == 0)
-		*out = m.out.all;
-	return r;
+	return dp_query_all(dp, DP_MSG_STATS, 0, out, sizeof(*out));
 }
 
 int dp_sa_info(struct dp *dp, uint32_t spi, enum esp_dir dir, struct dp_sa_info *out)
 {
 	struct dp_msg m = {.kind = DP_MSG_SA_INFO, .spi = spi, .dir = dir};
-	int r = dp_chan_call(&dp->chan, &m);
+	int r = dp_chan_call(dp_chan_for(dp, dir), &m);
 
 	if (r == 0)
 		*out = m.out.sa;

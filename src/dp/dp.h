@@ -32,6 +32,7 @@ struct dp_config {
 	uint16_t port_ike, port_natt; /* 0: 500 and 4500 */
 	int public_nsfd;	      /* namespace of the public sockets; -1: the caller's */
 	uint32_t tunnel_mtu;	      /* of every VNet's TUN; 0: 1400 (SPEC §3) */
+	unsigned workers;	      /* data-plane threads: 1, or 2 (the default, 0) */
 };
 
 /*

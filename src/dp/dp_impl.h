@@ -35,7 +35,7 @@ struct dp_msg {
 	enum dp_msg_kind kind;
 	uint32_t id; /* the VNet or connection */
 
-	/* VNET_ADD: the TUN queue the worker takes over; VNET_DEL answer: the fd to close. */
+	/* VNET_ADD: the VNet's TUN queue (the control side keeps it and closes it). */
 	int tun_fd;
 	/* CONN_ADD, CONN_UPDATE */
 	uint32_t vnet_id;
@@ -66,32 +66,44 @@ struct dp_msg {
 
 #define DP_UPCALL_SLOTS 64
 
-/* The two queues between the control thread and the worker. */
+/* Requests from the control thread to one worker. */
 struct dp_chan {
 	pthread_mutex_t lock;
 	pthread_cond_t done; /* signalled when the worker finished messages */
 	struct dp_msg *head, *tail;
 	int req_efd; /* wakes the worker: requests wait */
-	int up_efd;  /* wakes the control plane: upcalls wait */
+};
+
+/* Upcalls from the workers to the control thread. */
+struct dp_upq {
+	pthread_mutex_t lock;
+	int efd; /* wakes the control plane: upcalls wait */
 	struct dp_upcall *up;
-	unsigned up_head, up_count;
+	unsigned head, count;
+};
+
+/* What a worker does: encapsulate (TUN -> sockets), decapsulate (sockets -> TUN), or both. */
+enum dp_worker_dirs {
+	DP_WORKER_TX = 1u << 0,
+	DP_WORKER_RX = 1u << 1,
 };
 
 struct dp_worker;
 
 /*
- * Start the worker thread over the public sockets (it reads them; others may send on them).
- * mtu is each TUN's MTU, for buffer checks. 0 or a negative errno.
+ * Start a worker thread for dirs. A TX worker reads the VNets' TUNs and sends on the public
+ * sockets; an RX worker reads the public sockets and writes the TUNs (fds are the control
+ * side's: workers never close them). 0 or a negative errno.
  */
-int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, const struct sock_set *socks,
-		    uint32_t mtu);
-/* Stop and join the thread, then free all its state (SAs, tables; TUN fds are closed). */
+int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq *upq,
+		    const struct sock_set *socks, unsigned dirs);
+/* Stop and join the thread, then free all its state (SAs, tables). */
 void dp_worker_stop(struct dp_worker *w);
 
 /* Queue msg and wait for the worker's answer (msg->result). */
 int dp_chan_call(struct dp_chan *c, struct dp_msg *msg);
 
 /* Worker side: true if an upcall slot was free (the caller counts the drop otherwise). */
-bool dp_chan_upcall_put(struct dp_chan *c, const struct dp_upcall *u, size_t data_len);
+bool dp_upq_put(struct dp_upq *q, const struct dp_upcall *u, size_t data_len);
 
 #endif

@@ -35,7 +35,7 @@ struct nl_sock_arg {
 static int nl_sock_make(void *arg)
 {
 	struct nl_sock_arg *a = arg;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int one = 1;
 
 	a->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -53,7 +53,7 @@ static int nl_sock_make(void *arg)
 
 int nl_open(struct nl **out, int nsfd)
 {
-	struct nl_sock_arg a = { .fd = -1 };
+	struct nl_sock_arg a = {.fd = -1};
 	struct nl *nl;
 	int r;
 
@@ -124,7 +124,7 @@ static int nl_attr_u32(struct buf *b, uint16_t type, uint32_t v)
 static int nl_transact(struct nl *nl, struct buf *req)
 {
 	uint8_t reply[NL_BUF];
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
 	uint32_t want = nl->seq;
 
 	/* The request starts at the head of a fresh writer: its length is the tail. */
@@ -181,7 +181,7 @@ static int nl_ifindex_here(void *arg)
 
 int nl_link_index(struct nl *nl, const char *ifname)
 {
-	struct nl_ifindex_arg a = { .name = ifname };
+	struct nl_ifindex_arg a = {.name = ifname};
 	int r = nl->nsfd >= 0 ? netns_run_in(nl->nsfd, nl_ifindex_here, &a) : nl_ifindex_here(&a);
 
 	return r < 0 ? r : (int)a.idx;

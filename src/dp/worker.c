@@ -115,11 +115,12 @@ struct dp_txq {
 
 struct dp_worker {
 	struct dp_chan *chan;
+	struct dp_upq *upq;
+	unsigned dirs; /* enum dp_worker_dirs */
 	struct sock_set socks;
 	int epfd;
 	pthread_t thread;
 	bool started, running;
-	uint32_t mtu;
 	uint64_t now;
 
 	struct dp_pollref ctl_ref, sock_ref[SOCK_KIND_COUNT];
@@ -133,7 +134,7 @@ struct dp_worker {
 	struct sock_msg msgs[DP_BATCH];
 	/* UDP GRO on the NAT-T socket: coalesced receives, split here by their segment size. */
 	bool gro;
-	uint8_t *gro_mem; /* DP_GRO_BATCH x DP_GRO_CAP */
+	uint8_t *gro_mem;     /* DP_GRO_BATCH x DP_GRO_CAP */
 	struct dp_txq txq[2]; /* by enum dp_encap */
 	struct dp_upcall up;  /* scratch for building one upcall */
 	struct log_ratelimit rl;
@@ -210,7 +211,7 @@ static void dp_upcall_ike(struct dp_worker *w, struct buf *msg, const struct soc
 	u->len = len;
 	buf_get_bytes(msg, u->data, len);
 	w->st.rx_ike++;
-	if (!dp_chan_upcall_put(w->chan, u, len))
+	if (!dp_upq_put(w->upq, u, len))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -224,7 +225,7 @@ static void dp_upcall_life(struct dp_worker *w, const struct esp_result *res, ui
 	u->dir = esp_sa_dir(res->sa);
 	u->conn_id = conn_id;
 	u->life = res->life_event;
-	if (!dp_chan_upcall_put(w->chan, u, 0))
+	if (!dp_upq_put(w->upq, u, 0))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -275,7 +276,7 @@ static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct e
 static void dp_rx_buf(struct dp_worker *w, enum sock_kind kind, struct buf *b,
 		      const struct sockaddr_storage *peer)
 {
-	struct esp_result res = { 0 };
+	struct esp_result res = {0};
 	int r;
 
 	switch (kind) {
@@ -316,7 +317,7 @@ static void dp_rx_sock(struct dp_worker *w, enum sock_kind kind)
 	int i, n;
 
 	for (i = 0; i < DP_BATCH; i++)
-		w->msgs[i] = (struct sock_msg){ .data = w->pkts[i].mem, .len = DP_PKT_CAP };
+		w->msgs[i] = (struct sock_msg){.data = w->pkts[i].mem, .len = DP_PKT_CAP};
 	n = sock_recv_batch(&w->socks, kind, w->msgs, DP_BATCH);
 	if (n < 0) {
 		log_rl(&w->rl, LOG_LVL_WARN, "Gateway", "receive on public socket: %s",
@@ -364,14 +365,14 @@ static void dp_rx_gro(struct dp_worker *w)
 
 	memset(mh, 0, sizeof(mh));
 	for (i = 0; i < DP_GRO_BATCH; i++) {
-		iov[i] = (struct iovec){ .iov_base = w->gro_mem + (size_t)i * DP_GRO_CAP,
-					 .iov_len = DP_GRO_CAP };
-		mh[i].msg_hdr = (struct msghdr){ .msg_name = &peer[i],
-						 .msg_namelen = sizeof(peer[i]),
-						 .msg_iov = &iov[i],
-						 .msg_iovlen = 1,
-						 .msg_control = ctl[i].buf,
-						 .msg_controllen = sizeof(ctl[i].buf) };
+		iov[i] = (struct iovec){.iov_base = w->gro_mem + (size_t)i * DP_GRO_CAP,
+					.iov_len = DP_GRO_CAP};
+		mh[i].msg_hdr = (struct msghdr){.msg_name = &peer[i],
+						.msg_namelen = sizeof(peer[i]),
+						.msg_iov = &iov[i],
+						.msg_iovlen = 1,
+						.msg_control = ctl[i].buf,
+						.msg_controllen = sizeof(ctl[i].buf)};
 	}
 	n = recvmmsg(w->socks.fd[SOCK_KIND_NATT], mh, DP_GRO_BATCH, MSG_DONTWAIT, NULL);
 	for (i = 0; i < n; i++) {
@@ -465,7 +466,7 @@ static void dp_txq_flush(struct dp_worker *w, struct dp_txq *q)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && !waited) {
 			/* A full socket buffer: wait for it briefly rather than drop a burst. */
-			struct pollfd p = { .fd = q->fd, .events = POLLOUT };
+			struct pollfd p = {.fd = q->fd, .events = POLLOUT};
 			poll(&p, 1, 1);
 			waited = true;
 			continue;
@@ -652,7 +653,8 @@ static int dp_msg_vnet_add(struct dp_worker *w, struct dp_msg *m)
 	v->fd = m->tun_fd;
 	v->ref = (struct dp_pollref){.kind = DP_POLL_TUN, .vnet = v};
 	ev.data.ptr = &v->ref;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, v->fd, &ev) < 0) {
+	/* Only the encapsulating worker reads the TUN; the other one only writes to it. */
+	if ((w->dirs & DP_WORKER_TX) && epoll_ctl(w->epfd, EPOLL_CTL_ADD, v->fd, &ev) < 0) {
 		int r = -errno;
 		lpm_free(v->routes);
 		free(v);
@@ -670,7 +672,8 @@ static void dp_vnet_unlink(struct dp_worker *w, struct dp_vnet *v)
 	for (p = &w->vnets; *p != v; p = &(*p)->next)
 		;
 	*p = v->next;
-	epoll_ctl(w->epfd, EPOLL_CTL_DEL, v->fd, NULL);
+	if (w->dirs & DP_WORKER_TX)
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, v->fd, NULL);
 	lpm_free(v->routes);
 }
 
@@ -683,7 +686,6 @@ static int dp_msg_vnet_del(struct dp_worker *w, struct dp_msg *m)
 	if (v->n_conns)
 		return -EBUSY;
 	dp_vnet_unlink(w, v);
-	m->tun_fd = v->fd; /* the control side closes it, then deletes the namespace */
 	free(v);
 	return 0;
 }
@@ -1053,7 +1055,6 @@ static void dp_worker_free(struct dp_worker *w)
 		dp_conn_destroy(w, w->conns);
 	while ((v = w->vnets)) {
 		dp_vnet_unlink(w, v);
-		close(v->fd);
 		free(v);
 	}
 	esp_sad_free(w->sad);
@@ -1065,8 +1066,8 @@ static void dp_worker_free(struct dp_worker *w)
 	free(w);
 }
 
-int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, const struct sock_set *socks,
-		    uint32_t mtu)
+int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq *upq,
+		    const struct sock_set *socks, unsigned dirs)
 {
 	struct dp_worker *w = calloc(1, sizeof(*w));
 	sigset_t all, old;
@@ -1076,8 +1077,9 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, const struct s
 		return -ENOMEM;
 	w->epfd = -1;
 	w->chan = chan;
+	w->upq = upq;
+	w->dirs = dirs;
 	w->socks = *socks;
-	w->mtu = mtu;
 	w->running = true;
 	w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 5);
 	w->sad = esp_sad_new();
@@ -1092,7 +1094,7 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, const struct s
 	w->txq[DP_ENCAP_UDP].fd = socks->fd[SOCK_KIND_NATT];
 	w->txq[DP_ENCAP_UDP].gso = true;
 	/* Coalesced receives need buffers of a whole GRO run; without them, one by one. */
-	w->gro_mem = malloc((size_t)DP_GRO_BATCH * DP_GRO_CAP);
+	w->gro_mem = dirs & DP_WORKER_RX ? malloc((size_t)DP_GRO_BATCH * DP_GRO_CAP) : NULL;
 	if (w->gro_mem) {
 		int one = 1;
 		w->gro = setsockopt(socks->fd[SOCK_KIND_NATT], SOL_UDP, UDP_GRO, &one,
@@ -1100,7 +1102,7 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, const struct s
 	}
 	w->ctl_ref.kind = DP_POLL_CTL;
 	r = dp_worker_poll_add(w, chan->req_efd, &w->ctl_ref);
-	for (k = 0; k < SOCK_KIND_COUNT && r == 0; k++) {
+	for (k = 0; k < SOCK_KIND_COUNT && r == 0 && (dirs & DP_WORKER_RX); k++) {
 		w->sock_ref[k] = (struct dp_pollref){.kind = DP_POLL_SOCK, .sock = k};
 		r = dp_worker_poll_add(w, socks->fd[k], &w->sock_ref[k]);
 	}

@@ -5,7 +5,7 @@
  * yet. Keys come from the command line: never use this outside a lab.
  *
  *   dp --public IP [--public-netns NS] --netns NAME --tun IF --gw ADDR/LEN --peer IP --remote PREFIX[,PREFIX]
- *      --spi-out N --key-out HEX72 --spi-in N --key-in HEX72 [--encap udp|raw] [--rate BPS]
+ *      --spi-out N --key-out HEX72 --spi-in N --key-in HEX72 [--encap udp|raw] [--rate BPS] [--workers 1|2]
  *
  * Runs until SIGINT/SIGTERM, then prints the connection's counters and exits.
  */
@@ -27,13 +27,14 @@ struct opts {
 	uint32_t spi_out, spi_in;
 	enum dp_encap encap;
 	uint64_t rate;
+	unsigned workers;
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: dp --public IP [--public-netns NS] --netns NAME --tun IF --gw ADDR/LEN --peer IP "
 			"--remote PREFIX[,PREFIX...] --spi-out N --key-out HEX --spi-in N "
-			"--key-in HEX [--encap udp|raw] [--rate BPS]\n"
+			"--key-in HEX [--encap udp|raw] [--rate BPS] [--workers 1|2]\n"
 			"TEST-ONLY: a data plane with hand-made keys (36-byte AES-256-GCM keys "
 			"with salt, in hex).\n");
 	exit(2);
@@ -48,6 +49,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "peer", required_argument, NULL, 'P' },   { "remote", required_argument, NULL, 'r' },
 		{ "spi-out", required_argument, NULL, 'o' }, { "key-out", required_argument, NULL, 'O' },
 		{ "spi-in", required_argument, NULL, 'i' }, { "key-in", required_argument, NULL, 'I' },
+		{ "workers", required_argument, NULL, 'w' },
 		{ "encap", required_argument, NULL, 'e' },  { "rate", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -69,6 +71,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'I': o->key_in = optarg; break;
 		case 'e': o->encap = strcmp(optarg, "raw") == 0 ? DP_ENCAP_RAW : DP_ENCAP_UDP; break;
 		case 'R': o->rate = strtoull(optarg, NULL, 0); break;
+		case 'w': o->workers = (unsigned)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -127,6 +130,7 @@ int main(int argc, char **argv)
 	}
 	free(list);
 	cp.rate_bps = o.rate;
+	cfg.workers = o.workers;
 	/*
 	 * The public sockets go into the gateway's namespace while this process stays in the
 	 * host's mount namespace, so the VNet namespace it creates is visible to `ip netns`.
