@@ -133,8 +133,7 @@ int netns_create(const char *name)
 		r = -errno;
 		goto fail;
 	}
-	snprintf(self_path, sizeof(self_path), "/proc/self/task/%ld/ns/net",
-		 (long)syscall(SYS_gettid));
+	snprintf(self_path, sizeof(self_path), "/proc/self/task/%ld/ns/net", (long)syscall(SYS_gettid));
 	r = mount(self_path, path, "none", MS_BIND, NULL) < 0 ? -errno : 0;
 	if (setns(self, CLONE_NEWNET) < 0) {
 		log_err("Gateway", "netns %s: cannot return to the gateway's namespace: %s", name,

@@ -35,7 +35,7 @@ struct nl_sock_arg {
 static int nl_sock_make(void *arg)
 {
 	struct nl_sock_arg *a = arg;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	int one = 1;
 
 	a->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -53,7 +53,7 @@ static int nl_sock_make(void *arg)
 
 int nl_open(struct nl **out, int nsfd)
 {
-	struct nl_sock_arg a = {.fd = -1};
+	struct nl_sock_arg a = { .fd = -1 };
 	struct nl *nl;
 	int r;
 
@@ -124,7 +124,7 @@ static int nl_attr_u32(struct buf *b, uint16_t type, uint32_t v)
 static int nl_transact(struct nl *nl, struct buf *req)
 {
 	uint8_t reply[NL_BUF];
-	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 	uint32_t want = nl->seq;
 
 	/* The request starts at the head of a fresh writer: its length is the tail. */
@@ -181,7 +181,7 @@ static int nl_ifindex_here(void *arg)
 
 int nl_link_index(struct nl *nl, const char *ifname)
 {
-	struct nl_ifindex_arg a = {.name = ifname};
+	struct nl_ifindex_arg a = { .name = ifname };
 	int r = nl->nsfd >= 0 ? netns_run_in(nl->nsfd, nl_ifindex_here, &a) : nl_ifindex_here(&a);
 
 	return r < 0 ? r : (int)a.idx;
@@ -211,6 +211,19 @@ int nl_link_set(struct nl *nl, int ifindex, bool up, uint32_t mtu)
 	r = r ?: nl_ifinfo(&b, ifindex, up ? IFF_UP : 0, IFF_UP);
 	if (!r && mtu)
 		r = nl_attr_u32(&b, IFLA_MTU, mtu);
+	return r ?: nl_transact(nl, &b);
+}
+
+int nl_link_set_txqlen(struct nl *nl, int ifindex, uint32_t qlen)
+{
+	uint8_t mem[256];
+	struct buf b;
+	int r;
+
+	buf_init_write(&b, mem, sizeof(mem));
+	r = nl_begin(nl, &b, RTM_NEWLINK, 0);
+	r = r ?: nl_ifinfo(&b, ifindex, 0, 0);
+	r = r ?: nl_attr_u32(&b, IFLA_TXQLEN, qlen);
 	return r ?: nl_transact(nl, &b);
 }
 

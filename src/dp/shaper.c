@@ -6,7 +6,7 @@
  */
 #include "dp/shaper.h"
 
-#define NS_PER_S	 1000000000ull
+#define NS_PER_S 1000000000ull
 #define SHAPER_MIN_BURST (64u * 1024u)
 
 static uint64_t shaper_depth_nb(const struct shaper *s)
@@ -43,7 +43,7 @@ void shaper_set_rate(struct shaper *s, uint64_t rate_bps, uint64_t burst, uint64
 
 void shaper_init(struct shaper *s, uint64_t rate_bps, uint64_t burst, uint64_t now_ns)
 {
-	*s = (struct shaper){.last_ns = now_ns};
+	*s = (struct shaper){ .last_ns = now_ns };
 	shaper_set_rate(s, rate_bps, burst, now_ns);
 	s->tokens_nb = shaper_depth_nb(s);
 }

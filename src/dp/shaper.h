@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 struct shaper {
-	uint64_t rate_bps;  /* bits per second; 0 = unlimited */
-	uint64_t burst;	    /* bucket depth in bytes */
-	uint64_t tokens_nb; /* current tokens in nanobytes (bytes * 1e9), for exact refill */
-	uint64_t last_ns;   /* time of the last refill */
+	uint64_t rate_bps;   /* bits per second; 0 = unlimited */
+	uint64_t burst;      /* bucket depth in bytes */
+	uint64_t tokens_nb;  /* current tokens in nanobytes (bytes * 1e9), for exact refill */
+	uint64_t last_ns;    /* time of the last refill */
 	uint64_t passed_bytes, passed_pkts;
 	uint64_t dropped_bytes, dropped_pkts;
 };

@@ -15,9 +15,9 @@
 #include <sys/types.h>
 
 enum sock_kind {
-	SOCK_KIND_IKE,	/* UDP 500 */
+	SOCK_KIND_IKE,  /* UDP 500 */
 	SOCK_KIND_NATT, /* UDP 4500 */
-	SOCK_KIND_ESP,	/* raw IP protocol 50 */
+	SOCK_KIND_ESP,  /* raw IP protocol 50 */
 	SOCK_KIND_COUNT,
 };
 

@@ -46,7 +46,7 @@ static int tun_open_here(void *arg)
 
 int tun_open_queue(int nsfd, const char *name)
 {
-	struct tun_open_arg a = {.name = name, .fd = -1};
+	struct tun_open_arg a = { .name = name, .fd = -1 };
 	int r = nsfd >= 0 ? netns_run_in(nsfd, tun_open_here, &a) : tun_open_here(&a);
 
 	return r < 0 ? r : a.fd;
