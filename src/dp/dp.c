@@ -677,6 +677,7 @@ int dp_conn_update(struct dp *dp, const struct dp_conn_params *p)
 	m = dp_conn_msg(dp, DP_MSG_CONN_UPDATE, p, &r);
 	if (!m)
 		return r;
+	r = 0;
 	for (i = 0; i < m->n_prefixes && r == 0; i++)
 		r = dp_route(v, &m->prefixes[i], true);
 	r = r ?: dp_call_all(dp, m, NULL);

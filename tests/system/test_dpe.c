@@ -707,3 +707,31 @@ Test(dpe, ike_datagrams_go_to_the_control_plane)
 	close(fd);
 	free(u);
 }
+
+Test(dpe, connection_rate_is_enforced_per_direction)
+{
+	struct prefix site = P("10.2.0.0/16");
+	struct dp_conn_params ca = { .id = 1, .vnet_id = 1, .peer = A("192.0.2.2"),
+				     .prefixes = &site, .n_prefixes = 1, .rate_bps = 1000000 };
+	struct dp_conn_stats a, b;
+
+	tenant(1, DP_ENCAP_UDP, NULL);
+	/* 1 Mbit/s towards the site: a burst of 300 x 1.3 kB (390 kB) overflows the bucket. */
+	cr_assert_eq(dp_conn_update(F.a, &ca), 0);
+	sh("ip netns exec %s-wa1 ping -q -f -c 300 -s 1300 -W 1 10.2.0.10 >/dev/null 2>&1", F.pfx);
+	a = conn_stats(F.a, 1);
+	b = conn_stats(F.b, 1);
+	cr_assert_gt(a.drops[DP_DROP_RATE_OUT], 0, "the bucket refused part of the burst");
+	cr_assert_lt(a.bytes_out, 300 * 1328, "not everything went out");
+	cr_assert_eq(b.drops[DP_DROP_RATE_IN], 0, "B's connection is not limited");
+	cr_assert_eq(b.drops[DP_DROP_RATE_OUT], 0);
+	/* A's own bucket for the replies (the other direction) holds only what got through. */
+	cr_assert_leq(a.bytes_in, a.bytes_out);
+
+	/* Unlimited again: the same burst goes through whole. */
+	ca.rate_bps = 0;
+	cr_assert_eq(dp_conn_update(F.a, &ca), 0);
+	a = conn_stats(F.a, 1);
+	cr_assert(ping("wa1", "10.2.0.10"));
+	cr_assert_eq(conn_stats(F.a, 1).drops[DP_DROP_RATE_OUT], a.drops[DP_DROP_RATE_OUT]);
+}
