@@ -81,7 +81,7 @@ int ike_info_start_error(struct ike_sa *sa, uint16_t notify)
 void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct ike_child *c;
-	char peer[ADDR_STR_MAX];
+	char peer[ADDR_STR_MAX], why[128];
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
 	switch (sa->req.kind) {
@@ -95,10 +95,13 @@ void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		sa->pend.del_spi_in = 0;
 		break;
 	case IKE_REQ_DELETE_IKE:
-		ike_sa_fail(sa, "deleted by us");
-		break;
 	case IKE_REQ_NOTIFY_ERROR:
-		ike_sa_fail(sa, sa->conn->reason[0] ? sa->conn->reason : "error notified");
+		/* Keep the reason already reported (why we deleted it) for the status. */
+		if (sa->conn->status == IKE_CONN_NOT_CONNECTED)
+			snprintf(why, sizeof(why), "%s", sa->conn->reason);
+		else
+			snprintf(why, sizeof(why), "deleted by us");
+		ike_sa_fail(sa, why);
 		break;
 	default:
 		break;

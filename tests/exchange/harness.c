@@ -131,6 +131,14 @@ void h_teardown(void)
 		}
 	}
 	log_set_output(stderr);
+	/* H_LOG_DUMP=1 shows what both engines logged, for debugging a failing case. */
+	if (log_file && getenv("H_LOG_DUMP")) {
+		char line[512];
+
+		rewind(log_file);
+		while (fgets(line, sizeof(line), log_file))
+			fputs(line, stderr);
+	}
 	if (log_file)
 		fclose(log_file);
 	log_file = NULL;
