@@ -138,7 +138,11 @@ void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const
 		      size_t len);
 /* Monotonic time of the next timer, UINT64_MAX when none. */
 uint64_t ike_engine_next_deadline(const struct ike_engine *e);
-/* Run every timer due at clock_now_ns(). */
+/*
+ * Run every timer due at clock_now_ns(). Our requests are retransmitted 2, 4, 8, 16 and 32 s
+ * after each send (RFC 7296 2.1's exponential back-off); 64 s after the last try the IKE SA is
+ * dropped ("peer not responding"). A half-open responder SA lives 30 s.
+ */
 void ike_engine_run_timers(struct ike_engine *e);
 
 /*
