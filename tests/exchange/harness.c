@@ -86,6 +86,27 @@ static void on_status(void *ctx, const char *conn, enum ike_conn_status st, cons
 	s->n_status++;
 }
 
+static void side_engine_new(int i)
+{
+	struct ike_engine_ops ops = {
+		.ctx = (void *)(intptr_t)i,
+		.send = on_send,
+		.child_install = on_install,
+		.child_remove = on_remove,
+		.status = on_status,
+	};
+
+	H.s[i].e = ike_engine_new(&ops);
+	cr_assert(H.s[i].e);
+}
+
+void h_restart(int i)
+{
+	ike_engine_free(H.s[i].e);
+	side_engine_new(i);
+	H.s[i].status = IKE_CONN_NOT_CONNECTED;
+}
+
 void h_setup(void)
 {
 	memset(&H, 0, sizeof(H));
@@ -95,17 +116,9 @@ void h_setup(void)
 	log_set_output(log_file);
 	log_set_level(LOG_LVL_DEBUG);
 	for (int i = 0; i < 2; i++) {
-		struct ike_engine_ops ops = {
-			.ctx = (void *)(intptr_t)i,
-			.send = on_send,
-			.child_install = on_install,
-			.child_remove = on_remove,
-			.status = on_status,
-		};
 		struct h_side *s = &H.s[i];
 
-		s->e = ike_engine_new(&ops);
-		cr_assert(s->e);
+		side_engine_new(i);
 		s->psk = secret_dup("correct horse battery staple", 28);
 		ike_conn_config_default(&s->cfg);
 		snprintf(s->cfg.name, sizeof(s->cfg.name), "%s", i == 0 ? "gw-conn" : "site-conn");

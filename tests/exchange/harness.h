@@ -60,6 +60,8 @@ extern struct harness H;
 /* Fresh harness: fake clock, log capture, two engines with default configs (not started). */
 void h_setup(void);
 void h_teardown(void);
+/* Side i crashes and comes back: its engine is freed (children removed) and a new one made. */
+void h_restart(int i);
 /* Apply s[i].cfg (after a test changed it) to engine i. */
 int h_configure(int i);
 /* Configure both sides and let side 0 initiate. */
