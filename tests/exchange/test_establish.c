@@ -7,6 +7,8 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "harness.h"
@@ -233,4 +235,79 @@ Test(establish, cookie_forged_is_refused)
 	cr_assert(h_has_notify(0, IKE_N_COOKIE), "a wrong cookie must be asked for again");
 	cr_assert_eq(ike_engine_stats(H.s[1].e)->cookies_sent, 2);
 	cr_assert_eq(h_children_live(1), 0);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 8192);
+
+	cr_assert(f, "%s missing", path);
+	cr_assert(buf);
+	cr_assert_gt(fread(buf, 1, 8191, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *hex_of(const struct secret *s)
+{
+	char *out = calloc(1, 2 * s->len + 1);
+
+	cr_assert(out);
+	for (size_t i = 0; i < s->len; i++)
+		sprintf(out + 2 * i, "%02x", s->data[i]);
+	return out;
+}
+
+/* The debug key log: Wireshark's two tables, with the SPIs and keys of what was negotiated. */
+Test(establish, debug_key_log_for_wireshark)
+{
+	char dir[] = "/tmp/vgt-keylog-XXXXXX", path[64], expect[160];
+	struct ike_conn_info i;
+	struct h_child *c0;
+	char *ike, *esp, *key;
+
+	cr_assert(mkdtemp(dir));
+	ike_engine_set_keylog(H.s[0].e, dir);
+	establish_stepwise();
+	cr_assert_eq(ike_engine_conn_info(H.s[0].e, H.s[0].cfg.name, &i), 0);
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	ike = slurp(path);
+	snprintf(expect, sizeof(expect), "%016llx,%016llx,", (unsigned long long)i.spi_i,
+		 (unsigned long long)i.spi_r);
+	cr_assert(strncmp(ike, expect, strlen(expect)) == 0, "%s", ike);
+	cr_assert(strstr(ike, ",\"AES-CBC-256 [RFC3602]\","), "%s", ike);
+	cr_assert(strstr(ike, ",\"HMAC_SHA2_384_192 [RFC4868]\"\n"), "%s", ike);
+	cr_assert_eq(strchr(ike, '\n')[1], 0, "one line");
+
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	esp = slurp(path);
+	c0 = &H.s[0].children[0];
+	snprintf(expect, sizeof(expect),
+		 "\"IPv4\",\"198.51.100.1\",\"203.0.113.2\",\"0x%08x\",\"AES-GCM [RFC4106]\",\"0x",
+		 c0->sa.spi_out);
+	cr_assert(strstr(esp, expect), "%s", esp);
+	key = hex_of(c0->enc_out);
+	cr_assert(strstr(esp, key), "the outbound key (with its salt) is logged");
+	free(key);
+	snprintf(expect, sizeof(expect), "\"IPv4\",\"203.0.113.2\",\"198.51.100.1\",\"0x%08x\"",
+		 c0->sa.spi_in);
+	cr_assert(strstr(esp, expect), "%s", esp);
+	key = hex_of(c0->enc_in);
+	cr_assert(strstr(esp, key));
+	free(key);
+	free(ike);
+	free(esp);
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Off by default: nothing is written anywhere. */
+Test(establish, no_key_log_by_default)
+{
+	establish_stepwise();
+	cr_assert(!h_log_contains("debug key log on"));
 }
