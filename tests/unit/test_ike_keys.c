@@ -14,9 +14,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/dh.h"
 #include "crypto/prf.h"
 #include "ike/keys.h"
+#include "ike/msg.h"
 #include "ike/pld.h"
+#include "ike/sk.h"
 #include "support/hex.h"
 
 static struct secret *secret_hex(const char *hex)
@@ -266,6 +269,13 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
+/* memcpy that accepts (NULL, 0) for the absent pieces. */
+static void put(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 /* prf+(key, S) over S in one piece, S = a | b | c | d. */
 static struct secret *ref_prf_plus(enum crypto_prf_alg prf, const uint8_t *key, size_t keylen,
 				   const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
@@ -276,10 +286,10 @@ static struct secret *ref_prf_plus(enum crypto_prf_alg prf, const uint8_t *key, 
 	struct iovec iov = {.iov_base = s, .iov_len = alen + blen + clen + dlen};
 	struct secret *out = NULL;
 
-	memcpy(s, a, alen);
-	memcpy(s + alen, b, blen);
-	memcpy(s + alen + blen, c, clen);
-	memcpy(s + alen + blen + clen, d, dlen);
+	put(s, a, alen);
+	put(s + alen, b, blen);
+	put(s + alen + blen, c, clen);
+	put(s + alen + blen + clen, d, dlen);
 	cr_assert_eq(crypto_prf_plus(prf, key, keylen, &iov, 1, outlen, &out), 0);
 	free(s);
 	return out;
@@ -292,9 +302,9 @@ static void ref_prf(enum crypto_prf_alg prf, const uint8_t *key, size_t keylen, 
 	uint8_t *s = malloc(alen + blen + clen + 1);
 	struct iovec iov = {.iov_base = s, .iov_len = alen + blen + clen};
 
-	memcpy(s, a, alen);
-	memcpy(s + alen, b, blen);
-	memcpy(s + alen + blen, c, clen);
+	put(s, a, alen);
+	put(s + alen, b, blen);
+	put(s + alen + blen, c, clen);
 	cr_assert_eq(crypto_prf(prf, key, keylen, &iov, 1, out), 0);
 	free(s);
 }
@@ -561,4 +571,117 @@ Test(ike_keys, refuses_what_it_cannot_derive)
 	cr_assert_null(c.ei);
 	ike_keys_clear(&k);
 	secret_free(gir);
+}
+
+/* ---- both ends, end to end ------------------------------------------------------------------- */
+
+/*
+ * Initiator and responder with real key exchanges: each derives g^ir from the other's public
+ * value, both get the same seven keys, a message the initiator seals with SK_ei/SK_ai opens at
+ * the responder with the same keys, and each side's PSK AUTH is what the other expects.
+ */
+Test(ike_keys, initiator_and_responder_agree)
+{
+	static const struct {
+		enum crypto_dh_group group;
+		struct ike_suite suite;
+	} cases[] = {
+		{CRYPTO_DH_ECP384,
+		 {IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_384, IKE_INTEG_HMAC_SHA2_384_192, 20}},
+		{CRYPTO_DH_CURVE25519,
+		 {IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE, 31}},
+		{CRYPTO_DH_MODP2048,
+		 {IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA2_256_128, 14}},
+	};
+
+	rng_seed("initiator_and_responder_agree");
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct crypto_dh *dhi, *dhr;
+		uint8_t pubi[512], pubr[512], ni_raw[32], nr_raw[32], msg[1024], plain_mem[1024];
+		size_t publen = crypto_dh_public_len(cases[c].group);
+		struct secret *giri, *girr, *psk = secret_dup("correct horse battery staple", 28);
+		struct ike_keys ki, kr;
+		struct buf ni, nr, out, plain, dgram;
+		uint64_t spi_i = rng() | 1, spi_r = rng() | 1;
+
+		rng_fill(ni_raw, sizeof(ni_raw));
+		rng_fill(nr_raw, sizeof(nr_raw));
+		buf_init_read(&ni, ni_raw, sizeof(ni_raw));
+		buf_init_read(&nr, nr_raw, sizeof(nr_raw));
+		cr_assert_eq(crypto_dh_new(&dhi, cases[c].group), 0);
+		cr_assert_eq(crypto_dh_new(&dhr, cases[c].group), 0);
+		cr_assert_eq(crypto_dh_public(dhi, pubi, publen), 0);
+		cr_assert_eq(crypto_dh_public(dhr, pubr, publen), 0);
+		cr_assert_eq(crypto_dh_derive(dhi, pubr, publen, &giri), 0);
+		cr_assert_eq(crypto_dh_derive(dhr, pubi, publen, &girr), 0);
+		cr_assert_eq(ike_keys_derive(&cases[c].suite, giri, &ni, &nr, spi_i, spi_r, &ki),
+			     0);
+		cr_assert_eq(ike_keys_derive(&cases[c].suite, girr, &ni, &nr, spi_i, spi_r, &kr),
+			     0);
+		expect_secret(kr.sk_d, ki.sk_d->data, ki.sk_d->len, "SK_d agrees");
+		expect_secret(kr.sk_pr, ki.sk_pr->data, ki.sk_pr->len, "SK_pr agrees");
+
+		/* The initiator seals with SK_ei/SK_ai, the responder opens with the same. */
+		struct ike_sk *seal, *open;
+		struct ike_hdr h = {.spi_i = spi_i,
+				    .spi_r = spi_r,
+				    .exchange = IKE_EXCH_AUTH,
+				    .flags = IKE_FLAG_I,
+				    .msgid = 1};
+		struct ike_pld_id id = {.type = IKE_ID_IPV4_ADDR};
+		struct ike_msg_writer w;
+		struct ike_msg *m = malloc(sizeof(*m));
+		struct ike_parse_err err;
+
+		buf_init_read(&id.data, "\xc6\x33\x64\x07", 4);
+		cr_assert_eq(ike_sk_new(&seal, cases[c].suite.encr, cases[c].suite.encr_keybits,
+					cases[c].suite.integ, ki.sk_ei, ki.sk_ai),
+			     0);
+		cr_assert_eq(ike_sk_new(&open, cases[c].suite.encr, cases[c].suite.encr_keybits,
+					cases[c].suite.integ, kr.sk_ei, kr.sk_ai),
+			     0);
+		buf_init_write(&out, msg, sizeof(msg));
+		ike_msg_write_begin(&w, &out, &h);
+		ike_msg_write_sk_begin(&w, seal);
+		ike_msg_add_id(&w, IKE_PLD_IDI, &id);
+		cr_assert_eq(ike_msg_write_end(&w), 0);
+		buf_init_read(&dgram, msg, buf_left(&out));
+		cr_assert_eq(ike_msg_parse(m, &dgram, &err), 0);
+		buf_init_write(&plain, plain_mem, sizeof(plain_mem));
+		cr_assert_eq(ike_msg_decrypt(m, open, &plain, &err), 0, "case %zu: %s", c, err.why);
+		const struct ike_pld *idi = ike_msg_find(m, IKE_PLD_IDI, NULL);
+		cr_assert_not_null(idi);
+
+		/* AUTH: the responder recomputes the initiator's from the same octets. */
+		uint8_t auth_i[CRYPTO_PRF_MAX_LEN], auth_r[CRYPTO_PRF_MAX_LEN];
+		size_t li, lr;
+		struct buf first_msg;
+		buf_init_read(&first_msg, pubi, publen); /* stands in for RealMessage1 */
+		cr_assert_eq(
+			ike_keys_psk_auth(&ki, true, psk, &first_msg, &nr, &idi->body, auth_i, &li),
+			0);
+		cr_assert_eq(
+			ike_keys_psk_auth(&kr, true, psk, &first_msg, &nr, &idi->body, auth_r, &lr),
+			0);
+		cr_assert_eq(li, lr);
+		cr_assert_arr_eq(auth_i, auth_r, li);
+		/* A different PSK gives a different AUTH. */
+		struct secret *wrong = secret_dup("correct horse battery stapl3", 28);
+		cr_assert_eq(ike_keys_psk_auth(&kr, true, wrong, &first_msg, &nr, &idi->body,
+					       auth_r, &lr),
+			     0);
+		cr_assert_neq(memcmp(auth_i, auth_r, li), 0);
+
+		secret_free(wrong);
+		free(m);
+		ike_sk_free(seal);
+		ike_sk_free(open);
+		ike_keys_clear(&ki);
+		ike_keys_clear(&kr);
+		secret_free(giri);
+		secret_free(girr);
+		secret_free(psk);
+		crypto_dh_free(dhi);
+		crypto_dh_free(dhr);
+	}
 }
