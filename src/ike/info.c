@@ -46,19 +46,20 @@ int ike_info_start_delete_ike(struct ike_sa *sa)
 	struct ike_out o;
 	int r;
 
-	if (sa->state != IKE_SA_STATE_ESTABLISHED)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED && !sa->delete_queued)
 		return -ENOTCONN;
-	/* Window 1: whatever we were waiting for is abandoned; the Delete takes its place. */
-	sa->req.kind = IKE_REQ_NONE;
-	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
-	r = r ?: ike_msg_add_delete(&o.w, IKE_PROTO_IKE, NULL, 0);
-	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_DELETE_IKE);
-	if (r)
-		return r;
 	/* The children go now: nothing is sent on an SA being deleted. */
 	ike_sa_children_remove(sa, "IKE_SA deleted by us");
-	ike_sa_set_state(sa, IKE_SA_STATE_DELETING, "Delete of the IKE_SA sent");
-	return 0;
+	ike_sa_set_state(sa, IKE_SA_STATE_DELETING, "deleting the IKE_SA");
+	if (sa->req.kind != IKE_REQ_NONE) {
+		/* 2.3: window 1; the Delete goes out once the outstanding request is answered. */
+		sa->delete_queued = true;
+		return 0;
+	}
+	sa->delete_queued = false;
+	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
+	r = r ?: ike_msg_add_delete(&o.w, IKE_PROTO_IKE, NULL, 0);
+	return r ?: ike_sa_send_request(sa, &o, IKE_REQ_DELETE_IKE);
 }
 
 int ike_info_start_error(struct ike_sa *sa, uint16_t notify)

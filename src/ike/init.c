@@ -454,5 +454,7 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 	ike_suite_format(&chosen.suite, IKE_PROTO_IKE, ours, sizeof(ours));
 	log_info("IKE", IKE_LOG_FMT ": IKE_SA_INIT answered, %s", conn->cfg.name, peer, ours);
 	ike_sa_set_state(sa, IKE_SA_STATE_INIT_DONE, "IKE_SA_INIT answered");
+	if (conn->status != IKE_CONN_CONNECTED)
+		ike_conn_set_status(conn, e, IKE_CONN_CONNECTING, "IKE_SA_INIT from the peer");
 	ike_timers_half_open(sa);
 }

@@ -430,6 +430,11 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 		sa->req.kind = IKE_REQ_NONE;
 		sa->req_msgid_next++;
 		ike_timers_response_received(sa);
+		if (sa->delete_queued) {
+			/* Being deleted: the answer no longer matters, the Delete goes next. */
+			ike_child_pending_clear(sa);
+			kind = IKE_REQ_NONE;
+		}
 		switch (kind) {
 		case IKE_REQ_AUTH:
 			ike_auth_handle_response(sa, m);
@@ -449,6 +454,9 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 		case IKE_REQ_NONE:
 			break;
 		}
+		if (sa->delete_queued && sa->req.kind == IKE_REQ_NONE &&
+		    ike_info_start_delete_ike(sa))
+			ike_sa_fail(sa, "Delete of the IKE_SA could not be sent");
 		return;
 	}
 	switch (m->hdr.exchange) {

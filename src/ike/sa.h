@@ -103,6 +103,7 @@ struct ike_sa {
 		uint64_t deadline;
 	} req;
 	struct ike_child_pending pend;
+	bool delete_queued; /* a Delete of the IKE SA waits for the outstanding request (2.3) */
 
 	/* The peer's requests: the Message ID expected next and the last response, cached. */
 	uint32_t resp_msgid_next;

@@ -349,3 +349,36 @@ Test(info, tampered_message_dropped_then_retransmission_succeeds)
 	h_run();
 	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED);
 }
+
+/* 2.3: with a request outstanding, our Delete waits for its answer and takes the next ID. */
+Test(info, delete_ike_sa_waits_for_the_outstanding_request)
+{
+	struct ike_hdr h;
+
+	establish();
+	cr_assert_eq(ike_engine_conn_check_liveness(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(h_children_live(0), 0);
+	cr_assert_eq(H.n, 1, "only the liveness check is in flight");
+	cr_assert_eq(h_hdr(0).msgid, 2);
+	h_deliver();
+	h_deliver(); /* its answer releases the Delete */
+	cr_assert_eq(H.n, 1);
+	h = h_hdr(0);
+	cr_assert_eq(h.exchange, IKE_EXCH_INFORMATIONAL);
+	cr_assert_eq(h.msgid, 3);
+	h_run();
+	cr_assert_eq(h_children_live(1), 0);
+	cr_assert_eq(info_of(0).n_ike_sas, 0);
+	cr_assert_eq(info_of(1).n_ike_sas, 0);
+	cr_assert(strstr(H.s[1].reason, "deleted by the peer"), "%s", H.s[1].reason);
+}
+
+Test(info, responder_reports_connecting_then_connected)
+{
+	h_start();
+	h_deliver();
+	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTING);
+	h_run();
+	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED);
+}
