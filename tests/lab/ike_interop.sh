@@ -7,7 +7,10 @@
 #
 # 1. strongSwan initiates (default proposals aes256-sha384-ecp384 / aes256gcm16-ecp384), we
 #    respond; then strongSwan deletes the IKE SA and we must see the Delete.
-# 2. We initiate with the same proposals; strongSwan responds.
+# 2. We initiate with the same proposals; strongSwan responds; we add a second CHILD_SA
+#    (CREATE_CHILD_SA, PFS ECP384) and check liveness (empty INFORMATIONAL); dumpcap records it
+#    and tshark, given only our debug key log, decrypts IKE_AUTH and CREATE_CHILD_SA and finds
+#    every ICV [correct]; our Delete on exit removes strongSwan's IKE SA.
 # 3. We initiate with aes128gcm16-prfsha256-x25519 / aes128gcm16 (issue 3's matrix row 4).
 # Each time strongSwan must list the IKE SA ESTABLISHED with the expected algorithms and the
 # CHILD_SA INSTALLED, and ikepeer must report Connected with the child installed.
@@ -86,9 +89,45 @@ wait_for 5 "ikepeer sees the Delete" grep -q "^STATUS NotConnected deleted by th
 expect "ikepeer: the child was removed" grep -q "^CHILD removed" "$PEER_OUT"
 stop_peer
 
-# ---- 2: we initiate, strongSwan responds ------------------------------------------------------
-start_peer --initiate
+# ---- 2: we initiate, strongSwan responds; a second child, a liveness check; tshark decrypts --
+mkdir -p "$LAB_DIR/keys" "$LAB_DIR/ws"
+ip netns exec "$(ns_name gw)" dumpcap -i eth0 -f udp -w "$LAB_DIR/ike.pcap" \
+	>"$LAB_DIR/tshark.out" 2>&1 &
+TSHARK_PID=$!
+lab_track "$TSHARK_PID"
+wait_for 30 "dumpcap capturing" grep -q "Capturing on" "$LAB_DIR/tshark.out" ||
+	lab_fail "dumpcap did not start"
+start_peer --initiate --create-child --liveness --keylog "$LAB_DIR/keys"
 check_established "AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384" "AES_GCM_16-256"
+two_children() { [ "$(sas | grep -c 'INSTALLED, TUNNEL')" = 2 ]; }
+wait_for 10 "a second CHILD_SA in strongSwan" two_children || {
+	sas
+	lab_fail "CREATE_CHILD_SA did not give strongSwan a second child"
+}
+say "ok: strongSwan: two CHILD_SAs INSTALLED after our CREATE_CHILD_SA (PFS ECP_384)"
+expect "ikepeer: the second child is installed" \
+	test "$(grep -c '^CHILD installed' "$PEER_OUT")" = 2
+liveness_answered() { grep -q "liveness check answered" "$LAB_DIR/peer$PEER_RUN.log"; }
+wait_for 10 "strongSwan answers our empty INFORMATIONAL" liveness_answered ||
+	lab_fail "the liveness check was not answered"
+say "ok: strongSwan answered the liveness check"
+expect "ikepeer: still connected" sh -c "! grep -q '^STATUS NotConnected' '$PEER_OUT'"
+kill -INT "$TSHARK_PID"
+wait "$TSHARK_PID" 2>/dev/null
+cp "$LAB_DIR/keys/ikev2_decryption_table" "$LAB_DIR/ws/" ||
+	lab_fail "no ikev2_decryption_table written by --keylog"
+decrypted() {
+	WIRESHARK_CONFIG_DIR=$LAB_DIR/ws tshark -r "$LAB_DIR/ike.pcap" -Y "$1" 2>/dev/null | grep -q .
+}
+expect "tshark decrypts our IKE_AUTH with the key log (IDi inside SK)" \
+	decrypted "isakmp.exchangetype == 35 && isakmp.id.type == 1"
+expect "tshark decrypts CREATE_CHILD_SA (a KE inside SK)" \
+	decrypted "isakmp.exchangetype == 36 && isakmp.key_exchange.dh_group == 20"
+icv_ok() {
+	[ "$(WIRESHARK_CONFIG_DIR=$LAB_DIR/ws tshark -r "$LAB_DIR/ike.pcap" -V 2>/dev/null |
+		grep -c 'Integrity Checksum Data: .*\[correct\]')" = 6 ]
+}
+expect "tshark: the ICVs of all six encrypted messages are [correct]" icv_ok
 stop_peer # ikepeer deletes its IKE SA on the way out
 wait_for 10 "strongSwan's SA gone after our Delete" swan_no_ike ||
 	lab_fail "our Delete did not remove strongSwan's IKE SA"

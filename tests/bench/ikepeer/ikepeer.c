@@ -6,11 +6,14 @@
  * stdout, one line each; engine logs go to stderr.
  *
  *   ikepeer --local IP --peer IP --psk SECRET [--ike SUITE] [--esp SUITE] [--initiate]
- *           [--keylog DIR] [--seconds N]
+ *           [--keylog DIR] [--seconds N] [--create-child] [--liveness]
+ *
+ * --create-child: once connected, one CREATE_CHILD_SA; --liveness: then an empty INFORMATIONAL.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,8 @@
 #include "lib/log.h"
 
 static volatile sig_atomic_t stop;
+static unsigned int n_installed;
+static bool connected;
 static struct sock_set socks;
 
 static void on_signal(int sig)
@@ -61,6 +66,7 @@ static int on_install(void *ctx, const struct ike_child_sa *c)
 	       c->ep.local_port, c->ep.peer_port,
 	       ike_child_sa_esp_params(c, ESP_DIR_OUT, &p) == 0 ? "ok" : "unsupported",
 	       c->enc_out ? c->enc_out->len : 0);
+	n_installed++;
 	fflush(stdout);
 	return 0;
 }
@@ -74,6 +80,7 @@ static void on_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi
 static void on_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
 {
 	printf("STATUS %s %s\n", ike_conn_status_name(st), reason);
+	connected = st == IKE_CONN_CONNECTED;
 	fflush(stdout);
 }
 
@@ -113,6 +120,8 @@ int main(int argc, char **argv)
 		{"initiate", no_argument, NULL, 'I'},
 		{"keylog", required_argument, NULL, 'K'},
 		{"seconds", required_argument, NULL, 's'},
+		{"create-child", no_argument, NULL, 'C'},
+		{"liveness", no_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ike_engine_ops ops = {
@@ -128,6 +137,8 @@ int main(int argc, char **argv)
 	const char *keylog = NULL;
 	uint64_t end;
 	long seconds = 30;
+	bool want_child = false, want_liveness = false;
+	unsigned int need = 1; /* children to wait for before the liveness check */
 	int c;
 
 	ike_conn_config_default(&cfg);
@@ -167,6 +178,12 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			seconds = strtol(optarg, NULL, 10);
+			break;
+		case 'C':
+			want_child = true;
+			break;
+		case 'L':
+			want_liveness = true;
 			break;
 		default:
 			return 2;
@@ -217,6 +234,17 @@ int main(int argc, char **argv)
 				;
 		}
 		ike_engine_run_timers(e);
+		if (connected && want_child && n_installed == 1) {
+			want_child = false;
+			need = 2;
+			printf("ACTION create-child rc=%d\n", ike_engine_conn_create_child(e, cfg.name));
+			fflush(stdout);
+		} else if (connected && want_liveness && !want_child && n_installed >= need) {
+			want_liveness = false;
+			printf("ACTION liveness rc=%d\n",
+			       ike_engine_conn_check_liveness(e, cfg.name));
+			fflush(stdout);
+		}
 	}
 	ike_engine_conn_remove(e, cfg.name);
 	ike_engine_free(e);
