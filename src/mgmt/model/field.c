@@ -3,14 +3,15 @@
  * field: the validators shared by every resource -- names (ARM's rules as docs/api.md states
  * them), IP addresses and prefixes (RFC 4632 notation, RFC 6890 special-purpose ranges), AS
  * numbers (RFC 6793 4-octet, RFC 7300/5398/6996 reserved values) and typed JSON getters.
+ * Addresses are parsed and classified by lib/addr.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "lib/addr.h"
 #include "mgmt/model/field.h"
 
 const char *field_path(char *buf, size_t n, const char *path, const char *key)
@@ -72,120 +73,88 @@ int field_check_rg_name(const char *s, struct mgmt_error *err)
 		s ? s : "");
 }
 
-int field_parse_ip(const char *s, int family, struct field_prefix *p)
+static void to_prefix(const struct field_prefix *f, struct prefix *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (!s)
-		return -EINVAL;
-	if (inet_pton(AF_INET, s, p->addr) == 1) {
-		p->family = AF_INET;
-		p->len = 32;
-		return 0;
-	}
-	if (family != AF_INET && inet_pton(AF_INET6, s, p->addr) == 1) {
-		p->family = AF_INET6;
-		p->len = 128;
-		return 0;
-	}
-	return -EINVAL;
+	if (f->family == AF_INET)
+		addr_set_v4(&p->addr, f->addr);
+	else
+		addr_set_v6(&p->addr, f->addr);
+	p->len = f->len;
 }
 
-static bool host_bits_zero(const struct field_prefix *p)
+static void from_prefix(const struct prefix *p, struct field_prefix *f)
 {
-	unsigned bits = p->family == AF_INET ? 32 : 128, i;
+	memset(f, 0, sizeof(*f));
+	f->family = p->addr.family;
+	memcpy(f->addr, p->addr.bytes, f->family == AF_INET ? 4 : 16);
+	f->len = p->len;
+}
 
-	for (i = p->len; i < bits; i++)
-		if (p->addr[i / 8] & (0x80 >> (i % 8)))
-			return false;
-	return true;
+int field_parse_ip(const char *s, int family, struct field_prefix *p)
+{
+	struct prefix pp;
+
+	memset(p, 0, sizeof(*p));
+	if (!s || addr_parse(&pp.addr, s, NULL, 0) != 0)
+		return -EINVAL;
+	if (family == AF_INET && pp.addr.family != AF_INET)
+		return -EINVAL;
+	pp.len = addr_bits(&pp.addr);
+	from_prefix(&pp, p);
+	return 0;
 }
 
 int field_parse_prefix(const char *s, struct field_prefix *p)
 {
-	char buf[64], *slash, *end;
-	unsigned long len;
-	unsigned max;
+	struct prefix pp;
 
-	if (!s || strlen(s) >= sizeof(buf))
+	memset(p, 0, sizeof(*p));
+	/* Strict: "10.0.0.1/16" names no network, and a tenant who wrote it meant something. */
+	if (!s || prefix_parse(&pp, s, PREFIX_PARSE_STRICT, NULL, 0) != 0)
 		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (!slash || slash[1] < '0' || slash[1] > '9')
-		return -EINVAL;
-	*slash = '\0';
-	if (field_parse_ip(buf, 0, p) != 0)
-		return -EINVAL;
-	/* One or more digits, nothing after them, no leading zeros ("/08" is not a length). */
-	errno = 0;
-	len = strtoul(slash + 1, &end, 10);
-	if (*end || errno || (slash[1] == '0' && slash[2]))
-		return -EINVAL;
-	max = p->family == AF_INET ? 32 : 128;
-	if (len > max)
-		return -EINVAL;
-	p->len = (unsigned)len;
-	return host_bits_zero(p) ? 0 : -EINVAL;
-}
-
-static bool prefix_bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
-{
-	unsigned full = len / 8, rest = len % 8;
-
-	if (memcmp(a, b, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		return (a[full] & mask) == (b[full] & mask);
-	}
-	return true;
+	from_prefix(&pp, p);
+	return 0;
 }
 
 bool field_prefix_contains(const struct field_prefix *outer, const struct field_prefix *inner)
 {
-	if (outer->family != inner->family || inner->len < outer->len)
-		return false;
-	return prefix_bits_equal(outer->addr, inner->addr, outer->len);
+	struct prefix a, b;
+
+	to_prefix(outer, &a);
+	to_prefix(inner, &b);
+	return prefix_contains_prefix(&a, &b);
 }
 
 bool field_prefix_overlap(const struct field_prefix *a, const struct field_prefix *b)
 {
-	return field_prefix_contains(a, b) || field_prefix_contains(b, a);
+	struct prefix x, y;
+
+	to_prefix(a, &x);
+	to_prefix(b, &y);
+	return prefix_overlaps(&x, &y);
 }
 
 void field_format_ip(const struct field_prefix *p, char *out, size_t n)
 {
-	if (!inet_ntop(p->family, p->addr, out, (socklen_t)n) && n)
-		out[0] = '\0';
+	struct prefix pp;
+
+	to_prefix(p, &pp);
+	addr_print(&pp.addr, out, n);
 }
 
 bool field_ipv4_is_public(const struct field_prefix *p)
 {
-	/* RFC 6890 (and RFC 6598 shared space): not globally reachable. */
-	static const struct {
-		uint8_t a, b, c, d;
-		unsigned len;
-	} special[] = {
-		{0, 0, 0, 0, 8},    {10, 0, 0, 0, 8},	  {100, 64, 0, 0, 10},
-		{127, 0, 0, 0, 8},  {169, 254, 0, 0, 16}, {172, 16, 0, 0, 12},
-		{192, 0, 0, 0, 24}, {192, 168, 0, 0, 16}, {198, 18, 0, 0, 15},
-		{224, 0, 0, 0, 4},  {240, 0, 0, 0, 4},
-	};
-	size_t i;
+	struct prefix pp;
+	enum addr_class c;
 
 	if (p->family != AF_INET)
 		return false;
-	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
-		struct field_prefix s = {.family = AF_INET, .len = special[i].len};
-
-		s.addr[0] = special[i].a;
-		s.addr[1] = special[i].b;
-		s.addr[2] = special[i].c;
-		s.addr[3] = special[i].d;
-		if (field_prefix_contains(&s, p))
-			return false;
-	}
-	return true;
+	to_prefix(p, &pp);
+	c = addr_classify(&pp.addr);
+	/* RFC 6890 via lib/addr; RFC 5737's documentation ranges pass so examples and tests can
+	 * use them as "public" peers. */
+	return c == ADDR_CLASS_PUBLIC || c == ADDR_CLASS_DOCUMENTATION;
 }
 
 int field_check_asn(json_int_t asn, bool gateway_side, const char *target, struct mgmt_error *err)
