@@ -38,6 +38,8 @@
 	X(MGMT_E_PRECONDITION_FAILED, "PreconditionFailed", 412)                                    \
 	/* The body is larger than the API accepts (1 MiB). */                                      \
 	X(MGMT_E_TOO_LARGE, "RequestEntityTooLarge", 413)                                           \
+	/* The endpoint exists in the API but this build does not serve it yet. */                  \
+	X(MGMT_E_NOT_IMPLEMENTED, "NotImplemented", 501)                                            \
 	/* Something failed on our side (the store); nothing was written. */                        \
 	X(MGMT_E_INTERNAL, "InternalServerError", 500)                                              \
 	/* --- field classes ---------------------------------------------------------------- */    \

@@ -367,6 +367,27 @@ out:
 	return r;
 }
 
+/* Rebuilds obj with ARM's key order (id, name, type, location, tags, etag, properties, rest). */
+static void order_keys(json_t *obj)
+{
+	static const char *const order[] = {"id",   "name", "type",	  "location",
+					    "tags", "etag", "properties", NULL};
+	json_t *copy = json_copy(obj), *v;
+	const char *k;
+	size_t i;
+
+	if (!copy)
+		return;
+	json_object_clear(obj);
+	for (i = 0; order[i]; i++) {
+		v = json_object_get(copy, order[i]);
+		if (v)
+			json_object_set(obj, order[i], v);
+	}
+	json_object_foreach(copy, k, v) if (!json_object_get(obj, k)) json_object_set(obj, k, v);
+	json_decref(copy);
+}
+
 int model_finalize(enum model_type t, json_t *res, const char *id, json_t *old,
 		   const char *etag_uuid, const char *guid)
 {
@@ -398,8 +419,10 @@ int model_finalize(enum model_type t, json_t *res, const char *id, json_t *old,
 			json_object_set_new(s, "type", json_string(model_type_arm(MODEL_SUBNET)));
 			json_object_set_new(json_object_get(s, "properties"), "provisioningState",
 					    json_string("Succeeded"));
+			order_keys(s);
 		}
 	}
+	order_keys(res);
 	return 0;
 }
 

@@ -46,7 +46,7 @@ static bool ip_used(json_t *used, const char *ip)
 	return false;
 }
 
-/* The lowest free address of the pool, in the pool's order. */
+/* The lowest free host address of the pool, in the pool's order. */
 static int pool_pick(json_t *pool, json_t *used, char *out, size_t n)
 {
 	json_t *v;
@@ -62,7 +62,9 @@ static int pool_pick(json_t *pool, json_t *used, char *out, size_t n)
 		base = (uint32_t)p.addr[0] << 24 | (uint32_t)p.addr[1] << 16 |
 		       (uint32_t)p.addr[2] << 8 | p.addr[3];
 		count = p.len == 0 ? 0 : (uint32_t)1 << (32 - p.len);
-		for (k = 0; k < count; k++) {
+		/* In a /30 or larger the first and last addresses are the network's and its
+		 * broadcast; a /31 (RFC 3021) or /32 is all hosts. */
+		for (k = p.len < 31 ? 1 : 0; k < (p.len < 31 ? count - 1 : count); k++) {
 			struct field_prefix a = {.family = AF_INET, .len = 32};
 			uint32_t x = base + k;
 
