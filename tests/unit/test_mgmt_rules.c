@@ -8,6 +8,7 @@
  * IP pool, preconditions, and that a refused write leaves nothing behind.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -509,4 +510,74 @@ Test(mgmt_rules, store_survives_reopen)
 	cr_expect_eq(del(SUB_A, "virtualNetworkGateways", "g1"), MGMT_E_IN_USE_BY_CONNECTION);
 	json_decref(a);
 	json_decref(b);
+}
+
+/*
+ * Rule 8 under real concurrency: two store handles on the same file (as two processes would
+ * have), two threads putting a connection for the last tunnel at once. BEGIN IMMEDIATE makes the
+ * rule's count and the write one step; exactly one may win each round.
+ */
+struct racer {
+	struct store *s;
+	const char *sub;
+	int round;
+	int rc;
+	enum mgmt_err_code code;
+	pthread_barrier_t *barrier;
+};
+
+static void *race_put(void *arg)
+{
+	struct racer *r = arg;
+	struct model_id id = mkid(r->sub, "connections", "race");
+	struct mgmt_error err = {0};
+	struct mgmt_result res;
+	char body[1024];
+
+	snprintf(body, sizeof(body),
+		 "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"k\","
+		 "\"virtualNetworkGateway1\":{\"id\":\"" B "virtualNetworkGateways/g1\"},"
+		 "\"localNetworkGateway2\":{\"id\":\"" B "localNetworkGateways/l1\"}}}",
+		 r->sub, r->sub);
+	pthread_barrier_wait(r->barrier);
+	r->rc = mgmt_ops_put(r->s, &id, body, strlen(body), NULL, &res, &err);
+	r->code = err.code;
+	mgmt_result_clear(&res);
+	return NULL;
+}
+
+Test(mgmt_rules, rule8_race_between_two_store_handles)
+{
+	struct store *other;
+	pthread_barrier_t barrier;
+	int round;
+
+	set_limits("{\"tunnelLimits\":{\"Standard\":1}}");
+	tenant(SUB_A, "Standard");
+	tenant(SUB_B, "Standard");
+	cr_assert_eq(put_lgw(SUB_A, "l1", "198.51.100.1", ""), MGMT_OK);
+	cr_assert_eq(put_lgw(SUB_B, "l1", "198.51.100.2", ""), MGMT_OK);
+	cr_assert_eq(store_open(db, &other), 0);
+	for (round = 0; round < 25; round++) {
+		struct racer r[2] = {
+			{.s = st, .sub = SUB_A, .round = round, .barrier = &barrier},
+			{.s = other, .sub = SUB_B, .round = round, .barrier = &barrier},
+		};
+		pthread_t t[2];
+		int i, winner;
+
+		pthread_barrier_init(&barrier, NULL, 2);
+		for (i = 0; i < 2; i++)
+			pthread_create(&t[i], NULL, race_put, &r[i]);
+		for (i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&barrier);
+		cr_assert_eq((r[0].rc == 0) + (r[1].rc == 0), 1, "round %d: %s / %s", round,
+			     mgmt_err_name(r[0].code), mgmt_err_name(r[1].code));
+		winner = r[0].rc == 0 ? 0 : 1;
+		cr_expect_eq(r[!winner].code, MGMT_E_TUNNEL_LIMIT, "round %d: %s", round,
+			     mgmt_err_name(r[!winner].code));
+		cr_assert_eq(del(r[winner].sub, "connections", "race"), MGMT_OK);
+	}
+	store_close(other);
 }
