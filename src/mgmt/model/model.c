@@ -422,6 +422,20 @@ int model_finalize(enum model_type t, json_t *res, const char *id, json_t *old,
 			order_keys(s);
 		}
 	}
+	if (t == MODEL_VGW) {
+		json_t *cfgs = json_object_get(props, "ipConfigurations"), *c;
+		size_t i;
+
+		json_array_foreach(cfgs, i, c)
+		{
+			char cid[MODEL_ID_MAX];
+
+			snprintf(cid, sizeof(cid), "%s/ipConfigurations/%s", id,
+				 json_string_value(json_object_get(c, "name")));
+			json_object_set_new(c, "id", json_string(cid));
+			order_keys(c);
+		}
+	}
 	order_keys(res);
 	return 0;
 }
