@@ -264,6 +264,8 @@ int model_parse(enum model_type t, const char *name, json_t *in, struct model_pa
 		goto out;
 	}
 	json_object_set_new(res, "name", json_string(name));
+	/* res owns props from here, so every exit below frees it with res. */
+	json_object_set_new(res, "properties", props);
 	if (t != MODEL_SUBNET) {
 		r = parse_location(in, res, err);
 		if (r)
@@ -273,7 +275,6 @@ int model_parse(enum model_type t, const char *name, json_t *in, struct model_pa
 			goto out;
 		json_object_set_new(res, "tags", tags);
 	}
-	json_object_set_new(res, "properties", props);
 	/* A missing properties object is checked as an empty one: each type says what it needs. */
 	if (!in_props)
 		in_props = json_object();
