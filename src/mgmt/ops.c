@@ -247,8 +247,14 @@ static int put_subnet(struct store *s, const struct model_id *id, const char *bo
 	}
 	r = vnet_rewrite(&tx, &vid, in, old, &vnet, err);
 	if (r) {
-		/* The VNet's rules speak of properties.subnets[i]; say so from the subnet's view.
-		 */
+		/* The VNet's rules speak of properties.subnets[i].x; this subnet's own fault is
+		 * its x. */
+		char prefix[64];
+		size_t pl;
+
+		pl = (size_t)snprintf(prefix, sizeof(prefix), "properties.subnets[%zu].", idx);
+		if (strncmp(err->target, prefix, pl) == 0)
+			memmove(err->target, err->target + pl, strlen(err->target + pl) + 1);
 		goto end;
 	}
 	res->status = old_sn ? 200 : 201;

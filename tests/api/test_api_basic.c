@@ -219,6 +219,9 @@ Test(api_basic, subnets)
 			 "{\"properties\":{\"addressPrefix\":\"10.0.2.128/25\"}}", &r),
 		     400);
 	cr_expect_str_eq(http_error_code(&r), "SubnetsOverlap");
+	cr_expect_str_eq(
+		json_string_value(json_object_get(json_object_get(r.json, "error"), "target")),
+		"properties.addressPrefix", "the target is the subnet's own field");
 	http_resp_free(&r);
 	cr_expect_eq(req("GET", "virtualNetworks/v1/subnets/work", NULL, NULL, &r), 200);
 	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.json, "properties"),
@@ -388,5 +391,29 @@ Test(api_basic, restart_keeps_everything)
 	http_resp_free(&r);
 	cr_expect_eq(req("DELETE", "virtualNetworkGateways/g1", NULL, NULL, &r), 409,
 		     "references are restored too");
+	http_resp_free(&r);
+}
+
+Test(api_basic, admin_token_reaches_every_subscription)
+{
+	struct http_resp r;
+	char path[512];
+
+	cr_assert_eq(req("PUT", "publicIPAddresses/p1", NULL, "{}", &r), 201);
+	http_resp_free(&r);
+	arm_path(path, sizeof(path), sub, "publicIPAddresses/p1", NULL);
+	cr_assert_eq(http_do(&d, "GET", path, d.admin_token, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	http_resp_free(&r);
+	arm_path(path, sizeof(path), "0badc0de-0000-4000-8000-00000000dead", "publicIPAddresses/p1",
+		 NULL);
+	cr_assert_eq(http_do(&d, "GET", path, d.admin_token, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 404);
+	cr_expect_str_eq(http_error_code(&r), "SubscriptionNotFound");
+	http_resp_free(&r);
+	/* the Unix socket is the operator: it reaches tenants' resources too */
+	arm_path(path, sizeof(path), sub, "publicIPAddresses/p1", NULL);
+	cr_assert_eq(http_unix(&d, "GET", path, NULL, &r), 0);
+	cr_expect_eq(r.status, 200, "%s", r.body);
 	http_resp_free(&r);
 }

@@ -271,3 +271,27 @@ Test(mgmt_fields, ids_parse_and_format)
 				     &id),
 		      0);
 }
+
+Test(mgmt_fields, sku_rates_and_limits)
+{
+	/* SPEC §2 rules 7 and 8: per-connection rate and default deployment tunnel limits. */
+	static const struct {
+		const char *name;
+		unsigned mbps, tunnels;
+	} rows[] = {
+		/* 0 */ {"Basic", 100, 20},
+		/* 1 */ {"Standard", 100, 20},
+		/* 2 */ {"HighPerformance", 200, 10},
+	};
+	enum model_sku s;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cr_assert_eq(model_sku_from_name(rows[i].name, &s), 0, "row %zu", i);
+		cr_expect_eq(model_sku_rate_mbps(s), rows[i].mbps, "row %zu", i);
+		cr_expect_eq(model_sku_default_tunnels(s), rows[i].tunnels, "row %zu", i);
+		cr_expect_str_eq(model_sku_name(s), rows[i].name, "row %zu", i);
+	}
+	cr_expect_neq(model_sku_from_name("UltraPerformance", &s), 0);
+	cr_expect_neq(model_sku_from_name("VpnGw1", &s), 0);
+}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/log.h"
 #include "mgmt/store/store.h"
 
 struct store {
@@ -46,7 +47,7 @@ static const char *const migrations[] = {
 
 static void store_log_err(struct store *s, const char *what)
 {
-	fprintf(stderr, "store: %s: %s\n", what, s->db ? sqlite3_errmsg(s->db) : "no database");
+	log_err("Mgmt", "store: %s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
 }
 
 static int exec(struct store *s, const char *sql)
@@ -55,7 +56,7 @@ static int exec(struct store *s, const char *sql)
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	fprintf(stderr, "store: %s\n", msg ? msg : sqlite3_errmsg(s->db));
+	log_err("Mgmt", "store: %s", msg ? msg : sqlite3_errmsg(s->db));
 	sqlite3_free(msg);
 	return -EIO;
 }
@@ -95,7 +96,7 @@ static int migrate(struct store *s)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (v > N_MIGRATIONS) {
-		fprintf(stderr, "store: schema version %d is newer than this vnetgwd (%d)\n", v,
+		log_err("Mgmt", "store: schema version %d is newer than this vnetgwd (%d)", v,
 			N_MIGRATIONS);
 		return -EIO;
 	}

@@ -18,7 +18,7 @@
 struct store;
 
 /* Opens (creating) the database at path, in WAL mode with synchronous=FULL, and applies the
- * schema migrations it lacks. 0, or -EIO with the reason logged to stderr. */
+ * schema migrations it lacks. 0, or -EIO with the reason logged. */
 int store_open(const char *path, struct store **out);
 void store_close(struct store *s);
 /* The schema version after migrations. */
