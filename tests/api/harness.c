@@ -76,8 +76,13 @@ void daemon_start(struct daemon *d)
 				dup2(fd, 2);
 				dup2(fd, 1);
 			}
-			execl(bin, bin, "--data-dir", d->data, "--api-listen", listen,
-			      "--log-level", "info", (char *)NULL);
+			if (d->admin_token_file)
+				execl(bin, bin, "--data-dir", d->data, "--api-listen", listen,
+				      "--log-level", "info", "--admin-token-file",
+				      d->admin_token_file, (char *)NULL);
+			else
+				execl(bin, bin, "--data-dir", d->data, "--api-listen", listen,
+				      "--log-level", "info", (char *)NULL);
 			_exit(127);
 		}
 		/* Poll for readiness: the daemon answers once store and listeners are up. */
@@ -103,7 +108,10 @@ void daemon_start(struct daemon *d)
 	}
 	cr_assert_fail("vnetgwd did not come up; see %s", d->log);
 up:
-	snprintf(tokpath, sizeof(tokpath), "%s/admin.token", d->data);
+	if (d->admin_token_file)
+		snprintf(tokpath, sizeof(tokpath), "%s", d->admin_token_file);
+	else
+		snprintf(tokpath, sizeof(tokpath), "%s/admin.token", d->data);
 	{
 		FILE *f = fopen(tokpath, "r");
 

@@ -20,6 +20,7 @@ struct daemon {
 	char log[128];
 	uint16_t port;
 	char admin_token[128];
+	const char *admin_token_file; /* passed as --admin-token-file when set */
 };
 
 struct http_resp {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/harness.h"
 
@@ -326,4 +327,38 @@ Test(api_errors, admin_socket_is_private)
 	snprintf(path, sizeof(path), "%s/vnetgw.db", d.data);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_expect_eq(st.st_mode & 0077, 0);
+}
+
+Test(api_errors, admin_token_file)
+{
+	struct daemon d2 = {0};
+	struct http_resp r;
+	char tokfile[128], path[200];
+	FILE *f;
+
+	snprintf(d2.dir, sizeof(d2.dir), "/tmp/vnetgw-api-XXXXXX");
+	cr_assert_not_null(mkdtemp(d2.dir));
+	snprintf(d2.data, sizeof(d2.data), "%s/data", d2.dir);
+	snprintf(d2.log, sizeof(d2.log), "%s/daemon.log", d2.dir);
+	snprintf(tokfile, sizeof(tokfile), "%s/operator.token", d2.dir);
+	f = fopen(tokfile, "w");
+	cr_assert_not_null(f);
+	fputs("operator-chosen-token-0123456789\n", f);
+	fclose(f);
+	d2.admin_token_file = tokfile;
+	daemon_start(&d2);
+	cr_expect_str_eq(d2.admin_token, "operator-chosen-token-0123456789");
+	cr_assert_eq(http_do(&d2, "GET", "/admin/settings", d2.admin_token, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 200);
+	http_resp_free(&r);
+	/* the other daemon's token is no token here */
+	cr_assert_eq(http_do(&d2, "GET", "/admin/settings", d.admin_token, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 401);
+	cr_expect_null(json_object_get(json_object_get(r.json, "error"), "target"),
+		       "no field is at fault");
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "%s/admin.token", d2.data);
+	cr_expect_neq(access(path, F_OK), 0, "no token file is generated when one is given");
+	daemon_stop(&d2);
+	daemon_cleanup(&d2);
 }

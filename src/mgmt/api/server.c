@@ -135,8 +135,12 @@ void api_reply_error(struct api_req *r, const struct mgmt_error *err)
 	int status = mgmt_err_status(err->code);
 	json_t *body;
 
-	body = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", mgmt_err_name(err->code),
-			 "message", err->message, "target", err->target);
+	body = json_pack("{s:{s:s, s:s}}", "error", "code", mgmt_err_name(err->code), "message",
+			 err->message);
+	/* ARM names a target only where a field (or header, or parameter) is at fault. */
+	if (err->target[0])
+		json_object_set_new(json_object_get(body, "error"), "target",
+				    json_string(err->target));
 	if (status == 401)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "WWW-Authenticate",
 				  "Bearer");
