@@ -311,6 +311,12 @@ Test(api_errors, shared_key_refusals)
 	cr_assert_eq(http_do(&d, "GET", path, tok, NULL, NULL, &r), 0);
 	cr_expect_str_eq(json_string_value(json_object_get(r.json, "value")), "k");
 	http_resp_free(&r);
+	/* the device script is issue 6: said so, not a 404 */
+	arm_path(path, sizeof(path), sub, "connections/c1", "/vpndeviceconfigurationscript");
+	cr_assert_eq(http_do(&d, "POST", path, tok, "{\"vendor\":\"strongSwan\"}", NULL, &r), 0);
+	cr_expect_eq(r.status, 501);
+	cr_expect_str_eq(http_error_code(&r), "NotImplemented");
+	http_resp_free(&r);
 }
 
 Test(api_errors, admin_socket_is_private)

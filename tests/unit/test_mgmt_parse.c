@@ -6,6 +6,7 @@
  * each resource is the valid body the others vary.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mgmt/model/model.h"
@@ -390,6 +391,31 @@ Test(mgmt_parse, rows)
 		}
 		model_parsed_clear(&p);
 	}
+}
+
+Test(mgmt_parse, list_limits)
+{
+	struct mgmt_error err = {0};
+	struct model_parsed p;
+	char body[8192], *o = body;
+	int i;
+
+	o += sprintf(o, "{\"properties\":{\"addressSpace\":{\"addressPrefixes\":[");
+	for (i = 0; i < 65; i++)
+		o += sprintf(o, "%s\"10.%d.0.0/16\"", i ? "," : "", i);
+	sprintf(o, "]}}}");
+	cr_assert_neq(model_parse_request(MODEL_VNET, "v1", body, strlen(body), &p, &err), 0);
+	cr_expect_eq(err.code, MGMT_E_LIMIT_EXCEEDED, "%s", mgmt_err_name(err.code));
+	cr_expect_str_eq(err.target, "properties.addressSpace.addressPrefixes");
+	/* 64 is allowed */
+	o = body;
+	o += sprintf(o, "{\"properties\":{\"addressSpace\":{\"addressPrefixes\":[");
+	for (i = 0; i < 64; i++)
+		o += sprintf(o, "%s\"10.%d.0.0/16\"", i ? "," : "", i);
+	sprintf(o, "]}}}");
+	cr_expect_eq(model_parse_request(MODEL_VNET, "v1", body, strlen(body), &p, &err), 0, "%s",
+		     err.message);
+	model_parsed_clear(&p);
 }
 
 Test(mgmt_parse, malformed_json_names_position)
