@@ -308,13 +308,16 @@ out:
 static void print_text(FILE *out, const struct http_response *resp)
 {
 	json_t *s = json_loadb((const char *)resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+	const char *text = (const char *)resp->body;
+	size_t len = resp->body_len;
 
 	/* ARM answers a document as a JSON string; a plain-text answer is printed as it is. */
-	if (json_is_string(s))
-		fwrite(json_string_value(s), 1, json_string_length(s), out);
-	else
-		fwrite(resp->body, 1, resp->body_len, out);
-	if (resp->body_len && resp->body[resp->body_len - 1] != '\n')
+	if (json_is_string(s)) {
+		text = json_string_value(s);
+		len = json_string_length(s);
+	}
+	fwrite(text, 1, len, out);
+	if (len && text[len - 1] != '\n')
 		fputc('\n', out);
 	json_decref(s);
 }
