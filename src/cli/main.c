@@ -279,6 +279,8 @@ static int read_modify_write(const struct conn *c, const struct cli_cmd *cmd,
 	rc = send_one(c, "GET", target, NULL, NULL, &resp);
 	if (!rc) {
 		res = parse_answer(c, &resp);
+		if (res && !json_is_object(res))
+			fprintf(c->err, "ERROR: the server's answer is not a resource\n");
 		if (!json_is_object(res))
 			rc = CLI_EXIT_ERROR;
 	}
@@ -353,7 +355,8 @@ static int execute(const struct cli_ctx *ctx, const struct cli_cmd *cmd, const s
 		rc = send_one(&c, req->method, target, req->body, NULL, &resp);
 		if (!rc && req->answer == CLI_ANSWER_TEXT)
 			print_text(ctx->out, &resp);
-		if (!rc && req->answer == CLI_ANSWER_OBJECT) {
+		/* An action may answer 202 with no body: nothing to show. */
+		if (!rc && req->answer == CLI_ANSWER_OBJECT && resp.body_len > 0) {
 			answer = parse_answer(&c, &resp);
 			if (!answer)
 				rc = CLI_EXIT_ERROR;
