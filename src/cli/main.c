@@ -17,7 +17,8 @@
 const struct cli_flag cli_global_flags[] = {
 	{"--subscription", NULL, CLI_FLAG_STR, 0, NULL, 0, 0,
 	 "Subscription id (default: $VNETGW_SUBSCRIPTION)."},
-	{"--output", "-o", CLI_FLAG_STR, 0, "json table", 0, 0, "Output format (default: json)."},
+	{"--output", "-o", CLI_FLAG_STR, 0, "json table tsv none", 0, 0,
+	 "Output format (default: json; tsv: the table's cells, no header)."},
 	{"--server", NULL, CLI_FLAG_STR, 0, NULL, 0, 0,
 	 "API URL (default: $VNETGW_SERVER or " CLI_DEFAULT_SERVER ")."},
 	{"--token", NULL, CLI_FLAG_STR, 0, NULL, 0, 0, "Bearer token (default: $VNETGW_TOKEN)."},
@@ -114,7 +115,7 @@ static void print_api_error(FILE *err, const struct http_response *resp)
 		cli_sanitize(c, sizeof(c), code);
 		cli_sanitize(m, sizeof(m), msg ? msg : "");
 		fprintf(err, "ERROR: (%s) %s\nCode: %s\nMessage: %s\n", c, m, c, m);
-		if (target) {
+		if (target && *target) {
 			cli_sanitize(t, sizeof(t), target);
 			fprintf(err, "Target: %s\n", t);
 		}
@@ -432,7 +433,10 @@ static int run_cmd(const char *path, const struct cli_cmd *cmd, int argc, char *
 	ctx.token = env_or(cli_arg_str(&a, "--token"), "VNETGW_TOKEN", NULL);
 	ctx.admin_socket = env_or(cli_arg_str(&a, "--admin-socket"), "VNETGW_ADMIN_SOCKET", NULL);
 	o = cli_arg_str_or(&a, "--output", "json");
-	ctx.output = !strcmp(o, "table") ? CLI_OUTPUT_TABLE : CLI_OUTPUT_JSON;
+	ctx.output = !strcmp(o, "table")  ? CLI_OUTPUT_TABLE
+		     : !strcmp(o, "tsv")  ? CLI_OUTPUT_TSV
+		     : !strcmp(o, "none") ? CLI_OUTPUT_NONE
+					  : CLI_OUTPUT_JSON;
 	ctx.dry_run = cli_arg_bool(&a, "--dry-run");
 
 	req.answer = CLI_ANSWER_OBJECT;

@@ -185,6 +185,10 @@ Test(e2e, answers_and_exit_codes)
 		 "ERROR: the server's answer is not JSON"},
 		/* 8: reset answers 202 with no body: nothing to print */
 		{"vnet-gateway reset -g rg1 -n gw1", 202, NULL, 0, ""},
+		/* 9: an empty target is no target */
+		{"vnet delete -g rg1 -n v", 409,
+		 "{\"error\":{\"code\":\"InUse\",\"message\":\"m\",\"target\":\"\"}}", 1,
+		 "Message: m\n"},
 	};
 	size_t i;
 
@@ -206,7 +210,7 @@ Test(e2e, answers_and_exit_codes)
 			cr_expect_str_empty(r.out, "row %zu: %s", i, r.out);
 		else
 			cr_expect_str_empty(r.err, "row %zu: %s", i, r.err);
-		if (i == 2)
+		if (i == 2 || i == 9)
 			cr_expect_null(strstr(r.err, "Target:"), "%s", r.err);
 		if (i == 6 || i == 8)
 			cr_expect_str_empty(r.out, "row %zu: %s", i, r.out);

@@ -13,21 +13,26 @@
 
 #define B "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Network"
 
-static void table_case(const char *cmd, const char *answer, const char *golden)
+static void output_case(const char *cmd, const char *fmt, const char *answer, const char *golden)
 {
-	const struct fake_reply replies[] = { { 200, NULL, answer, NULL, 0 } };
+	const struct fake_reply replies[] = {{200, NULL, answer, NULL, 0}};
 	char server[96];
-	const char *env[] = { server, "VNETGW_SUBSCRIPTION=sub1", "VNETGW_TOKEN=t", NULL };
+	const char *env[] = {server, "VNETGW_SUBSCRIPTION=sub1", "VNETGW_TOKEN=t", NULL};
 	struct fake_server s;
 	struct run_result r;
 
 	fake_start_tcp(&s, replies, 1);
 	snprintf(server, sizeof(server), "VNETGW_SERVER=%s", s.url);
-	run_cli(&r, env, cmd, (const char *const[]){ "-o", "table", NULL });
+	run_cli(&r, env, cmd, (const char *const[]){"-o", fmt, NULL});
 	fake_stop(&s);
 	cr_expect_eq(r.code, 0, "%s: %s", cmd, r.err);
 	cr_expect_str_eq(r.out, golden, "%s: got\n%s\nwant\n%s", cmd, r.out, golden);
 	run_result_clear(&r);
+}
+
+static void table_case(const char *cmd, const char *answer, const char *golden)
+{
+	output_case(cmd, "table", answer, golden);
 }
 
 /* clang-format off */
@@ -150,10 +155,10 @@ Test(table, admin_settings_key_values)
 {
 	table_case("admin settings show",
 		"{\"publicIpPool\":[\"203.0.113.0/28\",\"198.51.100.0/29\"],\"tunnelLimits\":"
-		"{\"Basic\":20,\"Standard\":20,\"HighPerformance\":10}}",
-		"PublicIpPool                     TunnelLimits\n"
-		"-------------------------------  -----------------------------------------\n"
-		"203.0.113.0/28, 198.51.100.0/29  Basic=20, Standard=20, HighPerformance=10\n");
+		"{\"Basic\":20,\"Standard\":20,\"HighPerformance\":10},\"allowPrivateGatewayIps\":false}",
+		"PublicIpPool                     TunnelLimits                               AllowPrivateGatewayIps\n"
+		"-------------------------------  -----------------------------------------  ----------------------\n"
+		"203.0.113.0/28, 198.51.100.0/29  Basic=20, Standard=20, HighPerformance=10  False\n");
 }
 
 Test(table, subscriptions)
@@ -166,5 +171,22 @@ Test(table, subscriptions)
 		"--------------  -----------  --------\n"
 		"6f1c            contoso      Enabled\n"
 		"77aa-01         fabrikam     Disabled\n");
+}
+/* -o tsv: the same cells for scripts, tab-separated, no header, empty cells kept. */
+Test(table, tsv)
+{
+	output_case("local-gateway list -g rg1", "tsv",
+		"{\"value\":["
+		"{\"id\":\"" B "/localNetworkGateways/site1\",\"name\":\"site1\",\"location\":\"local\","
+		"\"properties\":{\"gatewayIpAddress\":\"198.51.100.7\",\"localNetworkAddressSpace\":"
+		"{\"addressPrefixes\":[\"192.168.0.0/24\"]},\"provisioningState\":\"Succeeded\"}},"
+		"{\"name\":\"tab\\there\",\"properties\":{\"bgpSettings\":{\"asn\":65050}}}]}",
+		"site1\trg1\tlocal\t198.51.100.7\t192.168.0.0/24\t\tSucceeded\n"
+		"tab?here\t\t\t\t\t65050\t\n");
+}
+
+Test(table, none_prints_nothing)
+{
+	output_case("vnet show -g rg1 -n vnet1", "none", "{\"name\":\"vnet1\"}", "");
 }
 /* clang-format on */
