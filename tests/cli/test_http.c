@@ -208,3 +208,37 @@ Test(http, random_mutations_never_crash)
 		run_result_clear(&r);
 	}
 }
+
+/* A 3 MB answer in 16-byte chunks arrives whole. */
+Test(http, large_answer_in_small_chunks)
+{
+	const size_t pad = 3u * 1024 * 1024;
+	size_t body_len = pad + 32, cap = body_len * 2 + 1024, o = 0, i;
+	char *body = malloc(body_len + 1), *raw = malloc(cap);
+	struct run_result r;
+
+	cr_assert(body && raw);
+	o = (size_t)sprintf(body, "{\"name\":\"vnet1\",\"pad\":\"");
+	memset(body + o, 'x', pad);
+	o += pad;
+	o += (size_t)sprintf(body + o, "\"}");
+	body_len = o;
+	o = (size_t)sprintf(raw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+	for (i = 0; i < body_len; i += 16) {
+		size_t n = body_len - i < 16 ? body_len - i : 16;
+
+		o += (size_t)sprintf(raw + o, "%zx\r\n", n);
+		memcpy(raw + o, body + i, n);
+		o += n;
+		o += (size_t)sprintf(raw + o, "\r\n");
+	}
+	o += (size_t)sprintf(raw + o, "0\r\n\r\n");
+	raw_case(raw, o, &r);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "\"name\": \"vnet1\"") != NULL);
+	cr_expect_gt(strlen(r.out), pad);
+	cr_expect(strstr(r.out, "xxxxxxxx\"\n}\n") != NULL, "the tail is missing");
+	run_result_clear(&r);
+	free(body);
+	free(raw);
+}
