@@ -218,18 +218,28 @@ Test(e2e, answers_and_exit_codes)
 	}
 }
 
+/* Server URLs: IPv4, bracketed IPv6, a name; nothing listens on port 9 (discard). */
 Test(e2e, connection_refused)
 {
-	static const char *const env[] = {"VNETGW_SUBSCRIPTION=sub1",
-					  "VNETGW_SERVER=http://127.0.0.1:9", NULL};
-	struct run_result r;
+	static const struct {
+		const char *server, *want;
+	} rows[] = {
+		{"VNETGW_SERVER=http://127.0.0.1:9", "cannot connect to 127.0.0.1 port 9: "},
+		{"VNETGW_SERVER=http://[::1]:9", "cannot connect to ::1 port 9: "},
+		{"VNETGW_SERVER=http://localhost:9/", "cannot connect to localhost port 9: "},
+	};
+	size_t i;
 
-	run_cli(&r, env, "vnet list", NULL);
-	cr_expect_eq(r.code, 1);
-	cr_expect(strstr(r.err, "ERROR: cannot connect to 127.0.0.1 port 9: Connection refused") !=
-			  NULL,
-		  "%s", r.err);
-	run_result_clear(&r);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *env[] = {"VNETGW_SUBSCRIPTION=sub1", rows[i].server, NULL};
+		struct run_result r;
+
+		run_cli(&r, env, "vnet list", NULL);
+		cr_expect_eq(r.code, 1, "%s: exit %d", rows[i].server, r.code);
+		cr_expect(strstr(r.err, rows[i].want) != NULL, "%s: %s", rows[i].server, r.err);
+		cr_expect(strncmp(r.err, "ERROR: ", 7) == 0, "%s", r.err);
+		run_result_clear(&r);
+	}
 }
 
 /* Pages are followed through nextLink, fetched from our server only whatever host it names. */
