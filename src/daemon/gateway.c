@@ -145,11 +145,9 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 	struct gw *g = ctx;
 	struct gw_conn_state *cs = gw_conn_find(g, conn);
 
+	/* The engine has logged the transition. */
 	if (!cs)
 		return;
-	if (cs->st.status != st)
-		log_info("Tunnel", "conn=%s %s -> %s (%s)", conn,
-			 ike_conn_status_name(cs->st.status), ike_conn_status_name(st), reason);
 	cs->st.status = st;
 	snprintf(cs->st.reason, sizeof(cs->st.reason), "%s", reason ? reason : "");
 	cs->st.since = clock_wall_s();
