@@ -39,9 +39,22 @@ static void check_error(int r, const char *err)
 		CHECK(err[i] >= 0x20 && err[i] < 0x7f);
 }
 
+/* out is addr_print(a): it must match the C library's RFC 5952 output. */
+static void check_print(const struct addr *a, const char *out)
+{
+	static const uint8_t zero[12];
+	char ref[INET6_ADDRSTRLEN];
+
+	/* glibc prints ::a.b.c.d for the deprecated IPv4-compatible range; RFC 5952 does not. */
+	if (a->family == AF_INET6 && memcmp(a->bytes, zero, sizeof(zero)) == 0)
+		return;
+	CHECK(inet_ntop(a->family, a->bytes, ref, sizeof(ref)) != NULL);
+	CHECK(strcmp(out, ref) == 0);
+}
+
 static void check_addr(const char *s)
 {
-	char err[ADDR_ERR_MAX], out[ADDR_STR_MAX], ref[INET6_ADDRSTRLEN];
+	char err[ADDR_ERR_MAX], out[ADDR_STR_MAX];
 	uint8_t bin[16];
 	struct addr a, b;
 	bool libc4 = inet_pton(AF_INET, s, bin) == 1, libc6 = false;
@@ -67,11 +80,7 @@ static void check_addr(const char *s)
 	CHECK(addr_parse(&b, out, NULL, 0) == 0);
 	CHECK(addr_equal(&a, &b));
 	CHECK(memcmp(&a, &b, sizeof(a)) == 0);
-	/* glibc prints ::a.b.c.d for the deprecated IPv4-compatible range; RFC 5952 does not. */
-	if (a.family == AF_INET || memcmp(a.bytes, (uint8_t[12]){0}, 12) != 0) {
-		CHECK(inet_ntop(a.family, a.bytes, ref, sizeof(ref)) != NULL);
-		CHECK(strcmp(out, ref) == 0);
-	}
+	check_print(&a, out);
 	CHECK(addr_compare(&a, &b) == 0);
 	/* A bare address parses as its host prefix. */
 	{
@@ -99,6 +108,7 @@ static void check_prefix(const char *s, unsigned int flags)
 	}
 	CHECK(p.len <= addr_bits(&p.addr));
 	CHECK(addr_bits(&p.addr) != 0);
+	check_print(&p.addr, addr_print(&p.addr, out, sizeof(out)));
 	prefix_print(&p, out, sizeof(out));
 	CHECK(strlen(out) < PREFIX_STR_MAX - 1);
 	CHECK(prefix_parse(&q, out, flags & ~PREFIX_PARSE_BARE, NULL, 0) == 0);
