@@ -76,7 +76,8 @@ static const char *ws_integ(uint16_t integ, bool esp)
 {
 	switch (integ) {
 	case IKE_INTEG_NONE:
-		return esp ? "ANY 128 bit authentication [no checking]" : "NONE [RFC4306]";
+		/* Wireshark refuses any other authentication for AES-GCM: it checks the tag itself. */
+		return esp ? "NULL" : "NONE [RFC4306]";
 	case IKE_INTEG_HMAC_SHA1_96:
 		return esp ? "HMAC-SHA-1-96 [RFC2404]" : "HMAC_SHA1_96 [RFC2404]";
 	case IKE_INTEG_HMAC_SHA2_256_128:

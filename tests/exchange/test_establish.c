@@ -289,6 +289,8 @@ Test(establish, debug_key_log_for_wireshark)
 	cr_assert(strstr(esp, expect), "%s", esp);
 	key = hex_of(c0->enc_out);
 	cr_assert(strstr(esp, key), "the outbound key (with its salt) is logged");
+	cr_assert(strstr(esp, "\",\"NULL\",\"0x\""), "GCM is logged with NULL authentication: %s",
+		  esp);
 	free(key);
 	snprintf(expect, sizeof(expect), "\"IPv4\",\"203.0.113.2\",\"198.51.100.1\",\"0x%08x\"",
 		 c0->sa.spi_in);
