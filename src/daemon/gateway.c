@@ -330,6 +330,8 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	r = -ENOMEM;
 	if (!g->ike)
 		goto fail;
+	if (o->unshaped)
+		log_warn("Gateway", "--no-rate-limit: connections are not held to their SKU rates");
 	if (o->keylog_dir) {
 		log_warn("Gateway", "debug key log on: every key goes to %s", o->keylog_dir);
 		ike_engine_set_keylog(g->ike, o->keylog_dir);
@@ -421,7 +423,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	dcp.peer = c->peer;
 	dcp.prefixes = c->remote;
 	dcp.n_prefixes = c->n_remote;
-	dcp.rate_bps = c->rate_bps;
+	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
 	r = fresh ? dp_conn_add(g->dp, &dcp) : dp_conn_update(g->dp, &dcp);
 	if (r < 0) {
 		log_err("Gateway", "conn=%s cannot be set up in the data plane: %s", c->name,

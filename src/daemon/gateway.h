@@ -23,6 +23,7 @@ struct gw_options {
 	const char *keylog_dir;	 /* debug: Wireshark key files (NULL: off) */
 	const char *status_path; /* JSON status, rewritten on changes and every second (NULL) */
 	unsigned int workers;	 /* data-plane threads (0: the data plane's default) */
+	bool unshaped;		 /* benchmarks only: no SKU rate on any connection */
 };
 
 struct gw;

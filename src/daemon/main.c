@@ -34,6 +34,7 @@ struct options {
 	const char *netns_prefix;
 	const char *status_file;
 	const char *keylog_dir;
+	bool unshaped;
 	const char *data_dir;
 	const char *listen;
 	const char *admin_token_file;
@@ -55,7 +56,8 @@ static void usage(FILE *out)
 		"                      declares (JSON; see src/daemon/config.h); SIGHUP reloads it\n"
 		"  --netns-prefix P    VNet namespaces are named P<vnet> (default vnet-)\n"
 		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
-		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n");
+		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
+		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n");
 }
 
 /* "1.2.3.4:80", "[::1]:80" or "host:80" into host and port. */
@@ -149,6 +151,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"netns-prefix", required_argument, NULL, 'n'},
 		{"status-file", required_argument, NULL, 's'},
 		{"keylog-dir", required_argument, NULL, 'k'},
+		{"no-rate-limit", no_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -182,6 +185,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'k':
 			o->keylog_dir = optarg;
+			break;
+		case 'u':
+			o->unshaped = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -302,6 +308,7 @@ static int gw_load_apply(struct gw_run *run, bool first)
 			.netns_prefix = run->o->netns_prefix,
 			.keylog_dir = run->o->keylog_dir,
 			.status_path = run->o->status_file,
+			.unshaped = run->o->unshaped,
 		};
 
 		r = gw_new(&run->gw, run->gw_base, &go);
