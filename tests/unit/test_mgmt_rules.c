@@ -215,6 +215,20 @@ Test(mgmt_rules, rule4_gateway_subnet)
 			 "\"ipConfigurations\":[" IPC "]}}",
 			 SUB_A, "v1", "gatewaysubnet", SUB_A, "p1"),
 		     MGMT_E_GATEWAY_SUBNET_REQUIRED, "the name must be exact, case included");
+	/* v4 has no GatewaySubnet at all: a reference to one says so (rule 4). */
+	cr_assert_eq(put(SUB_A, "virtualNetworks", "v4", VNET_BODY("10.0.4.0/24"), "apps"), MGMT_OK);
+	cr_expect_eq(put(SUB_A, "virtualNetworkGateways", "g1",
+			 "{\"properties\":{\"gatewayType\":\"Vpn\",\"sku\":{\"name\":\"Basic\"},"
+			 "\"ipConfigurations\":[" IPC "]}}",
+			 SUB_A, "v4", "GatewaySubnet", SUB_A, "p1"),
+		     MGMT_E_GATEWAY_SUBNET_REQUIRED);
+	cr_expect(strstr(last.message, "no subnet named 'GatewaySubnet'"), "%s", last.message);
+	/* ... but one into another subscription still reveals nothing. */
+	cr_expect_eq(put(SUB_A, "virtualNetworkGateways", "g1",
+			 "{\"properties\":{\"gatewayType\":\"Vpn\",\"sku\":{\"name\":\"Basic\"},"
+			 "\"ipConfigurations\":[" IPC "]}}",
+			 SUB_B, "v4", "GatewaySubnet", SUB_A, "p1"),
+		     MGMT_E_LINKED_NOT_FOUND);
 	cr_assert_eq(
 		put(SUB_A, "virtualNetworks", "v2", VNET_BODY("10.0.255.0/30"), "GatewaySubnet"),
 		MGMT_OK);

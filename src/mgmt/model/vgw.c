@@ -239,6 +239,27 @@ static bool is_type(const char *key, enum model_type t)
 	return model_id_parse(key, &id) == 0 && id.type == t;
 }
 
+/*
+ * A reference to "<existing VNet>/subnets/GatewaySubnet" that does not exist: the VNet lacks its
+ * GatewaySubnet (rule 4), which is what the tenant must be told, not that a link is broken.
+ */
+static bool gateway_subnet_missing(const struct model_ctx *ctx, json_t *subnet_ref)
+{
+	const char *s = json_string_value(json_object_get(subnet_ref, "id"));
+	char key[MODEL_ID_MAX];
+	struct model_id id;
+	json_t *vnet;
+
+	if (!s || model_id_parse(s, &id) != 0 || id.type != MODEL_SUBNET ||
+	    strcmp(id.child, "GatewaySubnet") != 0 || strcasecmp(id.sub, ctx->sub) != 0)
+		return false;
+	id.type = MODEL_VNET;
+	model_id_format(&id, key, sizeof(key));
+	vnet = ctx->view->get(ctx->view->ctx, key);
+	json_decref(vnet);
+	return vnet != NULL;
+}
+
 /* Rules 4 and 6: the subnet is the VNet's GatewaySubnet, and the VNet has no other gateway. */
 static int check_subnet(const struct model_ctx *ctx, json_t *subnet_ref, const char *target,
 			struct field_prefix *gws, char *vnet_key, size_t n, struct mgmt_error *err)
@@ -249,6 +270,10 @@ static int check_subnet(const struct model_ctx *ctx, json_t *subnet_ref, const c
 	int r;
 
 	r = model_resolve_ref(ctx, subnet_ref, MODEL_SUBNET, target, &vnet, err);
+	if (r && err->code == MGMT_E_LINKED_NOT_FOUND && gateway_subnet_missing(ctx, subnet_ref))
+		return mgmt_fail(err, MGMT_E_GATEWAY_SUBNET_REQUIRED, target,
+				 "The virtual network has no subnet named 'GatewaySubnet': add one of "
+				 "/29 or larger before creating a gateway.");
 	if (r)
 		return r;
 	model_id_parse(json_string_value(json_object_get(subnet_ref, "id")), &sid);
