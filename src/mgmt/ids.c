@@ -6,15 +6,15 @@
  */
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "crypto/rand.h"
 #include "mgmt/ids.h"
 
 static int rand_bytes(void *p, size_t n)
 {
-	return RAND_bytes(p, (int)n) == 1 ? 0 : -EIO;
+	return crypto_rand(p, n);
 }
 
 int mgmt_uuid_new(char *out)
