@@ -6,6 +6,7 @@
  * that ESP really passes with them.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -310,4 +311,57 @@ Test(establish, no_key_log_by_default)
 {
 	establish_stepwise();
 	cr_assert(!h_log_contains("debug key log on"));
+}
+
+/* IPv6 public addresses: ID_IPV6_ADDR, 16-byte NAT detection hashes, IPv6 selectors. */
+Test(establish, ipv6_peers)
+{
+	cr_assert_eq(addr_parse(&H.s[0].cfg.local, "2001:db8::1", NULL, 0), 0);
+	cr_assert_eq(addr_parse(&H.s[0].cfg.peer, "2001:db8::2", NULL, 0), 0);
+	cr_assert_eq(addr_parse(&H.s[1].cfg.local, "2001:db8::2", NULL, 0), 0);
+	cr_assert_eq(addr_parse(&H.s[1].cfg.peer, "2001:db8::1", NULL, 0), 0);
+	establish_stepwise();
+	assert_connected();
+	h_assert_child_pair(&H.s[0].children[0], &H.s[1].children[0]);
+	cr_assert(!h_log_contains("NAT detected"));
+	cr_assert(h_log_contains("peer=2001:db8::2"));
+}
+
+/* A responder SA whose IKE_AUTH never comes is dropped after 30 s. */
+Test(establish, half_open_responder_sa_times_out)
+{
+	struct ike_conn_info i;
+
+	h_start();
+	h_deliver();
+	cr_assert_eq(ike_engine_conn_info(H.s[1].e, H.s[1].cfg.name, &i), 0);
+	cr_assert_eq(i.n_ike_sas, 1);
+	h_drop(0); /* the IKE_SA_INIT response is lost; the initiator retransmits its request */
+	for (int s = 0; s < 29; s++) {
+		h_advance_ms(1000);
+		while (H.n)
+			h_drop(0);
+	}
+	cr_assert_eq(ike_engine_conn_info(H.s[1].e, H.s[1].cfg.name, &i), 0);
+	cr_assert_eq(i.n_ike_sas, 1);
+	h_advance_ms(1000);
+	cr_assert_eq(ike_engine_conn_info(H.s[1].e, H.s[1].cfg.name, &i), 0);
+	cr_assert_eq(i.n_ike_sas, 0, "half-open SA dropped after 30 s");
+	cr_assert(h_log_contains("half-open IKE_SA timed out"));
+}
+
+/* Removing a connection deletes its IKE SA at the peer too. */
+Test(establish, conn_remove_sends_delete)
+{
+	establish_stepwise();
+	cr_assert_eq(ike_engine_conn_remove(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(H.s[0].n_removed, 1);
+	cr_assert_eq(H.n, 1);
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_INFORMATIONAL);
+	h_deliver();
+	cr_assert_eq(H.s[1].status, IKE_CONN_NOT_CONNECTED);
+	cr_assert_eq(h_children_live(1), 0);
+	cr_assert_eq(ike_engine_conn_remove(H.s[0].e, H.s[0].cfg.name), -ENOENT);
+	h_deliver(); /* the answer finds no SA: dropped */
+	cr_assert_eq(H.n, 0);
 }
