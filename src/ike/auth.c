@@ -114,12 +114,13 @@ static uint32_t spi_value(const uint8_t b[4])
 int ike_auth_start(struct ike_sa *sa)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
-	struct ike_pld_notify ic = {.type = IKE_N_INITIAL_CONTACT};
+	struct ike_pld_notify ic;
 	struct ike_pld_sa offer;
 	struct ike_out o;
 	uint8_t spi[4];
 	int r;
 
+	ike_notify_init(&ic, IKE_N_INITIAL_CONTACT, NULL, 0);
 	r = ike_child_pending_prepare(sa, false);
 	if (r)
 		return r;
@@ -237,7 +238,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer, reply;
 	struct ike_pld_ts tsi, tsr, ni_ts, nr_ts;
-	struct ike_pld_notify n = {0};
+	struct ike_pld_notify n;
 	struct ike_chosen ch;
 	struct ike_child *c;
 	uint8_t spi[4];
@@ -263,7 +264,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 				     "propose %s and accept the policy's alternatives",
 			 cfg->name, peer, theirs, ours);
 		snprintf(why, whylen, "no proposal chosen (ESP)");
-		n.type = IKE_N_NO_PROPOSAL_CHOSEN;
+		ike_notify_init(&n, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return ike_msg_add_notify(w, &n);
 	}
 	/* TSi are the initiator's (the peer's) addresses: our remote side. */
@@ -274,7 +275,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 		log_warn("IKE", IKE_LOG_FMT ": TS_UNACCEPTABLE: peer proposed %s === %s", cfg->name,
 			 peer, theirs, ours);
 		snprintf(why, whylen, "traffic selectors unacceptable");
-		n.type = IKE_N_TS_UNACCEPTABLE;
+		ike_notify_init(&n, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return ike_msg_add_notify(w, &n);
 	}
 	c = calloc(1, sizeof(*c));
@@ -315,8 +316,9 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
 	if (!peer_authenticated(sa, m, IKE_PLD_IDI, &bad)) {
-		struct ike_pld_notify af = {.type = IKE_N_AUTHENTICATION_FAILED};
+		struct ike_pld_notify af;
 
+		ike_notify_init(&af, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		snprintf(why, sizeof(why), "authentication failed: %s", bad);
 		log_warn("IKE", IKE_LOG_FMT ": %s", cfg->name, peer, why);
 		/* 2.21.2: the response carries AUTHENTICATION_FAILED and no IKE SA remains. */

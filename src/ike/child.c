@@ -172,10 +172,10 @@ out:
 static void refuse(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, const void *data,
 		   size_t len)
 {
-	struct ike_pld_notify n = {.type = type};
+	struct ike_pld_notify n;
 	struct ike_out o;
 
-	buf_init_read(&n.data, data, len);
+	ike_notify_init(&n, type, data, len);
 	if (ike_sa_out_begin(sa, &o, IKE_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid) == 0 &&
 	    ike_msg_add_notify(&o.w, &n) == 0)
 		ike_sa_send_response(sa, &o);

@@ -319,11 +319,12 @@ static void send_invalid_spi(struct ike_engine *e, const struct ike_endpoint *ep
 		.flags = (uint8_t)(IKE_FLAG_R | (req->flags & IKE_FLAG_I ? 0 : IKE_FLAG_I)),
 		.msgid = req->msgid,
 	};
-	struct ike_pld_notify n = {.type = IKE_N_INVALID_IKE_SPI};
+	struct ike_pld_notify n;
 	uint8_t mem[128];
 	struct ike_msg_writer w;
 	struct buf b;
 
+	ike_notify_init(&n, IKE_N_INVALID_IKE_SPI, NULL, 0);
 	buf_init_write(&b, mem, sizeof(mem));
 	ike_msg_write_begin(&w, &b, &h);
 	if (ike_msg_add_notify(&w, &n) || ike_msg_write_end(&w))

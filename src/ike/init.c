@@ -43,9 +43,9 @@ static int nat_hash(uint64_t spi_i, uint64_t spi_r, const struct addr *a, uint16
 
 static int add_notify_data(struct ike_msg_writer *w, uint16_t type, const void *data, size_t len)
 {
-	struct ike_pld_notify n = {.type = type};
+	struct ike_pld_notify n;
 
-	buf_init_read(&n.data, data, len);
+	ike_notify_init(&n, type, data, len);
 	return ike_msg_add_notify(w, &n);
 }
 

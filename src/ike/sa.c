@@ -415,8 +415,9 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 		/* 3.10.1: malformed inside a good ICV: a request may be answered. */
 		if (!response) {
 			struct ike_out o;
-			struct ike_pld_notify n = {.type = err.notify};
+			struct ike_pld_notify n;
 
+			ike_notify_init(&n, err.notify, NULL, 0);
 			if (ike_sa_out_begin(sa, &o, m->hdr.exchange, true, m->hdr.msgid) == 0 &&
 			    ike_msg_add_notify(&o.w, &n) == 0)
 				ike_sa_send_response(sa, &o);
@@ -518,6 +519,13 @@ int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out)
 int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out)
 {
 	GET_PLD(m, type, ike_pld_parse_ts, out);
+}
+
+void ike_notify_init(struct ike_pld_notify *n, uint16_t type, const void *data, size_t len)
+{
+	memset(n, 0, sizeof(*n));
+	n->type = type;
+	buf_init_read(&n->data, data ? data : "", data ? len : 0);
 }
 
 uint16_t ike_msg_error_notify(const struct ike_msg *m, struct ike_pld_notify *out)

@@ -191,6 +191,11 @@ int ike_msg_get_nonce(const struct ike_msg *m, struct ike_pld_nonce *out);
 int ike_msg_get_id(const struct ike_msg *m, uint8_t type, struct ike_pld_id *out);
 int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out);
 int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out);
+/*
+ * A notify about no SA with len bytes of data (data may be NULL when len is 0: the view then
+ * points at a static empty string, never at NULL, which buf's pointer arithmetic must not see).
+ */
+void ike_notify_init(struct ike_pld_notify *n, uint16_t type, const void *data, size_t len);
 /* The first error notify (type < 16384), 0 when none. */
 uint16_t ike_msg_error_notify(const struct ike_msg *m, struct ike_pld_notify *out);
 
