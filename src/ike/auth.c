@@ -96,19 +96,6 @@ static int add_our_id_auth(struct ike_sa *sa, struct ike_msg_writer *w)
 	return r;
 }
 
-static void spi_bytes(uint32_t spi, uint8_t out[4])
-{
-	out[0] = (uint8_t)(spi >> 24);
-	out[1] = (uint8_t)(spi >> 16);
-	out[2] = (uint8_t)(spi >> 8);
-	out[3] = (uint8_t)spi;
-}
-
-static uint32_t spi_value(const uint8_t b[4])
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* ---- initiator ----------------------------------------------------------------------------- */
 
 int ike_auth_start(struct ike_sa *sa)
@@ -124,7 +111,7 @@ int ike_auth_start(struct ike_sa *sa)
 	r = ike_child_pending_prepare(sa, false);
 	if (r)
 		return r;
-	spi_bytes(sa->pend.spi_in, spi);
+	ike_spi_to_bytes(sa->pend.spi_in, spi);
 	r = ike_proposal_offer(&cfg->policy.esp.propose, IKE_PROTO_ESP, true, spi, 4, &offer);
 	r = r ?: ike_sa_request_begin(sa, &o, IKE_EXCH_AUTH);
 	r = r ?: add_our_id_auth(sa, &o.w);
@@ -203,7 +190,7 @@ void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			goto no_child;
 		}
 		c->suite = ch.suite;
-		c->spi_out = spi_value(ch.spi);
+		c->spi_out = ike_spi_from_bytes(ch.spi);
 	}
 	c->spi_in = sa->pend.spi_in;
 	c->ts_local = tsi;
@@ -286,11 +273,11 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 		free(c);
 		return r;
 	}
-	c->spi_out = spi_value(ch.spi);
+	c->spi_out = ike_spi_from_bytes(ch.spi);
 	c->suite = ch.suite;
 	c->ts_local = nr_ts;
 	c->ts_remote = ni_ts;
-	spi_bytes(c->spi_in, spi);
+	ike_spi_to_bytes(c->spi_in, spi);
 	ike_proposal_reply(&ch, spi, 4, &reply);
 	r = ike_msg_add_sa(w, &reply);
 	r = r ?: ike_msg_add_ts(w, IKE_PLD_TSI, &ni_ts);

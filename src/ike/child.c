@@ -16,19 +16,6 @@
 #include "ike/ts.h"
 #include "lib/log.h"
 
-static void spi_bytes(uint32_t spi, uint8_t out[4])
-{
-	out[0] = (uint8_t)(spi >> 24);
-	out[1] = (uint8_t)(spi >> 16);
-	out[2] = (uint8_t)(spi >> 8);
-	out[3] = (uint8_t)spi;
-}
-
-static uint32_t spi_value(const uint8_t b[4])
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 void ike_child_pending_clear(struct ike_sa *sa)
 {
 	crypto_dh_free(sa->pend.dh);
@@ -52,23 +39,6 @@ int ike_child_pending_prepare(struct ike_sa *sa, bool with_dh)
 	return r;
 }
 
-static int add_ke(struct ike_msg_writer *w, const struct crypto_dh *dh)
-{
-	uint8_t pub[512];
-	enum crypto_dh_group g = crypto_dh_group(dh);
-	size_t len = crypto_dh_public_len(g);
-	struct ike_pld_ke ke = {.group = (uint16_t)g};
-	int r;
-
-	if (len == 0 || len > sizeof(pub))
-		return -EINVAL;
-	r = crypto_dh_public(dh, pub, len);
-	if (r)
-		return r;
-	buf_init_read(&ke.data, pub, len);
-	return ike_msg_add_ke(w, &ke);
-}
-
 int ike_child_start(struct ike_sa *sa)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
@@ -86,14 +56,14 @@ int ike_child_start(struct ike_sa *sa)
 	r = ike_child_pending_prepare(sa, true);
 	if (r)
 		return r;
-	spi_bytes(sa->pend.spi_in, spi);
+	ike_spi_to_bytes(sa->pend.spi_in, spi);
 	buf_init_read(&nonce.data, sa->pend.nonce, sizeof(sa->pend.nonce));
 	r = ike_proposal_offer(&cfg->policy.esp.propose, IKE_PROTO_ESP, false, spi, 4, &offer);
 	r = r ?: ike_sa_request_begin(sa, &o, IKE_EXCH_CREATE_CHILD_SA);
 	r = r ?: ike_msg_add_sa(&o.w, &offer);
 	r = r ?: ike_msg_add_nonce(&o.w, &nonce);
 	if (sa->pend.dh)
-		r = r ?: add_ke(&o.w, sa->pend.dh);
+		r = r ?: ike_msg_add_ke_dh(&o.w, sa->pend.dh);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &sa->pend.tsi);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &sa->pend.tsr);
 	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_CHILD);
@@ -149,7 +119,7 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	if (!c)
 		goto fail;
 	c->spi_in = sa->pend.spi_in;
-	c->spi_out = spi_value(ch.spi);
+	c->spi_out = ike_spi_from_bytes(ch.spi);
 	c->suite = ch.suite;
 	c->ts_local = tsi;
 	c->ts_remote = tsr;
@@ -246,18 +216,18 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		refuse(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		goto out;
 	}
-	c->spi_out = spi_value(ch.spi);
+	c->spi_out = ike_spi_from_bytes(ch.spi);
 	c->suite = ch.suite;
 	c->ts_local = nr_ts;
 	c->ts_remote = ni_ts;
-	spi_bytes(c->spi_in, spi);
+	ike_spi_to_bytes(c->spi_in, spi);
 	ike_proposal_reply(&ch, spi, 4, &reply);
 	buf_init_read(&our_nonce.data, nr, sizeof(nr));
 	r = ike_sa_out_begin(sa, &o, IKE_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid);
 	r = r ?: ike_msg_add_sa(&o.w, &reply);
 	r = r ?: ike_msg_add_nonce(&o.w, &our_nonce);
 	if (dh)
-		r = r ?: add_ke(&o.w, dh);
+		r = r ?: ike_msg_add_ke_dh(&o.w, dh);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &ni_ts);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &nr_ts);
 	r = r ?: ike_sa_send_response(sa, &o);

@@ -425,6 +425,7 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 		return;
 	}
 	follow_peer(sa, ep);
+	ike_timers_authenticated_received(sa);
 	if (response) {
 		enum ike_req_kind kind = sa->req.kind;
 
@@ -519,6 +520,36 @@ int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out)
 int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out)
 {
 	GET_PLD(m, type, ike_pld_parse_ts, out);
+}
+
+void ike_spi_to_bytes(uint32_t spi, uint8_t out[4])
+{
+	out[0] = (uint8_t)(spi >> 24);
+	out[1] = (uint8_t)(spi >> 16);
+	out[2] = (uint8_t)(spi >> 8);
+	out[3] = (uint8_t)spi;
+}
+
+uint32_t ike_spi_from_bytes(const uint8_t b[4])
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+int ike_msg_add_ke_dh(struct ike_msg_writer *w, const struct crypto_dh *dh)
+{
+	uint8_t pub[512];
+	enum crypto_dh_group g = crypto_dh_group(dh);
+	size_t len = crypto_dh_public_len(g);
+	struct ike_pld_ke ke = {.group = (uint16_t)g};
+	int r;
+
+	if (len == 0 || len > sizeof(pub))
+		return -EINVAL;
+	r = crypto_dh_public(dh, pub, len);
+	if (r)
+		return r;
+	buf_init_read(&ke.data, pub, len);
+	return ike_msg_add_ke(w, &ke);
 }
 
 void ike_notify_init(struct ike_pld_notify *n, uint16_t type, const void *data, size_t len)

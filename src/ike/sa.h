@@ -114,6 +114,7 @@ struct ike_sa {
 	struct ike_child *children;
 	uint64_t half_open_deadline;
 	uint64_t lifetime_deadline;
+	uint64_t last_rx_ns; /* the last authenticated message from the peer (DPD, issue 4) */
 };
 
 struct ike_conn {
@@ -191,6 +192,11 @@ int ike_msg_get_nonce(const struct ike_msg *m, struct ike_pld_nonce *out);
 int ike_msg_get_id(const struct ike_msg *m, uint8_t type, struct ike_pld_id *out);
 int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out);
 int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out);
+/* ESP SPIs travel as 4 bytes in network order (SA proposals, 3.3.1). */
+void ike_spi_to_bytes(uint32_t spi, uint8_t out[4]);
+uint32_t ike_spi_from_bytes(const uint8_t b[4]);
+/* A KE payload with dh's group and public value. */
+int ike_msg_add_ke_dh(struct ike_msg_writer *w, const struct crypto_dh *dh);
 /*
  * A notify about no SA with len bytes of data (data may be NULL when len is 0: the view then
  * points at a static empty string, never at NULL, which buf's pointer arithmetic must not see).
@@ -259,6 +265,8 @@ void ike_timers_request_sent(struct ike_sa *sa);
 void ike_timers_response_received(struct ike_sa *sa);
 void ike_timers_half_open(struct ike_sa *sa);
 void ike_timers_established(struct ike_sa *sa);
+/* Any message that passed its ICV: the peer is alive (what DPD, issue 4, will build on). */
+void ike_timers_authenticated_received(struct ike_sa *sa);
 uint64_t ike_timers_next(const struct ike_sa *sa);
 void ike_timers_run(struct ike_sa *sa, uint64_t now);
 
