@@ -1,6 +1,6 @@
 # vnetgw build. Everything is discovered from the tree:
-#   src/<module>/**/*.c (but daemon, cli)  -> $(BUILD)/libvnetgw.a
-#   src/daemon/*.c                         -> $(BUILD)/vnetgwd
+#   src/<module>/**/*.c (but cli, daemon/main.c) -> $(BUILD)/libvnetgw.a
+#   src/daemon/main.c                      -> $(BUILD)/vnetgwd
 #   src/cli/*.c                            -> $(BUILD)/vnetgw
 #   tests/{unit,vectors,exchange,api,cli,system}/*.c -> a Criterion binary per folder, + tests/support
 #   tests/fuzz/*.c                         -> a libFuzzer target each (make fuzz, clang) and a
@@ -35,8 +35,8 @@ TEST_LIBS := -lcriterion
 
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$d,$2) $(filter $(subst *,%,$2),$d))
 
-LIB_SRCS := $(sort $(filter-out src/daemon/% src/cli/%,$(call rwildcard,src,*.c)))
-DAEMON_SRCS := $(sort $(wildcard src/daemon/*.c))
+LIB_SRCS := $(sort $(filter-out src/daemon/main.c src/cli/%,$(call rwildcard,src,*.c)))
+DAEMON_SRCS := src/daemon/main.c
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
 TEST_DIRS := $(foreach d,unit vectors exchange api cli system,$(if $(wildcard tests/$d/*.c),$d))

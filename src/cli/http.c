@@ -20,6 +20,7 @@
 
 #define HTTP_TIMEOUT_SECONDS 60
 #define HTTP_MAX_INTERIM     8
+#define HTTP_REPARSE_BYTES   (1024u * 1024)
 
 /* ---- endpoints ----------------------------------------------------------------------------- */
 
@@ -606,6 +607,13 @@ int http_exchange(const struct http_endpoint *ep, const struct http_request *req
 		rc = parse_hint(data, len, eof, resp, &need);
 		if (rc != -EAGAIN)
 			break;
+		/*
+		 * Without a length to wait for (a chunk-size line cut short), a large answer is
+		 * parsed again only after it grew by a quarter, so that many small chunks cannot
+		 * make the reading quadratic; the server's close still ends the wait.
+		 */
+		if (need == len + 1 && len > HTTP_REPARSE_BYTES)
+			need = len + len / 4;
 	}
 	if (rc == -EBADMSG)
 		snprintf(err, errlen, "malformed HTTP answer from the server");

@@ -214,6 +214,19 @@ int nl_link_set(struct nl *nl, int ifindex, bool up, uint32_t mtu)
 	return r ?: nl_transact(nl, &b);
 }
 
+int nl_link_set_txqlen(struct nl *nl, int ifindex, uint32_t qlen)
+{
+	uint8_t mem[256];
+	struct buf b;
+	int r;
+
+	buf_init_write(&b, mem, sizeof(mem));
+	r = nl_begin(nl, &b, RTM_NEWLINK, 0);
+	r = r ?: nl_ifinfo(&b, ifindex, 0, 0);
+	r = r ?: nl_attr_u32(&b, IFLA_TXQLEN, qlen);
+	return r ?: nl_transact(nl, &b);
+}
+
 int nl_link_move(struct nl *nl, int ifindex, int target_nsfd)
 {
 	uint8_t mem[256];

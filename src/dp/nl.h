@@ -20,6 +20,8 @@ void nl_close(struct nl *nl);
 int nl_link_index(struct nl *nl, const char *ifname);
 /* Set the link up or down, and its MTU when mtu != 0. */
 int nl_link_set(struct nl *nl, int ifindex, bool up, uint32_t mtu);
+/* Set the link's transmit queue length (packets queued towards a TUN reader). */
+int nl_link_set_txqlen(struct nl *nl, int ifindex, uint32_t qlen);
 /* Move the link into the namespace target_nsfd (it disappears from the handle's). */
 int nl_link_move(struct nl *nl, int ifindex, int target_nsfd);
 

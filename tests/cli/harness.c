@@ -149,7 +149,7 @@ static int read_request(int fd, struct fake_req *rq)
 	for (cl = rq->headers; cl && *cl; cl = strstr(cl, "\r\n") ? strstr(cl, "\r\n") + 2 : NULL)
 		if (strncasecmp(cl, "Content-Length:", 15) == 0)
 			body_len = strtoul(cl + 15, NULL, 10);
-	if (body_len > sizeof(buf) - 1 - head_len)
+	if (body_len > sizeof(buf) - 1 - head_len || body_len >= sizeof(rq->body))
 		return -1;
 	while (len < head_len + body_len) {
 		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
@@ -158,8 +158,9 @@ static int read_request(int fd, struct fake_req *rq)
 			return -1;
 		len += (size_t)n;
 	}
-	rq->body = strndup(buf + head_len, body_len);
-	return rq->body ? 0 : -1;
+	memcpy(rq->body, buf + head_len, body_len);
+	rq->body[body_len] = '\0';
+	return 0;
 }
 
 static void write_all(int fd, const char *p, size_t n)

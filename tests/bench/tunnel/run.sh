@@ -7,6 +7,9 @@
 #   plain       gwA and gwB just route (no tunnel): the ceiling
 #   strongswan  charon (kernel-libipsec) on gwA and gwB, aes256-sha384-ecp384 / aes256gcm16
 #   vnetgwd     vnetgwd on both ends, same proposals (when the daemon can run a tunnel)
+#   dp-udp      vnetgwd's data plane (src/dp) on both ends without IKE: the TEST-ONLY
+#   dp-raw      build/bench/dp with hand-made AES-256-GCM keys; ESP in UDP 4500 / raw ESP.
+#               Each gateway's LAN moves into the VNet namespace the data plane creates.
 # For each: iperf3 TCP hostA -> hostB, 1 and 4 streams, BENCH_SECONDS (10) each; and for the
 # tunnels the IKE setup latency (IKE_SA + CHILD_SA), median of BENCH_SETUPS (20).
 set -u
@@ -16,6 +19,7 @@ cd "$(dirname "$0")/../../.."
 LAB_QUIET=${LAB_QUIET:-1}
 SECS=${BENCH_SECONDS:-10}
 SETUPS=${BENCH_SETUPS:-20}
+SWAN=${BENCH_SWAN:-1} # 0: skip the strongSwan column (quick data-plane runs)
 
 lab_init
 for r in ha ga wan gb hb; do ns_add $r; done
@@ -47,27 +51,77 @@ say "plain routed path"
 wait_for 5 "plain path" in_ns ha ping -c1 -W1 10.2.0.10 || lab_fail "no plain path"
 R[plain,1]=$(tput 1); R[plain,4]=$(tput 4); R[plain,setup]="-"
 
-say "strongSwan <-> strongSwan"
 in_ns wan ip route del 10.1.0.0/24; in_ns wan ip route del 10.2.0.0/24
-swan_config ga 192.0.2.2 198.51.100.2 bench-psk aes256-sha384-ecp384 aes256gcm16-ecp384
-swan_config gb 198.51.100.2 192.0.2.2 bench-psk aes256-sha384-ecp384 aes256gcm16-ecp384
-swan_start ga || lab_fail "charon on gwA"
-swan_start gb || lab_fail "charon on gwB"
-swan_ike_down() { ! swan_ctl "$1" --list-sas 2>/dev/null | grep -q ESTABLISHED; }
-setups=()
-for i in $(seq "$SETUPS"); do
-	t0=$(date +%s%N)
-	swan_ctl ga --initiate --child net >/dev/null 2>&1 || lab_fail "strongSwan initiate $i"
-	setups+=($((($(date +%s%N) - t0) / 1000)))
-	[ "$i" = "$SETUPS" ] || swan_ctl ga --terminate --ike s2s >/dev/null 2>&1
-	[ "$i" = "$SETUPS" ] || wait_for 5 "IKE SA on gwA gone" swan_ike_down ga || lab_fail "terminate $i"
+if [ "$SWAN" = 1 ]; then
+	say "strongSwan <-> strongSwan"
+	swan_config ga 192.0.2.2 198.51.100.2 bench-psk aes256-sha384-ecp384 aes256gcm16-ecp384
+	swan_config gb 198.51.100.2 192.0.2.2 bench-psk aes256-sha384-ecp384 aes256gcm16-ecp384
+	swan_start ga || lab_fail "charon on gwA"
+	swan_start gb || lab_fail "charon on gwB"
+	swan_ike_down() { ! swan_ctl "$1" --list-sas 2>/dev/null | grep -q ESTABLISHED; }
+	setups=()
+	for i in $(seq "$SETUPS"); do
+		t0=$(date +%s%N)
+		swan_ctl ga --initiate --child net >/dev/null 2>&1 || lab_fail "strongSwan initiate $i"
+		setups+=($((($(date +%s%N) - t0) / 1000)))
+		[ "$i" = "$SETUPS" ] || swan_ctl ga --terminate --ike s2s >/dev/null 2>&1
+		[ "$i" = "$SETUPS" ] || wait_for 5 "IKE SA on gwA gone" swan_ike_down ga || lab_fail "terminate $i"
+	done
+	R[strongswan,setup]=$(printf '%s\n' "${setups[@]}" | median)
+	wait_for 10 "ipsec0 on gwA" in_ns ga ip link show ipsec0 || lab_fail "no ipsec0 on gwA"
+	wait_for 10 "ipsec0 on gwB" in_ns gb ip link show ipsec0 || lab_fail "no ipsec0 on gwB"
+	swan_route ga 10.2.0.0/24; swan_route gb 10.1.0.0/24
+	wait_for 10 "tunnel path" in_ns ha ping -c1 -W1 10.2.0.10 || lab_fail "no path through strongSwan"
+	R[strongswan,1]=$(tput 1); R[strongswan,4]=$(tput 4)
+	# charon leaves: the data plane takes over the IKE ports and the gateways' LANs.
+	for r in ga gb; do kill "$(cat "$(swan_dir "$r")/pid")" 2>/dev/null; done
+	swan_gone() { ! kill -0 "$(cat "$(swan_dir ga)/pid")" 2>/dev/null && ! kill -0 "$(cat "$(swan_dir gb)/pid")" 2>/dev/null; }
+	wait_for 10 "charon to exit" swan_gone || lab_fail "charon did not exit"
+else
+	R[strongswan,1]="skip"; R[strongswan,4]="skip"; R[strongswan,setup]="skip"
+fi
+
+# vnetgwd's data plane on both ends, keys by hand (build/bench/dp is TEST-ONLY).
+DPGW="${VNETGW_BUILD:-build}/bench/dp"
+KEY_AB=$(openssl rand -hex 36); KEY_BA=$(openssl rand -hex 36)
+DP_PIDS=()
+LAB_NS+=("$(ns_name va)" "$(ns_name vb)")
+# dp_start ROLE PUBLIC PEER VNET GW REMOTE SPI_OUT KEY_OUT SPI_IN KEY_IN ENCAP
+dp_start() {
+	say "+ $DPGW in $1: $2 -> $3, VNet $(ns_name "$4") ($6 via $7/$9, ${11})"
+	"$DPGW" --public "$2" --public-netns "$(ns_name "$1")" --peer "$3" --netns "$(ns_name "$4")" \
+		--tun vgw0 --gw "$5" --remote "$6" --spi-out "$7" --key-out "$8" --spi-in "$9" \
+		--key-in "${10}" --encap "${11}" >>"$LAB_DIR/dp-$1.log" 2>&1 &
+	DP_PIDS+=($!)
+	lab_track $!
+	wait_for 10 "the data plane's TUN in $4" in_ns "$4" ip link show vgw0 || lab_fail "dp on $1"
+}
+dp_stop() {
+	local pid
+	for pid in "${DP_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${DP_PIDS[@]}"; do
+		wait_for 5 "dp $pid to exit" sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid"
+	done
+	DP_PIDS=()
+}
+for enc in udp raw; do
+	say "vnetgw data plane <-> vnetgw data plane (ESP $enc)"
+	dp_start ga 192.0.2.2 198.51.100.2 va 10.1.255.4/29 10.2.0.0/24 0x1001 "$KEY_AB" 0x2001 "$KEY_BA" $enc
+	dp_start gb 198.51.100.2 192.0.2.2 vb 10.2.255.4/29 10.1.0.0/24 0x2001 "$KEY_BA" 0x1001 "$KEY_AB" $enc
+	if [ "$enc" = udp ]; then
+		# The workloads attach to the VNets by their veths, as tenants' do.
+		for side in a b; do
+			run in_ns "g$side" ip link set lan netns "$(ns_name "v$side")"
+		done
+		run in_ns va ip addr add 10.1.0.1/24 dev lan; in_ns va ip link set lan up
+		run in_ns vb ip addr add 10.2.0.1/24 dev lan; in_ns vb ip link set lan up
+	fi
+	wait_for 10 "path through the data plane" in_ns ha ping -c1 -W1 10.2.0.10 || lab_fail "no path through dp ($enc)"
+	R[dp-$enc,1]=$(tput 1); R[dp-$enc,4]=$(tput 4); R[dp-$enc,setup]="-"
+	dp_stop
+	say "dp counters: $(grep -h 'dp: in' "$LAB_DIR"/dp-g?.log | tail -n 2 | tr '\n' ' ')"
+	: >"$LAB_DIR/dp-ga.log"; : >"$LAB_DIR/dp-gb.log"
 done
-R[strongswan,setup]=$(printf '%s\n' "${setups[@]}" | median)
-wait_for 10 "ipsec0 on gwA" in_ns ga ip link show ipsec0 || lab_fail "no ipsec0 on gwA"
-wait_for 10 "ipsec0 on gwB" in_ns gb ip link show ipsec0 || lab_fail "no ipsec0 on gwB"
-swan_route ga 10.2.0.0/24; swan_route gb 10.1.0.0/24
-wait_for 10 "tunnel path" in_ns ha ping -c1 -W1 10.2.0.10 || lab_fail "no path through strongSwan"
-R[strongswan,1]=$(tput 1); R[strongswan,4]=$(tput 4)
 
 # vnetgwd <-> vnetgwd: not measurable until vnetgwd negotiates tunnels (issue 3); the column
 # stays n/a rather than showing anything that was not measured.
@@ -75,12 +129,15 @@ R[vnetgwd,1]="n/a"; R[vnetgwd,4]="n/a"; R[vnetgwd,setup]="n/a"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 printf '\n%-12s %14s %14s %18s\n' "path" "TCP 1 stream" "TCP 4 streams" "IKE setup (med)"
-for p in plain strongswan vnetgwd; do
+for p in plain strongswan vnetgwd dp-udp dp-raw; do
 	s=${R[$p,setup]}
-	[ "$s" != "-" ] && [ "$s" != "n/a" ] && s="$(awk -v u="$s" 'BEGIN{printf "%.1f ms", u/1000}')"
+	[ "$s" != "-" ] && [ "$s" != "n/a" ] && [ "$s" != "skip" ] && s="$(awk -v u="$s" 'BEGIN{printf "%.1f ms", u/1000}')"
 	printf '%-12s %9s Gb/s %9s Gb/s %18s\n' "$p" "${R[$p,1]}" "${R[$p,4]}" "$s"
 done
 printf '\nratios: strongswan/plain %s (1) %s (4); vnetgwd/strongswan %s (1) %s (4)\n' \
 	"$(ratio "${R[strongswan,1]}" "${R[plain,1]}")" "$(ratio "${R[strongswan,4]}" "${R[plain,4]}")" \
 	"$(ratio "${R[vnetgwd,1]}" "${R[strongswan,1]}")" "$(ratio "${R[vnetgwd,4]}" "${R[strongswan,4]}")"
+printf '        dp-udp/strongswan %s (1) %s (4); dp-raw/strongswan %s (1) %s (4)\n' \
+	"$(ratio "${R[dp-udp,1]}" "${R[strongswan,1]}")" "$(ratio "${R[dp-udp,4]}" "${R[strongswan,4]}")" \
+	"$(ratio "${R[dp-raw,1]}" "${R[strongswan,1]}")" "$(ratio "${R[dp-raw,4]}" "${R[strongswan,4]}")"
 printf 'machine: %s cores; iperf3 %s s per cell; %s IKE setups\n' "$(nproc)" "$SECS" "$SETUPS"
