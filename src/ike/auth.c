@@ -108,7 +108,7 @@ int ike_auth_start(struct ike_sa *sa)
 	int r;
 
 	ike_notify_init(&ic, IKE_N_INITIAL_CONTACT, NULL, 0);
-	r = ike_child_pending_prepare(sa, false);
+	r = ike_child_pending_prepare(sa, 0);
 	if (r)
 		return r;
 	ike_spi_to_bytes(sa->pend.spi_in, spi);

@@ -23,23 +23,23 @@ void ike_child_pending_clear(struct ike_sa *sa)
 	memset(&sa->pend, 0, sizeof(sa->pend));
 }
 
-int ike_child_pending_prepare(struct ike_sa *sa, bool with_dh)
+int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
-	uint16_t group = cfg->policy.esp.propose.n ? cfg->policy.esp.propose.s[0].dh : 0;
 	int r;
 
 	ike_child_pending_clear(sa);
 	r = ike_child_new_spi(sa->eng, &sa->pend.spi_in);
 	r = r ?: crypto_rand(sa->pend.nonce, sizeof(sa->pend.nonce));
-	if (r == 0 && with_dh && group)
+	if (r == 0 && group)
 		r = crypto_dh_new(&sa->pend.dh, group);
 	sa->pend.tsi = cfg->ts_local;
 	sa->pend.tsr = cfg->ts_remote;
 	return r;
 }
 
-int ike_child_start(struct ike_sa *sa)
+/* CREATE_CHILD_SA with a KE of group (0: none); the offer is the policy's either way. */
+static int child_start_group(struct ike_sa *sa, uint16_t group)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer;
@@ -53,7 +53,7 @@ int ike_child_start(struct ike_sa *sa)
 		return -ENOTCONN;
 	if (sa->req.kind != IKE_REQ_NONE)
 		return -EBUSY;
-	r = ike_child_pending_prepare(sa, true);
+	r = ike_child_pending_prepare(sa, group);
 	if (r)
 		return r;
 	ike_spi_to_bytes(sa->pend.spi_in, spi);
@@ -76,6 +76,32 @@ int ike_child_start(struct ike_sa *sa)
 	return 0;
 }
 
+int ike_child_start(struct ike_sa *sa)
+{
+	const struct ike_suite_list *l = &sa->conn->cfg.policy.esp.propose;
+
+	sa->child_ke_retries = 0;
+	return child_start_group(sa, l->n ? l->s[0].dh : 0);
+}
+
+/* 1.3: INVALID_KE_PAYLOAD names the group the responder wants; retry once with it if we offered it.
+ */
+static bool retry_with_group(struct ike_sa *sa, const struct ike_pld_notify *n)
+{
+	const struct ike_suite_list *l = &sa->conn->cfg.policy.esp.propose;
+	struct buf b = n->data;
+	uint16_t group;
+	bool offered = false;
+
+	if (sa->child_ke_retries++ || buf_get_be16(&b, &group))
+		return false;
+	for (uint8_t i = 0; i < l->n; i++)
+		offered |= l->s[i].dh == group && group != 0;
+	if (!offered || (sa->pend.dh && crypto_dh_group(sa->pend.dh) == group))
+		return false;
+	return child_start_group(sa, group) == 0;
+}
+
 void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
@@ -93,6 +119,12 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	uint16_t err = ike_msg_error_notify(m, &n);
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
+	if (err == IKE_N_INVALID_KE_PAYLOAD && retry_with_group(sa, &n)) {
+		log_info("IKE",
+			 IKE_LOG_FMT ": CREATE_CHILD_SA: INVALID_KE_PAYLOAD, retried with %s",
+			 cfg->name, peer, crypto_dh_name(crypto_dh_group(sa->pend.dh)));
+		return;
+	}
 	if (err) {
 		log_warn("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA refused by peer: %s", cfg->name,
 			 peer, ike_notify_name(err));

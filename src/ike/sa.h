@@ -103,6 +103,7 @@ struct ike_sa {
 		uint64_t deadline;
 	} req;
 	struct ike_child_pending pend;
+	unsigned int child_ke_retries; /* INVALID_KE_PAYLOAD retries of the current child */
 	bool delete_queued; /* a Delete of the IKE SA waits for the outstanding request (2.3) */
 
 	/* The peer's requests: the Message ID expected next and the last response, cached. */
@@ -243,7 +244,7 @@ int ike_child_start(struct ike_sa *sa);
 void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m);
 void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m);
 /* The proposal and selectors of a new child (IKE_AUTH and CREATE_CHILD_SA). */
-int ike_child_pending_prepare(struct ike_sa *sa, bool with_dh);
+int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group);
 void ike_child_pending_clear(struct ike_sa *sa);
 
 int ike_info_start_liveness(struct ike_sa *sa);

@@ -31,6 +31,20 @@ static struct ike_conn_info info_of(int side)
 	return i;
 }
 
+static void ts4(struct ike_pld_ts *t, const char *start, const char *end)
+{
+	struct addr a, b;
+
+	memset(t, 0, sizeof(*t));
+	cr_assert_eq(addr_parse(&a, start, NULL, 0), 0);
+	cr_assert_eq(addr_parse(&b, end, NULL, 0), 0);
+	t->n_ts = 1;
+	t->ts[0].type = IKE_TS_IPV4_ADDR_RANGE;
+	t->ts[0].end_port = 65535;
+	memcpy(t->ts[0].start, a.bytes, 4);
+	memcpy(t->ts[0].end, b.bytes, 4);
+}
+
 /* The newest child of side 0 and its other end on side 1. */
 static void newest_pair(struct h_child **c0, struct h_child **c1)
 {
@@ -393,4 +407,52 @@ Test(info, ike_lifetime_reaches_the_rekey_hook)
 	cr_assert(h_log_contains("IKE_SA lifetime reached"));
 	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED);
 	cr_assert_eq(ike_engine_next_deadline(H.s[0].e), UINT64_MAX);
+}
+
+/* 1.3: the responder wants ECP384 for PFS, our KE was Curve25519: one retry with its group. */
+Test(info, create_child_invalid_ke_retry)
+{
+	struct ike_custom_policy custom = {"AES256",	"SHA384",    "ECP384",
+					   "GCMAES256", "GCMAES256", "ECP384"};
+	struct ike_suite_list *l = &H.s[0].cfg.policy.esp.propose;
+	struct h_child *c0, *c1;
+	const char *why;
+
+	cr_assert_eq(ike_policy_custom(&H.s[1].cfg.policy, &custom, &why), 0, "%s", why);
+	l->n = 2;
+	cr_assert_eq(ike_suite_parse(&l->s[0], IKE_PROTO_ESP, "aes256gcm16-x25519"), 0);
+	cr_assert_eq(ike_suite_parse(&l->s[1], IKE_PROTO_ESP, "aes256gcm16-ecp384"), 0);
+	h_keylog_enable();
+	establish();
+	cr_assert_eq(ike_engine_conn_create_child(H.s[0].e, H.s[0].cfg.name), 0);
+	h_deliver();
+	cr_assert(h_inner_notify(0, IKE_N_INVALID_KE_PAYLOAD));
+	h_deliver();
+	cr_assert_eq(H.n, 1, "retried at once");
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_CREATE_CHILD_SA);
+	cr_assert_eq(h_hdr(0).msgid, 3);
+	cr_assert(h_log_contains("INVALID_KE_PAYLOAD, retried with"));
+	h_run();
+	cr_assert_eq(h_children_live(0), 2);
+	cr_assert_eq(h_children_live(1), 2);
+	newest_pair(&c0, &c1);
+	h_assert_child_pair(c0, c1);
+	h_assert_esp_works(c0, c1);
+}
+
+Test(info, create_child_ts_unacceptable)
+{
+	h_keylog_enable();
+	establish();
+	ts4(&H.s[1].cfg.ts_remote, "10.0.0.0", "10.255.255.255");
+	cr_assert_eq(h_configure(1), 0);
+	ts4(&H.s[0].cfg.ts_local, "192.168.0.0", "192.168.255.255");
+	cr_assert_eq(h_configure(0), 0);
+	cr_assert_eq(ike_engine_conn_create_child(H.s[0].e, H.s[0].cfg.name), 0);
+	h_deliver();
+	cr_assert(h_inner_notify(0, IKE_N_TS_UNACCEPTABLE));
+	h_deliver();
+	cr_assert_eq(h_children_live(0), 1);
+	cr_assert_eq(h_children_live(1), 1);
+	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "the IKE SA and first child stay");
 }
