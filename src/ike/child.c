@@ -170,19 +170,6 @@ out:
 	ike_child_pending_clear(sa);
 }
 
-/* Refuse with one notify (1.3: errors keep the IKE SA). */
-static void refuse(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, const void *data,
-		   size_t len)
-{
-	struct ike_pld_notify n;
-	struct ike_out o;
-
-	ike_notify_init(&n, type, data, len);
-	if (ike_sa_out_begin(sa, &o, IKE_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid) == 0 &&
-	    ike_msg_add_notify(&o.w, &n) == 0)
-		ike_sa_send_response(sa, &o);
-}
-
 void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
@@ -209,12 +196,12 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			 IKE_LOG_FMT ": CREATE_CHILD_SA rekey request refused (not yet "
 				     "supported)",
 			 cfg->name, peer);
-		refuse(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
 	if (ike_msg_get_nonce(m, &nonce) || ike_msg_get_ts(m, IKE_PLD_TSI, &tsi) ||
 	    ike_msg_get_ts(m, IKE_PLD_TSR, &tsr)) {
-		refuse(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	if (ike_proposal_select(&cfg->policy.esp, IKE_PROTO_ESP, false, &offer, &ch) ||
@@ -223,19 +210,19 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		log_warn("IKE",
 			 IKE_LOG_FMT ": CREATE_CHILD_SA: NO_PROPOSAL_CHOSEN, peer offered %s",
 			 cfg->name, peer, theirs);
-		refuse(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (ch.suite.dh && (ike_msg_get_ke(m, &ke) || ke.group != ch.suite.dh)) {
 		uint8_t g[2] = {(uint8_t)(ch.suite.dh >> 8), (uint8_t)ch.suite.dh};
 
-		refuse(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g));
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g));
 		return;
 	}
 	if (ike_ts_narrow(&tsi, &cfg->ts_remote, &ni_ts) ||
 	    ike_ts_narrow(&tsr, &cfg->ts_local, &nr_ts)) {
 		log_warn("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA: TS_UNACCEPTABLE", cfg->name, peer);
-		refuse(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
 	r = crypto_rand(nr, sizeof(nr));
@@ -245,7 +232,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	c = r ? NULL : calloc(1, sizeof(*c));
 	if (!c || ike_child_new_spi(sa->eng, &c->spi_in)) {
-		refuse(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		goto out;
 	}
 	c->spi_out = ike_spi_from_bytes(ch.spi);

@@ -355,6 +355,18 @@ int ike_sa_send_response(struct ike_sa *sa, struct ike_out *o)
 	return 0;
 }
 
+void ike_sa_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+			   const void *data, size_t len)
+{
+	struct ike_pld_notify n;
+	struct ike_out o;
+
+	ike_notify_init(&n, type, data, len);
+	if (ike_sa_out_begin(sa, &o, m->hdr.exchange, true, m->hdr.msgid) == 0 &&
+	    ike_msg_add_notify(&o.w, &n) == 0)
+		ike_sa_send_response(sa, &o);
+}
+
 /* ---- receiving ------------------------------------------------------------------------------- */
 
 /* RFC 7296 2.23: after NAT is detected, answer where the last authenticated message came from. */
@@ -413,15 +425,8 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 			return;
 		}
 		/* 3.10.1: malformed inside a good ICV: a request may be answered. */
-		if (!response) {
-			struct ike_out o;
-			struct ike_pld_notify n;
-
-			ike_notify_init(&n, err.notify, NULL, 0);
-			if (ike_sa_out_begin(sa, &o, m->hdr.exchange, true, m->hdr.msgid) == 0 &&
-			    ike_msg_add_notify(&o.w, &n) == 0)
-				ike_sa_send_response(sa, &o);
-		}
+		if (!response)
+			ike_sa_respond_notify(sa, m, err.notify, err.data, err.data_len);
 		return;
 	}
 	follow_peer(sa, ep);
@@ -469,6 +474,8 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 	case IKE_EXCH_CREATE_CHILD_SA:
 		if (sa->state == IKE_SA_STATE_ESTABLISHED)
 			ike_child_handle_request(sa, m);
+		else /* 2.25: being deleted: no new SAs on this one */
+			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		break;
 	case IKE_EXCH_INFORMATIONAL:
 		if (sa->state != IKE_SA_STATE_INIT_DONE)

@@ -180,6 +180,9 @@ int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req_kind 
 /* Finish, cache for the peer's retransmissions (2.1), send. */
 int ike_sa_send_response(struct ike_sa *sa, struct ike_out *o);
 void ike_sa_send_raw(struct ike_sa *sa, const uint8_t *p, size_t len);
+/* Answer the request m with a single notify (an error that keeps the IKE SA, 1.3, 2.21). */
+void ike_sa_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+			   const void *data, size_t len);
 /* The next Message ID for a request of ours; -EBUSY while one is outstanding. */
 int ike_sa_request_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange);
 

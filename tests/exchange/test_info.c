@@ -456,3 +456,22 @@ Test(info, create_child_ts_unacceptable)
 	cr_assert_eq(h_children_live(1), 1);
 	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "the IKE SA and first child stay");
 }
+
+/* 2.25: an SA being deleted takes no new children: TEMPORARY_FAILURE. */
+Test(info, create_child_on_a_deleting_sa_is_refused)
+{
+	h_keylog_enable();
+	establish();
+	cr_assert_eq(ike_engine_conn_check_liveness(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(ike_engine_conn_create_child(H.s[1].e, H.s[1].cfg.name), 0);
+	cr_assert_eq(H.n, 2);
+	h_deliver_at(1);
+	cr_assert_eq(H.n, 2);
+	cr_assert(h_inner_notify(1, IKE_N_TEMPORARY_FAILURE));
+	h_run();
+	cr_assert_eq(h_children_live(0), 0);
+	cr_assert_eq(h_children_live(1), 0);
+	cr_assert_eq(info_of(0).n_ike_sas, 0);
+	cr_assert_eq(info_of(1).n_ike_sas, 0);
+}
