@@ -19,6 +19,7 @@
 #include "ike/msg.h"
 #include "ike/proposal.h"
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/secret.h"
 
 #define IKE_NONCE_LEN  32
@@ -134,6 +135,8 @@ struct ike_engine {
 	unsigned int cookie_threshold;
 	uint8_t cookie_secret[32];
 	char *keylog_dir;
+	struct log_ratelimit rl_drop;	     /* log lines about dropped datagrams */
+	struct log_ratelimit rl_invalid_spi; /* INVALID_IKE_SPI answers (2.21.4) */
 };
 
 /* ---- sa.c --------------------------------------------------------------------------------- */

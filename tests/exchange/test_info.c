@@ -475,3 +475,27 @@ Test(info, create_child_on_a_deleting_sa_is_refused)
 	cr_assert_eq(info_of(0).n_ike_sas, 0);
 	cr_assert_eq(info_of(1).n_ike_sas, 0);
 }
+
+/* INVALID_IKE_SPI answers are bounded (10 a second): we are no traffic reflector. */
+Test(info, invalid_ike_spi_answers_are_rate_limited)
+{
+	unsigned int answers = 0;
+
+	establish();
+	h_restart(0);
+	H.s[0].cfg.initiate = false;
+	cr_assert_eq(h_configure(0), 0);
+	cr_assert_eq(ike_engine_conn_check_liveness(H.s[1].e, H.s[1].cfg.name), 0);
+	for (int i = 0; i < 20; i++)
+		h_duplicate(0);
+	while (H.n) {
+		if (H.q[0].from == 0)
+			answers++;
+		if (H.q[0].from == 1)
+			h_deliver();
+		else
+			h_drop(0);
+	}
+	cr_assert_eq(answers, 10);
+	cr_assert_eq(ike_engine_stats(H.s[0].e)->unknown_spi, 21);
+}
