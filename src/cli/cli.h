@@ -257,6 +257,10 @@ int cli_build_list(const struct cli_ctx *ctx, const struct cli_args *a, struct c
 json_t *cli_envelope_new(const struct cli_args *a, json_t **props, FILE *err);
 /* --tags as an object, or NULL after printing why. */
 json_t *cli_tags_new(const struct cli_args *a, FILE *err);
+/* parent[key] as an object, created (or replacing a non-object) when absent; borrowed. */
+json_t *cli_json_child(json_t *parent, const char *key);
+/* For updates: --tags, when given, replaces the resource's tags. 0 or CLI_EXIT_USAGE. */
+int cli_update_tags(const struct cli_args *a, json_t *res, FILE *err);
 /* A JSON array of the LIST flag's strings. */
 json_t *cli_json_strings(const char *const *v, size_t n);
 

@@ -493,7 +493,7 @@ static int cli_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (cmd)
 		return run_cmd(path, cmd, argc - i, argv + i, out, err);
-	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) && i + 1 == argc) {
+	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
 		cli_help_group(out, path, g);
 		return 0;
 	}

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vnetgwd: the gateway daemon. Opens the store in the data directory (migrating it), serves the
- * management API (docs/api.md) on TCP and on the operator's Unix socket, and exits cleanly on
- * SIGTERM or SIGINT. The IKEv2 engine, data plane and reconciler join the event loop with issue 6.
+ * vnetgwd: the gateway daemon. With --data-dir it opens the store (migrating it) and serves the
+ * management API (docs/api.md) on TCP and on the operator's Unix socket; with --config it runs
+ * the gateway — data plane and IKEv2 engine — for the VNets and connections the file declares
+ * (SIGHUP reloads it). It exits cleanly on SIGTERM or SIGINT. The reconciler that lets the
+ * store drive the gateway arrives with issue 6.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -15,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/config.h"
+#include "daemon/gateway.h"
 #include "lib/log.h"
 #include "lib/secret.h"
 #include "mgmt/api/api.h"
@@ -26,6 +30,10 @@
 #define DEFAULT_LISTEN "127.0.0.1:8480"
 
 struct options {
+	const char *config;
+	const char *netns_prefix;
+	const char *status_file;
+	const char *keylog_dir;
 	const char *data_dir;
 	const char *listen;
 	const char *admin_token_file;
@@ -35,12 +43,19 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnetgwd --data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]\n"
+		"usage: vnetgwd [--data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]]\n"
+		"               [--config FILE [--netns-prefix P] [--status-file F] [--keylog-dir D]]\n"
 		"               [--log-level err|warn|info|debug] | --help | --version\n"
-		"The site-to-site VPN gateway daemon. Serves the management API on ADDR:PORT\n"
-		"(default " DEFAULT_LISTEN ") and, for the operator, on DIR/admin.sock.\n"
-		"The admin token is DIR/admin.token (created at first start) unless\n"
-		"--admin-token-file names one.\n");
+		"The site-to-site VPN gateway daemon.\n"
+		"  --data-dir DIR      serve the management API on ADDR:PORT (default " DEFAULT_LISTEN ")\n"
+		"                      and, for the operator, on DIR/admin.sock; the admin token is\n"
+		"                      DIR/admin.token (created at first start) unless\n"
+		"                      --admin-token-file names one\n"
+		"  --config FILE       run the gateway for the public IP, VNets and connections FILE\n"
+		"                      declares (JSON; see src/daemon/config.h); SIGHUP reloads it\n"
+		"  --netns-prefix P    VNet namespaces are named P<vnet> (default vnet-)\n"
+		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
+		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n");
 }
 
 /* "1.2.3.4:80", "[::1]:80" or "host:80" into host and port. */
@@ -130,6 +145,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"api-listen", required_argument, NULL, 'l'},
 		{"admin-token-file", required_argument, NULL, 't'},
 		{"log-level", required_argument, NULL, 'v'},
+		{"config", required_argument, NULL, 'c'},
+		{"netns-prefix", required_argument, NULL, 'n'},
+		{"status-file", required_argument, NULL, 's'},
+		{"keylog-dir", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -152,6 +171,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'v':
 			o->log_level = optarg;
 			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'n':
+			o->netns_prefix = optarg;
+			break;
+		case 's':
+			o->status_file = optarg;
+			break;
+		case 'k':
+			o->keylog_dir = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -163,24 +194,150 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc || !o->data_dir) {
+	if (optind != argc || (!o->data_dir && !o->config)) {
 		usage(stderr);
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/* The management plane: the store in the data directory and the API on TCP and Unix socket. */
+static int mgmt_start(const struct options *o, struct event_base *base, struct store **store,
+		      struct api_server **api)
+{
+	char host[256], path[4096], hash[AUTH_HASH_HEX_LEN + 1];
+	uint16_t port;
+	int r, t, total = 0;
+
+	if (parse_listen(o->listen, host, sizeof(host), &port) != 0) {
+		log_err("Mgmt", "--api-listen wants ADDR:PORT, not '%s'", o->listen);
+		return -EINVAL;
+	}
+	if (mkdir(o->data_dir, 0700) != 0 && errno != EEXIST) {
+		r = -errno;
+		log_err("Gateway", "cannot create data directory %s: %s", o->data_dir,
+			strerror(errno));
+		return r;
+	}
+	r = o->admin_token_file ? read_token_hash(o->admin_token_file, hash)
+				: admin_token(o->data_dir, hash);
+	if (r) {
+		log_err("Mgmt", "cannot read the admin token from %s: %s",
+			o->admin_token_file ? o->admin_token_file : "the data directory",
+			strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/vnetgw.db", o->data_dir);
+	if (store_open(path, store) != 0) {
+		log_err("Mgmt", "cannot open the store %s", path);
+		r = -EIO;
+		goto out;
+	}
+	/* The store is the source of truth: everything the API acknowledged is back. */
+	for (t = 0; t < MODEL__COUNT; t++) {
+		int n = t == MODEL_SUBNET ? 0 : store_count_type(*store, (enum model_type)t);
+
+		if (n > 0) {
+			log_info("Mgmt", "store: %d %s(s)", n,
+				 model_type_label((enum model_type)t));
+			total += n;
+		}
+	}
+	log_info("Mgmt", "store %s: schema %d, %d resource(s) loaded", path,
+		 store_schema_version(*store), total);
+	r = -ENOMEM;
+	*api = api_server_new(base, &(struct api_config){.store = *store, .admin_hash_hex = hash});
+	if (!*api)
+		goto out;
+	r = -EADDRINUSE;
+	if (api_server_listen_tcp(*api, host, port) != 0) {
+		log_err("Mgmt", "cannot listen on %s", o->listen);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/admin.sock", o->data_dir);
+	if (api_server_listen_unix(*api, path) != 0) {
+		log_err("Mgmt", "cannot listen on %s: %s", path, strerror(errno));
+		goto out;
+	}
+	log_info("Mgmt", "API listening on %s port %u, admin socket %s", host,
+		 (unsigned)api_server_port(*api), path);
+	r = 0;
+out:
+	secret_wipe(hash, sizeof(hash));
+	return r;
+}
+
+struct gw_run {
+	const struct options *o;
+	struct event_base *gw_base;
+	struct gw *gw;
+	struct gw_desired *desired;
+};
+
+/* Load the configuration file and converge the gateway to it (at start and on SIGHUP). */
+static int gw_load_apply(struct gw_run *run, bool first)
+{
+	char err[512];
+	struct gw_desired *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	r = gw_config_load(run->o->config, d, err, sizeof(err));
+	if (r < 0) {
+		log_err("Gateway", "%s%s", err, first ? "" : " (keeping the running configuration)");
+		free(d);
+		return r;
+	}
+	if (!first && !addr_equal(&d->public_ip, &run->desired->public_ip)) {
+		log_err("Gateway", "%s: publicIp changed: restart vnetgwd to move to it",
+			run->o->config);
+		gw_desired_clear(d);
+		free(d);
+		return -EINVAL;
+	}
+	if (first) {
+		struct gw_options go = {
+			.public_ip = d->public_ip,
+			.netns_prefix = run->o->netns_prefix,
+			.keylog_dir = run->o->keylog_dir,
+			.status_path = run->o->status_file,
+		};
+
+		r = gw_new(&run->gw, run->gw_base, &go);
+		if (r < 0) {
+			gw_desired_clear(d);
+			free(d);
+			return r;
+		}
+	}
+	r = gw_apply(run->gw, d);
+	log_info("Gateway", "%s: %u VNet(s), %u connection(s) %s", run->o->config, d->n_vnets,
+		 d->n_conns, r < 0 ? "applied with errors (see above)" : "applied");
+	if (run->desired) {
+		gw_desired_clear(run->desired);
+		free(run->desired);
+	}
+	run->desired = d;
+	return r;
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("Gateway", "SIGHUP: reloading the configuration");
+	gw_load_apply(arg, false);
+}
+
 int main(int argc, char **argv)
 {
 	struct event_base *base = NULL;
-	struct event *ev_term = NULL, *ev_int = NULL;
+	struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
 	struct api_server *api = NULL;
 	struct store *store = NULL;
+	struct gw_run run = { 0 };
 	struct options o;
-	char host[256], path[4096], hash[AUTH_HASH_HEX_LEN + 1];
 	enum log_level lvl;
-	uint16_t port;
-	int r, t, total = 0;
+	int r = 1;
 
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
@@ -191,73 +348,38 @@ int main(int argc, char **argv)
 		}
 		log_set_level(lvl);
 	}
-	if (parse_listen(o.listen, host, sizeof(host), &port) != 0) {
-		fprintf(stderr, "vnetgwd: --api-listen wants ADDR:PORT, not '%s'\n", o.listen);
-		return 2;
-	}
 	signal(SIGPIPE, SIG_IGN);
-	/* The store holds shared keys: nothing in the data directory is for other users. */
+	/* The store and the status hold what is nobody else's business: keep files private. */
 	umask(077);
-	if (mkdir(o.data_dir, 0700) != 0 && errno != EEXIST) {
-		log_err("Gateway", "cannot create data directory %s: %s", o.data_dir,
-			strerror(errno));
-		return 1;
-	}
-	r = o.admin_token_file ? read_token_hash(o.admin_token_file, hash)
-			       : admin_token(o.data_dir, hash);
-	if (r) {
-		log_err("Mgmt", "cannot read the admin token from %s: %s",
-			o.admin_token_file ? o.admin_token_file : "the data directory",
-			strerror(-r));
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/vnetgw.db", o.data_dir);
-	if (store_open(path, &store) != 0) {
-		log_err("Mgmt", "cannot open the store %s", path);
-		return 1;
-	}
-	/* The store is the source of truth: everything the API acknowledged is back. */
-	for (t = 0; t < MODEL__COUNT; t++) {
-		int n = t == MODEL_SUBNET ? 0 : store_count_type(store, (enum model_type)t);
-
-		if (n > 0) {
-			log_info("Mgmt", "store: %d %s(s)", n,
-				 model_type_label((enum model_type)t));
-			total += n;
-		}
-	}
-	log_info("Mgmt", "store %s: schema %d, %d resource(s) loaded", path,
-		 store_schema_version(store), total);
-	r = 1;
 	base = event_base_new();
 	if (!base)
 		goto out;
-	api = api_server_new(base, &(struct api_config){.store = store, .admin_hash_hex = hash});
-	if (!api)
+	if (o.data_dir && mgmt_start(&o, base, &store, &api) != 0)
 		goto out;
-	if (api_server_listen_tcp(api, host, port) != 0) {
-		log_err("Mgmt", "cannot listen on %s", o.listen);
+	run.o = &o;
+	run.gw_base = base;
+	if (o.config && gw_load_apply(&run, true) != 0 && !run.gw)
 		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/admin.sock", o.data_dir);
-	if (api_server_listen_unix(api, path) != 0) {
-		log_err("Mgmt", "cannot listen on %s: %s", path, strerror(errno));
-		goto out;
-	}
-	log_info("Mgmt", "API listening on %s port %u, admin socket %s", host,
-		 (unsigned)api_server_port(api), path);
 	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, on_signal, base);
-	if (!ev_term || !ev_int || event_add(ev_term, NULL) || event_add(ev_int, NULL))
+	ev_hup = evsignal_new(base, SIGHUP, on_hup, &run);
+	if (!ev_term || !ev_int || !ev_hup || event_add(ev_term, NULL) || event_add(ev_int, NULL) ||
+	    (o.config && event_add(ev_hup, NULL)))
 		goto out;
 	event_base_dispatch(base);
 	r = 0;
 out:
-	secret_wipe(hash, sizeof(hash));
 	if (ev_term)
 		event_free(ev_term);
 	if (ev_int)
 		event_free(ev_int);
+	if (ev_hup)
+		event_free(ev_hup);
+	gw_free(run.gw);
+	if (run.desired) {
+		gw_desired_clear(run.desired);
+		free(run.desired);
+	}
 	api_server_free(api);
 	if (base)
 		event_base_free(base);

@@ -264,6 +264,8 @@ end:
 	r = tx_end(&tx, r, err);
 	if (!r)
 		changed(vid_s);
+	else
+		mgmt_result_clear(res);
 out:
 	json_decref(old);
 	json_decref(in);

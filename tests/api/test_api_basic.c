@@ -417,3 +417,52 @@ Test(api_basic, admin_token_reaches_every_subscription)
 	cr_expect_eq(r.status, 200, "%s", r.body);
 	http_resp_free(&r);
 }
+
+/* What a GET returns, PUT back unchanged, is accepted and changes nothing but the etag: the way
+ * az-style clients edit (ipsec-policy add/clear is GET, edit, PUT). */
+Test(api_basic, get_put_round_trip)
+{
+	static const char *const names[] = {
+		"virtualNetworks/v1",	   "virtualNetworks/v1/subnets/GatewaySubnet",
+		"publicIPAddresses/p1",	   "virtualNetworkGateways/g1",
+		"localNetworkGateways/l1", "connections/c1",
+	};
+	struct http_resp r, again;
+	size_t i;
+
+	topo_build(&d, sub, tok, "Standard", "198.51.100.13");
+	cr_assert_eq(conn_put(&d, sub, tok, "c1", "l1", "round-trip-key", &r), 201);
+	http_resp_free(&r);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *text;
+
+		cr_assert_eq(req("GET", names[i], NULL, NULL, &r), 200);
+		text = json_dumps(r.json, 0);
+		cr_expect_eq(req("PUT", names[i], NULL, text, &again), 200, "%s: %s", names[i],
+			     again.body);
+		json_object_del(r.json, "etag");
+		json_object_del(again.json, "etag");
+		if (json_is_array(
+			    json_object_get(json_object_get(r.json, "properties"), "subnets"))) {
+			json_t *s;
+			size_t k;
+
+			json_array_foreach(
+				json_object_get(json_object_get(r.json, "properties"), "subnets"),
+				k, s) json_object_del(s, "etag");
+			json_array_foreach(
+				json_object_get(json_object_get(again.json, "properties"),
+						"subnets"),
+				k, s) json_object_del(s, "etag");
+		}
+		cr_expect(json_equal(r.json, again.json), "%s changed on a round trip:\n%s\n%s",
+			  names[i], r.body, again.body);
+		free(text);
+		http_resp_free(&r);
+		http_resp_free(&again);
+	}
+	cr_expect_eq(req("GET", "connections/c1", "/sharedkey", NULL, &r), 200);
+	cr_expect_str_eq(json_string_value(json_object_get(r.json, "value")), "round-trip-key",
+			 "a PUT without sharedKey keeps the key");
+	http_resp_free(&r);
+}

@@ -34,20 +34,24 @@ static char *cli_path(void)
 
 struct sink {
 	char *data;
-	size_t len;
+	size_t len, cap;
 };
 
 static void sink_read(int fd, struct sink *s, bool *open)
 {
-	char tmp[4096];
+	char tmp[65536];
 	ssize_t n = read(fd, tmp, sizeof(tmp));
 
 	if (n <= 0) {
 		*open = false;
 		return;
 	}
-	s->data = realloc(s->data, s->len + (size_t)n + 1);
-	cr_assert_not_null(s->data);
+	if (s->len + (size_t)n + 1 > s->cap) {
+		while (s->len + (size_t)n + 1 > s->cap)
+			s->cap = s->cap ? s->cap * 2 : 65536;
+		s->data = realloc(s->data, s->cap);
+		cr_assert_not_null(s->data);
+	}
 	memcpy(s->data + s->len, tmp, (size_t)n);
 	s->len += (size_t)n;
 	s->data[s->len] = '\0';

@@ -560,3 +560,69 @@ Test(e2e, shared_key_show_table)
 	cr_expect_str_eq(r.out, "Value\n------\nabc123\n");
 	run_result_clear(&r);
 }
+
+/* vnet-gateway update: the SKU and BGP settings given, BGP turned on, the rest as read. */
+Test(e2e, vnet_gateway_update)
+{
+	const struct fake_reply replies[] = {
+		{200, "ETag: W/\"g1\"\r\n",
+		 "{\"name\":\"gw1\",\"properties\":{\"sku\":{\"name\":\"Basic\",\"tier\":\"Basic\"}"
+		 ","
+		 "\"enableBgp\":false,\"gatewayType\":\"Vpn\"}}",
+		 NULL, 0},
+		{200, NULL, "{\"name\":\"gw1\"}", NULL, 0},
+	};
+	struct fake_server s;
+	struct run_result r;
+	struct env e;
+
+	fake_start_tcp(&s, replies, 2);
+	env_for(&e, &s);
+	run_cli(&r, e.vars,
+		"vnet-gateway update -g rg1 -n gw1 --sku Standard --asn 65010 "
+		"--bgp-peering-address "
+		"10.1.255.30 --tags env=prod",
+		NULL);
+	fake_stop(&s);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert_eq(s.nreqs, 2);
+	cr_expect_str_eq(s.reqs[1].method, "PUT");
+	cr_expect_str_eq(s.reqs[1].target, B "/virtualNetworkGateways/gw1" QV);
+	expect_header(&s.reqs[1], "If-Match", "W/\"g1\"");
+	expect_json_eq(
+		s.reqs[1].body,
+		"{\"name\":\"gw1\",\"tags\":{\"env\":\"prod\"},\"properties\":{\"sku\":{"
+		"\"name\":\"Standard\",\"tier\":\"Standard\"},\"enableBgp\":true,"
+		"\"gatewayType\":\"Vpn\",\"bgpSettings\":{\"asn\":65010,\"bgpPeeringAddress\":"
+		"\"10.1.255.30\"}}}",
+		"PUT body");
+	run_result_clear(&r);
+}
+
+/* vpn-connection update: only routing weight and BGP change; an explicit false is sent. */
+Test(e2e, vpn_connection_update)
+{
+	const struct fake_reply replies[] = {
+		{200, NULL, "{" CONN1_HEAD ",\"properties\":{" CONN1_PROPS ",\"enableBgp\":true}}",
+		 NULL, 0},
+		{200, NULL, "{\"name\":\"conn1\"}", NULL, 0},
+	};
+	struct fake_server s;
+	struct run_result r;
+	struct env e;
+
+	fake_start_tcp(&s, replies, 2);
+	env_for(&e, &s);
+	run_cli(&r, e.vars,
+		"vpn-connection update -g rg1 -n conn1 --routing-weight 20 --enable-bgp false",
+		NULL);
+	fake_stop(&s);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert_eq(s.nreqs, 2);
+	expect_header(&s.reqs[1], "If-Match", "W/\"e7\"");
+	expect_json_eq(s.reqs[1].body,
+		       "{" CONN1_HEAD ",\"properties\":{" CONN1_PROPS
+		       ",\"enableBgp\":false,\"routingWeight\":20}}",
+		       "PUT body");
+	run_result_clear(&r);
+}

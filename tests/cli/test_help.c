@@ -26,11 +26,12 @@ static const struct group_row groups[] = {
 	{"vnet", "subnet create show list delete"},
 	{"vnet subnet", "create show list delete"},
 	{"public-ip", "create show list delete"},
-	{"vnet-gateway", "create show list delete reset list-learned-routes list-bgp-peer-status "
-			 "list-advertised-routes"},
+	{"vnet-gateway",
+	 "create update show list delete reset list-learned-routes list-bgp-peer-status "
+	 "list-advertised-routes"},
 	{"local-gateway", "create update show list delete"},
 	{"vpn-connection",
-	 "shared-key ipsec-policy create show list delete show-device-config-script"},
+	 "shared-key ipsec-policy create update show list delete show-device-config-script"},
 	{"vpn-connection shared-key", "show update reset"},
 	{"vpn-connection ipsec-policy", "add list clear"},
 	{"admin", "subscription token settings"},
@@ -57,6 +58,8 @@ static const struct cmd_row cmds[] = {
 	{"vnet-gateway create",
 	 RGN " *--vnet *--public-ip-addresses --gateway-type --vpn-type --sku "
 	     "--asn --bgp-peering-address --peer-weight --location --tags"},
+	{"vnet-gateway update",
+	 RGN " --sku --enable-bgp --asn --bgp-peering-address --peer-weight --tags"},
 	{"vnet-gateway show", RGN},
 	{"vnet-gateway list", "--resource-group"},
 	{"vnet-gateway delete", RGN},
@@ -73,6 +76,7 @@ static const struct cmd_row cmds[] = {
 	{"local-gateway delete", RGN},
 	{"vpn-connection create", RGN " *--vnet-gateway1 *--local-gateway2 --shared-key "
 				      "--enable-bgp --routing-weight --location --tags"},
+	{"vpn-connection update", RGN " --enable-bgp --routing-weight --tags"},
 	{"vpn-connection show", RGN},
 	{"vpn-connection list", "--resource-group"},
 	{"vpn-connection delete", RGN},

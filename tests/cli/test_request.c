@@ -220,6 +220,9 @@ Test(request, vnet_gateway)
 			    B "/publicIPAddresses/pip1") "],"
 		    "'gatewayType':'Vpn','vpnType':'RouteBased','sku':{'name':'Basic','tier':'Basic'},"
 		    "'enableBgp':false,'activeActive':false}}}" },
+		/* update starts with a GET (the PUT is checked end to end) */
+		{ "vnet-gateway update -g rg1 -n gw1 --sku Standard",
+		  "{'method':'GET','path':'$B/virtualNetworkGateways/gw1',$Q}" },
 		{ "vnet-gateway show -g rg1 -n gw1",
 		  "{'method':'GET','path':'$B/virtualNetworkGateways/gw1',$Q}" },
 		{ "vnet-gateway list -g rg1", "{'method':'GET','path':'$B/virtualNetworkGateways',$Q}" },
@@ -291,6 +294,8 @@ Test(request, vpn_connection)
 		 "'$B/virtualNetworkGateways/gw1'},'localNetworkGateway2':{'id':'/subscriptions/"
 		 "sub1/resourceGroups/x/providers/Microsoft.Network/localNetworkGateways/s2'},"
 		 "'enableBgp':false,'routingWeight':10}}}"},
+		{"vpn-connection update -g rg1 -n conn1 --routing-weight 20",
+		 "{'method':'GET','path':'$B/connections/conn1',$Q}"},
 		{"vpn-connection show -g rg1 -n conn1",
 		 "{'method':'GET','path':'$B/connections/conn1',$Q}"},
 		{"vpn-connection list -g rg1", "{'method':'GET','path':'$B/connections',$Q}"},

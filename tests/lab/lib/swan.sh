@@ -32,6 +32,7 @@ charon {
 			ike = 2
 			knl = 1
 			append = no
+			flush_line = yes
 		}
 	}
 	plugins {
