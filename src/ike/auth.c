@@ -96,34 +96,22 @@ static int add_our_id_auth(struct ike_sa *sa, struct ike_msg_writer *w)
 	return r;
 }
 
-static void spi_bytes(uint32_t spi, uint8_t out[4])
-{
-	out[0] = (uint8_t)(spi >> 24);
-	out[1] = (uint8_t)(spi >> 16);
-	out[2] = (uint8_t)(spi >> 8);
-	out[3] = (uint8_t)spi;
-}
-
-static uint32_t spi_value(const uint8_t b[4])
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* ---- initiator ----------------------------------------------------------------------------- */
 
 int ike_auth_start(struct ike_sa *sa)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
-	struct ike_pld_notify ic = {.type = IKE_N_INITIAL_CONTACT};
+	struct ike_pld_notify ic;
 	struct ike_pld_sa offer;
 	struct ike_out o;
 	uint8_t spi[4];
 	int r;
 
-	r = ike_child_pending_prepare(sa, false);
+	ike_notify_init(&ic, IKE_N_INITIAL_CONTACT, NULL, 0);
+	r = ike_child_pending_prepare(sa, 0);
 	if (r)
 		return r;
-	spi_bytes(sa->pend.spi_in, spi);
+	ike_spi_to_bytes(sa->pend.spi_in, spi);
 	r = ike_proposal_offer(&cfg->policy.esp.propose, IKE_PROTO_ESP, true, spi, 4, &offer);
 	r = r ?: ike_sa_request_begin(sa, &o, IKE_EXCH_AUTH);
 	r = r ?: add_our_id_auth(sa, &o.w);
@@ -202,7 +190,7 @@ void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			goto no_child;
 		}
 		c->suite = ch.suite;
-		c->spi_out = spi_value(ch.spi);
+		c->spi_out = ike_spi_from_bytes(ch.spi);
 	}
 	c->spi_in = sa->pend.spi_in;
 	c->ts_local = tsi;
@@ -237,7 +225,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer, reply;
 	struct ike_pld_ts tsi, tsr, ni_ts, nr_ts;
-	struct ike_pld_notify n = {0};
+	struct ike_pld_notify n;
 	struct ike_chosen ch;
 	struct ike_child *c;
 	uint8_t spi[4];
@@ -263,7 +251,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 				     "propose %s and accept the policy's alternatives",
 			 cfg->name, peer, theirs, ours);
 		snprintf(why, whylen, "no proposal chosen (ESP)");
-		n.type = IKE_N_NO_PROPOSAL_CHOSEN;
+		ike_notify_init(&n, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return ike_msg_add_notify(w, &n);
 	}
 	/* TSi are the initiator's (the peer's) addresses: our remote side. */
@@ -274,7 +262,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 		log_warn("IKE", IKE_LOG_FMT ": TS_UNACCEPTABLE: peer proposed %s === %s", cfg->name,
 			 peer, theirs, ours);
 		snprintf(why, whylen, "traffic selectors unacceptable");
-		n.type = IKE_N_TS_UNACCEPTABLE;
+		ike_notify_init(&n, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return ike_msg_add_notify(w, &n);
 	}
 	c = calloc(1, sizeof(*c));
@@ -285,11 +273,11 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 		free(c);
 		return r;
 	}
-	c->spi_out = spi_value(ch.spi);
+	c->spi_out = ike_spi_from_bytes(ch.spi);
 	c->suite = ch.suite;
 	c->ts_local = nr_ts;
 	c->ts_remote = ni_ts;
-	spi_bytes(c->spi_in, spi);
+	ike_spi_to_bytes(c->spi_in, spi);
 	ike_proposal_reply(&ch, spi, 4, &reply);
 	r = ike_msg_add_sa(w, &reply);
 	r = r ?: ike_msg_add_ts(w, IKE_PLD_TSI, &ni_ts);
@@ -315,8 +303,9 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
 	if (!peer_authenticated(sa, m, IKE_PLD_IDI, &bad)) {
-		struct ike_pld_notify af = {.type = IKE_N_AUTHENTICATION_FAILED};
+		struct ike_pld_notify af;
 
+		ike_notify_init(&af, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		snprintf(why, sizeof(why), "authentication failed: %s", bad);
 		log_warn("IKE", IKE_LOG_FMT ": %s", cfg->name, peer, why);
 		/* 2.21.2: the response carries AUTHENTICATION_FAILED and no IKE SA remains. */

@@ -16,19 +16,6 @@
 #include "ike/ts.h"
 #include "lib/log.h"
 
-static void spi_bytes(uint32_t spi, uint8_t out[4])
-{
-	out[0] = (uint8_t)(spi >> 24);
-	out[1] = (uint8_t)(spi >> 16);
-	out[2] = (uint8_t)(spi >> 8);
-	out[3] = (uint8_t)spi;
-}
-
-static uint32_t spi_value(const uint8_t b[4])
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 void ike_child_pending_clear(struct ike_sa *sa)
 {
 	crypto_dh_free(sa->pend.dh);
@@ -36,40 +23,23 @@ void ike_child_pending_clear(struct ike_sa *sa)
 	memset(&sa->pend, 0, sizeof(sa->pend));
 }
 
-int ike_child_pending_prepare(struct ike_sa *sa, bool with_dh)
+int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
-	uint16_t group = cfg->policy.esp.propose.n ? cfg->policy.esp.propose.s[0].dh : 0;
 	int r;
 
 	ike_child_pending_clear(sa);
 	r = ike_child_new_spi(sa->eng, &sa->pend.spi_in);
 	r = r ?: crypto_rand(sa->pend.nonce, sizeof(sa->pend.nonce));
-	if (r == 0 && with_dh && group)
+	if (r == 0 && group)
 		r = crypto_dh_new(&sa->pend.dh, group);
 	sa->pend.tsi = cfg->ts_local;
 	sa->pend.tsr = cfg->ts_remote;
 	return r;
 }
 
-static int add_ke(struct ike_msg_writer *w, const struct crypto_dh *dh)
-{
-	uint8_t pub[512];
-	enum crypto_dh_group g = crypto_dh_group(dh);
-	size_t len = crypto_dh_public_len(g);
-	struct ike_pld_ke ke = {.group = (uint16_t)g};
-	int r;
-
-	if (len == 0 || len > sizeof(pub))
-		return -EINVAL;
-	r = crypto_dh_public(dh, pub, len);
-	if (r)
-		return r;
-	buf_init_read(&ke.data, pub, len);
-	return ike_msg_add_ke(w, &ke);
-}
-
-int ike_child_start(struct ike_sa *sa)
+/* CREATE_CHILD_SA with a KE of group (0: none); the offer is the policy's either way. */
+static int child_start_group(struct ike_sa *sa, uint16_t group)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer;
@@ -83,17 +53,17 @@ int ike_child_start(struct ike_sa *sa)
 		return -ENOTCONN;
 	if (sa->req.kind != IKE_REQ_NONE)
 		return -EBUSY;
-	r = ike_child_pending_prepare(sa, true);
+	r = ike_child_pending_prepare(sa, group);
 	if (r)
 		return r;
-	spi_bytes(sa->pend.spi_in, spi);
+	ike_spi_to_bytes(sa->pend.spi_in, spi);
 	buf_init_read(&nonce.data, sa->pend.nonce, sizeof(sa->pend.nonce));
 	r = ike_proposal_offer(&cfg->policy.esp.propose, IKE_PROTO_ESP, false, spi, 4, &offer);
 	r = r ?: ike_sa_request_begin(sa, &o, IKE_EXCH_CREATE_CHILD_SA);
 	r = r ?: ike_msg_add_sa(&o.w, &offer);
 	r = r ?: ike_msg_add_nonce(&o.w, &nonce);
 	if (sa->pend.dh)
-		r = r ?: add_ke(&o.w, sa->pend.dh);
+		r = r ?: ike_msg_add_ke_dh(&o.w, sa->pend.dh);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &sa->pend.tsi);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &sa->pend.tsr);
 	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_CHILD);
@@ -104,6 +74,32 @@ int ike_child_start(struct ike_sa *sa)
 	log_info("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA request sent (%s)", cfg->name,
 		 ike_sa_peer_str(sa, peer, sizeof(peer)), sa->pend.dh ? "PFS" : "no PFS");
 	return 0;
+}
+
+int ike_child_start(struct ike_sa *sa)
+{
+	const struct ike_suite_list *l = &sa->conn->cfg.policy.esp.propose;
+
+	sa->child_ke_retries = 0;
+	return child_start_group(sa, l->n ? l->s[0].dh : 0);
+}
+
+/* 1.3: INVALID_KE_PAYLOAD names the group the responder wants; retry once with it if we offered it.
+ */
+static bool retry_with_group(struct ike_sa *sa, const struct ike_pld_notify *n)
+{
+	const struct ike_suite_list *l = &sa->conn->cfg.policy.esp.propose;
+	struct buf b = n->data;
+	uint16_t group;
+	bool offered = false;
+
+	if (sa->child_ke_retries++ || buf_get_be16(&b, &group))
+		return false;
+	for (uint8_t i = 0; i < l->n; i++)
+		offered |= l->s[i].dh == group && group != 0;
+	if (!offered || (sa->pend.dh && crypto_dh_group(sa->pend.dh) == group))
+		return false;
+	return child_start_group(sa, group) == 0;
 }
 
 void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
@@ -123,6 +119,12 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	uint16_t err = ike_msg_error_notify(m, &n);
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
+	if (err == IKE_N_INVALID_KE_PAYLOAD && retry_with_group(sa, &n)) {
+		log_info("IKE",
+			 IKE_LOG_FMT ": CREATE_CHILD_SA: INVALID_KE_PAYLOAD, retried with %s",
+			 cfg->name, peer, crypto_dh_name(crypto_dh_group(sa->pend.dh)));
+		return;
+	}
 	if (err) {
 		log_warn("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA refused by peer: %s", cfg->name,
 			 peer, ike_notify_name(err));
@@ -149,7 +151,7 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	if (!c)
 		goto fail;
 	c->spi_in = sa->pend.spi_in;
-	c->spi_out = spi_value(ch.spi);
+	c->spi_out = ike_spi_from_bytes(ch.spi);
 	c->suite = ch.suite;
 	c->ts_local = tsi;
 	c->ts_remote = tsr;
@@ -166,19 +168,6 @@ fail:
 out:
 	secret_free(gir);
 	ike_child_pending_clear(sa);
-}
-
-/* Refuse with one notify (1.3: errors keep the IKE SA). */
-static void refuse(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, const void *data,
-		   size_t len)
-{
-	struct ike_pld_notify n = {.type = type};
-	struct ike_out o;
-
-	buf_init_read(&n.data, data, len);
-	if (ike_sa_out_begin(sa, &o, IKE_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid) == 0 &&
-	    ike_msg_add_notify(&o.w, &n) == 0)
-		ike_sa_send_response(sa, &o);
 }
 
 void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
@@ -207,12 +196,12 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			 IKE_LOG_FMT ": CREATE_CHILD_SA rekey request refused (not yet "
 				     "supported)",
 			 cfg->name, peer);
-		refuse(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
 	if (ike_msg_get_nonce(m, &nonce) || ike_msg_get_ts(m, IKE_PLD_TSI, &tsi) ||
 	    ike_msg_get_ts(m, IKE_PLD_TSR, &tsr)) {
-		refuse(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	if (ike_proposal_select(&cfg->policy.esp, IKE_PROTO_ESP, false, &offer, &ch) ||
@@ -221,19 +210,19 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		log_warn("IKE",
 			 IKE_LOG_FMT ": CREATE_CHILD_SA: NO_PROPOSAL_CHOSEN, peer offered %s",
 			 cfg->name, peer, theirs);
-		refuse(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (ch.suite.dh && (ike_msg_get_ke(m, &ke) || ke.group != ch.suite.dh)) {
 		uint8_t g[2] = {(uint8_t)(ch.suite.dh >> 8), (uint8_t)ch.suite.dh};
 
-		refuse(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g));
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g));
 		return;
 	}
 	if (ike_ts_narrow(&tsi, &cfg->ts_remote, &ni_ts) ||
 	    ike_ts_narrow(&tsr, &cfg->ts_local, &nr_ts)) {
 		log_warn("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA: TS_UNACCEPTABLE", cfg->name, peer);
-		refuse(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
 	r = crypto_rand(nr, sizeof(nr));
@@ -243,21 +232,21 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	c = r ? NULL : calloc(1, sizeof(*c));
 	if (!c || ike_child_new_spi(sa->eng, &c->spi_in)) {
-		refuse(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		goto out;
 	}
-	c->spi_out = spi_value(ch.spi);
+	c->spi_out = ike_spi_from_bytes(ch.spi);
 	c->suite = ch.suite;
 	c->ts_local = nr_ts;
 	c->ts_remote = ni_ts;
-	spi_bytes(c->spi_in, spi);
+	ike_spi_to_bytes(c->spi_in, spi);
 	ike_proposal_reply(&ch, spi, 4, &reply);
 	buf_init_read(&our_nonce.data, nr, sizeof(nr));
 	r = ike_sa_out_begin(sa, &o, IKE_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid);
 	r = r ?: ike_msg_add_sa(&o.w, &reply);
 	r = r ?: ike_msg_add_nonce(&o.w, &our_nonce);
 	if (dh)
-		r = r ?: add_ke(&o.w, dh);
+		r = r ?: ike_msg_add_ke_dh(&o.w, dh);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &ni_ts);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &nr_ts);
 	r = r ?: ike_sa_send_response(sa, &o);

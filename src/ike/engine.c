@@ -96,6 +96,8 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 		return NULL;
 	e->ops = *ops;
 	e->cookie_threshold = 10;
+	e->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
+	e->rl_invalid_spi = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 10);
 	if (crypto_rand(e->cookie_secret, sizeof(e->cookie_secret))) {
 		free(e);
 		return NULL;
@@ -319,11 +321,12 @@ static void send_invalid_spi(struct ike_engine *e, const struct ike_endpoint *ep
 		.flags = (uint8_t)(IKE_FLAG_R | (req->flags & IKE_FLAG_I ? 0 : IKE_FLAG_I)),
 		.msgid = req->msgid,
 	};
-	struct ike_pld_notify n = {.type = IKE_N_INVALID_IKE_SPI};
+	struct ike_pld_notify n;
 	uint8_t mem[128];
 	struct ike_msg_writer w;
 	struct buf b;
 
+	ike_notify_init(&n, IKE_N_INVALID_IKE_SPI, NULL, 0);
 	buf_init_write(&b, mem, sizeof(mem));
 	ike_msg_write_begin(&w, &b, &h);
 	if (ike_msg_add_notify(&w, &n) || ike_msg_write_end(&w))
@@ -383,11 +386,11 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 		}
 		conn = conn_find_peer(e, &ep->peer);
 		if (!conn) {
+			/* SPEC §1: one connection per remote IP; anyone else is not answered. */
 			e->stats.unknown_peer++;
-			log_info("IKE",
-				 "peer=%s: IKE_SA_INIT from an address with no connection, "
-				 "dropped",
-				 peer);
+			log_rl(&e->rl_drop, LOG_LVL_INFO, "IKE",
+			       "peer=%s: IKE_SA_INIT from an address with no connection, dropped",
+			       peer);
 			return;
 		}
 		if (m.hdr.msgid != 0) {
@@ -402,13 +405,15 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 		e->stats.unknown_spi++;
 		log_debug("IKE", "peer=%s: %s %s for an unknown IKE_SA, dropped", peer,
 			  ike_exchange_name(m.hdr.exchange), response ? "response" : "request");
-		if (!response && conn_find_peer(e, &ep->peer))
+		/* Only to a configured peer, and at a bounded rate: no reflection off us. */
+		if (!response && conn_find_peer(e, &ep->peer) &&
+		    log_ratelimit_allow(&e->rl_invalid_spi))
 			send_invalid_spi(e, ep, &m.hdr);
 		return;
 	}
 	if (!addr_equal(&sa->ep.peer, &ep->peer)) {
-		e->stats.unknown_spi++; /* MOBIKE is not supported: another address is not this SA
-					 */
+		/* No MOBIKE: a message from another address is not for this SA. */
+		e->stats.unknown_spi++;
 		return;
 	}
 	if (m.hdr.exchange == IKE_EXCH_SA_INIT) {

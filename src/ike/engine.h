@@ -122,7 +122,13 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name);
 
 /* Start an IKE SA with its first CHILD_SA now (a no-op while one exists). */
 int ike_engine_conn_initiate(struct ike_engine *e, const char *name);
-/* On the established IKE SA: CREATE_CHILD_SA for another child (PFS when the policy has it). */
+/*
+ * Requests on the established IKE SA. Each returns 0 when the request is sent, -ENOENT (no such
+ * connection or child), -ENOTCONN (no established IKE SA) or -EBUSY while another request of
+ * ours is outstanding (window size 1, RFC 7296 2.3; a Delete of the IKE SA instead waits for it).
+ *
+ * CREATE_CHILD_SA for another child (PFS when the policy's first ESP suite has a DH group).
+ */
 int ike_engine_conn_create_child(struct ike_engine *e, const char *name);
 /* An empty INFORMATIONAL request (liveness check, RFC 7296 1.4). */
 int ike_engine_conn_check_liveness(struct ike_engine *e, const char *name);

@@ -64,10 +64,11 @@ int ike_info_start_delete_ike(struct ike_sa *sa)
 
 int ike_info_start_error(struct ike_sa *sa, uint16_t notify)
 {
-	struct ike_pld_notify n = {.type = notify};
+	struct ike_pld_notify n;
 	struct ike_out o;
 	int r;
 
+	ike_notify_init(&n, notify, NULL, 0);
 	sa->req.kind = IKE_REQ_NONE;
 	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
 	r = r ?: ike_msg_add_notify(&o.w, &n);

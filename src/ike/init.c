@@ -43,9 +43,9 @@ static int nat_hash(uint64_t spi_i, uint64_t spi_r, const struct addr *a, uint16
 
 static int add_notify_data(struct ike_msg_writer *w, uint16_t type, const void *data, size_t len)
 {
-	struct ike_pld_notify n = {.type = type};
+	struct ike_pld_notify n;
 
-	buf_init_read(&n.data, data, len);
+	ike_notify_init(&n, type, data, len);
 	return ike_msg_add_notify(w, &n);
 }
 
@@ -104,23 +104,6 @@ static bool nat_check(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	return true;
 }
 
-static int add_ke(struct ike_msg_writer *w, const struct crypto_dh *dh)
-{
-	uint8_t pub[512];
-	enum crypto_dh_group g = crypto_dh_group(dh);
-	size_t len = crypto_dh_public_len(g);
-	struct ike_pld_ke ke = {.group = (uint16_t)g};
-	int r;
-
-	if (len == 0 || len > sizeof(pub))
-		return -EINVAL;
-	r = crypto_dh_public(dh, pub, len);
-	if (r)
-		return r;
-	buf_init_read(&ke.data, pub, len);
-	return ike_msg_add_ke(w, &ke);
-}
-
 static int add_nonce(struct ike_msg_writer *w, const uint8_t *nonce)
 {
 	struct ike_pld_nonce n;
@@ -160,7 +143,7 @@ static int send_request(struct ike_sa *sa)
 	if (sa->cookie_len)
 		r = add_notify_data(&o.w, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
 	r = r ?: ike_msg_add_sa(&o.w, &offer);
-	r = r ?: add_ke(&o.w, sa->dh);
+	r = r ?: ike_msg_add_ke_dh(&o.w, sa->dh);
 	r = r ?: add_nonce(&o.w, sa->nonce);
 	r = r ?: add_nat_d(&o.w, sa, 0);
 	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_INIT);
@@ -440,7 +423,7 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 	ike_proposal_reply(&chosen, NULL, 0, &reply);
 	r = ike_sa_out_begin(sa, &o, IKE_EXCH_SA_INIT, true, 0);
 	r = r ?: ike_msg_add_sa(&o.w, &reply);
-	r = r ?: add_ke(&o.w, sa->dh);
+	r = r ?: ike_msg_add_ke_dh(&o.w, sa->dh);
 	r = r ?: add_nonce(&o.w, sa->nonce);
 	if (sa->nat_local || sa->nat_remote ||
 	    ike_msg_find_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP, &n))

@@ -355,6 +355,18 @@ int ike_sa_send_response(struct ike_sa *sa, struct ike_out *o)
 	return 0;
 }
 
+void ike_sa_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+			   const void *data, size_t len)
+{
+	struct ike_pld_notify n;
+	struct ike_out o;
+
+	ike_notify_init(&n, type, data, len);
+	if (ike_sa_out_begin(sa, &o, m->hdr.exchange, true, m->hdr.msgid) == 0 &&
+	    ike_msg_add_notify(&o.w, &n) == 0)
+		ike_sa_send_response(sa, &o);
+}
+
 /* ---- receiving ------------------------------------------------------------------------------- */
 
 /* RFC 7296 2.23: after NAT is detected, answer where the last authenticated message came from. */
@@ -413,17 +425,12 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 			return;
 		}
 		/* 3.10.1: malformed inside a good ICV: a request may be answered. */
-		if (!response) {
-			struct ike_out o;
-			struct ike_pld_notify n = {.type = err.notify};
-
-			if (ike_sa_out_begin(sa, &o, m->hdr.exchange, true, m->hdr.msgid) == 0 &&
-			    ike_msg_add_notify(&o.w, &n) == 0)
-				ike_sa_send_response(sa, &o);
-		}
+		if (!response)
+			ike_sa_respond_notify(sa, m, err.notify, err.data, err.data_len);
 		return;
 	}
 	follow_peer(sa, ep);
+	ike_timers_authenticated_received(sa);
 	if (response) {
 		enum ike_req_kind kind = sa->req.kind;
 
@@ -467,6 +474,8 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 	case IKE_EXCH_CREATE_CHILD_SA:
 		if (sa->state == IKE_SA_STATE_ESTABLISHED)
 			ike_child_handle_request(sa, m);
+		else /* 2.25: being deleted: no new SAs on this one */
+			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		break;
 	case IKE_EXCH_INFORMATIONAL:
 		if (sa->state != IKE_SA_STATE_INIT_DONE)
@@ -518,6 +527,43 @@ int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out)
 int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out)
 {
 	GET_PLD(m, type, ike_pld_parse_ts, out);
+}
+
+void ike_spi_to_bytes(uint32_t spi, uint8_t out[4])
+{
+	out[0] = (uint8_t)(spi >> 24);
+	out[1] = (uint8_t)(spi >> 16);
+	out[2] = (uint8_t)(spi >> 8);
+	out[3] = (uint8_t)spi;
+}
+
+uint32_t ike_spi_from_bytes(const uint8_t b[4])
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+int ike_msg_add_ke_dh(struct ike_msg_writer *w, const struct crypto_dh *dh)
+{
+	uint8_t pub[512];
+	enum crypto_dh_group g = crypto_dh_group(dh);
+	size_t len = crypto_dh_public_len(g);
+	struct ike_pld_ke ke = {.group = (uint16_t)g};
+	int r;
+
+	if (len == 0 || len > sizeof(pub))
+		return -EINVAL;
+	r = crypto_dh_public(dh, pub, len);
+	if (r)
+		return r;
+	buf_init_read(&ke.data, pub, len);
+	return ike_msg_add_ke(w, &ke);
+}
+
+void ike_notify_init(struct ike_pld_notify *n, uint16_t type, const void *data, size_t len)
+{
+	memset(n, 0, sizeof(*n));
+	n->type = type;
+	buf_init_read(&n->data, data ? data : "", data ? len : 0);
 }
 
 uint16_t ike_msg_error_notify(const struct ike_msg *m, struct ike_pld_notify *out)

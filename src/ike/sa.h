@@ -19,6 +19,7 @@
 #include "ike/msg.h"
 #include "ike/proposal.h"
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/secret.h"
 
 #define IKE_NONCE_LEN  32
@@ -103,6 +104,7 @@ struct ike_sa {
 		uint64_t deadline;
 	} req;
 	struct ike_child_pending pend;
+	unsigned int child_ke_retries; /* INVALID_KE_PAYLOAD retries of the current child */
 	bool delete_queued; /* a Delete of the IKE SA waits for the outstanding request (2.3) */
 
 	/* The peer's requests: the Message ID expected next and the last response, cached. */
@@ -114,6 +116,7 @@ struct ike_sa {
 	struct ike_child *children;
 	uint64_t half_open_deadline;
 	uint64_t lifetime_deadline;
+	uint64_t last_rx_ns; /* the last authenticated message from the peer (DPD, issue 4) */
 };
 
 struct ike_conn {
@@ -132,6 +135,8 @@ struct ike_engine {
 	unsigned int cookie_threshold;
 	uint8_t cookie_secret[32];
 	char *keylog_dir;
+	struct log_ratelimit rl_drop;	     /* log lines about dropped datagrams */
+	struct log_ratelimit rl_invalid_spi; /* INVALID_IKE_SPI answers (2.21.4) */
 };
 
 /* ---- sa.c --------------------------------------------------------------------------------- */
@@ -178,6 +183,9 @@ int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req_kind 
 /* Finish, cache for the peer's retransmissions (2.1), send. */
 int ike_sa_send_response(struct ike_sa *sa, struct ike_out *o);
 void ike_sa_send_raw(struct ike_sa *sa, const uint8_t *p, size_t len);
+/* Answer the request m with a single notify (an error that keeps the IKE SA, 1.3, 2.21). */
+void ike_sa_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+			   const void *data, size_t len);
 /* The next Message ID for a request of ours; -EBUSY while one is outstanding. */
 int ike_sa_request_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange);
 
@@ -191,6 +199,16 @@ int ike_msg_get_nonce(const struct ike_msg *m, struct ike_pld_nonce *out);
 int ike_msg_get_id(const struct ike_msg *m, uint8_t type, struct ike_pld_id *out);
 int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out);
 int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out);
+/* ESP SPIs travel as 4 bytes in network order (SA proposals, 3.3.1). */
+void ike_spi_to_bytes(uint32_t spi, uint8_t out[4]);
+uint32_t ike_spi_from_bytes(const uint8_t b[4]);
+/* A KE payload with dh's group and public value. */
+int ike_msg_add_ke_dh(struct ike_msg_writer *w, const struct crypto_dh *dh);
+/*
+ * A notify about no SA with len bytes of data (data may be NULL when len is 0: the view then
+ * points at a static empty string, never at NULL, which buf's pointer arithmetic must not see).
+ */
+void ike_notify_init(struct ike_pld_notify *n, uint16_t type, const void *data, size_t len);
 /* The first error notify (type < 16384), 0 when none. */
 uint16_t ike_msg_error_notify(const struct ike_msg *m, struct ike_pld_notify *out);
 
@@ -232,7 +250,7 @@ int ike_child_start(struct ike_sa *sa);
 void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m);
 void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m);
 /* The proposal and selectors of a new child (IKE_AUTH and CREATE_CHILD_SA). */
-int ike_child_pending_prepare(struct ike_sa *sa, bool with_dh);
+int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group);
 void ike_child_pending_clear(struct ike_sa *sa);
 
 int ike_info_start_liveness(struct ike_sa *sa);
@@ -254,6 +272,8 @@ void ike_timers_request_sent(struct ike_sa *sa);
 void ike_timers_response_received(struct ike_sa *sa);
 void ike_timers_half_open(struct ike_sa *sa);
 void ike_timers_established(struct ike_sa *sa);
+/* Any message that passed its ICV: the peer is alive (what DPD, issue 4, will build on). */
+void ike_timers_authenticated_received(struct ike_sa *sa);
 uint64_t ike_timers_next(const struct ike_sa *sa);
 void ike_timers_run(struct ike_sa *sa, uint64_t now);
 

@@ -47,11 +47,15 @@ static void hex(FILE *f, const struct secret *s)
 static FILE *keylog_open(const struct ike_engine *e, const char *name)
 {
 	char path[512];
+	FILE *f;
 
 	if (!e->keylog_dir)
 		return NULL;
 	snprintf(path, sizeof(path), "%s/%s", e->keylog_dir, name);
-	return fopen(path, "a");
+	f = fopen(path, "a");
+	if (!f)
+		log_warn("IKE", "debug key log: cannot open %s: %s", path, strerror(errno));
+	return f;
 }
 
 /* Wireshark's names (its IKEv2 and ESP preference tables). */

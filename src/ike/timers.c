@@ -42,6 +42,23 @@ void ike_timers_established(struct ike_sa *sa)
 		clock_now_ns() + (uint64_t)sa->conn->cfg.ike_lifetime_s * CLOCK_NS_PER_SEC;
 }
 
+void ike_timers_authenticated_received(struct ike_sa *sa)
+{
+	sa->last_rx_ns = clock_now_ns();
+}
+
+/*
+ * Issue 4 hook: the IKE SA reached its lifetime; make-before-break rekeying (RFC 7296 2.8)
+ * starts here. For now it is only logged.
+ */
+static void lifetime_expired(struct ike_sa *sa)
+{
+	char peer[ADDR_STR_MAX];
+
+	log_info("IKE", IKE_LOG_FMT ": IKE_SA lifetime reached; rekeying is not implemented yet",
+		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)));
+}
+
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
 	if (a == 0)
@@ -90,11 +107,7 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 		return;
 	}
 	if (sa->lifetime_deadline && now >= sa->lifetime_deadline) {
-		/* Issue 4 hook: rekey the IKE SA (make-before-break) here. */
 		sa->lifetime_deadline = 0;
-		log_info("IKE",
-			 IKE_LOG_FMT ": IKE_SA lifetime reached; rekeying is not implemented "
-				     "yet",
-			 sa->conn->cfg.name, peer);
+		lifetime_expired(sa);
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "esp/esp.h"
 #include "esp/sad.h"
@@ -16,6 +17,7 @@
 
 struct harness H;
 static FILE *log_file;
+static char keylog_dir[64];
 
 static const char *side_addr[2] = {"198.51.100.1", "203.0.113.2"};
 
@@ -142,6 +144,16 @@ void h_teardown(void)
 			secret_free(s->children[k].enc_out);
 			secret_free(s->children[k].integ_out);
 		}
+	}
+	if (keylog_dir[0]) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/ikev2_decryption_table", keylog_dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/esp_sa", keylog_dir);
+		unlink(path);
+		rmdir(keylog_dir);
+		keylog_dir[0] = 0;
 	}
 	log_set_output(stderr);
 	/* H_LOG_DUMP=1 shows what both engines logged, for debugging a failing case. */
@@ -340,5 +352,107 @@ bool h_log_contains(const char *needle)
 	fseek(log_file, 0, SEEK_END);
 	found = strstr(buf, needle) != NULL;
 	free(buf);
+	return found;
+}
+
+void h_keylog_enable(void)
+{
+	snprintf(keylog_dir, sizeof(keylog_dir), "/tmp/vgt-h-XXXXXX");
+	cr_assert(mkdtemp(keylog_dir));
+	ike_engine_set_keylog(H.s[0].e, keylog_dir);
+}
+
+/* A hex field of a key log line into a secret (NULL for an empty field). */
+static struct secret *hex_field(const char *p, size_t n)
+{
+	struct secret *s;
+
+	if (n == 0)
+		return NULL;
+	s = secret_new(n / 2);
+	cr_assert(s);
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned int v;
+
+		cr_assert_eq(sscanf(p + 2 * i, "%2x", &v), 1);
+		s->data[i] = (uint8_t)v;
+	}
+	return s;
+}
+
+static const struct {
+	const char *name;
+	uint16_t encr, bits, integ;
+} ws_algs[] = {
+	{"\"AES-CBC-256 [RFC3602]\"", IKE_ENCR_AES_CBC, 256, 0},
+	{"\"AES-CBC-128 [RFC3602]\"", IKE_ENCR_AES_CBC, 128, 0},
+	{"\"AES-GCM-256 with 16 octet ICV [RFC5282]\"", IKE_ENCR_AES_GCM_16, 256, 0},
+	{"\"AES-GCM-128 with 16 octet ICV [RFC5282]\"", IKE_ENCR_AES_GCM_16, 128, 0},
+	{"\"HMAC_SHA2_384_192 [RFC4868]\"", 0, 0, IKE_INTEG_HMAC_SHA2_384_192},
+	{"\"HMAC_SHA2_256_128 [RFC4868]\"", 0, 0, IKE_INTEG_HMAC_SHA2_256_128},
+	{"\"NONE [RFC4306]\"", 0, 0, IKE_INTEG_NONE},
+};
+
+bool h_inner_notify(unsigned int idx, uint16_t type)
+{
+	static uint8_t plain_mem[H_PKT_MAX];
+	struct ike_hdr h = h_hdr(idx);
+	char path[128], line[1024], prefix[40];
+	struct ike_parse_err err;
+	struct ike_pld_notify n;
+	struct ike_sk *sk = NULL;
+	struct ike_msg m;
+	struct buf b, plain;
+	bool found = false, from_i = h.flags & IKE_FLAG_I;
+	FILE *f;
+
+	cr_assert(keylog_dir[0], "h_keylog_enable first");
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", keylog_dir);
+	snprintf(prefix, sizeof(prefix), "%016llx,%016llx,", (unsigned long long)h.spi_i,
+		 (unsigned long long)h.spi_r);
+	f = fopen(path, "r");
+	cr_assert(f, "no key log");
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	cr_assert(found, "no keys logged for SPIs %s", prefix);
+	{
+		/* SPIi,SPIr,SK_ei,SK_er,"encr",SK_ai,SK_ar,"integ" */
+		char *fld[8], *save = NULL, *p = line;
+		uint16_t encr = 0, bits = 0, integ = 0;
+		struct secret *ke, *ka;
+		int nf = 0;
+
+		line[strcspn(line, "\n")] = 0;
+		for (char *t = p; nf < 8; t = NULL) {
+			char *x = strtok_r(t, ",", &save);
+
+			if (!x)
+				break;
+			fld[nf++] = x;
+		}
+		/* strtok_r skips empty fields: AEAD lines have no SK_a* (6 fields). */
+		cr_assert(nf == 8 || nf == 6, "key log line has %d fields", nf);
+		for (size_t i = 0; i < sizeof(ws_algs) / sizeof(ws_algs[0]); i++) {
+			if (strcmp(fld[4], ws_algs[i].name) == 0) {
+				encr = ws_algs[i].encr;
+				bits = ws_algs[i].bits;
+			}
+			if (strcmp(fld[nf - 1], ws_algs[i].name) == 0)
+				integ = ws_algs[i].integ;
+		}
+		cr_assert(encr, "unknown cipher %s", fld[4]);
+		ke = hex_field(fld[from_i ? 2 : 3], strlen(fld[from_i ? 2 : 3]));
+		ka = nf == 8 ? hex_field(fld[from_i ? 5 : 6], strlen(fld[from_i ? 5 : 6])) : NULL;
+		cr_assert_eq(ike_sk_new(&sk, encr, bits, integ, ke, ka), 0);
+		secret_free(ke);
+		secret_free(ka);
+	}
+	buf_init_read(&b, H.q[idx].data, H.q[idx].len);
+	cr_assert_eq(ike_msg_parse(&m, &b, &err), 0);
+	buf_init_write(&plain, plain_mem, sizeof(plain_mem));
+	cr_assert_eq(ike_msg_decrypt(&m, sk, &plain, &err), 0, "the key log does not open it");
+	found = ike_msg_find_notify(&m, type, &n);
+	ike_sk_free(sk);
 	return found;
 }

@@ -84,6 +84,14 @@ void h_advance_ms(uint64_t ms);
 struct ike_hdr h_hdr(unsigned int idx);
 bool h_has_notify(unsigned int idx, uint16_t type);
 
+/*
+ * Looking inside SK payloads: side 0 writes the debug key log (Wireshark's format) into a
+ * scratch directory and h_inner_notify decrypts a queued message with the keys found there, as
+ * tshark would. True if the (decrypted) message carries a notify of type.
+ */
+void h_keylog_enable(void);
+bool h_inner_notify(unsigned int idx, uint16_t type);
+
 /* The live child of side i with inbound SPI spi, or NULL. */
 struct h_child *h_child_find(int i, uint32_t spi_in);
 /* Number of installed and not removed children on side i. */

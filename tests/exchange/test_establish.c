@@ -6,6 +6,8 @@
  * that ESP really passes with them.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -27,10 +29,13 @@ static void set_proposal(int side, const char *ike, const char *esp)
 }
 
 /* The four messages of IKE_SA_INIT + IKE_AUTH, each checked as it passes. */
-static void establish_stepwise(void)
+/* look_inside: decrypt IKE_AUTH with side 0's key log to check its notifies. */
+static void establish_stepwise(bool look_inside)
 {
 	struct ike_hdr h;
 
+	if (look_inside)
+		h_keylog_enable();
 	h_start();
 	cr_assert_eq(H.n, 1);
 	h = h_hdr(0);
@@ -59,6 +64,8 @@ static void establish_stepwise(void)
 	cr_assert_eq(h.exchange, IKE_EXCH_AUTH);
 	cr_assert_eq(h.msgid, 1);
 	cr_assert_eq(h.next, IKE_PLD_SK, "IKE_AUTH must be encrypted");
+	if (look_inside)
+		cr_assert(h_inner_notify(0, IKE_N_INITIAL_CONTACT), "2.4: we hold no other SA");
 	cr_assert_eq(H.q[0].ep.peer_port, IKE_PORT, "no NAT: no floating");
 
 	h_deliver();
@@ -108,7 +115,7 @@ static void run_matrix_row(const struct matrix_row *row)
 	char fmt[128], line[192];
 
 	set_proposal(0, row->ike, row->esp);
-	establish_stepwise();
+	establish_stepwise(true);
 	assert_connected();
 	c0 = &H.s[0].children[0];
 	c1 = &H.s[1].children[0];
@@ -153,7 +160,7 @@ Test(establish, matrix_4_gcm_ike_x25519)
 
 Test(establish, default_configs_both_sides)
 {
-	establish_stepwise();
+	establish_stepwise(true);
 	assert_connected();
 	h_assert_child_pair(&H.s[0].children[0], &H.s[1].children[0]);
 	cr_assert_eq(H.s[0].children[0].sa.encr, IKE_ENCR_AES_GCM_16);
@@ -269,7 +276,7 @@ Test(establish, debug_key_log_for_wireshark)
 
 	cr_assert(mkdtemp(dir));
 	ike_engine_set_keylog(H.s[0].e, dir);
-	establish_stepwise();
+	establish_stepwise(false);
 	cr_assert_eq(ike_engine_conn_info(H.s[0].e, H.s[0].cfg.name, &i), 0);
 	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
 	ike = slurp(path);
@@ -310,6 +317,59 @@ Test(establish, debug_key_log_for_wireshark)
 /* Off by default: nothing is written anywhere. */
 Test(establish, no_key_log_by_default)
 {
-	establish_stepwise();
+	establish_stepwise(false);
 	cr_assert(!h_log_contains("debug key log on"));
+}
+
+/* IPv6 public addresses: ID_IPV6_ADDR, 16-byte NAT detection hashes, IPv6 selectors. */
+Test(establish, ipv6_peers)
+{
+	cr_assert_eq(addr_parse(&H.s[0].cfg.local, "2001:db8::1", NULL, 0), 0);
+	cr_assert_eq(addr_parse(&H.s[0].cfg.peer, "2001:db8::2", NULL, 0), 0);
+	cr_assert_eq(addr_parse(&H.s[1].cfg.local, "2001:db8::2", NULL, 0), 0);
+	cr_assert_eq(addr_parse(&H.s[1].cfg.peer, "2001:db8::1", NULL, 0), 0);
+	establish_stepwise(true);
+	assert_connected();
+	h_assert_child_pair(&H.s[0].children[0], &H.s[1].children[0]);
+	cr_assert(!h_log_contains("NAT detected"));
+	cr_assert(h_log_contains("peer=2001:db8::2"));
+}
+
+/* A responder SA whose IKE_AUTH never comes is dropped after 30 s. */
+Test(establish, half_open_responder_sa_times_out)
+{
+	struct ike_conn_info i;
+
+	h_start();
+	h_deliver();
+	cr_assert_eq(ike_engine_conn_info(H.s[1].e, H.s[1].cfg.name, &i), 0);
+	cr_assert_eq(i.n_ike_sas, 1);
+	h_drop(0); /* the IKE_SA_INIT response is lost; the initiator retransmits its request */
+	for (int s = 0; s < 29; s++) {
+		h_advance_ms(1000);
+		while (H.n)
+			h_drop(0);
+	}
+	cr_assert_eq(ike_engine_conn_info(H.s[1].e, H.s[1].cfg.name, &i), 0);
+	cr_assert_eq(i.n_ike_sas, 1);
+	h_advance_ms(1000);
+	cr_assert_eq(ike_engine_conn_info(H.s[1].e, H.s[1].cfg.name, &i), 0);
+	cr_assert_eq(i.n_ike_sas, 0, "half-open SA dropped after 30 s");
+	cr_assert(h_log_contains("half-open IKE_SA timed out"));
+}
+
+/* Removing a connection deletes its IKE SA at the peer too. */
+Test(establish, conn_remove_sends_delete)
+{
+	establish_stepwise(true);
+	cr_assert_eq(ike_engine_conn_remove(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(H.s[0].n_removed, 1);
+	cr_assert_eq(H.n, 1);
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_INFORMATIONAL);
+	h_deliver();
+	cr_assert_eq(H.s[1].status, IKE_CONN_NOT_CONNECTED);
+	cr_assert_eq(h_children_live(1), 0);
+	cr_assert_eq(ike_engine_conn_remove(H.s[0].e, H.s[0].cfg.name), -ENOENT);
+	h_deliver(); /* the answer finds no SA: dropped */
+	cr_assert_eq(H.n, 0);
 }

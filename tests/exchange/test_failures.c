@@ -42,6 +42,7 @@ Test(failures, wrong_psk_authentication_failed_on_both_sides)
 {
 	secret_free(H.s[1].psk);
 	H.s[1].psk = secret_dup("another secret", 14);
+	h_keylog_enable();
 	h_start();
 	h_deliver(); /* IKE_SA_INIT request */
 	h_deliver(); /* response */
@@ -49,6 +50,8 @@ Test(failures, wrong_psk_authentication_failed_on_both_sides)
 	h_deliver(); /* IKE_AUTH request: the responder refuses */
 	cr_assert_eq(H.n, 1, "AUTHENTICATION_FAILED must be answered");
 	cr_assert_eq(h_hdr(0).flags & IKE_FLAG_R, IKE_FLAG_R);
+	cr_assert(h_inner_notify(0, IKE_N_AUTHENTICATION_FAILED),
+		  "2.21.2: in the IKE_AUTH response");
 	cr_assert_eq(H.s[1].status, IKE_CONN_NOT_CONNECTED);
 	cr_assert(strstr(H.s[1].reason, "authentication failed"), "%s", H.s[1].reason);
 	cr_assert_eq(live_ike_sas(1), 0, "2.21.2: no IKE SA remains on the responder");
@@ -69,7 +72,15 @@ Test(failures, wrong_psk_authentication_failed_on_both_sides)
 Test(failures, initiator_refuses_responder_and_tells_it)
 {
 	cr_assert_eq(addr_parse(&H.s[1].cfg.local, "203.0.113.9", NULL, 0), 0);
+	h_keylog_enable();
 	h_start();
+	h_deliver();
+	h_deliver();
+	h_deliver();
+	h_deliver(); /* the IKE_AUTH response the initiator refuses */
+	cr_assert_eq(H.n, 1);
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_INFORMATIONAL);
+	cr_assert(h_inner_notify(0, IKE_N_AUTHENTICATION_FAILED), "2.21.2: in an INFORMATIONAL");
 	h_run();
 	cr_assert(h_log_contains("peer ID is not its configured address"));
 	cr_assert_eq(H.s[0].status, IKE_CONN_NOT_CONNECTED);
@@ -114,7 +125,12 @@ Test(failures, no_proposal_chosen_for_esp)
 	struct ike_policy *p = &H.s[0].cfg.policy;
 
 	cr_assert_eq(ike_suite_parse(&p->esp.propose.s[0], IKE_PROTO_ESP, "aes256-sha1"), 0);
+	h_keylog_enable();
 	h_start();
+	h_deliver();
+	h_deliver();
+	h_deliver();
+	cr_assert(h_inner_notify(0, IKE_N_NO_PROPOSAL_CHOSEN), "in the IKE_AUTH response");
 	h_run();
 	cr_assert(h_log_contains("NO_PROPOSAL_CHOSEN for ESP: peer offered ESP:aes256-sha1"));
 	cr_assert(h_log_contains("we propose ESP:aes256gcm16"));
@@ -133,7 +149,13 @@ Test(failures, ts_unacceptable)
 {
 	ts4(&H.s[1].cfg.ts_remote, "10.0.0.0", "10.255.255.255");
 	ts4(&H.s[0].cfg.ts_local, "192.168.0.0", "192.168.255.255");
+	h_keylog_enable();
 	h_start();
+	h_deliver();
+	h_deliver();
+	h_deliver();
+	cr_assert(h_inner_notify(0, IKE_N_TS_UNACCEPTABLE), "in the IKE_AUTH response");
+	cr_assert(!h_inner_notify(0, IKE_N_NO_PROPOSAL_CHOSEN));
 	h_run();
 	cr_assert(h_log_contains("TS_UNACCEPTABLE"));
 	cr_assert_eq(H.s[0].n_children, 0);

@@ -31,6 +31,20 @@ static struct ike_conn_info info_of(int side)
 	return i;
 }
 
+static void ts4(struct ike_pld_ts *t, const char *start, const char *end)
+{
+	struct addr a, b;
+
+	memset(t, 0, sizeof(*t));
+	cr_assert_eq(addr_parse(&a, start, NULL, 0), 0);
+	cr_assert_eq(addr_parse(&b, end, NULL, 0), 0);
+	t->n_ts = 1;
+	t->ts[0].type = IKE_TS_IPV4_ADDR_RANGE;
+	t->ts[0].end_port = 65535;
+	memcpy(t->ts[0].start, a.bytes, 4);
+	memcpy(t->ts[0].end, b.bytes, 4);
+}
+
 /* The newest child of side 0 and its other end on side 1. */
 static void newest_pair(struct h_child **c0, struct h_child **c1)
 {
@@ -381,4 +395,107 @@ Test(info, responder_reports_connecting_then_connected)
 	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTING);
 	h_run();
 	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED);
+}
+
+/* The IKE SA lifetime (28800 s by default) reaches the issue 4 rekey hook; nothing breaks yet. */
+Test(info, ike_lifetime_reaches_the_rekey_hook)
+{
+	establish();
+	h_advance_ms((uint64_t)IKE_DEFAULT_IKE_LIFETIME_S * 1000 - 1);
+	cr_assert(!h_log_contains("IKE_SA lifetime reached"));
+	h_advance_ms(1);
+	cr_assert(h_log_contains("IKE_SA lifetime reached"));
+	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED);
+	cr_assert_eq(ike_engine_next_deadline(H.s[0].e), UINT64_MAX);
+}
+
+/* 1.3: the responder wants ECP384 for PFS, our KE was Curve25519: one retry with its group. */
+Test(info, create_child_invalid_ke_retry)
+{
+	struct ike_custom_policy custom = {"AES256",	"SHA384",    "ECP384",
+					   "GCMAES256", "GCMAES256", "ECP384"};
+	struct ike_suite_list *l = &H.s[0].cfg.policy.esp.propose;
+	struct h_child *c0, *c1;
+	const char *why;
+
+	cr_assert_eq(ike_policy_custom(&H.s[1].cfg.policy, &custom, &why), 0, "%s", why);
+	l->n = 2;
+	cr_assert_eq(ike_suite_parse(&l->s[0], IKE_PROTO_ESP, "aes256gcm16-x25519"), 0);
+	cr_assert_eq(ike_suite_parse(&l->s[1], IKE_PROTO_ESP, "aes256gcm16-ecp384"), 0);
+	h_keylog_enable();
+	establish();
+	cr_assert_eq(ike_engine_conn_create_child(H.s[0].e, H.s[0].cfg.name), 0);
+	h_deliver();
+	cr_assert(h_inner_notify(0, IKE_N_INVALID_KE_PAYLOAD));
+	h_deliver();
+	cr_assert_eq(H.n, 1, "retried at once");
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_CREATE_CHILD_SA);
+	cr_assert_eq(h_hdr(0).msgid, 3);
+	cr_assert(h_log_contains("INVALID_KE_PAYLOAD, retried with"));
+	h_run();
+	cr_assert_eq(h_children_live(0), 2);
+	cr_assert_eq(h_children_live(1), 2);
+	newest_pair(&c0, &c1);
+	h_assert_child_pair(c0, c1);
+	h_assert_esp_works(c0, c1);
+}
+
+Test(info, create_child_ts_unacceptable)
+{
+	h_keylog_enable();
+	establish();
+	ts4(&H.s[1].cfg.ts_remote, "10.0.0.0", "10.255.255.255");
+	cr_assert_eq(h_configure(1), 0);
+	ts4(&H.s[0].cfg.ts_local, "192.168.0.0", "192.168.255.255");
+	cr_assert_eq(h_configure(0), 0);
+	cr_assert_eq(ike_engine_conn_create_child(H.s[0].e, H.s[0].cfg.name), 0);
+	h_deliver();
+	cr_assert(h_inner_notify(0, IKE_N_TS_UNACCEPTABLE));
+	h_deliver();
+	cr_assert_eq(h_children_live(0), 1);
+	cr_assert_eq(h_children_live(1), 1);
+	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "the IKE SA and first child stay");
+}
+
+/* 2.25: an SA being deleted takes no new children: TEMPORARY_FAILURE. */
+Test(info, create_child_on_a_deleting_sa_is_refused)
+{
+	h_keylog_enable();
+	establish();
+	cr_assert_eq(ike_engine_conn_check_liveness(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(ike_engine_conn_create_child(H.s[1].e, H.s[1].cfg.name), 0);
+	cr_assert_eq(H.n, 2);
+	h_deliver_at(1);
+	cr_assert_eq(H.n, 2);
+	cr_assert(h_inner_notify(1, IKE_N_TEMPORARY_FAILURE));
+	h_run();
+	cr_assert_eq(h_children_live(0), 0);
+	cr_assert_eq(h_children_live(1), 0);
+	cr_assert_eq(info_of(0).n_ike_sas, 0);
+	cr_assert_eq(info_of(1).n_ike_sas, 0);
+}
+
+/* INVALID_IKE_SPI answers are bounded (10 a second): we are no traffic reflector. */
+Test(info, invalid_ike_spi_answers_are_rate_limited)
+{
+	unsigned int answers = 0;
+
+	establish();
+	h_restart(0);
+	H.s[0].cfg.initiate = false;
+	cr_assert_eq(h_configure(0), 0);
+	cr_assert_eq(ike_engine_conn_check_liveness(H.s[1].e, H.s[1].cfg.name), 0);
+	for (int i = 0; i < 20; i++)
+		h_duplicate(0);
+	while (H.n) {
+		if (H.q[0].from == 0)
+			answers++;
+		if (H.q[0].from == 1)
+			h_deliver();
+		else
+			h_drop(0);
+	}
+	cr_assert_eq(answers, 10);
+	cr_assert_eq(ike_engine_stats(H.s[0].e)->unknown_spi, 21);
 }

@@ -114,8 +114,11 @@ say "ok: strongSwan answered the liveness check"
 expect "ikepeer: still connected" sh -c "! grep -q '^STATUS NotConnected' '$PEER_OUT'"
 kill -INT "$TSHARK_PID"
 wait "$TSHARK_PID" 2>/dev/null
-cp "$LAB_DIR/keys/ikev2_decryption_table" "$LAB_DIR/ws/" ||
+cp "$LAB_DIR/keys/ikev2_decryption_table" "$LAB_DIR/ws/" || {
+	ls -la "$LAB_DIR" "$LAB_DIR/keys" >&2
+	grep -i "key log" "$LAB_DIR/peer$PEER_RUN.log" >&2
 	lab_fail "no ikev2_decryption_table written by --keylog"
+}
 decrypted() {
 	WIRESHARK_CONFIG_DIR=$LAB_DIR/ws tshark -r "$LAB_DIR/ike.pcap" -Y "$1" 2>/dev/null | grep -q .
 }
