@@ -113,7 +113,7 @@ static void be64_to(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-int ike_keys_from_skeyseed(const struct ike_suite *s, const struct secret *skeyseed,
+int ike_keys_from_skeyseed(const struct ike_keys_suite *s, const struct secret *skeyseed,
 			   const struct buf *ni, const struct buf *nr, uint64_t spi_i,
 			   uint64_t spi_r, struct ike_keys *out)
 {
@@ -161,7 +161,7 @@ int ike_keys_from_skeyseed(const struct ike_suite *s, const struct secret *skeys
 	return r;
 }
 
-int ike_keys_derive(const struct ike_suite *s, const struct secret *gir, const struct buf *ni,
+int ike_keys_derive(const struct ike_keys_suite *s, const struct secret *gir, const struct buf *ni,
 		    const struct buf *nr, uint64_t spi_i, uint64_t spi_r, struct ike_keys *out)
 {
 	enum crypto_prf_alg prf;
@@ -176,7 +176,7 @@ int ike_keys_derive(const struct ike_suite *s, const struct secret *gir, const s
 	return r;
 }
 
-int ike_keys_derive_rekey(const struct ike_suite *s, const struct ike_keys *old,
+int ike_keys_derive_rekey(const struct ike_keys_suite *s, const struct ike_keys *old,
 			  const struct secret *gir, const struct buf *ni, const struct buf *nr,
 			  uint64_t spi_i, uint64_t spi_r, struct ike_keys *out)
 {

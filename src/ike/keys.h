@@ -17,7 +17,7 @@
 #include "lib/secret.h"
 
 /* The negotiated IKE SA transforms (IDs from pld.h). */
-struct ike_suite {
+struct ike_keys_suite {
 	uint16_t encr;
 	uint16_t encr_keybits; /* Key Length attribute; 0 for 3DES */
 	uint16_t prf;
@@ -55,18 +55,18 @@ int ike_keys_skeyseed_rekey(enum crypto_prf_alg old_prf, const struct secret *ol
  * SPIr), lengths from the suite. 0, -ENOTSUP (a transform vnetgw lacks), -ENOMEM, -EIO; on
  * failure out holds no keys.
  */
-int ike_keys_from_skeyseed(const struct ike_suite *s, const struct secret *skeyseed,
+int ike_keys_from_skeyseed(const struct ike_keys_suite *s, const struct secret *skeyseed,
 			   const struct buf *ni, const struct buf *nr, uint64_t spi_i,
 			   uint64_t spi_r, struct ike_keys *out);
 
 /* The two above in one: a new IKE SA from IKE_SA_INIT. */
-int ike_keys_derive(const struct ike_suite *s, const struct secret *gir, const struct buf *ni,
+int ike_keys_derive(const struct ike_keys_suite *s, const struct secret *gir, const struct buf *ni,
 		    const struct buf *nr, uint64_t spi_i, uint64_t spi_r, struct ike_keys *out);
 /*
  * A rekeyed IKE SA (2.18): SKEYSEED from the old SA's PRF and SK_d, then the new suite's keys
  * with the nonces and SPIs of the CREATE_CHILD_SA exchange.
  */
-int ike_keys_derive_rekey(const struct ike_suite *s, const struct ike_keys *old,
+int ike_keys_derive_rekey(const struct ike_keys_suite *s, const struct ike_keys *old,
 			  const struct secret *gir, const struct buf *ni, const struct buf *nr,
 			  uint64_t spi_i, uint64_t spi_r, struct ike_keys *out);
 

@@ -265,9 +265,8 @@ void ike_policy_default(struct ike_policy *p)
 	set_add(&esp->encr, IKE_ENCR_AES_CBC, 128);
 	set_add(&esp->encr, IKE_ENCR_AES_GCM_16, 192);
 	set_add(&esp->encr, IKE_ENCR_AES_CBC, 192);
+	/* Only what src/esp implements: accepting more would agree to SAs it cannot install. */
 	set_add(&esp->integ, IKE_INTEG_HMAC_SHA2_256_128, 0);
-	set_add(&esp->integ, IKE_INTEG_HMAC_SHA2_384_192, 0);
-	set_add(&esp->integ, IKE_INTEG_HMAC_SHA2_512_256, 0);
 	set_add(&esp->dh, 20, 0);
 	set_add(&esp->dh, 19, 0);
 	set_add(&esp->dh, 31, 0);

@@ -60,8 +60,8 @@ struct ike_policy {
 /*
  * SPEC §3's default: propose IKE aes256-sha384-ecp384 and ESP aes256gcm16-ecp384 (PFS ECP384);
  * accept those and, as responder, the common stronger sets: AES-CBC and AES-GCM-16 of 128/256
- * bits, SHA-256/384/512, ECP256/384, MODP2048, Curve25519, ESP with or without PFS, with or
- * without ESN.
+ * bits, SHA-256/384/512 (ESP: SHA-256, what the data plane implements), ECP256/384, MODP2048,
+ * Curve25519, ESP with or without PFS, with or without ESN.
  */
 void ike_policy_default(struct ike_policy *p);
 

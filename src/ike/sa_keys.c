@@ -6,14 +6,7 @@
  * default). Keys stay in struct secret and are never logged.
  */
 
-/*
- * keys.h and proposal.h both declare a "struct ike_suite" (different members; reported to the
- * lead). This file is the only one that includes keys.h, with its tag renamed, so the rest of
- * the IKE code can use proposal.h's.
- */
-#define ike_suite ike_keys_suite
 #include "ike/keys.h"
-#undef ike_suite
 
 #include <errno.h>
 #include <inttypes.h>

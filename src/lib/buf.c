@@ -15,6 +15,12 @@
  */
 static uint8_t buf_nothing[1];
 
+/* Where offset off of b's memory is; a zero-initialised buf (mem NULL) points at buf_nothing. */
+static uint8_t *buf_at(const struct buf *b, size_t off)
+{
+	return b->mem ? b->mem + off : buf_nothing;
+}
+
 void buf_init_read(struct buf *b, const void *data, size_t len)
 {
 	if (!data)
@@ -75,17 +81,17 @@ size_t buf_tail_pos(const struct buf *b)
 
 const uint8_t *buf_data(const struct buf *b)
 {
-	return b->mem + b->head;
+	return buf_at(b, b->head);
 }
 
 uint8_t *buf_data_mut(struct buf *b)
 {
-	return b->readonly ? NULL : b->mem + b->head;
+	return b->readonly ? NULL : buf_at(b, b->head);
 }
 
 const uint8_t *buf_peek(const struct buf *b, size_t n)
 {
-	return n > buf_left(b) ? NULL : b->mem + b->head;
+	return n > buf_left(b) ? NULL : buf_at(b, b->head);
 }
 
 uint8_t *buf_put_reserve(struct buf *b, size_t n)
@@ -94,7 +100,7 @@ uint8_t *buf_put_reserve(struct buf *b, size_t n)
 
 	if (b->readonly || n > b->cap - b->tail)
 		return NULL;
-	p = b->mem + b->tail;
+	p = buf_at(b, b->tail);
 	b->tail += n;
 	return p;
 }
@@ -104,7 +110,7 @@ int buf_get_bytes(struct buf *b, void *out, size_t n)
 	if (n > buf_left(b))
 		return -EBADMSG;
 	if (n)
-		memcpy(out, b->mem + b->head, n);
+		memcpy(out, buf_at(b, b->head), n);
 	b->head += n;
 	return 0;
 }
@@ -160,7 +166,7 @@ int buf_get_sub(struct buf *b, size_t n, struct buf *sub)
 {
 	if (n > buf_left(b))
 		return -EBADMSG;
-	buf_init_read(sub, b->mem + b->head, n);
+	buf_init_read(sub, buf_at(b, b->head), n);
 	b->head += n;
 	return 0;
 }
@@ -179,7 +185,7 @@ int buf_peek_be16(const struct buf *b, size_t off, uint16_t *v)
 
 	if (off > buf_left(b) || buf_left(b) - off < 2)
 		return -EBADMSG;
-	p = b->mem + b->head + off;
+	p = buf_at(b, b->head + off);
 	*v = (uint16_t)(p[0] << 8 | p[1]);
 	return 0;
 }
@@ -190,7 +196,7 @@ int buf_peek_be32(const struct buf *b, size_t off, uint32_t *v)
 
 	if (off > buf_left(b) || buf_left(b) - off < 4)
 		return -EBADMSG;
-	p = b->mem + b->head + off;
+	p = buf_at(b, b->head + off);
 	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 	return 0;
 }
@@ -270,7 +276,7 @@ uint8_t *buf_push_reserve(struct buf *b, size_t n)
 	if (b->readonly || n > b->head)
 		return NULL;
 	b->head -= n;
-	return b->mem + b->head;
+	return buf_at(b, b->head);
 }
 
 int buf_push_bytes(struct buf *b, const void *p, size_t n)
@@ -320,7 +326,7 @@ static int buf_set_bytes(struct buf *b, size_t pos, const uint8_t *p, size_t n)
 		return -EPERM;
 	if (pos > b->tail || b->tail - pos < n)
 		return -ERANGE;
-	memcpy(b->mem + pos, p, n);
+	memcpy(buf_at(b, pos), p, n);
 	return 0;
 }
 
@@ -355,7 +361,7 @@ int buf_slice(const struct buf *b, size_t from, size_t to, struct buf *view)
 {
 	if (from > to || to > b->tail)
 		return -ERANGE;
-	buf_init_read(view, b->mem + from, to - from);
+	buf_init_read(view, buf_at(b, from), to - from);
 	return 0;
 }
 

@@ -816,3 +816,21 @@ Test(buf, null_memory_is_an_empty_buf)
 	cr_assert_eq(buf_left(&w), 0);
 	cr_assert_eq(buf_init_room(&w, NULL, 0, 0, 0), -EINVAL);
 }
+
+/* A zero-initialised buf is an empty read view: usable, and every pointer it yields defined. */
+Test(buf, zero_initialised_is_empty)
+{
+	struct buf z = { 0 }, sub, w;
+	uint8_t mem[4];
+
+	cr_assert_eq(buf_left(&z), 0);
+	cr_assert_not_null(buf_data(&z));
+	cr_assert_not_null(buf_peek(&z, 0));
+	cr_assert_null(buf_peek(&z, 1));
+	cr_assert_eq(buf_get_sub(&z, 0, &sub), 0);
+	cr_assert_eq(buf_left(&sub), 0);
+	cr_assert_eq(buf_slice(&z, 0, 0, &sub), 0);
+	buf_init_write(&w, mem, sizeof(mem));
+	cr_assert_eq(buf_put_buf(&w, &z), 0);
+	cr_assert_eq(buf_left(&w), 0);
+}

@@ -89,7 +89,7 @@ Test(ike_keys, cavs_ikev2_kdf_sha1)
 	 * PRF-HMAC-SHA1 (SK_d, SK_pi, SK_pr 20 bytes), HMAC-SHA1-96 (SK_a 20) and AES-CBC-128
 	 * (SK_e 16): 3 * 20 + 2 * 20 + 2 * 16 = 132 bytes, the sample's DKM length.
 	 */
-	struct ike_suite suite = {.encr = IKE_ENCR_AES_CBC,
+	struct ike_keys_suite suite = {.encr = IKE_ENCR_AES_CBC,
 				  .encr_keybits = 128,
 				  .prf = IKE_PRF_HMAC_SHA1,
 				  .integ = IKE_INTEG_HMAC_SHA1_96};
@@ -199,7 +199,7 @@ static void rng_fill(uint8_t *p, size_t n)
 
 /* Key lengths written down from the RFCs, independent of alg.c. */
 struct suite_case {
-	struct ike_suite s;
+	struct ike_keys_suite s;
 	enum crypto_prf_alg prf;
 	size_t prf_len, integ_len, encr_len;
 };
@@ -543,21 +543,21 @@ Test(ike_keys, refuses_what_it_cannot_derive)
 	struct ike_child_keys c;
 
 	buf_init_read(&n, nonce, sizeof(nonce));
-	struct ike_suite xcbc = {IKE_ENCR_AES_CBC, 128, IKE_PRF_AES128_XCBC, IKE_INTEG_HMAC_SHA1_96,
+	struct ike_keys_suite xcbc = {IKE_ENCR_AES_CBC, 128, IKE_PRF_AES128_XCBC, IKE_INTEG_HMAC_SHA1_96,
 				 19};
 	cr_assert_eq(ike_keys_derive(&xcbc, gir, &n, &n, 1, 2, &k), -ENOTSUP);
 	cr_assert_null(k.sk_d);
-	struct ike_suite gcm_integ = {IKE_ENCR_AES_GCM_16, 128, IKE_PRF_HMAC_SHA2_256,
+	struct ike_keys_suite gcm_integ = {IKE_ENCR_AES_GCM_16, 128, IKE_PRF_HMAC_SHA2_256,
 				      IKE_INTEG_HMAC_SHA1_96, 19};
 	cr_assert_eq(ike_keys_derive(&gcm_integ, gir, &n, &n, 1, 2, &k), -EINVAL);
-	struct ike_suite no_integ = {IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE,
+	struct ike_keys_suite no_integ = {IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE,
 				     19};
 	cr_assert_eq(ike_keys_derive(&no_integ, gir, &n, &n, 1, 2, &k), -ENOTSUP);
-	struct ike_suite bad_keylen = {IKE_ENCR_AES_CBC, 100, IKE_PRF_HMAC_SHA2_256,
+	struct ike_keys_suite bad_keylen = {IKE_ENCR_AES_CBC, 100, IKE_PRF_HMAC_SHA2_256,
 				       IKE_INTEG_HMAC_SHA1_96, 19};
 	cr_assert_eq(ike_keys_derive(&bad_keylen, gir, &n, &n, 1, 2, &k), -ENOTSUP);
 
-	struct ike_suite ok = {IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA1_96,
+	struct ike_keys_suite ok = {IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA1_96,
 			       19};
 	cr_assert_eq(ike_keys_derive(&ok, gir, &n, &n, 1, 2, &k), 0);
 	cr_assert_eq(ike_keys_derive_child(&k, IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_HMAC_SHA1_96,
@@ -584,7 +584,7 @@ Test(ike_keys, initiator_and_responder_agree)
 {
 	static const struct {
 		enum crypto_dh_group group;
-		struct ike_suite suite;
+		struct ike_keys_suite suite;
 	} cases[] = {
 		{CRYPTO_DH_ECP384,
 		 {IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_384, IKE_INTEG_HMAC_SHA2_384_192, 20}},

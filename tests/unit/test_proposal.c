@@ -134,6 +134,8 @@ static const struct {
 	/* 4 */ { IKE_PROTO_ESP, "3des-sha1" },
 	/* 5 */ { IKE_PROTO_ESP, "null-sha256" },
 	/* 6 */ { IKE_PROTO_ESP, "aes256gcm16-modp1024" },
+	/* 7 */ { IKE_PROTO_ESP, "aes256-sha384" }, /* the data plane has no HMAC-SHA-384 */
+	/* 8 */ { IKE_PROTO_ESP, "aes128-sha512" },
 };
 
 Test(proposal, default_policy_refuses)
