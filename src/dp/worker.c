@@ -250,6 +250,7 @@ static void dp_gro_flush(struct dp_worker *w)
 		c->st.packets_in += g->n;
 		c->st.bytes_in += g->bytes;
 		c->vnet->st.packets_to_tun += g->n;
+		c->vnet->st.writes_to_tun++;
 	}
 	gro_reset(g);
 }
@@ -275,6 +276,7 @@ static void dp_tun_out(struct dp_worker *w, struct dp_conn *c, struct buf *b)
 	c->st.packets_in++;
 	c->st.bytes_in += iov[1].iov_len;
 	c->vnet->st.packets_to_tun++;
+	c->vnet->st.writes_to_tun++;
 	return;
 check:
 	/* A short or PUSH segment ends a run: nothing more will join it. */
