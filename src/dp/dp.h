@@ -148,7 +148,8 @@ int dp_conn_stats(struct dp *dp, uint32_t id, struct dp_conn_stats *out);
 
 struct dp_vnet_stats {
 	uint64_t packets_from_tun, packets_to_tun;
-	uint64_t writes_to_tun; /* fewer than packets when TCP segments were coalesced */
+	uint64_t reads_from_tun; /* fewer than packets when the stack handed over TSO packets */
+	uint64_t writes_to_tun;	 /* fewer than packets when TCP segments were coalesced */
 	uint64_t drops[DP_DROP__COUNT]; /* what belonged to no connection of the VNet */
 };
 int dp_vnet_stats(struct dp *dp, uint32_t id, struct dp_vnet_stats *out);

@@ -20,8 +20,8 @@ int tun_open_queue(int nsfd, const char *name);
 
 /*
  * The same with a struct virtio_net_hdr (TUN_VNET_HDR_LEN bytes, host byte order) in front of
- * every packet read or written, so that a write can hand the kernel one TCP super-packet
- * (GSO) for many segments. Reads carry plain packets (no offloads are enabled).
+ * every packet read or written, and checksum and TCP segmentation offloads on: a read or a
+ * write may then be one TCP super-packet (GSO) for many segments, or leave a checksum partial.
  */
 #define TUN_VNET_HDR_LEN 10
 int tun_open_queue_vnet(int nsfd, const char *name);

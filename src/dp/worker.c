@@ -19,6 +19,7 @@
 
 #include "dp/dp_impl.h"
 #include "dp/gro.h"
+#include "dp/gso.h"
 #include "dp/inner.h"
 #include "dp/shaper.h"
 #include "dp/tun.h"
@@ -27,7 +28,7 @@
 #include "lib/log.h"
 #include "lib/lpm.h"
 
-#define DP_BATCH     32
+#define DP_BATCH     64
 #define DP_PKT_CAP   4096
 #define DP_HEADROOM  64	  /* ESP header and IV (ESP_HEADROOM_MAX), rounded up */
 #define DP_SPI_SLOTS 4096 /* inbound SAs of the process, a power of two; half full at most */
@@ -37,6 +38,7 @@
 #define DP_GSO_BYTES 65000
 #define DP_GRO_BATCH 8
 #define DP_GRO_CAP   65536
+#define DP_TSO_CAP   (TUN_VNET_HDR_LEN + 65536 + 1)
 
 enum dp_poll_kind {
 	DP_POLL_CTL,
@@ -133,6 +135,7 @@ struct dp_worker {
 	struct dp_stats st;
 
 	struct dp_pkt *pkts; /* DP_BATCH, reused by every batch */
+	uint8_t *tso_mem;    /* one TUN read: a virtio header and up to 64 KiB (TSO) */
 	struct sock_msg msgs[DP_BATCH];
 	/* Decrypted TCP segments waiting to go to a TUN as one write. */
 	struct gro gro_tun;
@@ -591,30 +594,67 @@ static void dp_tx_one(struct dp_worker *w, struct dp_vnet *v, uint8_t *mem, size
 	q->n++;
 }
 
+static void dp_tx_flush(struct dp_worker *w)
+{
+	dp_txq_flush(w, &w->txq[DP_ENCAP_RAW]);
+	dp_txq_flush(w, &w->txq[DP_ENCAP_UDP]);
+}
+
+/*
+ * One TUN read: a plain packet (its partial checksum completed) or a TCP super-packet cut into
+ * segments, each into a packet buffer of its own (*slot counts them; a full set is sent first).
+ */
+static void dp_tx_read(struct dp_worker *w, struct dp_vnet *v, size_t n, unsigned *slot)
+{
+	struct gso_hdr h;
+	struct buf b, out;
+	int count, k;
+
+	buf_init_room(&b, w->tso_mem, n, 0, n);
+	if (gso_hdr_get(&b, &h) < 0 || (count = gso_count(&b, &h)) < 0) {
+		v->st.drops[DP_DROP_NOT_IP]++;
+		return;
+	}
+	if (count == 1 && gso_csum_finish(&b, &h) < 0) {
+		v->st.drops[DP_DROP_NOT_IP]++;
+		return;
+	}
+	for (k = 0; k < count; k++) {
+		if (*slot == DP_BATCH) {
+			dp_tx_flush(w); /* the buffers are about to be reused */
+			*slot = 0;
+		}
+		/* Room behind the packet for the ESP trailer. */
+		buf_init_write(&out, w->pkts[*slot].mem + DP_HEADROOM,
+			       DP_PKT_CAP - DP_HEADROOM - ESP_TAILROOM_MAX);
+		if (count == 1 ? buf_put_buf(&out, &b) : gso_segment(&b, &h, (unsigned)k, &out)) {
+			v->st.drops[DP_DROP_TOO_BIG]++;
+			continue;
+		}
+		dp_tx_one(w, v, w->pkts[*slot].mem, buf_left(&out));
+		(*slot)++;
+	}
+}
+
 static void dp_rx_tun(struct dp_worker *w, struct dp_vnet *v)
 {
-	/*
-	 * Room behind the packet for the ESP trailer; a read that fills it all was truncated.
-	 * The virtio header in front (no offloads enabled: always plain) lands in the headroom
-	 * that ESP's header overwrites later.
-	 */
-	const size_t room = DP_PKT_CAP - DP_HEADROOM - ESP_TAILROOM_MAX + TUN_VNET_HDR_LEN;
+	unsigned slot = 0;
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < DP_BATCH; i++) {
-		n = tun_read(v->fd, w->pkts[i].mem + DP_HEADROOM - TUN_VNET_HDR_LEN, room);
+		n = tun_read(v->fd, w->tso_mem, DP_TSO_CAP);
 		if (n <= 0)
 			break;
-		if ((size_t)n >= room || (size_t)n <= TUN_VNET_HDR_LEN) {
-			v->st.drops[(size_t)n >= room ? DP_DROP_TOO_BIG : DP_DROP_NOT_IP]++;
+		if ((size_t)n >= DP_TSO_CAP) {
+			v->st.drops[DP_DROP_TOO_BIG]++;
 			continue;
 		}
-		dp_tx_one(w, v, w->pkts[i].mem, (size_t)n - TUN_VNET_HDR_LEN);
+		v->st.reads_from_tun++;
+		dp_tx_read(w, v, (size_t)n, &slot);
 	}
 	/* The buffers are reused by the next batch: everything queued leaves now. */
-	dp_txq_flush(w, &w->txq[DP_ENCAP_RAW]);
-	dp_txq_flush(w, &w->txq[DP_ENCAP_UDP]);
+	dp_tx_flush(w);
 }
 
 /* ---- control messages ------------------------------------------------------------------------ */
@@ -1113,6 +1153,7 @@ static void dp_worker_free(struct dp_worker *w)
 	free(w->in);
 	free(w->pkts);
 	free(w->gro_mem);
+	free(w->tso_mem);
 	if (w->epfd >= 0)
 		close(w->epfd);
 	free(w);
@@ -1137,8 +1178,9 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq 
 	w->sad = esp_sad_new();
 	w->in = calloc(DP_SPI_SLOTS, sizeof(*w->in));
 	w->pkts = calloc(DP_BATCH, sizeof(*w->pkts));
+	w->tso_mem = malloc(DP_TSO_CAP);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->sad || !w->in || !w->pkts || w->epfd < 0) {
+	if (!w->sad || !w->in || !w->pkts || !w->tso_mem || w->epfd < 0) {
 		r = w->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
 	}

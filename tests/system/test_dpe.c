@@ -750,7 +750,7 @@ static void bulk(enum dp_encap encap)
 {
 	const size_t total = 8u << 20;
 	static uint8_t chunk[65536];
-	struct dp_vnet_stats vb;
+	struct dp_vnet_stats va, vb;
 	size_t sent = 0, got = 0, i;
 	int srv, cli, con;
 
@@ -781,6 +781,10 @@ static void bulk(enum dp_encap encap)
 			got += (size_t)r;
 		}
 	}
+	cr_assert_eq(dp_vnet_stats(F.a, 1, &va), 0);
+	cr_assert_lt(va.reads_from_tun, va.packets_from_tun,
+		     "the sender's stack handed over TSO packets (%lu reads for %lu packets)",
+		     (unsigned long)va.reads_from_tun, (unsigned long)va.packets_from_tun);
 	cr_assert_eq(dp_vnet_stats(F.b, 1, &vb), 0);
 	cr_assert_lt(vb.writes_to_tun, vb.packets_to_tun,
 		     "segments were coalesced (%lu writes for %lu packets)",
