@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker: the data-plane thread. It alone owns the VNet tables, connections, SAs, buckets and
- * counters, so the packet path takes no lock and allocates nothing: packets are read in batches
- * (recvmmsg on the public sockets, up to DP_BATCH reads per TUN wakeup) into buffers allocated
- * once with headroom for ESP, transformed in place (RFC 4303 3.3, 3.4; RFC 3948 framing) and
- * sent in batches (sendmmsg). Control messages are applied between batches.
+ * worker: a data-plane thread. By default there are two per dp, split by direction: the TX
+ * worker reads the VNets' TUNs (TSO: up to 64 KiB per read, cut by dp/gso), routes by longest
+ * prefix, shapes, encrypts (RFC 4303 3.3) and sends (sendmmsg, UDP GSO runs); the RX worker
+ * reads the public sockets (recvmmsg, UDP GRO), decrypts (RFC 4303 3.4, RFC 3948 framing),
+ * checks the inner source, shapes and writes TCP runs to the TUN as one GSO packet (dp/gro).
+ * Each owns its direction's SAs, buckets and counters, so the packet path takes no lock and
+ * allocates nothing; control messages are applied between batches.
  */
 #include <errno.h>
 #include <netinet/in.h>
