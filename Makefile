@@ -1,7 +1,7 @@
 # vnetgw build. Everything is discovered from the tree:
-#   src/<module>/**/*.c (but daemon, cli)  -> $(BUILD)/libvnetgw.a
-#   src/daemon/*.c                         -> $(BUILD)/vnetgwd
-#   src/cli/*.c                            -> $(BUILD)/vnetgw
+#   src/**/*.c but the two main.c files     -> $(BUILD)/libvnetgw.a
+#   src/daemon/main.c                      -> $(BUILD)/vnetgwd
+#   src/cli/main.c                         -> $(BUILD)/vnetgw
 #   tests/{unit,vectors,exchange,api,cli,system}/*.c -> a Criterion binary per folder, + tests/support
 #   tests/fuzz/*.c                         -> a libFuzzer target each (make fuzz, clang) and a
 #                                             corpus replayer each (make check, any compiler)
@@ -35,9 +35,9 @@ TEST_LIBS := -lcriterion
 
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$d,$2) $(filter $(subst *,%,$2),$d))
 
-LIB_SRCS := $(sort $(filter-out src/daemon/% src/cli/%,$(call rwildcard,src,*.c)))
-DAEMON_SRCS := $(sort $(wildcard src/daemon/*.c))
-CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+LIB_SRCS := $(sort $(filter-out src/daemon/main.c src/cli/main.c,$(call rwildcard,src,*.c)))
+DAEMON_SRCS := src/daemon/main.c
+CLI_SRCS := src/cli/main.c
 SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
 TEST_DIRS := $(foreach d,unit vectors exchange api cli system,$(if $(wildcard tests/$d/*.c),$d))
 FUZZ_NAMES := $(basename $(notdir $(wildcard tests/fuzz/*.c)))
@@ -114,7 +114,8 @@ test: all
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g" SANFLAGS="$(ASAN_FLAGS)" tests-build
+	$(MAKE) BUILD=build/asan OPT="-O1 -g" SANFLAGS="$(ASAN_FLAGS)" tests-build build/asan/vnetgwd \
+		build/asan/vnetgw
 	tests/run build/asan unit
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------------

@@ -38,6 +38,7 @@ static const struct cli_view token_view = {token_cols};
 static const struct cli_column settings_cols[] = {
 	{"PublicIpPool", "publicIpPool", CLI_COL_VALUE},
 	{"TunnelLimits", "tunnelLimits", CLI_COL_KV},
+	{"AllowPrivateGatewayIps", "allowPrivateGatewayIps", CLI_COL_VALUE},
 	{NULL, NULL, 0},
 };
 static const struct cli_view settings_view = {settings_cols};
@@ -141,6 +142,8 @@ static const struct cli_flag settings_update_flags[] = {
 	 "Space-separated prefixes public IP addresses are assigned from (replaces the pool)."},
 	{"--tunnel-limits", NULL, CLI_FLAG_LIST, 0, NULL, 0, 0,
 	 "Space-separated SKU=N: IPsec tunnels allowed per SKU across the deployment."},
+	{"--allow-private-gateway-ips", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,
+	 "Accept private gatewayIpAddress values on local network gateways (labs only)."},
 	CLI_FLAG_END,
 };
 
@@ -172,15 +175,20 @@ static int settings_update(const struct cli_ctx *ctx, const struct cli_args *a, 
 
 	pool = cli_arg_list(a, "--public-ip-pool", &npool);
 	limits = cli_arg_list(a, "--tunnel-limits", &nlim);
-	if (npool == 0 && nlim == 0) {
-		fprintf(ctx->err, "ERROR: nothing to update: pass --public-ip-pool and/or "
-				  "--tunnel-limits (see 'vnetgw admin settings update --help')\n");
+	if (npool == 0 && nlim == 0 && !cli_arg_set(a, "--allow-private-gateway-ips")) {
+		fprintf(ctx->err,
+			"ERROR: nothing to update: pass --public-ip-pool, --tunnel-limits or "
+			"--allow-private-gateway-ips (see 'vnetgw admin settings update "
+			"--help')\n");
 		return CLI_EXIT_USAGE;
 	}
 	cli_req_admin(req, "PATCH", "/admin/settings");
 	req->body = json_object();
 	if (npool)
 		json_object_set_new(req->body, "publicIpPool", cli_json_strings(pool, npool));
+	if (cli_arg_set(a, "--allow-private-gateway-ips"))
+		json_object_set_new(req->body, "allowPrivateGatewayIps",
+				    json_boolean(cli_arg_bool(a, "--allow-private-gateway-ips")));
 	if (nlim) {
 		json_t *lim = json_object();
 

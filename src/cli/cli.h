@@ -116,6 +116,8 @@ struct cli_req {
 enum cli_output {
 	CLI_OUTPUT_JSON,
 	CLI_OUTPUT_TABLE,
+	CLI_OUTPUT_TSV,	 /* the table's cells, tab-separated, no header */
+	CLI_OUTPUT_NONE, /* nothing (the exit code says it all) */
 };
 
 struct cli_ctx {
@@ -255,6 +257,10 @@ int cli_build_list(const struct cli_ctx *ctx, const struct cli_args *a, struct c
 json_t *cli_envelope_new(const struct cli_args *a, json_t **props, FILE *err);
 /* --tags as an object, or NULL after printing why. */
 json_t *cli_tags_new(const struct cli_args *a, FILE *err);
+/* parent[key] as an object, created (or replacing a non-object) when absent; borrowed. */
+json_t *cli_json_child(json_t *parent, const char *key);
+/* For updates: --tags, when given, replaces the resource's tags. 0 or CLI_EXIT_USAGE. */
+int cli_update_tags(const struct cli_args *a, json_t *res, FILE *err);
 /* A JSON array of the LIST flag's strings. */
 json_t *cli_json_strings(const char *const *v, size_t n);
 
@@ -264,8 +270,8 @@ json_t *cli_json_strings(const char *const *v, size_t n);
 json_t *cli_json_path(json_t *root, const char *path);
 /* Prints an answer (an object, or an array of them) as JSON or as a table with view's columns. */
 int cli_print(FILE *out, enum cli_output fmt, const struct cli_view *view, json_t *answer);
-/* Writes the table of rows (objects) to out. Exposed for the generic views. */
-void cli_print_table(FILE *out, const struct cli_column *cols, json_t *rows);
+/* Writes the table of rows (objects) to out, or with tsv only their cells, tab-separated. */
+void cli_print_table(FILE *out, const struct cli_column *cols, json_t *rows, bool tsv);
 /* Copies s into out making it safe for a terminal: control bytes become '?'. */
 void cli_sanitize(char *out, size_t outlen, const char *s);
 

@@ -70,6 +70,16 @@ static const struct cli_flag create_flags[] = {
 	CLI_FLAG_END,
 };
 
+static const struct cli_flag update_flags[] = {
+	CLI_FLAG_RG_REQ,
+	CLI_FLAG_NAME_REQ("connection"),
+	{"--enable-bgp", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,
+	 "Run BGP over this connection (not on Basic gateways)."},
+	{"--routing-weight", NULL, CLI_FLAG_INT, 0, NULL, 0, 32000, "The routing weight."},
+	CLI_FLAG_TAGS,
+	CLI_FLAG_END,
+};
+
 static const struct cli_flag named_flags[] = {
 	CLI_FLAG_RG_REQ,
 	CLI_FLAG_NAME_REQ("connection"),
@@ -139,6 +149,22 @@ static int conn_create(const struct cli_ctx *ctx, const struct cli_args *a, stru
 static int conn_show(const struct cli_ctx *ctx, const struct cli_args *a, struct cli_req *req)
 {
 	return cli_build_named(ctx, a, req, "GET", "connections");
+}
+
+/* update: the flags given, written into the connection read back (its key is kept by the API). */
+static int conn_modify(const struct cli_args *a, json_t *res, FILE *err)
+{
+	json_t *props = cli_json_child(res, "properties");
+
+	if (cli_update_tags(a, res, err))
+		return CLI_EXIT_USAGE;
+	if (cli_arg_set(a, "--enable-bgp"))
+		json_object_set_new(props, "enableBgp",
+				    json_boolean(cli_arg_bool(a, "--enable-bgp")));
+	if (cli_arg_set(a, "--routing-weight"))
+		json_object_set_new(props, "routingWeight",
+				    json_integer(cli_arg_int(a, "--routing-weight")));
+	return 0;
 }
 
 static int conn_delete(const struct cli_ctx *ctx, const struct cli_args *a, struct cli_req *req)
@@ -380,6 +406,9 @@ static const struct cli_cmd conn_cmds[] = {
 	 conn_create, NULL, NULL, &conn_view,
 	 "vnetgw vpn-connection create -g rg1 -n conn1 --vnet-gateway1 gw1 --local-gateway2 site1 "
 	 "--shared-key s3cret"},
+	{"update", "Change a connection (read, change, write back under If-Match).", update_flags,
+	 conn_show, conn_modify, NULL, &conn_view,
+	 "vnetgw vpn-connection update -g rg1 -n conn1 --routing-weight 20"},
 	{"show", "Show a connection (its status and counters too).", named_flags, conn_show, NULL,
 	 NULL, &conn_view, "vnetgw vpn-connection show -g rg1 -n conn1"},
 	{"list", "List connections.", list_flags, conn_list, NULL, NULL, &conn_view,

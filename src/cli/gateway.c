@@ -84,6 +84,18 @@ static const struct cli_flag create_flags[] = {
 	CLI_FLAG_END,
 };
 
+static const struct cli_flag update_flags[] = {
+	CLI_FLAG_RG_REQ,
+	CLI_FLAG_NAME_REQ("VPN gateway"),
+	{"--sku", NULL, CLI_FLAG_STR, 0, NULL, 0, 0, "Basic, Standard or HighPerformance."},
+	{"--enable-bgp", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0, "Run BGP (not on Basic)."},
+	FLAG_ASN,
+	FLAG_BGP_ADDR,
+	FLAG_PEER_WEIGHT,
+	CLI_FLAG_TAGS,
+	CLI_FLAG_END,
+};
+
 static const struct cli_flag named_flags[] = {
 	CLI_FLAG_RG_REQ,
 	CLI_FLAG_NAME_REQ("VPN gateway"),
@@ -215,6 +227,38 @@ static int gw_show(const struct cli_ctx *ctx, const struct cli_args *a, struct c
 	return cli_build_named(ctx, a, req, "GET", "virtualNetworkGateways");
 }
 
+/* update: the flags given, written into the gateway read back (BGP settings turn BGP on). */
+static int gw_modify(const struct cli_args *a, json_t *res, FILE *err)
+{
+	json_t *props = cli_json_child(res, "properties"), *bgp;
+
+	if (cli_update_tags(a, res, err))
+		return CLI_EXIT_USAGE;
+	if (cli_arg_set(a, "--sku")) {
+		json_t *sku = cli_json_child(props, "sku");
+
+		json_object_set_new(sku, "name", json_string(cli_arg_str(a, "--sku")));
+		json_object_set_new(sku, "tier", json_string(cli_arg_str(a, "--sku")));
+	}
+	if (cli_arg_set(a, "--asn") || cli_arg_set(a, "--bgp-peering-address") ||
+	    cli_arg_set(a, "--peer-weight")) {
+		bgp = cli_json_child(props, "bgpSettings");
+		if (cli_arg_set(a, "--asn"))
+			json_object_set_new(bgp, "asn", json_integer(cli_arg_int(a, "--asn")));
+		if (cli_arg_set(a, "--bgp-peering-address"))
+			json_object_set_new(bgp, "bgpPeeringAddress",
+					    json_string(cli_arg_str(a, "--bgp-peering-address")));
+		if (cli_arg_set(a, "--peer-weight"))
+			json_object_set_new(bgp, "peerWeight",
+					    json_integer(cli_arg_int(a, "--peer-weight")));
+		json_object_set_new(props, "enableBgp", json_true());
+	}
+	if (cli_arg_set(a, "--enable-bgp"))
+		json_object_set_new(props, "enableBgp",
+				    json_boolean(cli_arg_bool(a, "--enable-bgp")));
+	return 0;
+}
+
 static int gw_delete(const struct cli_ctx *ctx, const struct cli_args *a, struct cli_req *req)
 {
 	return cli_build_named(ctx, a, req, "DELETE", "virtualNetworkGateways");
@@ -270,6 +314,9 @@ static const struct cli_cmd gw_cmds[] = {
 	 &gw_view,
 	 "vnetgw vnet-gateway create -g rg1 -n gw1 --vnet vnet1 --public-ip-addresses gw1-pip "
 	 "--sku Standard --asn 65010"},
+	{"update", "Change a VPN gateway (read, change, write back under If-Match).", update_flags,
+	 gw_show, gw_modify, NULL, &gw_view,
+	 "vnetgw vnet-gateway update -g rg1 -n gw1 --sku Standard --asn 65010"},
 	{"show", "Show a VPN gateway.", named_flags, gw_show, NULL, NULL, &gw_view,
 	 "vnetgw vnet-gateway show -g rg1 -n gw1"},
 	{"list", "List VPN gateways.", list_flags, gw_list, NULL, NULL, &gw_view,

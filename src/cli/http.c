@@ -20,6 +20,7 @@
 
 #define HTTP_TIMEOUT_SECONDS 60
 #define HTTP_MAX_INTERIM     8
+#define HTTP_REPARSE_BYTES   (16u * 1024)
 
 /* ---- endpoints ----------------------------------------------------------------------------- */
 
@@ -259,16 +260,29 @@ static int parse_head(struct buf *b, char *line, struct head *h)
 	}
 }
 
+/* The room kept for a body of len bytes and its NUL: powers of two, so appends stay linear. */
+static size_t body_room(size_t len)
+{
+	size_t room = 4096;
+
+	while (room < len + 1)
+		room *= 2;
+	return room;
+}
+
 static int body_append(struct http_response *resp, struct buf *src, size_t n)
 {
-	uint8_t *p;
+	uint8_t *p = resp->body;
 
 	if (n > HTTP_MAX_BODY_BYTES - resp->body_len)
 		return -EBADMSG;
-	p = realloc(resp->body, resp->body_len + n + 1);
-	if (!p)
-		return -ENOMEM;
-	resp->body = p;
+	/* Chunked answers come in many small pieces: grow by doubling, not by each piece. */
+	if (!p || body_room(resp->body_len + n) != body_room(resp->body_len)) {
+		p = realloc(resp->body, body_room(resp->body_len + n));
+		if (!p)
+			return -ENOMEM;
+		resp->body = p;
+	}
 	if (buf_get_bytes(src, p + resp->body_len, n))
 		return -EBADMSG;
 	resp->body_len += n;
@@ -288,7 +302,16 @@ static int hexval(char c)
 }
 
 /* RFC 9112 7.1: chunk-size [chunk-ext] CRLF chunk-data CRLF ... last-chunk trailer CRLF. */
-static int parse_chunked(struct buf *b, char *line, struct http_response *resp, size_t *need)
+/*
+ * What a parse that needs more bytes knows: how many in all before it is worth trying again, and
+ * whether that is the exact end of the answer (Content-Length) or only progress (a chunk's end).
+ */
+struct hint {
+	size_t need;
+	bool exact;
+};
+
+static int parse_chunked(struct buf *b, char *line, struct http_response *resp, struct hint *hint)
 {
 	for (;;) {
 		size_t size = 0, i;
@@ -308,7 +331,7 @@ static int parse_chunked(struct buf *b, char *line, struct http_response *resp, 
 		if (size > HTTP_MAX_BODY_BYTES - resp->body_len)
 			return -EBADMSG;
 		if (buf_left(b) < size + 2) {
-			*need = buf_head_pos(b) + size + 2;
+			hint->need = buf_head_pos(b) + size + 2;
 			return -EAGAIN;
 		}
 		rc = body_append(resp, b, size);
@@ -331,7 +354,8 @@ static int parse_chunked(struct buf *b, char *line, struct http_response *resp, 
 	}
 }
 
-static int parse_once(struct buf *b, char *line, bool eof, struct http_response *resp, size_t *need)
+static int parse_once(struct buf *b, char *line, bool eof, struct http_response *resp,
+		      struct hint *hint)
 {
 	struct head h = {0};
 	int interim, rc;
@@ -350,7 +374,7 @@ static int parse_once(struct buf *b, char *line, bool eof, struct http_response 
 		}
 	}
 	resp->status = h.status;
-	resp->body = calloc(1, 1);
+	resp->body = calloc(1, body_room(0));
 	if (!resp->body) {
 		rc = -ENOMEM;
 		goto out;
@@ -358,12 +382,13 @@ static int parse_once(struct buf *b, char *line, bool eof, struct http_response 
 	if (h.status == 204 || h.status == 304) {
 		rc = 0;
 	} else if (h.chunked) {
-		rc = parse_chunked(b, line, resp, need);
+		rc = parse_chunked(b, line, resp, hint);
 	} else if (h.has_length) {
 		if (h.length > HTTP_MAX_BODY_BYTES) {
 			rc = -EBADMSG;
 		} else if (buf_left(b) < h.length) {
-			*need = buf_head_pos(b) + h.length;
+			hint->need = buf_head_pos(b) + h.length;
+			hint->exact = true;
 			rc = -EAGAIN;
 		} else {
 			rc = body_append(resp, b, h.length);
@@ -384,7 +409,7 @@ out:
 }
 
 static int parse_hint(const uint8_t *data, size_t len, bool eof, struct http_response *resp,
-		      size_t *need)
+		      struct hint *hint)
 {
 	char *line = malloc(HTTP_MAX_LINE_BYTES + 1);
 	struct buf b;
@@ -393,9 +418,10 @@ static int parse_hint(const uint8_t *data, size_t len, bool eof, struct http_res
 	memset(resp, 0, sizeof(*resp));
 	if (!line)
 		return -ENOMEM;
-	*need = len + 1;
+	hint->need = len + 1;
+	hint->exact = false;
 	buf_init_read(&b, data, len);
-	rc = parse_once(&b, line, eof, resp, need);
+	rc = parse_once(&b, line, eof, resp, hint);
 	free(line);
 	if (rc)
 		http_response_clear(resp);
@@ -407,9 +433,9 @@ static int parse_hint(const uint8_t *data, size_t len, bool eof, struct http_res
 
 int http_response_parse(const uint8_t *data, size_t len, bool eof, struct http_response *resp)
 {
-	size_t need;
+	struct hint hint;
 
-	return parse_hint(data, len, eof, resp, &need);
+	return parse_hint(data, len, eof, resp, &hint);
 }
 
 void http_response_clear(struct http_response *resp)
@@ -541,7 +567,8 @@ static char *request_text(const struct http_endpoint *ep, const struct http_requ
 int http_exchange(const struct http_endpoint *ep, const struct http_request *req,
 		  struct http_response *resp, char *err, size_t errlen)
 {
-	size_t textlen, len = 0, cap = 0, need = 1;
+	struct hint hint = {.need = 1};
+	size_t textlen, len = 0, cap = 0;
 	uint8_t *data = NULL;
 	char *text = NULL;
 	bool eof = false;
@@ -601,11 +628,19 @@ int http_exchange(const struct http_endpoint *ep, const struct http_request *req
 		}
 		len += (size_t)n;
 		eof = n == 0;
-		if (!eof && len < need)
+		if (!eof && len < hint.need)
 			continue;
-		rc = parse_hint(data, len, eof, resp, &need);
+		rc = parse_hint(data, len, eof, resp, &hint);
 		if (rc != -EAGAIN)
 			break;
+		/*
+		 * Each try parses from the start, so a large answer whose end is not known yet
+		 * (chunked, or cut in its head) is tried again only once it grew by a quarter:
+		 * many small chunks cannot make reading quadratic. The server's close (we sent
+		 * "Connection: close") still ends the wait.
+		 */
+		if (!hint.exact && len > HTTP_REPARSE_BYTES && hint.need < len + len / 4)
+			hint.need = len + len / 4;
 	}
 	if (rc == -EBADMSG)
 		snprintf(err, errlen, "malformed HTTP answer from the server");

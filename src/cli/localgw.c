@@ -77,17 +77,6 @@ static const struct cli_flag list_flags[] = {
 	CLI_FLAG_END,
 };
 
-static json_t *child(json_t *parent, const char *key)
-{
-	json_t *c = json_object_get(parent, key);
-
-	if (!json_is_object(c)) {
-		c = json_object();
-		json_object_set_new(parent, key, c);
-	}
-	return c;
-}
-
 /* The flags given, written into properties (shared by create and update). */
 static void lgw_apply(const struct cli_args *a, json_t *props)
 {
@@ -99,16 +88,16 @@ static void lgw_apply(const struct cli_args *a, json_t *props)
 				    json_string(cli_arg_str(a, "--gateway-ip-address")));
 	prefixes = cli_arg_list(a, "--local-address-prefixes", &n);
 	if (n > 0)
-		json_object_set_new(child(props, "localNetworkAddressSpace"), "addressPrefixes",
-				    cli_json_strings(prefixes, n));
+		json_object_set_new(cli_json_child(props, "localNetworkAddressSpace"),
+				    "addressPrefixes", cli_json_strings(prefixes, n));
 	if (cli_arg_set(a, "--asn"))
-		json_object_set_new(child(props, "bgpSettings"), "asn",
+		json_object_set_new(cli_json_child(props, "bgpSettings"), "asn",
 				    json_integer(cli_arg_int(a, "--asn")));
 	if (cli_arg_set(a, "--bgp-peering-address"))
-		json_object_set_new(child(props, "bgpSettings"), "bgpPeeringAddress",
+		json_object_set_new(cli_json_child(props, "bgpSettings"), "bgpPeeringAddress",
 				    json_string(cli_arg_str(a, "--bgp-peering-address")));
 	if (cli_arg_set(a, "--peer-weight"))
-		json_object_set_new(child(props, "bgpSettings"), "peerWeight",
+		json_object_set_new(cli_json_child(props, "bgpSettings"), "peerWeight",
 				    json_integer(cli_arg_int(a, "--peer-weight")));
 }
 
@@ -123,7 +112,7 @@ static int lgw_create(const struct cli_ctx *ctx, const struct cli_args *a, struc
 	if (!req->body)
 		return CLI_EXIT_USAGE;
 	/* az always sends the address space, empty when there are no prefixes (BGP-only). */
-	json_object_set_new(child(props, "localNetworkAddressSpace"), "addressPrefixes",
+	json_object_set_new(cli_json_child(props, "localNetworkAddressSpace"), "addressPrefixes",
 			    json_array());
 	lgw_apply(a, props);
 	return 0;
@@ -131,14 +120,9 @@ static int lgw_create(const struct cli_ctx *ctx, const struct cli_args *a, struc
 
 static int lgw_modify(const struct cli_args *a, json_t *res, FILE *err)
 {
-	if (cli_arg_set(a, "--tags")) {
-		json_t *tags = cli_tags_new(a, err);
-
-		if (!tags)
-			return CLI_EXIT_USAGE;
-		json_object_set_new(res, "tags", tags);
-	}
-	lgw_apply(a, child(res, "properties"));
+	if (cli_update_tags(a, res, err))
+		return CLI_EXIT_USAGE;
+	lgw_apply(a, cli_json_child(res, "properties"));
 	return 0;
 }
 

@@ -17,7 +17,8 @@
 const struct cli_flag cli_global_flags[] = {
 	{"--subscription", NULL, CLI_FLAG_STR, 0, NULL, 0, 0,
 	 "Subscription id (default: $VNETGW_SUBSCRIPTION)."},
-	{"--output", "-o", CLI_FLAG_STR, 0, "json table", 0, 0, "Output format (default: json)."},
+	{"--output", "-o", CLI_FLAG_STR, 0, "json table tsv none", 0, 0,
+	 "Output format (default: json; tsv: the table's cells, no header)."},
 	{"--server", NULL, CLI_FLAG_STR, 0, NULL, 0, 0,
 	 "API URL (default: $VNETGW_SERVER or " CLI_DEFAULT_SERVER ")."},
 	{"--token", NULL, CLI_FLAG_STR, 0, NULL, 0, 0, "Bearer token (default: $VNETGW_TOKEN)."},
@@ -114,7 +115,7 @@ static void print_api_error(FILE *err, const struct http_response *resp)
 		cli_sanitize(c, sizeof(c), code);
 		cli_sanitize(m, sizeof(m), msg ? msg : "");
 		fprintf(err, "ERROR: (%s) %s\nCode: %s\nMessage: %s\n", c, m, c, m);
-		if (target) {
+		if (target && *target) {
 			cli_sanitize(t, sizeof(t), target);
 			fprintf(err, "Target: %s\n", t);
 		}
@@ -279,6 +280,8 @@ static int read_modify_write(const struct conn *c, const struct cli_cmd *cmd,
 	rc = send_one(c, "GET", target, NULL, NULL, &resp);
 	if (!rc) {
 		res = parse_answer(c, &resp);
+		if (res && !json_is_object(res))
+			fprintf(c->err, "ERROR: the server's answer is not a resource\n");
 		if (!json_is_object(res))
 			rc = CLI_EXIT_ERROR;
 	}
@@ -308,13 +311,16 @@ out:
 static void print_text(FILE *out, const struct http_response *resp)
 {
 	json_t *s = json_loadb((const char *)resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+	const char *text = (const char *)resp->body;
+	size_t len = resp->body_len;
 
 	/* ARM answers a document as a JSON string; a plain-text answer is printed as it is. */
-	if (json_is_string(s))
-		fwrite(json_string_value(s), 1, json_string_length(s), out);
-	else
-		fwrite(resp->body, 1, resp->body_len, out);
-	if (resp->body_len && resp->body[resp->body_len - 1] != '\n')
+	if (json_is_string(s)) {
+		text = json_string_value(s);
+		len = json_string_length(s);
+	}
+	fwrite(text, 1, len, out);
+	if (len && text[len - 1] != '\n')
 		fputc('\n', out);
 	json_decref(s);
 }
@@ -350,7 +356,8 @@ static int execute(const struct cli_ctx *ctx, const struct cli_cmd *cmd, const s
 		rc = send_one(&c, req->method, target, req->body, NULL, &resp);
 		if (!rc && req->answer == CLI_ANSWER_TEXT)
 			print_text(ctx->out, &resp);
-		if (!rc && req->answer == CLI_ANSWER_OBJECT) {
+		/* An action may answer 202 with no body: nothing to show. */
+		if (!rc && req->answer == CLI_ANSWER_OBJECT && resp.body_len > 0) {
 			answer = parse_answer(&c, &resp);
 			if (!answer)
 				rc = CLI_EXIT_ERROR;
@@ -426,7 +433,10 @@ static int run_cmd(const char *path, const struct cli_cmd *cmd, int argc, char *
 	ctx.token = env_or(cli_arg_str(&a, "--token"), "VNETGW_TOKEN", NULL);
 	ctx.admin_socket = env_or(cli_arg_str(&a, "--admin-socket"), "VNETGW_ADMIN_SOCKET", NULL);
 	o = cli_arg_str_or(&a, "--output", "json");
-	ctx.output = !strcmp(o, "table") ? CLI_OUTPUT_TABLE : CLI_OUTPUT_JSON;
+	ctx.output = !strcmp(o, "table")  ? CLI_OUTPUT_TABLE
+		     : !strcmp(o, "tsv")  ? CLI_OUTPUT_TSV
+		     : !strcmp(o, "none") ? CLI_OUTPUT_NONE
+					  : CLI_OUTPUT_JSON;
 	ctx.dry_run = cli_arg_bool(&a, "--dry-run");
 
 	req.answer = CLI_ANSWER_OBJECT;
@@ -483,7 +493,7 @@ static int cli_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (cmd)
 		return run_cmd(path, cmd, argc - i, argv + i, out, err);
-	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) && i + 1 == argc) {
+	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
 		cli_help_group(out, path, g);
 		return 0;
 	}

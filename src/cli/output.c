@@ -152,7 +152,7 @@ static void pad(FILE *out, size_t n)
 		fputc(' ', out);
 }
 
-void cli_print_table(FILE *out, const struct cli_column *cols, json_t *rows)
+void cli_print_table(FILE *out, const struct cli_column *cols, json_t *rows, bool tsv)
 {
 	size_t ncols = 0, nrows = json_array_size(rows), c, r;
 	size_t *width;
@@ -178,6 +178,14 @@ void cli_print_table(FILE *out, const struct cli_column *cols, json_t *rows)
 				width[c] = text_width(cell);
 		}
 	}
+	/* tsv: the cells alone, a tab between them, for scripts (az's -o tsv). */
+	for (r = 0; tsv && r < nrows; r++) {
+		for (c = 0; c < ncols; c++)
+			fprintf(out, "%s%s", c ? "\t" : "", cells[r * ncols + c]);
+		fputc('\n', out);
+	}
+	if (tsv)
+		goto out;
 	/* Columns two spaces apart, no trailing blanks, like az's tabulate output. */
 	for (c = 0; c < ncols; c++) {
 		fputs(cols[c].header, out);
@@ -218,7 +226,7 @@ out:
 }
 
 /* Answers without a view of their own: every scalar member a column. */
-static void print_generic(FILE *out, json_t *rows)
+static void print_generic(FILE *out, json_t *rows, bool tsv)
 {
 	struct cli_column cols[32];
 	json_t *first = json_array_get(rows, 0), *v;
@@ -238,13 +246,15 @@ static void print_generic(FILE *out, json_t *rows)
 	}
 	cols[n].header = NULL;
 	if (n > 0)
-		cli_print_table(out, cols, rows);
+		cli_print_table(out, cols, rows, tsv);
 }
 
 int cli_print(FILE *out, enum cli_output fmt, const struct cli_view *view, json_t *answer)
 {
 	json_t *rows;
 
+	if (fmt == CLI_OUTPUT_NONE)
+		return 0;
 	if (fmt == CLI_OUTPUT_JSON) {
 		if (json_dumpf(answer, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY))
 			return -1;
@@ -264,9 +274,9 @@ int cli_print(FILE *out, enum cli_output fmt, const struct cli_view *view, json_
 		return 0;
 	}
 	if (view)
-		cli_print_table(out, view->cols, rows);
+		cli_print_table(out, view->cols, rows, fmt == CLI_OUTPUT_TSV);
 	else
-		print_generic(out, rows);
+		print_generic(out, rows, fmt == CLI_OUTPUT_TSV);
 	json_decref(rows);
 	return 0;
 }

@@ -187,6 +187,17 @@ json_t *cli_json_strings(const char *const *v, size_t n)
 	return arr;
 }
 
+json_t *cli_json_child(json_t *parent, const char *key)
+{
+	json_t *c = json_object_get(parent, key);
+
+	if (!json_is_object(c)) {
+		c = json_object();
+		json_object_set_new(parent, key, c);
+	}
+	return c;
+}
+
 json_t *cli_tags_new(const struct cli_args *a, FILE *err)
 {
 	size_t n, i;
@@ -259,5 +270,18 @@ int cli_build_list(const struct cli_ctx *ctx, const struct cli_args *a, struct c
 	req->path = cli_arm_path(ctx->subscription, cli_arg_str(a, "--resource-group"), type, NULL,
 				 NULL, NULL);
 	req->answer = CLI_ANSWER_LIST;
+	return 0;
+}
+
+int cli_update_tags(const struct cli_args *a, json_t *res, FILE *err)
+{
+	json_t *tags;
+
+	if (!cli_arg_set(a, "--tags"))
+		return 0;
+	tags = cli_tags_new(a, err);
+	if (!tags)
+		return CLI_EXIT_USAGE;
+	json_object_set_new(res, "tags", tags);
 	return 0;
 }

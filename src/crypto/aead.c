@@ -82,6 +82,7 @@ int crypto_aead_seal(struct crypto_aead *a, const uint8_t nonce[CRYPTO_AEAD_NONC
 		     uint8_t icv[CRYPTO_AEAD_ICV_LEN])
 {
 	EVP_CIPHER_CTX *ctx = a->enc;
+	uint8_t fin[16];
 	int n;
 
 	if (len > INT_MAX || aadlen > INT_MAX)
@@ -93,7 +94,7 @@ int crypto_aead_seal(struct crypto_aead *a, const uint8_t nonce[CRYPTO_AEAD_NONC
 	if (len && EVP_EncryptUpdate(ctx, out, &n, in, (int)len) != 1)
 		return -EIO;
 	/* GCM is a stream mode: Update wrote all len bytes and Final writes none. */
-	if (EVP_EncryptFinal_ex(ctx, out + len, &n) != 1 || n != 0)
+	if (EVP_EncryptFinal_ex(ctx, fin, &n) != 1 || n != 0)
 		return -EIO;
 	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_AEAD_ICV_LEN, icv) != 1)
 		return -EIO;
@@ -105,6 +106,7 @@ int crypto_aead_open(struct crypto_aead *a, const uint8_t nonce[CRYPTO_AEAD_NONC
 		     const uint8_t icv[CRYPTO_AEAD_ICV_LEN])
 {
 	EVP_CIPHER_CTX *ctx = a->dec;
+	uint8_t fin[16];
 	int n;
 
 	if (len > INT_MAX || aadlen > INT_MAX)
@@ -119,9 +121,10 @@ int crypto_aead_open(struct crypto_aead *a, const uint8_t nonce[CRYPTO_AEAD_NONC
 	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_AEAD_ICV_LEN, (void *)icv) != 1)
 		return -EIO;
 	/* RFC 4106 3: the ICV is checked by the library, in constant time (CRYPTO_memcmp). */
-	if (EVP_DecryptFinal_ex(ctx, out + len, &n) != 1) {
+	if (EVP_DecryptFinal_ex(ctx, fin, &n) != 1) {
 		/* Forged input: leave no unauthenticated plaintext behind for a careless caller. */
-		memset(out, 0, len);
+		if (len)
+			memset(out, 0, len);
 		return -EBADMSG;
 	}
 	return 0;

@@ -99,6 +99,7 @@ void crypto_cipher_free(struct crypto_cipher *c)
 static int cipher_run(EVP_CIPHER_CTX *ctx, size_t block, const uint8_t *iv, const uint8_t *in,
 		      uint8_t *out, size_t len)
 {
+	uint8_t last[16];
 	int n, fin;
 
 	if (len % block || len > INT_MAX)
@@ -110,7 +111,8 @@ static int cipher_run(EVP_CIPHER_CTX *ctx, size_t block, const uint8_t *iv, cons
 		return -EIO;
 	if (len && (size_t)n != len)
 		return -EIO;
-	if (EVP_CipherFinal_ex(ctx, out + len, &fin) != 1 || fin != 0)
+	/* Without padding, Final only checks that no partial block is left; it writes nothing. */
+	if (EVP_CipherFinal_ex(ctx, last, &fin) != 1 || fin != 0)
 		return -EIO;
 	return 0;
 }

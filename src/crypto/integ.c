@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * integ: truncated HMAC (RFC 2104) for ESP and the IKEv2 SK payload: HMAC-SHA1-96 (RFC 2404) and
- * HMAC-SHA-256-128/-384-192/-512-256 (RFC 4868 2.1). The hash states after absorbing K^ipad and
- * K^opad are computed once per key; each ICV starts from a copy of them.
- *
- * Why not EVP_MAC: in OpenSSL 3.0.x every EVP_MAC_init (even with a NULL key) and every
- * EVP_DigestInit_ex re-allocates the provider context (2 and 1 mallocs per packet, measured on
- * 3.0.19). The hash states of <openssl/sha.h> are plain structs, restarted by copying them, and
- * they run the same assembly block functions as EVP. They are deprecated in 3.0, hence the define.
+ * integ: truncated HMAC (RFC 2104) for ESP and the IKEv2 SK payload: HMAC-SHA1-96 (RFC 2404),
+ * HMAC-SHA-256-128/-384-192/-512-256 (RFC 4868 2.1). The hash states after K^ipad and K^opad
+ * are computed once per key and each ICV starts from a copy of them.
+ */
+
+/*
+ * Not EVP_MAC: on OpenSSL 3.0.x every EVP_MAC_init (even with a NULL key) and EVP_DigestInit_ex
+ * re-allocate the provider context (2 and 1 mallocs per packet, measured on 3.0.19). The
+ * <openssl/sha.h> states are plain structs restarted by copying, running the same assembly
+ * block functions as EVP; they are deprecated in 3.0, hence the define.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 

@@ -47,7 +47,7 @@ size_t crypto_prf_len(enum crypto_prf_alg alg)
 	return 0;
 }
 
-/* A MAC context for alg, not yet keyed; NULL on failure. */
+/* An HMAC context, not yet keyed (each prf_run keys it); NULL on failure. */
 static EVP_MAC_CTX *prf_ctx_new(void)
 {
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);

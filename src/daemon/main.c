@@ -1,30 +1,396 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vnetgwd: the gateway daemon. For now only its command line; the control loop, the IKEv2
- * engine, the data plane and the API arrive with issues 3, 5 and 6.
+ * vnetgwd: the gateway daemon. With --data-dir it opens the store (migrating it) and serves the
+ * management API (docs/api.md) on TCP and on the operator's Unix socket; with --config it runs
+ * the gateway — data plane and IKEv2 engine — for the VNets and connections the file declares
+ * (SIGHUP reloads it). It exits cleanly on SIGTERM or SIGINT. The reconciler that lets the
+ * store drive the gateway arrives with issue 6.
  */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "daemon/config.h"
+#include "daemon/gateway.h"
 #include "lib/log.h"
+#include "lib/secret.h"
+#include "mgmt/api/api.h"
+#include "mgmt/auth.h"
+#include "mgmt/ids.h"
+#include "mgmt/model/model.h"
+#include "mgmt/store/store.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8480"
+
+struct options {
+	const char *config;
+	const char *netns_prefix;
+	const char *status_file;
+	const char *keylog_dir;
+	bool unshaped;
+	const char *data_dir;
+	const char *listen;
+	const char *admin_token_file;
+	const char *log_level;
+};
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: vnetgwd [--help] [--version]\n"
-		     "The site-to-site VPN gateway daemon. Not yet able to run a gateway: see "
-		     "README.md.\n");
+	fprintf(out,
+		"usage: vnetgwd [--data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]]\n"
+		"               [--config FILE [--netns-prefix P] [--status-file F] [--keylog-dir D]]\n"
+		"               [--log-level err|warn|info|debug] | --help | --version\n"
+		"The site-to-site VPN gateway daemon.\n"
+		"  --data-dir DIR      serve the management API on ADDR:PORT (default " DEFAULT_LISTEN ")\n"
+		"                      and, for the operator, on DIR/admin.sock; the admin token is\n"
+		"                      DIR/admin.token (created at first start) unless\n"
+		"                      --admin-token-file names one\n"
+		"  --config FILE       run the gateway for the public IP, VNets and connections FILE\n"
+		"                      declares (JSON; see src/daemon/config.h); SIGHUP reloads it\n"
+		"  --netns-prefix P    VNet namespaces are named P<vnet> (default vnet-)\n"
+		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
+		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
+		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n");
+}
+
+/* "1.2.3.4:80", "[::1]:80" or "host:80" into host and port. */
+static int parse_listen(const char *s, char *host, size_t n, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long p;
+	size_t hl;
+
+	if (!colon)
+		return -EINVAL;
+	p = strtol(colon + 1, &end, 10);
+	if (*end || colon[1] == '\0' || p < 0 || p > 65535)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		s++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= n)
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* Reads the first line of path (the token) and hashes it. */
+static int read_token_hash(const char *path, char *hash)
+{
+	char buf[600];
+	FILE *f = fopen(path, "r");
+	size_t len;
+	int r = -EINVAL;
+
+	if (!f)
+		return -errno;
+	if (fgets(buf, sizeof(buf), f)) {
+		len = strcspn(buf, "\r\n");
+		buf[len] = '\0';
+		if (len >= 16 && len <= 512)
+			r = auth_token_hash(buf, hash);
+	}
+	secret_wipe(buf, sizeof(buf));
+	fclose(f);
+	return r;
+}
+
+/* DIR/admin.token: read it, or create it (0600, written and synced before use). */
+static int admin_token(const char *dir, char *hash)
+{
+	char path[4096], token[MGMT_TOKEN_LEN + 2];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/admin.token", dir);
+	r = read_token_hash(path, hash);
+	if (r != -ENOENT)
+		return r;
+	if (mgmt_token_new(token) != 0)
+		return -EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	strcat(token, "\n");
+	r = write(fd, token, strlen(token)) == (ssize_t)strlen(token) && fsync(fd) == 0 ? 0 : -EIO;
+	close(fd);
+	token[MGMT_TOKEN_LEN] = '\0';
+	if (!r)
+		r = auth_token_hash(token, hash);
+	secret_wipe(token, sizeof(token));
+	if (!r)
+		log_info("Mgmt", "admin token created in %s", path);
+	return r;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("Gateway", "signal %d: shutting down", (int)sig);
+	event_base_loopexit(arg, NULL);
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"data-dir", required_argument, NULL, 'd'},
+		{"api-listen", required_argument, NULL, 'l'},
+		{"admin-token-file", required_argument, NULL, 't'},
+		{"log-level", required_argument, NULL, 'v'},
+		{"config", required_argument, NULL, 'c'},
+		{"netns-prefix", required_argument, NULL, 'n'},
+		{"status-file", required_argument, NULL, 's'},
+		{"keylog-dir", required_argument, NULL, 'k'},
+		{"no-rate-limit", no_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->listen = DEFAULT_LISTEN;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->data_dir = optarg;
+			break;
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 't':
+			o->admin_token_file = optarg;
+			break;
+		case 'v':
+			o->log_level = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'n':
+			o->netns_prefix = optarg;
+			break;
+		case 's':
+			o->status_file = optarg;
+			break;
+		case 'k':
+			o->keylog_dir = optarg;
+			break;
+		case 'u':
+			o->unshaped = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("vnetgwd 0.1.0\n");
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc || (!o->data_dir && !o->config)) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The management plane: the store in the data directory and the API on TCP and Unix socket. */
+static int mgmt_start(const struct options *o, struct event_base *base, struct store **store,
+		      struct api_server **api)
+{
+	char host[256], path[4096], hash[AUTH_HASH_HEX_LEN + 1];
+	uint16_t port;
+	int r, t, total = 0;
+
+	if (parse_listen(o->listen, host, sizeof(host), &port) != 0) {
+		log_err("Mgmt", "--api-listen wants ADDR:PORT, not '%s'", o->listen);
+		return -EINVAL;
+	}
+	if (mkdir(o->data_dir, 0700) != 0 && errno != EEXIST) {
+		r = -errno;
+		log_err("Gateway", "cannot create data directory %s: %s", o->data_dir,
+			strerror(errno));
+		return r;
+	}
+	r = o->admin_token_file ? read_token_hash(o->admin_token_file, hash)
+				: admin_token(o->data_dir, hash);
+	if (r) {
+		log_err("Mgmt", "cannot read the admin token from %s: %s",
+			o->admin_token_file ? o->admin_token_file : "the data directory",
+			strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/vnetgw.db", o->data_dir);
+	if (store_open(path, store) != 0) {
+		log_err("Mgmt", "cannot open the store %s", path);
+		r = -EIO;
+		goto out;
+	}
+	/* The store is the source of truth: everything the API acknowledged is back. */
+	for (t = 0; t < MODEL__COUNT; t++) {
+		int n = t == MODEL_SUBNET ? 0 : store_count_type(*store, (enum model_type)t);
+
+		if (n > 0) {
+			log_info("Mgmt", "store: %d %s(s)", n,
+				 model_type_label((enum model_type)t));
+			total += n;
+		}
+	}
+	log_info("Mgmt", "store %s: schema %d, %d resource(s) loaded", path,
+		 store_schema_version(*store), total);
+	r = -ENOMEM;
+	*api = api_server_new(base, &(struct api_config){.store = *store, .admin_hash_hex = hash});
+	if (!*api)
+		goto out;
+	r = -EADDRINUSE;
+	if (api_server_listen_tcp(*api, host, port) != 0) {
+		log_err("Mgmt", "cannot listen on %s", o->listen);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/admin.sock", o->data_dir);
+	if (api_server_listen_unix(*api, path) != 0) {
+		log_err("Mgmt", "cannot listen on %s: %s", path, strerror(errno));
+		goto out;
+	}
+	log_info("Mgmt", "API listening on %s port %u, admin socket %s", host,
+		 (unsigned)api_server_port(*api), path);
+	r = 0;
+out:
+	secret_wipe(hash, sizeof(hash));
+	return r;
+}
+
+struct gw_run {
+	const struct options *o;
+	struct event_base *gw_base;
+	struct gw *gw;
+	struct gw_desired *desired;
+};
+
+/* Load the configuration file and converge the gateway to it (at start and on SIGHUP). */
+static int gw_load_apply(struct gw_run *run, bool first)
+{
+	char err[512];
+	struct gw_desired *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	r = gw_config_load(run->o->config, d, err, sizeof(err));
+	if (r < 0) {
+		log_err("Gateway", "%s%s", err, first ? "" : " (keeping the running configuration)");
+		free(d);
+		return r;
+	}
+	if (!first && !addr_equal(&d->public_ip, &run->desired->public_ip)) {
+		log_err("Gateway", "%s: publicIp changed: restart vnetgwd to move to it",
+			run->o->config);
+		gw_desired_clear(d);
+		free(d);
+		return -EINVAL;
+	}
+	if (first) {
+		struct gw_options go = {
+			.public_ip = d->public_ip,
+			.netns_prefix = run->o->netns_prefix,
+			.keylog_dir = run->o->keylog_dir,
+			.status_path = run->o->status_file,
+			.unshaped = run->o->unshaped,
+		};
+
+		r = gw_new(&run->gw, run->gw_base, &go);
+		if (r < 0) {
+			gw_desired_clear(d);
+			free(d);
+			return r;
+		}
+	}
+	r = gw_apply(run->gw, d);
+	log_info("Gateway", "%s: %u VNet(s), %u connection(s) %s", run->o->config, d->n_vnets,
+		 d->n_conns, r < 0 ? "applied with errors (see above)" : "applied");
+	if (run->desired) {
+		gw_desired_clear(run->desired);
+		free(run->desired);
+	}
+	run->desired = d;
+	return r;
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("Gateway", "SIGHUP: reloading the configuration");
+	gw_load_apply(arg, false);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("vnetgwd 0.1.0\n");
-		return 0;
+	struct event_base *base = NULL;
+	struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
+	struct api_server *api = NULL;
+	struct store *store = NULL;
+	struct gw_run run = { 0 };
+	struct options o;
+	enum log_level lvl;
+	int r = 1;
+
+	if (parse_args(argc, argv, &o) != 0)
+		return 2;
+	if (o.log_level) {
+		if (log_level_parse(o.log_level, &lvl) != 0) {
+			fprintf(stderr, "vnetgwd: unknown log level '%s'\n", o.log_level);
+			return 2;
+		}
+		log_set_level(lvl);
 	}
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
+	signal(SIGPIPE, SIG_IGN);
+	/* The store and the status hold what is nobody else's business: keep files private. */
+	umask(077);
+	base = event_base_new();
+	if (!base)
+		goto out;
+	if (o.data_dir && mgmt_start(&o, base, &store, &api) != 0)
+		goto out;
+	run.o = &o;
+	run.gw_base = base;
+	if (o.config && gw_load_apply(&run, true) != 0 && !run.gw)
+		goto out;
+	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
+	ev_int = evsignal_new(base, SIGINT, on_signal, base);
+	ev_hup = evsignal_new(base, SIGHUP, on_hup, &run);
+	if (!ev_term || !ev_int || !ev_hup || event_add(ev_term, NULL) || event_add(ev_int, NULL) ||
+	    (o.config && event_add(ev_hup, NULL)))
+		goto out;
+	event_base_dispatch(base);
+	r = 0;
+out:
+	if (ev_term)
+		event_free(ev_term);
+	if (ev_int)
+		event_free(ev_int);
+	if (ev_hup)
+		event_free(ev_hup);
+	gw_free(run.gw);
+	if (run.desired) {
+		gw_desired_clear(run.desired);
+		free(run.desired);
 	}
-	usage(stderr);
-	return 2;
+	api_server_free(api);
+	if (base)
+		event_base_free(base);
+	store_close(store);
+	log_info("Gateway", "stopped");
+	return r;
 }

@@ -214,7 +214,8 @@ int nl_link_set(struct nl *nl, int ifindex, bool up, uint32_t mtu)
 	return r ?: nl_transact(nl, &b);
 }
 
-int nl_link_set_txqlen(struct nl *nl, int ifindex, uint32_t qlen)
+/* RTM_NEWLINK on an existing link changing one 32-bit attribute. */
+static int nl_link_attr_u32(struct nl *nl, int ifindex, uint16_t attr, uint32_t v)
 {
 	uint8_t mem[256];
 	struct buf b;
@@ -223,21 +224,18 @@ int nl_link_set_txqlen(struct nl *nl, int ifindex, uint32_t qlen)
 	buf_init_write(&b, mem, sizeof(mem));
 	r = nl_begin(nl, &b, RTM_NEWLINK, 0);
 	r = r ?: nl_ifinfo(&b, ifindex, 0, 0);
-	r = r ?: nl_attr_u32(&b, IFLA_TXQLEN, qlen);
+	r = r ?: nl_attr_u32(&b, attr, v);
 	return r ?: nl_transact(nl, &b);
+}
+
+int nl_link_set_txqlen(struct nl *nl, int ifindex, uint32_t qlen)
+{
+	return nl_link_attr_u32(nl, ifindex, IFLA_TXQLEN, qlen);
 }
 
 int nl_link_move(struct nl *nl, int ifindex, int target_nsfd)
 {
-	uint8_t mem[256];
-	struct buf b;
-	int r;
-
-	buf_init_write(&b, mem, sizeof(mem));
-	r = nl_begin(nl, &b, RTM_NEWLINK, 0);
-	r = r ?: nl_ifinfo(&b, ifindex, 0, 0);
-	r = r ?: nl_attr_u32(&b, IFLA_NET_NS_FD, (uint32_t)target_nsfd);
-	return r ?: nl_transact(nl, &b);
+	return nl_link_attr_u32(nl, ifindex, IFLA_NET_NS_FD, (uint32_t)target_nsfd);
 }
 
 static int nl_addr_len(int family)

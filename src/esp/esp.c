@@ -18,10 +18,13 @@
 #include "crypto/rand.h"
 
 #define ESP_HDR_LEN	8u /* SPI, sequence number */
-#define ESP_NH_IPV4	4 /* IP-in-IP, RFC 4303 2.6 / IANA protocol numbers */
+#define ESP_NH_IPV4	4  /* IP-in-IP, RFC 4303 2.6 / IANA protocol numbers */
 #define ESP_NH_IPV6	41
 #define ESP_NH_DUMMY	59 /* "no next header": a dummy packet, RFC 4303 2.6 */
 #define IPPROTO_ESP_NUM 50
+
+/* RFC 4303 2.4: the default padding is 1, 2, 3, ... (we pad at most 15 bytes). */
+static const uint8_t esp_pad_bytes[15] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 static void result_init(struct esp_result *res, struct esp_sa *sa)
 {
@@ -94,22 +97,20 @@ static int esp_next_iv(struct esp_sa *sa, uint64_t seq, uint8_t iv[16])
 	int r;
 
 	if (sa->aead) {
-		/* RFC 4106 3.1: the IV must never repeat under a key; the sequence number doesn't.
-		 */
+		/* RFC 4106 3.1: an IV never repeats under a key; nor does the sequence number. */
 		buf_init_write(&w, iv, 8);
 		return buf_put_be64(&w, seq);
 	}
 	if (sa->cipher) {
-		/* RFC 3602 2.1: CBC IVs must be unpredictable: CSPRNG output, fetched in batches.
-		 */
-		if (sa->iv_pool_pos + sa->iv_len > sizeof(sa->iv_pool)) {
-			r = crypto_rand(sa->iv_pool, sizeof(sa->iv_pool));
+		/* RFC 3602 2.1: CBC IVs must be unpredictable: CSPRNG output, in batches. */
+		if (sa->iv_pool_pos + sa->iv_len > ESP_IV_POOL_LEN) {
+			r = crypto_rand(sa->iv_pool, ESP_IV_POOL_LEN);
 			if (r < 0)
 				return r;
 			sa->iv_pool_pos = 0;
 		}
+		/* Each pool position is handed out once: the position only moves forward. */
 		memcpy(iv, sa->iv_pool + sa->iv_pool_pos, sa->iv_len);
-		secret_wipe(sa->iv_pool + sa->iv_pool_pos, sa->iv_len); /* not handed out twice */
 		sa->iv_pool_pos += sa->iv_len;
 	}
 	return 0;
@@ -118,8 +119,8 @@ static int esp_next_iv(struct esp_sa *sa, uint64_t seq, uint8_t iv[16])
 static int esp_encap_nh(struct esp_sa *sa, struct buf *b, uint8_t nh, const uint8_t *iv_in,
 			struct esp_counters *global, struct esp_result *res)
 {
-	size_t inner_len = buf_left(b), pad, pt_len, i;
-	uint8_t iv[16], nonce[CRYPTO_AEAD_NONCE_LEN], aad[12];
+	size_t inner_len = buf_left(b), pad, pt_len;
+	uint8_t iv[16], nonce[CRYPTO_AEAD_NONCE_LEN], aad[12], trailer[sizeof(esp_pad_bytes) + 2];
 	uint8_t *pt, *icv;
 	uint64_t seq;
 	int r;
@@ -146,10 +147,11 @@ static int esp_encap_nh(struct esp_sa *sa, struct buf *b, uint8_t nh, const uint
 	res->seq = seq;
 
 	pt = buf_data_mut(b);
-	for (i = 1; i <= pad; i++)
-		buf_put_u8(b, (uint8_t)i); /* RFC 4303 2.4: 1, 2, 3, ... */
-	buf_put_u8(b, (uint8_t)pad);
-	buf_put_u8(b, nh);
+	/* Padding, pad length, next header (RFC 4303 2), appended in one piece. */
+	memcpy(trailer, esp_pad_bytes, pad);
+	trailer[pad] = (uint8_t)pad;
+	trailer[pad + 1] = nh;
+	buf_put_bytes(b, trailer, pad + 2);
 	pt_len = buf_left(b);
 	icv = buf_put_reserve(b, sa->icv_len);
 	buf_push_bytes(b, iv, sa->iv_len);

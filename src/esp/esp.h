@@ -135,16 +135,19 @@ struct esp_result {
  * esp_sa_tailroom behind) into an ESP packet, in place: SPI, sequence, IV, encrypted inner
  * packet and trailer, ICV. 0, or a negative errno with res->drop set and b unchanged:
  * -EINVAL (not an inner IP packet, inbound SA), -ENOSPC (room), -ERANGE (sequence exhausted,
- * lifetime), -EIO (crypto). global may be NULL.
+ * lifetime); or -EIO (crypto library failure; b's contents are then undefined and the sequence
+ * number is used up). global may be NULL.
  */
 int esp_encap(struct esp_sa *sa, struct buf *b, struct esp_counters *global,
 	      struct esp_result *res);
 
 /*
  * Decapsulate the ESP packet in b (starting at the SPI), in place: on success b holds exactly
- * the inner packet. On failure b's contents are undefined (within its bounds) and res->drop
- * says why: -EBADMSG (malformed, ICV), -ENOENT (SPI), -EPROTO (replay, dummy, next header),
- * -ERANGE (lifetime), -EIO (crypto), -EINVAL (read-only b). global may be NULL.
+ * the inner packet (the ESP header, IV, trailer, ICV and any TFC padding are gone). On failure
+ * b's contents are undefined (within its bounds) and res->drop says why: -EBADMSG (malformed:
+ * length, ICV, padding, inner packet, outer header), -ENOENT (SPI), -EPROTO (replay, dummy,
+ * next header, not ESP), -ERANGE (lifetime), -EIO (crypto), -EINVAL (read-only b). res is
+ * always filled in; global may be NULL.
  */
 int esp_decap(struct esp_sad *sad, struct buf *b, struct esp_counters *global,
 	      struct esp_result *res);

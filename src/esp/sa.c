@@ -132,8 +132,10 @@ int esp_sa_new(struct esp_sa **out, const struct esp_sa_params *p)
 	r = sa_prepare_enc(sa, p);
 	if (r == 0)
 		r = sa_prepare_integ(sa, p);
-	if (r == 0 && sa->cipher && sa->dir == ESP_DIR_OUT)
-		r = crypto_rand(sa->iv_pool, sizeof(sa->iv_pool));
+	if (r == 0 && sa->cipher && sa->dir == ESP_DIR_OUT) {
+		sa->iv_pool = malloc(ESP_IV_POOL_LEN);
+		r = sa->iv_pool ? crypto_rand(sa->iv_pool, ESP_IV_POOL_LEN) : -ENOMEM;
+	}
 	if (r < 0) {
 		esp_sa_free(sa);
 		return r;
@@ -149,6 +151,10 @@ void esp_sa_free(struct esp_sa *sa)
 	crypto_aead_free(sa->aead);
 	crypto_cipher_free(sa->cipher);
 	crypto_integ_free(sa->hmac);
+	if (sa->iv_pool) {
+		secret_wipe(sa->iv_pool, ESP_IV_POOL_LEN);
+		free(sa->iv_pool);
+	}
 	secret_wipe(sa, sizeof(*sa));
 	free(sa);
 }

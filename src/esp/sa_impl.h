@@ -12,8 +12,12 @@
 #include "esp/esp.h"
 #include "esp/replay.h"
 
-/* CBC IVs are drawn from the CSPRNG in batches of this many bytes (a multiple of 8 and 16). */
-#define ESP_IV_POOL_LEN 512
+/*
+ * CBC IVs are drawn from the CSPRNG in batches of this many bytes (a multiple of 8 and 16): one
+ * RAND_bytes call costs microseconds in OpenSSL 3 (fork check, lock, DRBG update), so a batch
+ * of 256 AES IVs keeps it to a few nanoseconds a packet.
+ */
+#define ESP_IV_POOL_LEN 4096
 
 struct esp_sa {
 	uint32_t spi;
@@ -36,8 +40,8 @@ struct esp_sa {
 	/* Outbound: the last sequence number used (the next packet gets seq + 1). */
 	uint64_t seq;
 	/* Outbound CBC: unpredictable IVs (RFC 3602 2.1) taken from a CSPRNG batch. */
-	uint16_t iv_pool_pos;
-	uint8_t iv_pool[ESP_IV_POOL_LEN];
+	size_t iv_pool_pos;
+	uint8_t *iv_pool; /* ESP_IV_POOL_LEN bytes, outbound CBC SAs only */
 
 	/* Inbound. */
 	struct esp_replay replay;

@@ -3,7 +3,9 @@
  * sad: the inbound SA table of the process, by SPI (RFC 4301 4.4.2: inbound ESP is looked up by
  * SPI alone). SPIs are allocated here, random and unique across the process, never below 256
  * (RFC 4303 2.1), so that one shared public IP can carry every tenant's ESP. Lookups are an
- * open-addressing hash probe; the table changes only from the control plane.
+ * open-addressing hash probe. No locks: a table belongs to one thread at a time (the data-plane
+ * worker that owns it applies SA installs and deletes sent to it as messages); lookups must not
+ * run concurrently with esp_sad_spi_alloc/add/del, which may move entries.
  */
 #ifndef VNETGW_ESP_SAD_H
 #define VNETGW_ESP_SAD_H

@@ -55,11 +55,14 @@ int ike_msg_parse_hdr(const struct buf *dgram, struct ike_hdr *h, struct ike_par
 static int parse_chain(struct ike_msg *m, uint8_t first, struct buf *b, bool inner, size_t base,
 		       struct ike_parse_err *err)
 {
-	/* Malformed inner payloads were authenticated: 3.10.1 lets them be answered. */
+	/*
+	 * Malformed outer payloads are unauthenticated garbage: dropped. Malformed inner ones
+	 * passed the ICV, and 3.10.1 lets them be answered with INVALID_SYNTAX.
+	 */
+	int bad_r = inner ? -EPROTO : -EBADMSG;
 	uint16_t bad = inner ? IKE_N_INVALID_SYNTAX : 0;
 	size_t total = buf_left(b);
 	uint8_t type = first;
-	int crit_unknown = -1;
 
 	while (type != IKE_PLD_NONE) {
 		size_t off = base + total - buf_left(b);
@@ -68,31 +71,33 @@ static int parse_chain(struct ike_msg *m, uint8_t first, struct buf *b, bool inn
 		struct buf body;
 
 		if (buf_get_u8(b, &next) || buf_get_u8(b, &flags) || buf_get_be16(b, &len))
-			return fail(err, -EBADMSG, bad, "truncated payload header", off);
+			return fail(err, bad_r, bad, "truncated payload header", off);
 		if (len < IKE_PLD_HDR_LEN || buf_get_sub(b, len - IKE_PLD_HDR_LEN, &body))
-			return fail(err, -EBADMSG, bad, "payload length out of range", off);
+			return fail(err, bad_r, bad, "payload length out of range", off);
 		if (!ike_pld_type_known(type)) {
-			/* 2.5: skip unknown payloads unless marked critical. */
-			if ((flags & IKE_PLD_CRITICAL) && crit_unknown < 0)
-				crit_unknown = type;
+			/* 2.5: skip unknown payloads; remember the first one marked critical. */
+			if ((flags & IKE_PLD_CRITICAL) && !m->crit_unknown) {
+				m->crit_unknown = true;
+				m->crit_type = type;
+			}
 			type = next;
 			continue;
 		}
 		if (m->n_plds == IKE_MSG_MAX_PLDS)
-			return fail(err, -EBADMSG, bad, "too many payloads", off);
+			return fail(err, bad_r, bad, "too many payloads", off);
 		if (type == IKE_PLD_SK) {
 			/* 3.14: SK is last, and never nested; its Next Payload starts the inner
 			 * chain. */
 			if (inner)
-				return fail(err, -EBADMSG, bad, "SK payload inside SK", off);
+				return fail(err, bad_r, bad, "SK payload inside SK", off);
 			if (buf_left(b))
-				return fail(err, -EBADMSG, bad, "bytes after the SK payload", off);
+				return fail(err, bad_r, bad, "bytes after the SK payload", off);
 			m->has_sk = true;
 			m->sk_next = next;
 			m->sk_off = off;
 			m->sk_body = body;
 		} else if (ike_pld_check(type, &body)) {
-			return fail(err, -EBADMSG, bad, "malformed payload body", off);
+			return fail(err, bad_r, bad, "malformed payload body", off);
 		}
 		m->plds[m->n_plds++] = (struct ike_pld){
 			.type = type,
@@ -102,17 +107,23 @@ static int parse_chain(struct ike_msg *m, uint8_t first, struct buf *b, bool inn
 			.body = body,
 		};
 		if (type == IKE_PLD_SK)
-			return 0;
+			break;
 		type = next;
 	}
 	if (buf_left(b))
-		return fail(err, -EBADMSG, bad, "bytes after the last payload",
+		return fail(err, bad_r, bad, "bytes after the last payload",
 			    base + total - buf_left(b));
-	if (crit_unknown >= 0) {
+	/*
+	 * Nothing about a message with an SK payload is answered before its ICV is checked: an
+	 * unknown critical payload outside SK is reported by ike_msg_parse_inner, once it is.
+	 */
+	if (m->has_sk && !inner)
+		return 0;
+	if (m->crit_unknown) {
 		fail(err, -EPROTO, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
 		     "unsupported critical payload", 0);
 		/* 3.10.1: the notification data is the one-octet payload type. */
-		err->data[0] = (uint8_t)crit_unknown;
+		err->data[0] = m->crit_type;
 		err->data_len = 1;
 		return -EPROTO;
 	}

@@ -6,12 +6,14 @@
  * chaining and lengths patched. The SK payload's protection is in sk.h.
  *
  * Errors. Every parse returns 0, -EBADMSG or -EPROTO and fills a struct ike_parse_err:
- *   -EBADMSG  malformed. err.notify is 0 for anything not authenticated (pre-authentication
- *             garbage: drop and count it, answer nothing) and INVALID_SYNTAX for a malformed
- *             inner chain whose ICV was good (3.10.1: only then may it be answered).
- *   -EPROTO   well-formed but refused with a notification to send: INVALID_MAJOR_VERSION (2.5,
- *             hdr is filled), UNSUPPORTED_CRITICAL_PAYLOAD (2.5, data = the payload type).
- * So the caller answers exactly when err.notify != 0 (and the message was a request).
+ *   -EBADMSG  garbage that was not authenticated: a malformed datagram, or an SK payload whose
+ *             framing or ICV is wrong. Drop it, count it, answer nothing (err.notify is 0).
+ *   -EPROTO   refused with a notification to send, in err.notify (and err.data):
+ *             INVALID_MAJOR_VERSION (2.5; hdr is filled to answer it),
+ *             UNSUPPORTED_CRITICAL_PAYLOAD (2.5; data = the payload type), and INVALID_SYNTAX
+ *             for a malformed inner chain whose ICV was good (3.10.1: only then may it be
+ *             answered).
+ * So the caller answers exactly on -EPROTO (and only if the message was a request).
  */
 #ifndef VNETGW_IKE_MSG_H
 #define VNETGW_IKE_MSG_H
@@ -27,8 +29,11 @@
 #define IKE_HDR_LEN	 28
 #define IKE_PLD_HDR_LEN	 4
 #define IKE_PLD_CRITICAL 0x80
-/* Local bound on payloads per message (outer plus inner); more is refused as malformed. */
-#define IKE_MSG_MAX_PLDS 48
+/*
+ * Local bound on payloads per message (outer plus inner); more is refused as malformed. Room
+ * for a MOBIKE peer listing many ADDITIONAL_IP*_ADDRESS notifies in IKE_AUTH.
+ */
+#define IKE_MSG_MAX_PLDS 96
 
 enum ike_exchange {
 	IKE_EXCH_SA_INIT = 34,
@@ -74,6 +79,9 @@ struct ike_msg {
 	uint8_t sk_next; /* its Next Payload: the type of the first inner payload */
 	size_t sk_off;	 /* offset of its generic header in raw */
 	struct buf sk_body;
+	/* The first unknown payload marked critical (2.5), outer or inner. */
+	bool crit_unknown;
+	uint8_t crit_type;
 };
 
 struct ike_parse_err {
@@ -85,8 +93,9 @@ struct ike_parse_err {
 };
 
 /*
- * Parse the header only (enough to find the IKE SA by SPI). 0, -EBADMSG (shorter than a
- * header, or the length field does not match the datagram), -EPROTO (major version above 2).
+ * Parse the header only (enough to find the IKE SA by SPI). 0; -EBADMSG when shorter than a
+ * header, the length field differs from the datagram's, the initiator's SPI is zero or the major
+ * version is below 2 (IKEv1); -EPROTO (INVALID_MAJOR_VERSION) when it is above 2.
  */
 int ike_msg_parse_hdr(const struct buf *dgram, struct ike_hdr *hdr, struct ike_parse_err *err);
 

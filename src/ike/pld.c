@@ -649,6 +649,11 @@ static const char *name_find(const struct ike_name *t, size_t n, uint16_t value)
 
 #define NAME_FIND(table, v) name_find(table, sizeof(table) / sizeof(table[0]), v)
 
+bool ike_notify_is_error(uint16_t type)
+{
+	return type != 0 && type <= IKE_N_ERROR_MAX;
+}
+
 const char *ike_notify_name(uint16_t type)
 {
 	return NAME_FIND(notify_names, type);

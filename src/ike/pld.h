@@ -279,6 +279,9 @@ bool ike_pld_type_known(uint8_t type);
 /* Validate a body of a known type by parsing it into scratch space. 0 or -EBADMSG. */
 int ike_pld_check(uint8_t type, const struct buf *body);
 
+/* 3.10.1: types below 16384 report errors (and end an exchange); the rest are status. */
+bool ike_notify_is_error(uint16_t type);
+
 /* Names for log lines; "?" for unknown values. */
 const char *ike_pld_type_name(uint8_t type);
 const char *ike_notify_name(uint16_t type);

@@ -242,7 +242,7 @@ int ike_msg_decrypt(struct ike_msg *m, const struct ike_sk *sk, struct buf *plai
 		err->notify = IKE_N_INVALID_SYNTAX;
 		err->why = "SK pad length exceeds the plaintext";
 		err->off = m->sk_off;
-		return -EBADMSG;
+		return -EPROTO;
 	}
 	buf_trim(&pv, (size_t)pad + 1);
 	return ike_msg_parse_inner(m, m->sk_next, &pv, err);

@@ -41,8 +41,9 @@ int ike_sk_seal(struct ike_msg_writer *w);
 /*
  * Verify and decrypt m's SK payload with sk, writing the plaintext into plain (a writer with
  * room for the ciphertext, which must outlive m), then parse the inner chain into m.
- * -EBADMSG with err.notify 0 when the framing or the ICV is wrong (nothing is answered: it may
- * be forged); otherwise as ike_msg_parse_inner.
+ * -EBADMSG (err.notify 0) when the framing or the ICV is wrong: nothing is answered, it may be
+ * forged. Past the ICV, -EPROTO with INVALID_SYNTAX for a bad pad length, otherwise as
+ * ike_msg_parse_inner.
  */
 int ike_msg_decrypt(struct ike_msg *m, const struct ike_sk *sk, struct buf *plain,
 		    struct ike_parse_err *err);

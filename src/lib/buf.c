@@ -9,10 +9,18 @@
 #include <errno.h>
 #include <string.h>
 
+/*
+ * A NULL view of no bytes is common (an empty payload); pointing it here instead keeps every
+ * pointer computation defined (NULL + 0 is undefined in C, and clang's UBSan says so).
+ */
+static uint8_t buf_nothing[1];
+
 void buf_init_read(struct buf *b, const void *data, size_t len)
 {
+	if (!data)
+		len = 0;
 	/* The cast is safe: readonly makes every write path fail before touching mem. */
-	b->mem = (uint8_t *)(uintptr_t)data;
+	b->mem = data ? (uint8_t *)(uintptr_t)data : buf_nothing;
 	b->cap = len;
 	b->head = 0;
 	b->tail = len;
@@ -21,8 +29,8 @@ void buf_init_read(struct buf *b, const void *data, size_t len)
 
 void buf_init_write(struct buf *b, void *mem, size_t cap)
 {
-	b->mem = mem;
-	b->cap = cap;
+	b->mem = mem ? mem : buf_nothing;
+	b->cap = mem ? cap : 0;
 	b->head = 0;
 	b->tail = 0;
 	b->readonly = false;
@@ -30,7 +38,7 @@ void buf_init_write(struct buf *b, void *mem, size_t cap)
 
 int buf_init_room(struct buf *b, void *mem, size_t cap, size_t head, size_t len)
 {
-	if (head > cap || len > cap - head)
+	if (!mem || head > cap || len > cap - head)
 		return -EINVAL;
 	b->mem = mem;
 	b->cap = cap;

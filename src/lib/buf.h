@@ -23,9 +23,9 @@ struct buf {
 	bool readonly; /* set by buf_init_read: every write fails with -EPERM */
 };
 
-/* A read-only view of len bytes at data. */
+/* A read-only view of len bytes at data (NULL: an empty view, whatever len says). */
 void buf_init_read(struct buf *b, const void *data, size_t len);
-/* An empty writer over cap bytes at mem. */
+/* An empty writer over cap bytes at mem (NULL: a writer with no room). */
 void buf_init_write(struct buf *b, void *mem, size_t cap);
 /*
  * A writer over cap bytes at mem holding len bytes of data at offset head (so head bytes of

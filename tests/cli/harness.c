@@ -34,20 +34,24 @@ static char *cli_path(void)
 
 struct sink {
 	char *data;
-	size_t len;
+	size_t len, cap;
 };
 
 static void sink_read(int fd, struct sink *s, bool *open)
 {
-	char tmp[4096];
+	char tmp[65536];
 	ssize_t n = read(fd, tmp, sizeof(tmp));
 
 	if (n <= 0) {
 		*open = false;
 		return;
 	}
-	s->data = realloc(s->data, s->len + (size_t)n + 1);
-	cr_assert_not_null(s->data);
+	if (s->len + (size_t)n + 1 > s->cap) {
+		while (s->len + (size_t)n + 1 > s->cap)
+			s->cap = s->cap ? s->cap * 2 : 65536;
+		s->data = realloc(s->data, s->cap);
+		cr_assert_not_null(s->data);
+	}
 	memcpy(s->data + s->len, tmp, (size_t)n);
 	s->len += (size_t)n;
 	s->data[s->len] = '\0';
@@ -149,7 +153,7 @@ static int read_request(int fd, struct fake_req *rq)
 	for (cl = rq->headers; cl && *cl; cl = strstr(cl, "\r\n") ? strstr(cl, "\r\n") + 2 : NULL)
 		if (strncasecmp(cl, "Content-Length:", 15) == 0)
 			body_len = strtoul(cl + 15, NULL, 10);
-	if (body_len > sizeof(buf) - 1 - head_len)
+	if (body_len > sizeof(buf) - 1 - head_len || body_len >= sizeof(rq->body))
 		return -1;
 	while (len < head_len + body_len) {
 		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
@@ -158,8 +162,9 @@ static int read_request(int fd, struct fake_req *rq)
 			return -1;
 		len += (size_t)n;
 	}
-	rq->body = strndup(buf + head_len, body_len);
-	return rq->body ? 0 : -1;
+	memcpy(rq->body, buf + head_len, body_len);
+	rq->body[body_len] = '\0';
+	return 0;
 }
 
 static void write_all(int fd, const char *p, size_t n)

@@ -41,7 +41,7 @@ struct fake_req {
 	char method[16];
 	char target[2048];
 	char headers[8192]; /* the header lines as received */
-	char *body;	    /* NUL-terminated, "" when none */
+	char body[16384];   /* NUL-terminated, "" when none */
 };
 
 struct fake_server {

@@ -792,3 +792,27 @@ Test(buf, equality)
 		cr_assert_not(buf_equal_mem(&a, "\x02\x03\x05", 3));
 	}
 }
+
+/* A NULL view or writer of no bytes is usable and every pointer it yields is defined. */
+Test(buf, null_memory_is_an_empty_buf)
+{
+	struct buf r, w, sub;
+	uint8_t byte = 0, mem[4];
+
+	buf_init_read(&r, NULL, 0);
+	cr_assert_eq(buf_left(&r), 0);
+	cr_assert_not_null(buf_data(&r));
+	cr_assert_not_null(buf_peek(&r, 0));
+	cr_assert_eq(buf_get_u8(&r, &byte), -EBADMSG);
+	cr_assert_eq(buf_get_sub(&r, 0, &sub), 0);
+	buf_init_read(&r, NULL, 7);
+	cr_assert_eq(buf_left(&r), 0, "a NULL view never claims bytes");
+
+	buf_init_write(&w, NULL, 16);
+	cr_assert_eq(buf_tailroom(&w), 0);
+	cr_assert_eq(buf_put_u8(&w, 1), -ENOSPC);
+	buf_init_write(&w, mem, sizeof(mem));
+	cr_assert_eq(buf_put_buf(&w, &r), 0);
+	cr_assert_eq(buf_left(&w), 0);
+	cr_assert_eq(buf_init_room(&w, NULL, 0, 0, 0), -EINVAL);
+}

@@ -711,6 +711,10 @@ Test(ike_pld, names)
 	cr_assert_str_eq(ike_notify_name(16388), "NAT_DETECTION_SOURCE_IP");
 	cr_assert_str_eq(ike_notify_name(16430), "IKEV2_FRAGMENTATION_SUPPORTED");
 	cr_assert_str_eq(ike_notify_name(9999), "?");
+	cr_assert(ike_notify_is_error(IKE_N_INVALID_KE_PAYLOAD));
+	cr_assert(ike_notify_is_error(16383));
+	cr_assert_not(ike_notify_is_error(IKE_N_INITIAL_CONTACT));
+	cr_assert_not(ike_notify_is_error(0));
 	cr_assert_str_eq(ike_xform_type_name(IKE_XFORM_DH), "DH");
 	cr_assert_str_eq(ike_xform_id_name(IKE_XFORM_ENCR, 20), "AES_GCM_16");
 	cr_assert_str_eq(ike_xform_id_name(IKE_XFORM_DH, 31), "CURVE25519");

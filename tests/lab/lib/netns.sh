@@ -95,3 +95,10 @@ expect() {
 	shift
 	if "$@"; then say "ok: $what"; else lab_fail "$what"; fi
 }
+# Like expect, for what becomes true a little later (a peer's log is flushed, a status file is
+# rewritten): polled for up to 5 s.
+expect_soon() {
+	local what=$1
+	shift
+	if wait_for 5 "$what" "$@"; then say "ok: $what"; else lab_fail "$what"; fi
+}

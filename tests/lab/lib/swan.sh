@@ -28,10 +28,12 @@ charon {
 		log {
 			path = $d/charon.log
 			time_format = %H:%M:%S
+			time_add_ms = yes
 			default = 1
 			ike = 2
 			knl = 1
 			append = no
+			flush_line = yes
 		}
 	}
 	plugins {

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * desired: what the gateway should be running — VNets and site-to-site connections in the terms
+ * the data plane and the IKE engine need. Issue 3's configuration file produces it; the store's
+ * reconciler (issue 6) will produce the same structure from the resources, so the gateway has
+ * one way of being told what to do.
+ */
+#ifndef VNETGW_DAEMON_DESIRED_H
+#define VNETGW_DAEMON_DESIRED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ike/proposal.h"
+#include "lib/addr.h"
+#include "lib/secret.h"
+
+#define GW_NAME_MAX 64
+#define GW_PREFIXES_MAX 64
+#define GW_VNETS_MAX 64
+#define GW_CONNS_MAX 256
+
+struct gw_vnet {
+	char name[GW_NAME_MAX];
+	struct prefix address_space[GW_PREFIXES_MAX];
+	unsigned int n_address_space;
+	struct prefix gateway_subnet; /* the VNet's GatewaySubnet (SPEC §2 rule 4) */
+};
+
+struct gw_conn {
+	char name[GW_NAME_MAX];
+	char vnet[GW_NAME_MAX];
+	struct addr peer;	/* the on-premises device (local network gateway's IP) */
+	struct secret *psk;	/* owned */
+	struct prefix remote[GW_PREFIXES_MAX]; /* the site's prefixes */
+	unsigned int n_remote;
+	struct ike_policy policy; /* SPEC §3 default, or the connection's custom policy */
+	bool custom_policy;
+	uint32_t child_lifetime_s;
+	uint64_t child_lifetime_kb;
+	uint32_t dpd_timeout_s;
+	bool initiate;	  /* vnetgwd starts the IKE SA; otherwise it waits for the peer */
+	uint64_t rate_bps; /* per direction, from the SKU (SPEC §2 rule 7) */
+};
+
+struct gw_desired {
+	struct addr public_ip;
+	struct gw_vnet vnets[GW_VNETS_MAX];
+	unsigned int n_vnets;
+	struct gw_conn conns[GW_CONNS_MAX];
+	unsigned int n_conns;
+};
+
+/* The rate of a SKU name (SPEC §2 rule 7), 0 when unknown. */
+uint64_t gw_sku_rate_bps(const char *sku);
+/* The gateway's own address in a GatewaySubnet: the fifth (.4), as Azure's instances use. */
+int gw_gateway_address(const struct prefix *gateway_subnet, struct prefix *out);
+const struct gw_vnet *gw_desired_vnet(const struct gw_desired *d, const char *name);
+/* Wipe the shared keys; the structure itself is the caller's. */
+void gw_desired_clear(struct gw_desired *d);
+
+#endif

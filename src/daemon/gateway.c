@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateway: glue between the data plane and the IKEv2 engine on the control loop. Neither module
+ * knows the other: the engine's ops land here and become data-plane requests (RFC 7296 2.8
+ * make-before-break order: inbound SA, then outbound), and the data plane's upcalls (IKE
+ * datagrams, lifetime events) become engine input. Status is kept per connection and written
+ * as JSON for people and tests until the API reports it (issue 6).
+ */
+#include "daemon/gateway.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp/dp.h"
+#include "dp/netns.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+#define GW_TUN_NAME "vnetgw0"
+
+struct gw_vnet_state {
+	bool used;
+	char name[GW_NAME_MAX];
+	uint32_t dp_id;
+};
+
+struct gw_conn_state {
+	bool used;
+	char name[GW_NAME_MAX];
+	char vnet[GW_NAME_MAX];
+	uint32_t dp_id;
+	struct gw_conn_status st;
+};
+
+struct gw {
+	struct event_base *base;
+	struct dp *dp;
+	struct ike_engine *ike;
+	struct event *ev_upcall, *ev_timer, *ev_status;
+	struct gw_options opt;
+	char netns_prefix[32];
+	char status_path[4096];
+	struct gw_vnet_state vnets[GW_VNETS_MAX];
+	struct gw_conn_state conns[GW_CONNS_MAX];
+	uint32_t next_id;
+	bool status_dirty;
+};
+
+void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, to shorten long names without collisions */
+	const char *p;
+
+	if (strlen(prefix) + strlen(vnet) < NETNS_NAME_MAX) {
+		snprintf(out, len, "%s%s", prefix, vnet);
+		return;
+	}
+	for (p = vnet; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(out, len, "%s%.32s-%08x", prefix, vnet, h);
+}
+
+static struct gw_conn_state *gw_conn_find(struct gw *g, const char *name)
+{
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
+		if (g->conns[i].used && strcmp(g->conns[i].name, name) == 0)
+			return &g->conns[i];
+	return NULL;
+}
+
+static struct gw_vnet_state *gw_vnet_find(struct gw *g, const char *name)
+{
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++)
+		if (g->vnets[i].used && strcmp(g->vnets[i].name, name) == 0)
+			return &g->vnets[i];
+	return NULL;
+}
+
+/* ---- engine ops -------------------------------------------------------------------------- */
+
+static void gw_op_send(void *ctx, const struct ike_endpoint *ep, const uint8_t *data, size_t len)
+{
+	struct gw *g = ctx;
+	int r = dp_ike_send(g->dp, &ep->peer, ep->peer_port, ep->local_port != g->opt.port_ike,
+			    data, len);
+
+	if (r < 0) {
+		char a[ADDR_STR_MAX];
+
+		log_warn("IKE", "cannot send %zu bytes to %s port %u: %s", len,
+			 addr_print(&ep->peer, a, sizeof(a)), ep->peer_port, strerror(-r));
+	}
+}
+
+static int gw_op_child_install(void *ctx, const struct ike_child_sa *c)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, c->conn);
+	struct dp_sa_params in = { 0 }, out = { 0 };
+	int r;
+
+	if (!cs)
+		return -ENOENT;
+	in.conn_id = out.conn_id = cs->dp_id;
+	r = ike_child_sa_esp_params(c, ESP_DIR_IN, &in.esp);
+	r = r ?: ike_child_sa_esp_params(c, ESP_DIR_OUT, &out.esp);
+	if (r < 0)
+		goto fail;
+	out.encap = c->udp_encap ? DP_ENCAP_UDP : DP_ENCAP_RAW;
+	out.peer_port = c->ep.peer_port;
+	/* RFC 7296 2.8: accept on the new inbound SA before sending on the new outbound one. */
+	r = dp_sa_install(g->dp, &in);
+	if (r < 0)
+		goto fail;
+	r = dp_sa_install(g->dp, &out);
+	if (r < 0) {
+		dp_sa_remove(g->dp, c->spi_in, ESP_DIR_IN);
+		goto fail;
+	}
+	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x, %s", c->conn,
+		 c->spi_in, c->spi_out, c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
+	return 0;
+fail:
+	log_err("Tunnel", "conn=%s cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->conn,
+		c->spi_in, c->spi_out, strerror(-r));
+	return r;
+}
+
+static void gw_op_child_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi_out)
+{
+	struct gw *g = ctx;
+
+	/* Either may be gone already (a rekey replaced the outbound SA): that is fine. */
+	dp_sa_remove(g->dp, spi_in, ESP_DIR_IN);
+	dp_sa_remove(g->dp, spi_out, ESP_DIR_OUT);
+	log_info("Tunnel", "conn=%s CHILD_SA removed: in 0x%08x out 0x%08x", conn, spi_in,
+		 spi_out);
+}
+
+static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
+
+	/* The engine has logged the transition. */
+	if (!cs)
+		return;
+	cs->st.status = st;
+	snprintf(cs->st.reason, sizeof(cs->st.reason), "%s", reason ? reason : "");
+	cs->st.since = clock_wall_s();
+	g->status_dirty = true;
+}
+
+/* ---- loop -------------------------------------------------------------------------------- */
+
+static void gw_write_status(struct gw *g);
+
+static void gw_arm_timer(struct gw *g)
+{
+	uint64_t deadline = ike_engine_next_deadline(g->ike), now = clock_now_ns(), d;
+	struct timeval tv;
+
+	if (deadline == UINT64_MAX) {
+		evtimer_del(g->ev_timer);
+		return;
+	}
+	d = deadline > now ? deadline - now : 0;
+	tv.tv_sec = (time_t)(d / CLOCK_NS_PER_SEC);
+	tv.tv_usec = (suseconds_t)(d % CLOCK_NS_PER_SEC / 1000);
+	evtimer_add(g->ev_timer, &tv);
+}
+
+/* After anything that moves the engine: timers may have changed, status may have. */
+static void gw_settle(struct gw *g)
+{
+	gw_arm_timer(g);
+	if (g->status_dirty)
+		gw_write_status(g);
+}
+
+static void gw_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw *g = arg;
+
+	ike_engine_run_timers(g->ike);
+	gw_settle(g);
+}
+
+static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw *g = arg;
+	struct dp_upcall *u = malloc(sizeof(*u)); /* 4 KiB: not for the stack of a callback */
+	unsigned int n = 0;
+
+	if (!u)
+		return;
+	/* A bounded batch per wakeup, so a flood cannot starve the rest of the loop. */
+	while (n++ < 64 && dp_upcall_next(g->dp, u) == 0) {
+		if (u->kind == DP_UPCALL_IKE) {
+			struct ike_endpoint ep = {
+				.local = g->opt.public_ip,
+				.peer = u->peer,
+				.local_port = u->natt ? g->opt.port_natt : g->opt.port_ike,
+				.peer_port = u->peer_port,
+			};
+
+			ike_engine_input(g->ike, &ep, u->data, u->len);
+		} else if (u->kind == DP_UPCALL_SA_LIFE) {
+			/* Rekeying on byte/packet lifetimes arrives with issue 4. */
+			log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime", u->spi,
+				 u->dir == ESP_DIR_IN ? "in" : "out",
+				 u->life == ESP_LIFE_HARD ? "hard" : "soft");
+		}
+	}
+	free(u);
+	gw_settle(g);
+}
+
+static void gw_on_status_tick(evutil_socket_t fd, short what, void *arg)
+{
+	gw_write_status(arg);
+}
+
+static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
+{
+	struct dp_conn_stats s;
+
+	if (dp_conn_stats(g->dp, cs->dp_id, &s) == 0) {
+		cs->st.bytes_in = s.bytes_in;
+		cs->st.bytes_out = s.bytes_out;
+		cs->st.packets_in = s.packets_in;
+		cs->st.packets_out = s.packets_out;
+	}
+}
+
+static void gw_write_status(struct gw *g)
+{
+	json_t *root, *arr;
+	char tmp[4200];
+
+	g->status_dirty = false;
+	if (!g->status_path[0])
+		return;
+	root = json_object();
+	arr = json_array();
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_conn_state *cs = &g->conns[i];
+		struct ike_conn_info info;
+		json_t *c, *spis;
+
+		if (!cs->used)
+			continue;
+		gw_refresh_counters(g, cs);
+		c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", cs->name,
+			      "vnet", cs->vnet, "connectionStatus",
+			      cs->st.status == IKE_CONN_CONNECTED	 ? "Connected"
+			      : cs->st.status == IKE_CONN_CONNECTING ? "Connecting"
+								     : "NotConnected",
+			      "reason", cs->st.reason, "lastChange", (json_int_t)cs->st.since,
+			      "ingressBytesTransferred", (json_int_t)cs->st.bytes_in,
+			      "egressBytesTransferred", (json_int_t)cs->st.bytes_out,
+			      "ingressPackets", (json_int_t)cs->st.packets_in, "egressPackets",
+			      (json_int_t)cs->st.packets_out);
+		spis = json_array();
+		if (ike_engine_conn_info(g->ike, cs->name, &info) == 0) {
+			json_object_set_new(c, "ikeSaEstablished", json_boolean(info.established));
+			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
+			for (unsigned int k = 0; k < info.n_children && k < 8; k++) {
+				char spi[16];
+
+				snprintf(spi, sizeof(spi), "0x%08x", info.child_spi_in[k]);
+				json_array_append_new(spis, json_string(spi));
+			}
+		}
+		json_object_set_new(c, "childSaInboundSpis", spis);
+		json_array_append_new(arr, c);
+	}
+	json_object_set_new(root, "connections", arr);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_path);
+	/* Written whole, then renamed: a reader never sees half a file. */
+	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
+		rename(tmp, g->status_path);
+	json_decref(root);
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
+{
+	struct ike_engine_ops ops = {
+		.send = gw_op_send,
+		.child_install = gw_op_child_install,
+		.child_remove = gw_op_child_remove,
+		.status = gw_op_status,
+	};
+	struct dp_config dc = { 0 };
+	struct timeval second = { 1, 0 };
+	struct gw *g;
+	int r;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->base = base;
+	g->opt = *o;
+	g->opt.port_ike = o->port_ike ? o->port_ike : IKE_PORT;
+	g->opt.port_natt = o->port_natt ? o->port_natt : IKE_NATT_PORT;
+	snprintf(g->netns_prefix, sizeof(g->netns_prefix), "%s",
+		 o->netns_prefix ? o->netns_prefix : "vnet-");
+	g->opt.netns_prefix = g->netns_prefix;
+	if (o->status_path)
+		snprintf(g->status_path, sizeof(g->status_path), "%s", o->status_path);
+	g->next_id = 1;
+
+	dc.public_addr = o->public_ip;
+	dc.port_ike = g->opt.port_ike;
+	dc.port_natt = g->opt.port_natt;
+	dc.public_nsfd = -1;
+	dc.workers = o->workers;
+	r = dp_new(&g->dp, &dc);
+	if (r < 0) {
+		log_err("Gateway", "cannot start the data plane: %s", strerror(-r));
+		goto fail;
+	}
+	ops.ctx = g;
+	g->ike = ike_engine_new(&ops);
+	r = -ENOMEM;
+	if (!g->ike)
+		goto fail;
+	if (o->unshaped)
+		log_warn("Gateway", "--no-rate-limit: connections are not held to their SKU rates");
+	if (o->keylog_dir) {
+		log_warn("Gateway", "debug key log on: every key goes to %s", o->keylog_dir);
+		ike_engine_set_keylog(g->ike, o->keylog_dir);
+	}
+	g->ev_upcall = event_new(base, dp_upcall_fd(g->dp), EV_READ | EV_PERSIST, gw_on_upcall, g);
+	g->ev_timer = evtimer_new(base, gw_on_timer, g);
+	g->ev_status = event_new(base, -1, EV_PERSIST, gw_on_status_tick, g);
+	if (!g->ev_upcall || !g->ev_timer || !g->ev_status || event_add(g->ev_upcall, NULL) ||
+	    (g->status_path[0] && event_add(g->ev_status, &second)))
+		goto fail;
+	*out = g;
+	return 0;
+fail:
+	gw_free(g);
+	return r;
+}
+
+void gw_free(struct gw *g)
+{
+	if (!g)
+		return;
+	if (g->ev_upcall)
+		event_free(g->ev_upcall);
+	if (g->ev_timer)
+		event_free(g->ev_timer);
+	if (g->ev_status)
+		event_free(g->ev_status);
+	ike_engine_free(g->ike); /* removes every child from the data plane */
+	dp_free(g->dp);
+	free(g);
+}
+
+/* ---- desired state ----------------------------------------------------------------------- */
+
+static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
+{
+	struct gw_vnet_state *vs = gw_vnet_find(g, v->name);
+	struct dp_vnet_params p = { 0 };
+	char ns[NETNS_NAME_MAX + 1];
+	int r;
+
+	if (vs)
+		return 0; /* readdressing a live VNet is the reconciler's (issue 6) */
+	for (unsigned int i = 0; i < GW_VNETS_MAX && !vs; i++)
+		if (!g->vnets[i].used)
+			vs = &g->vnets[i];
+	if (!vs)
+		return -ENOSPC;
+	gw_vnet_netns_name(g->netns_prefix, v->name, ns, sizeof(ns));
+	p.id = g->next_id++;
+	p.netns = ns;
+	p.tun = GW_TUN_NAME;
+	r = gw_gateway_address(&v->gateway_subnet, &p.gateway);
+	r = r ?: dp_vnet_add(g->dp, &p);
+	if (r < 0) {
+		log_err("Gateway", "vnet=%s cannot be set up in namespace %s: %s", v->name, ns,
+			strerror(-r));
+		return r;
+	}
+	vs->used = true;
+	vs->dp_id = p.id;
+	snprintf(vs->name, sizeof(vs->name), "%s", v->name);
+	log_info("Gateway", "vnet=%s up in namespace %s", v->name, ns);
+	return 0;
+}
+
+static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
+{
+	struct gw_conn_state *cs = gw_conn_find(g, c->name);
+	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
+	struct dp_conn_params dcp = { 0 };
+	struct ike_conn_config icc;
+	bool fresh = !cs;
+	int r;
+
+	if (!vs)
+		return -ENOENT;
+	for (unsigned int i = 0; i < GW_CONNS_MAX && !cs; i++)
+		if (!g->conns[i].used)
+			cs = &g->conns[i];
+	if (!cs)
+		return -ENOSPC;
+	if (fresh) {
+		memset(cs, 0, sizeof(*cs));
+		cs->dp_id = g->next_id++;
+	}
+	dcp.id = cs->dp_id;
+	dcp.vnet_id = vs->dp_id;
+	dcp.peer = c->peer;
+	dcp.prefixes = c->remote;
+	dcp.n_prefixes = c->n_remote;
+	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
+	r = fresh ? dp_conn_add(g->dp, &dcp) : dp_conn_update(g->dp, &dcp);
+	if (r < 0) {
+		log_err("Gateway", "conn=%s cannot be set up in the data plane: %s", c->name,
+			strerror(-r));
+		return r;
+	}
+	if (fresh) {
+		cs->used = true;
+		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
+		snprintf(cs->vnet, sizeof(cs->vnet), "%s", c->vnet);
+		cs->st.status = IKE_CONN_NOT_CONNECTED;
+		snprintf(cs->st.reason, sizeof(cs->st.reason), "configured");
+		cs->st.since = clock_wall_s();
+	}
+
+	ike_conn_config_default(&icc);
+	snprintf(icc.name, sizeof(icc.name), "%s", c->name);
+	icc.local = g->opt.public_ip;
+	icc.peer = c->peer;
+	icc.psk = c->psk;
+	icc.policy = c->policy;
+	icc.child_lifetime_s = c->child_lifetime_s;
+	icc.child_lifetime_kb = c->child_lifetime_kb;
+	icc.dpd_timeout_s = c->dpd_timeout_s;
+	icc.initiate = c->initiate;
+	r = ike_engine_conn_set(g->ike, &icc);
+	if (r < 0) {
+		log_err("IKE", "conn=%s cannot be configured: %s", c->name, strerror(-r));
+		if (fresh) {
+			dp_conn_remove(g->dp, cs->dp_id);
+			cs->used = false;
+		}
+		return r;
+	}
+	g->status_dirty = true;
+	if (c->initiate)
+		ike_engine_conn_initiate(g->ike, c->name);
+	return 0;
+}
+
+static void gw_conn_drop(struct gw *g, struct gw_conn_state *cs)
+{
+	ike_engine_conn_remove(g->ike, cs->name); /* Deletes to the peer, children removed */
+	dp_conn_remove(g->dp, cs->dp_id);
+	log_info("Gateway", "conn=%s removed", cs->name);
+	cs->used = false;
+	g->status_dirty = true;
+}
+
+int gw_apply(struct gw *g, const struct gw_desired *d)
+{
+	int first = 0, r;
+
+	/* Connections that are gone first (they hold VNets), then VNets that are gone. */
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		bool keep = false;
+
+		if (!g->conns[i].used)
+			continue;
+		for (unsigned int k = 0; k < d->n_conns && !keep; k++)
+			keep = strcmp(d->conns[k].name, g->conns[i].name) == 0 &&
+			       strcmp(d->conns[k].vnet, g->conns[i].vnet) == 0;
+		if (!keep)
+			gw_conn_drop(g, &g->conns[i]);
+	}
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		if (g->vnets[i].used && !gw_desired_vnet(d, g->vnets[i].name)) {
+			r = dp_vnet_remove(g->dp, g->vnets[i].dp_id);
+			if (r == 0)
+				g->vnets[i].used = false;
+			else if (!first)
+				first = r;
+		}
+	}
+	for (unsigned int i = 0; i < d->n_vnets; i++) {
+		r = gw_vnet_apply(g, &d->vnets[i]);
+		if (r < 0 && !first)
+			first = r;
+	}
+	for (unsigned int i = 0; i < d->n_conns; i++) {
+		r = gw_conn_apply(g, &d->conns[i]);
+		if (r < 0 && !first)
+			first = r;
+	}
+	gw_settle(g);
+	return first;
+}
+
+int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out)
+{
+	struct gw_conn_state *cs = gw_conn_find(g, name);
+
+	if (!cs)
+		return -ENOENT;
+	gw_refresh_counters(g, cs);
+	*out = cs->st;
+	return 0;
+}

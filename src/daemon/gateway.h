@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateway: the running gateway — the data plane (src/dp) and the IKEv2 engine (src/ike) joined
+ * on the daemon's libevent loop and driven toward a desired state (daemon/desired.h): IKE
+ * datagrams from the data plane's upcall queue into the engine, the engine's messages out
+ * through the data plane's sockets, negotiated CHILD_SAs installed make-before-break, timers
+ * armed at the engine's next deadline, connection status kept and written to a status file.
+ */
+#ifndef VNETGW_DAEMON_GATEWAY_H
+#define VNETGW_DAEMON_GATEWAY_H
+
+#include <event2/event.h>
+#include <stdint.h>
+
+#include "daemon/desired.h"
+#include "ike/engine.h"
+
+struct gw_options {
+	struct addr public_ip;
+	uint16_t port_ike, port_natt; /* 0: 500 and 4500 */
+	/* VNet namespaces are named prefix + VNet name ("vnet-" by default; tests use vgt-...). */
+	const char *netns_prefix;
+	const char *keylog_dir;	 /* debug: Wireshark key files (NULL: off) */
+	const char *status_path; /* JSON status, rewritten on changes and every second (NULL) */
+	unsigned int workers;	 /* data-plane threads (0: the data plane's default) */
+	bool unshaped;		 /* benchmarks only: no SKU rate on any connection */
+};
+
+struct gw;
+
+/* Open the data plane's sockets and start the engine on base. 0 or a negative errno. */
+int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o);
+/* Delete every SA in the data plane (peers are not told: a restart re-establishes), close. */
+void gw_free(struct gw *g);
+
+/*
+ * Converge toward d: VNets and connections added, changed or removed in the data plane and the
+ * engine; connections configured to initiate are started. d's keys are copied. Returns 0, or
+ * the first error (logged with the resource it concerns; the rest is still applied).
+ */
+int gw_apply(struct gw *g, const struct gw_desired *d);
+
+/* A connection's state for status output. -ENOENT when unknown. */
+struct gw_conn_status {
+	enum ike_conn_status status;
+	char reason[128];
+	int64_t since; /* wall-clock seconds of the last change */
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+};
+int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out);
+
+/* The VNet namespace name gw uses for a VNet (for tests and operators attaching workloads). */
+void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t len);
+
+#endif

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine: connections, the IKE SAs of all of them, and the demultiplexing of incoming IKE
+ * messages (RFC 7296 2.2: by the SPI we chose; a new IKE_SA_INIT by the peer's IP, SPEC §1).
+ * Messages outside any IKE SA are dropped and counted (pre-authentication garbage is never
+ * answered), except a request from a configured peer with unknown SPIs, which gets the
+ * unprotected INVALID_IKE_SPI of 2.21.4 so a restarted peer learns its SA is gone.
+ */
+#include "ike/engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/rand.h"
+#include "ike/sa.h"
+#include "ike/ts.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+void ike_conn_config_default(struct ike_conn_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	ike_policy_default(&c->policy);
+	ike_ts_any(&c->ts_local, true, true);
+	ike_ts_any(&c->ts_remote, true, true);
+	c->ike_lifetime_s = IKE_DEFAULT_IKE_LIFETIME_S;
+	c->child_lifetime_s = IKE_DEFAULT_CHILD_LIFETIME_S;
+	c->child_lifetime_kb = IKE_DEFAULT_CHILD_LIFETIME_KB;
+	c->dpd_timeout_s = IKE_DEFAULT_DPD_TIMEOUT_S;
+	c->initiate = true;
+}
+
+const char *ike_conn_status_name(enum ike_conn_status s)
+{
+	switch (s) {
+	case IKE_CONN_NOT_CONNECTED:
+		return "NotConnected";
+	case IKE_CONN_CONNECTING:
+		return "Connecting";
+	case IKE_CONN_CONNECTED:
+		return "Connected";
+	}
+	return "?";
+}
+
+int ike_child_sa_esp_params(const struct ike_child_sa *c, enum esp_dir dir,
+			    struct esp_sa_params *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (c->encr) {
+	case IKE_ENCR_NULL:
+		out->enc = ESP_ENC_NULL;
+		break;
+	case IKE_ENCR_AES_GCM_16:
+		out->enc = ESP_ENC_AES_GCM_16;
+		break;
+	case IKE_ENCR_AES_CBC:
+		out->enc = ESP_ENC_AES_CBC;
+		break;
+	case IKE_ENCR_3DES:
+		out->enc = ESP_ENC_3DES_CBC;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	switch (c->integ) {
+	case IKE_INTEG_NONE:
+		out->integ = ESP_INTEG_NONE;
+		break;
+	case IKE_INTEG_HMAC_SHA1_96:
+		out->integ = ESP_INTEG_HMAC_SHA1_96;
+		break;
+	case IKE_INTEG_HMAC_SHA2_256_128:
+		out->integ = ESP_INTEG_HMAC_SHA2_256_128;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	out->dir = dir;
+	out->spi = dir == ESP_DIR_IN ? c->spi_in : c->spi_out;
+	out->enc_key = dir == ESP_DIR_IN ? c->enc_in : c->enc_out;
+	out->integ_key = dir == ESP_DIR_IN ? c->integ_in : c->integ_out;
+	out->esn = c->esn;
+	out->life.hard_bytes = c->lifetime_bytes;
+	out->life.soft_bytes = c->lifetime_bytes - c->lifetime_bytes / 10;
+	return 0;
+}
+
+struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
+{
+	struct ike_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->ops = *ops;
+	e->cookie_threshold = 10;
+	if (crypto_rand(e->cookie_secret, sizeof(e->cookie_secret))) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static void conn_free(struct ike_conn *c)
+{
+	if (!c)
+		return;
+	secret_free(c->psk);
+	free(c);
+}
+
+/* Free the SAs that reached DEAD; called after every event, so no handler sees a freed SA. */
+static void reap(struct ike_engine *e)
+{
+	for (struct ike_sa **pp = &e->sas; *pp;) {
+		struct ike_sa *sa = *pp;
+
+		if (sa->state != IKE_SA_STATE_DEAD) {
+			pp = &sa->next;
+			continue;
+		}
+		ike_sa_children_remove(sa, "IKE_SA gone");
+		*pp = sa->next;
+		ike_sa_free(sa);
+	}
+}
+
+void ike_engine_free(struct ike_engine *e)
+{
+	if (!e)
+		return;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		ike_sa_set_state(sa, IKE_SA_STATE_DEAD, "engine stopped");
+	reap(e);
+	while (e->conns) {
+		struct ike_conn *c = e->conns;
+
+		e->conns = c->next;
+		conn_free(c);
+	}
+	free(e->keylog_dir);
+	secret_wipe(e->cookie_secret, sizeof(e->cookie_secret));
+	free(e);
+}
+
+static struct ike_conn *conn_find(const struct ike_engine *e, const char *name)
+{
+	for (struct ike_conn *c = e->conns; c; c = c->next)
+		if (strcmp(c->cfg.name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static struct ike_conn *conn_find_peer(const struct ike_engine *e, const struct addr *peer)
+{
+	for (struct ike_conn *c = e->conns; c; c = c->next)
+		if (addr_equal(&c->cfg.peer, peer))
+			return c;
+	return NULL;
+}
+
+/* The connection's live IKE SA (the established one first). */
+static struct ike_sa *conn_sa(const struct ike_engine *e, const struct ike_conn *c)
+{
+	struct ike_sa *best = NULL;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->conn != c || sa->state == IKE_SA_STATE_DEAD)
+			continue;
+		if (sa->state == IKE_SA_STATE_ESTABLISHED)
+			return sa;
+		if (!best)
+			best = sa;
+	}
+	return best;
+}
+
+int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
+{
+	struct ike_conn *c, *other;
+	struct secret *psk;
+
+	if (!cfg->name[0] || !cfg->psk || !cfg->local.family || !cfg->peer.family)
+		return -EINVAL;
+	other = conn_find_peer(e, &cfg->peer);
+	if (other && strcmp(other->cfg.name, cfg->name) != 0)
+		return -EEXIST; /* SPEC §2.9: one connection per remote IP */
+	psk = secret_dup(cfg->psk->data, cfg->psk->len);
+	if (!psk)
+		return -ENOMEM;
+	c = conn_find(e, cfg->name);
+	if (c) {
+		secret_free(c->psk);
+	} else {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			secret_free(psk);
+			return -ENOMEM;
+		}
+		c->next = e->conns;
+		e->conns = c;
+		snprintf(c->reason, sizeof(c->reason), "not started");
+	}
+	c->cfg = *cfg;
+	c->psk = psk;
+	c->cfg.psk = psk;
+	log_info("Tunnel", "conn=%s: configured (%s)", c->cfg.name,
+		 cfg->initiate ? "initiating" : "waiting for the peer");
+	if (cfg->initiate && !conn_sa(e, c))
+		return ike_engine_conn_initiate(e, cfg->name);
+	return 0;
+}
+
+int ike_engine_conn_remove(struct ike_engine *e, const char *name)
+{
+	struct ike_conn *c = conn_find(e, name);
+
+	if (!c)
+		return -ENOENT;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->conn != c)
+			continue;
+		if (sa->state == IKE_SA_STATE_ESTABLISHED)
+			ike_info_start_delete_ike(sa); /* sent once, not awaited */
+		ike_sa_fail(sa, "connection removed");
+	}
+	reap(e);
+	for (struct ike_conn **pp = &e->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	conn_free(c);
+	return 0;
+}
+
+int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
+{
+	struct ike_conn *c = conn_find(e, name);
+	struct ike_endpoint ep;
+	struct ike_sa *sa;
+	int r;
+
+	if (!c)
+		return -ENOENT;
+	if (conn_sa(e, c))
+		return 0;
+	ep = (struct ike_endpoint){
+		.local = c->cfg.local,
+		.peer = c->cfg.peer,
+		.local_port = IKE_PORT,
+		.peer_port = IKE_PORT,
+	};
+	sa = ike_sa_new(e, c, true, &ep);
+	if (!sa)
+		return -ENOMEM;
+	r = ike_init_start(sa);
+	if (r)
+		ike_sa_fail(sa, "IKE_SA_INIT could not be built");
+	reap(e);
+	return r;
+}
+
+static struct ike_sa *established(struct ike_engine *e, const char *name, int *err)
+{
+	struct ike_conn *c = conn_find(e, name);
+	struct ike_sa *sa = c ? conn_sa(e, c) : NULL;
+
+	*err = !c ? -ENOENT : -ENOTCONN;
+	return sa && sa->state == IKE_SA_STATE_ESTABLISHED ? sa : NULL;
+}
+
+int ike_engine_conn_create_child(struct ike_engine *e, const char *name)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+
+	return sa ? ike_child_start(sa) : r;
+}
+
+int ike_engine_conn_check_liveness(struct ike_engine *e, const char *name)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+
+	return sa ? ike_info_start_liveness(sa) : r;
+}
+
+int ike_engine_conn_delete_child(struct ike_engine *e, const char *name, uint32_t spi_in)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+
+	return sa ? ike_info_start_delete_child(sa, spi_in) : r;
+}
+
+int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+
+	return sa ? ike_info_start_delete_ike(sa) : r;
+}
+
+/* ---- input ----------------------------------------------------------------------------------- */
+
+/* 2.21.4: an unprotected INVALID_IKE_SPI, SPIs and Message ID copied, to where it came from. */
+static void send_invalid_spi(struct ike_engine *e, const struct ike_endpoint *ep,
+			     const struct ike_hdr *req)
+{
+	struct ike_hdr h = {
+		.spi_i = req->spi_i,
+		.spi_r = req->spi_r,
+		.version = IKE_VERSION,
+		.exchange = req->exchange,
+		.flags = (uint8_t)(IKE_FLAG_R | (req->flags & IKE_FLAG_I ? 0 : IKE_FLAG_I)),
+		.msgid = req->msgid,
+	};
+	struct ike_pld_notify n = {.type = IKE_N_INVALID_IKE_SPI};
+	uint8_t mem[128];
+	struct ike_msg_writer w;
+	struct buf b;
+
+	buf_init_write(&b, mem, sizeof(mem));
+	ike_msg_write_begin(&w, &b, &h);
+	if (ike_msg_add_notify(&w, &n) || ike_msg_write_end(&w))
+		return;
+	if (e->ops.send)
+		e->ops.send(e->ops.ctx, ep, buf_data(&b), buf_left(&b));
+}
+
+static struct ike_sa *sa_find(struct ike_engine *e, const struct ike_hdr *h)
+{
+	/* The I flag says who sent it: the original initiator's messages carry our SPI as SPIr. */
+	bool from_initiator = h->flags & IKE_FLAG_I;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_SA_STATE_DEAD || sa->initiator == from_initiator)
+			continue;
+		if (sa->initiator && sa->spi_i == h->spi_i &&
+		    (sa->spi_r == h->spi_r || sa->state == IKE_SA_STATE_INIT_SENT))
+			return sa;
+		if (!sa->initiator && sa->spi_r == h->spi_r && sa->spi_i == h->spi_i)
+			return sa;
+	}
+	return NULL;
+}
+
+static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uint8_t *data,
+		  size_t len)
+{
+	struct ike_parse_err err = {0};
+	struct ike_msg m;
+	struct buf dgram;
+	struct ike_conn *conn;
+	struct ike_sa *sa;
+	char peer[ADDR_STR_MAX];
+	bool response;
+
+	addr_print(&ep->peer, peer, sizeof(peer));
+	buf_init_read(&dgram, data, len);
+	if (ike_msg_parse(&m, &dgram, &err)) {
+		e->stats.malformed++;
+		log_debug("IKE", "peer=%s: malformed message dropped: %s", peer, err.why);
+		return;
+	}
+	response = m.hdr.flags & IKE_FLAG_R;
+	if (m.hdr.exchange == IKE_EXCH_SA_INIT && !response && m.hdr.spi_r == 0) {
+		for (sa = e->sas; sa; sa = sa->next) {
+			if (sa->initiator || sa->spi_i != m.hdr.spi_i ||
+			    !addr_equal(&sa->ep.peer, &ep->peer))
+				continue;
+			/* 2.1: a retransmitted IKE_SA_INIT gets the same response. */
+			if (sa->state == IKE_SA_STATE_INIT_DONE && m.hdr.msgid == 0 &&
+			    sa->resp_valid) {
+				e->stats.retransmits_answered++;
+				ike_sa_send_raw(sa, sa->resp_pkt, sa->resp_len);
+			}
+			return;
+		}
+		conn = conn_find_peer(e, &ep->peer);
+		if (!conn) {
+			e->stats.unknown_peer++;
+			log_info("IKE",
+				 "peer=%s: IKE_SA_INIT from an address with no connection, "
+				 "dropped",
+				 peer);
+			return;
+		}
+		if (m.hdr.msgid != 0) {
+			e->stats.malformed++;
+			return;
+		}
+		ike_init_respond(e, conn, ep, &m);
+		return;
+	}
+	sa = sa_find(e, &m.hdr);
+	if (!sa) {
+		e->stats.unknown_spi++;
+		log_debug("IKE", "peer=%s: %s %s for an unknown IKE_SA, dropped", peer,
+			  ike_exchange_name(m.hdr.exchange), response ? "response" : "request");
+		if (!response && conn_find_peer(e, &ep->peer))
+			send_invalid_spi(e, ep, &m.hdr);
+		return;
+	}
+	if (!addr_equal(&sa->ep.peer, &ep->peer)) {
+		e->stats.unknown_spi++; /* MOBIKE is not supported: another address is not this SA
+					 */
+		return;
+	}
+	if (m.hdr.exchange == IKE_EXCH_SA_INIT) {
+		if (response && sa->state == IKE_SA_STATE_INIT_SENT &&
+		    sa->req.kind == IKE_REQ_INIT && m.hdr.msgid == 0)
+			ike_init_handle_response(sa, ep, &m);
+		return;
+	}
+	if (sa->state == IKE_SA_STATE_INIT_SENT || sa->state == IKE_SA_STATE_NEW)
+		return;
+	ike_sa_input(sa, ep, &m);
+}
+
+void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const uint8_t *data,
+		      size_t len)
+{
+	input(e, ep, data, len);
+	reap(e);
+}
+
+uint64_t ike_engine_next_deadline(const struct ike_engine *e)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		uint64_t d = ike_timers_next(sa);
+
+		if (d && d < t)
+			t = d;
+	}
+	return t;
+}
+
+void ike_engine_run_timers(struct ike_engine *e)
+{
+	uint64_t now = clock_now_ns();
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		uint64_t d = ike_timers_next(sa);
+
+		if (d && d <= now)
+			ike_timers_run(sa, now);
+	}
+	reap(e);
+}
+
+void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n)
+{
+	e->cookie_threshold = n;
+}
+
+void ike_engine_set_keylog(struct ike_engine *e, const char *dir)
+{
+	free(e->keylog_dir);
+	e->keylog_dir = dir ? strdup(dir) : NULL;
+	if (dir)
+		log_warn("IKE", "debug key log on: IKE and ESP keys are written to %s", dir);
+}
+
+const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e)
+{
+	return &e->stats;
+}
+
+int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out)
+{
+	const struct ike_conn *c = conn_find(e, name);
+	const struct ike_sa *sa;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return -ENOENT;
+	out->status = c->status;
+	snprintf(out->reason, sizeof(out->reason), "%s", c->reason);
+	for (const struct ike_sa *s = e->sas; s; s = s->next)
+		out->n_ike_sas += s->conn == c && s->state != IKE_SA_STATE_DEAD;
+	sa = conn_sa(e, c);
+	if (!sa)
+		return 0;
+	out->established = sa->state == IKE_SA_STATE_ESTABLISHED;
+	out->spi_i = sa->spi_i;
+	out->spi_r = sa->spi_r;
+	out->initiator = sa->initiator;
+	out->nat_detected = sa->nat_local || sa->nat_remote;
+	out->ep = sa->ep;
+	for (const struct ike_child *ch = sa->children; ch; ch = ch->next) {
+		if (out->n_children < sizeof(out->child_spi_in) / sizeof(out->child_spi_in[0]))
+			out->child_spi_in[out->n_children] = ch->spi_in;
+		out->n_children++;
+	}
+	return 0;
+}

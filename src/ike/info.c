@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * info: the INFORMATIONAL exchange (RFC 7296 1.4): an empty request is a liveness check and is
+ * answered empty; Delete payloads remove child SAs (answered with the Delete of our inbound
+ * halves, 1.4.1) or the whole IKE SA (answered empty); an error notify about the IKE SA ends it.
+ * INITIAL_CONTACT (2.4) is handled here too: it makes every older SA with the peer stale.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ike/sa.h"
+#include "lib/log.h"
+
+int ike_info_start_liveness(struct ike_sa *sa)
+{
+	struct ike_out o;
+	int r;
+
+	if (sa->state != IKE_SA_STATE_ESTABLISHED)
+		return -ENOTCONN;
+	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
+	return r ?: ike_sa_send_request(sa, &o, IKE_REQ_LIVENESS);
+}
+
+int ike_info_start_delete_child(struct ike_sa *sa, uint32_t spi_in)
+{
+	struct ike_out o;
+	int r;
+
+	if (sa->state != IKE_SA_STATE_ESTABLISHED)
+		return -ENOTCONN;
+	if (!ike_sa_child_by_spi_in(sa, spi_in))
+		return -ENOENT;
+	/* 1.4.1: a Delete names the SPIs its sender expects on inbound packets. */
+	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
+	r = r ?: ike_msg_add_delete(&o.w, IKE_PROTO_ESP, &spi_in, 1);
+	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_DELETE_CHILD);
+	if (r == 0)
+		sa->pend.del_spi_in = spi_in;
+	return r;
+}
+
+int ike_info_start_delete_ike(struct ike_sa *sa)
+{
+	struct ike_out o;
+	int r;
+
+	if (sa->state != IKE_SA_STATE_ESTABLISHED && !sa->delete_queued)
+		return -ENOTCONN;
+	/* The children go now: nothing is sent on an SA being deleted. */
+	ike_sa_children_remove(sa, "IKE_SA deleted by us");
+	ike_sa_set_state(sa, IKE_SA_STATE_DELETING, "deleting the IKE_SA");
+	if (sa->req.kind != IKE_REQ_NONE) {
+		/* 2.3: window 1; the Delete goes out once the outstanding request is answered. */
+		sa->delete_queued = true;
+		return 0;
+	}
+	sa->delete_queued = false;
+	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
+	r = r ?: ike_msg_add_delete(&o.w, IKE_PROTO_IKE, NULL, 0);
+	return r ?: ike_sa_send_request(sa, &o, IKE_REQ_DELETE_IKE);
+}
+
+int ike_info_start_error(struct ike_sa *sa, uint16_t notify)
+{
+	struct ike_pld_notify n = {.type = notify};
+	struct ike_out o;
+	int r;
+
+	sa->req.kind = IKE_REQ_NONE;
+	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
+	r = r ?: ike_msg_add_notify(&o.w, &n);
+	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_NOTIFY_ERROR);
+	if (r)
+		return r;
+	ike_sa_children_remove(sa, ike_notify_name(notify));
+	ike_sa_set_state(sa, IKE_SA_STATE_DELETING, "error notify sent");
+	return 0;
+}
+
+void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_child *c;
+	char peer[ADDR_STR_MAX], why[128];
+
+	ike_sa_peer_str(sa, peer, sizeof(peer));
+	switch (sa->req.kind) {
+	case IKE_REQ_LIVENESS:
+		log_debug("IKE", IKE_LOG_FMT ": liveness check answered", sa->conn->cfg.name, peer);
+		break;
+	case IKE_REQ_DELETE_CHILD:
+		c = ike_sa_child_by_spi_in(sa, sa->pend.del_spi_in);
+		if (c)
+			ike_sa_child_remove(sa, c, "deleted by us");
+		sa->pend.del_spi_in = 0;
+		break;
+	case IKE_REQ_DELETE_IKE:
+	case IKE_REQ_NOTIFY_ERROR:
+		/* Keep the reason already reported (why we deleted it) for the status. */
+		if (sa->conn->status == IKE_CONN_NOT_CONNECTED)
+			snprintf(why, sizeof(why), "%s", sa->conn->reason);
+		else
+			snprintf(why, sizeof(why), "deleted by us");
+		ike_sa_fail(sa, why);
+		break;
+	default:
+		break;
+	}
+	(void)m;
+}
+
+void ike_info_initial_contact(struct ike_sa *sa)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
+		if (o == sa || o->conn != sa->conn || o->state == IKE_SA_STATE_DEAD)
+			continue;
+		log_info("IKE",
+			 IKE_LOG_FMT ": INITIAL_CONTACT: dropping stale IKE_SA %016llx/%016llx",
+			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)),
+			 (unsigned long long)o->spi_i, (unsigned long long)o->spi_r);
+		ike_sa_children_remove(o, "INITIAL_CONTACT from the peer");
+		ike_sa_set_state(o, IKE_SA_STATE_DEAD, "INITIAL_CONTACT from the peer");
+	}
+}
+
+void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
+{
+	uint32_t ours[IKE_TS_MAX];
+	uint16_t n_ours = 0;
+	bool delete_ike = false;
+	struct ike_pld_notify n;
+	struct ike_out o;
+	char peer[ADDR_STR_MAX];
+	uint16_t err;
+
+	ike_sa_peer_str(sa, peer, sizeof(peer));
+	for (const struct ike_pld *p = ike_msg_find(m, IKE_PLD_DELETE, NULL); p;
+	     p = ike_msg_find(m, IKE_PLD_DELETE, p)) {
+		struct ike_pld_delete d;
+		struct buf b = p->body;
+
+		if (ike_pld_parse_delete(&b, &d))
+			continue;
+		if (d.proto == IKE_PROTO_IKE) {
+			delete_ike = true;
+			continue;
+		}
+		if (d.proto != IKE_PROTO_ESP || d.spi_len != 4)
+			continue;
+		for (uint16_t i = 0; i < d.n_spi; i++) {
+			struct ike_child *c =
+				ike_sa_child_by_spi_out(sa, ike_pld_delete_spi(&d, i));
+
+			if (!c)
+				continue; /* 1.4.1: already gone, e.g. a simultaneous delete */
+			if (n_ours < IKE_TS_MAX)
+				ours[n_ours++] = c->spi_in;
+			ike_sa_child_remove(sa, c, "deleted by the peer");
+		}
+	}
+	err = ike_msg_error_notify(m, &n);
+	if (ike_sa_out_begin(sa, &o, IKE_EXCH_INFORMATIONAL, true, m->hdr.msgid) == 0 &&
+	    (delete_ike || n_ours == 0 ||
+	     ike_msg_add_delete(&o.w, IKE_PROTO_ESP, ours, n_ours) == 0))
+		ike_sa_send_response(sa, &o);
+	if (delete_ike) {
+		ike_sa_fail(sa, "deleted by the peer");
+	} else if (err == IKE_N_AUTHENTICATION_FAILED || err == IKE_N_INVALID_SYNTAX) {
+		/* 2.21.2/2.21.4: an error about the IKE SA itself ends it. */
+		char why[96];
+
+		snprintf(why, sizeof(why), "peer notified %s", ike_notify_name(err));
+		ike_sa_fail(sa, why);
+	} else if (!ike_msg_find(m, IKE_PLD_DELETE, NULL) && !err) {
+		log_debug("IKE", IKE_LOG_FMT ": liveness check answered", sa->conn->cfg.name, peer);
+	}
+}

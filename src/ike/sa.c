@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sa: the IKE SA's life (states, children, teardown) and its message windows (RFC 7296 2.1-2.3):
+ * our requests carry Message IDs 0, 1, 2 ... one at a time and are kept for retransmission; a
+ * peer request with the Message ID expected next is processed, one with the previous ID gets the
+ * cached response again without being processed (2.1), anything else is dropped.
+ */
+#include "ike/sa.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/rand.h"
+#include "ike/sk.h"
+#include "ike/ts.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+const char *ike_sa_state_name(enum ike_sa_state s)
+{
+	switch (s) {
+	case IKE_SA_STATE_NEW:
+		return "NEW";
+	case IKE_SA_STATE_INIT_SENT:
+		return "INIT_SENT";
+	case IKE_SA_STATE_INIT_DONE:
+		return "INIT_DONE";
+	case IKE_SA_STATE_AUTH_SENT:
+		return "AUTH_SENT";
+	case IKE_SA_STATE_ESTABLISHED:
+		return "ESTABLISHED";
+	case IKE_SA_STATE_DELETING:
+		return "DELETING";
+	case IKE_SA_STATE_DEAD:
+		return "DEAD";
+	}
+	return "?";
+}
+
+const char *ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	return addr_print(&sa->conn->cfg.peer, buf, len);
+}
+
+void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st, const char *why)
+{
+	char peer[ADDR_STR_MAX];
+
+	if (sa->state == st)
+		return;
+	log_info("IKE", IKE_LOG_FMT " spi=%016" PRIx64 "/%016" PRIx64 ": %s -> %s (%s)",
+		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), sa->spi_i, sa->spi_r,
+		 ike_sa_state_name(sa->state), ike_sa_state_name(st), why);
+	sa->state = st;
+	if (st == IKE_SA_STATE_DEAD) {
+		sa->req.kind = IKE_REQ_NONE;
+		sa->req.deadline = 0;
+		sa->half_open_deadline = 0;
+		sa->lifetime_deadline = 0;
+	}
+}
+
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator,
+			  const struct ike_endpoint *ep)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (!sa)
+		return NULL;
+	sa->eng = e;
+	sa->conn = conn;
+	sa->initiator = initiator;
+	sa->ep = *ep;
+	if (crypto_rand(sa->nonce, sizeof(sa->nonce)) ||
+	    ike_sa_new_spi(e, initiator ? &sa->spi_i : &sa->spi_r)) {
+		free(sa);
+		return NULL;
+	}
+	sa->next = e->sas;
+	e->sas = sa;
+	return sa;
+}
+
+void ike_sa_free(struct ike_sa *sa)
+{
+	struct ike_child *c, *n;
+
+	if (!sa)
+		return;
+	for (c = sa->children; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	ike_child_pending_clear(sa);
+	crypto_dh_free(sa->dh);
+	ike_sa_keys_free(sa);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->req.pkt);
+	free(sa->resp_pkt);
+	secret_wipe(sa->nonce, sizeof(sa->nonce));
+	free(sa);
+}
+
+uint64_t ike_sa_our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+void ike_sa_nonces(const struct ike_sa *sa, struct buf *ni, struct buf *nr)
+{
+	struct buf ours, theirs;
+
+	buf_init_read(&ours, sa->nonce, sizeof(sa->nonce));
+	buf_init_read(&theirs, sa->peer_nonce, sa->peer_nonce_len);
+	*ni = sa->initiator ? ours : theirs;
+	*nr = sa->initiator ? theirs : ours;
+}
+
+int ike_sa_new_spi(struct ike_engine *e, uint64_t *out)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		struct ike_sa *sa;
+		uint64_t spi;
+
+		if (crypto_rand(&spi, sizeof(spi)))
+			return -EIO;
+		if (spi == 0)
+			continue;
+		for (sa = e->sas; sa; sa = sa->next)
+			if (ike_sa_our_spi(sa) == spi)
+				break;
+		if (!sa) {
+			*out = spi;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+int ike_child_new_spi(struct ike_engine *e, uint32_t *out)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		bool used = false;
+		uint32_t spi;
+
+		if (crypto_rand(&spi, sizeof(spi)))
+			return -EIO;
+		/* RFC 4303 2.1: 1-255 are reserved by IANA, 0 is local. */
+		if (spi < 256)
+			continue;
+		for (struct ike_sa *sa = e->sas; sa && !used; sa = sa->next) {
+			used = sa->pend.spi_in == spi;
+			for (struct ike_child *c = sa->children; c && !used; c = c->next)
+				used = c->spi_in == spi;
+		}
+		if (!used) {
+			*out = spi;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+void ike_conn_set_status(struct ike_conn *c, struct ike_engine *e, enum ike_conn_status st,
+			 const char *reason)
+{
+	if (c->status == st && strcmp(c->reason, reason) == 0)
+		return;
+	log_info("Tunnel", "conn=%s: %s -> %s (%s)", c->cfg.name, ike_conn_status_name(c->status),
+		 ike_conn_status_name(st), reason);
+	c->status = st;
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	if (e->ops.status)
+		e->ops.status(e->ops.ctx, c->cfg.name, st, reason);
+}
+
+void ike_sa_fail(struct ike_sa *sa, const char *reason)
+{
+	if (sa->state == IKE_SA_STATE_DEAD)
+		return;
+	ike_sa_children_remove(sa, reason);
+	ike_sa_set_state(sa, IKE_SA_STATE_DEAD, reason);
+	/* Another SA of the connection (a newer one after INITIAL_CONTACT) keeps its status. */
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
+			return;
+	ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_NOT_CONNECTED, reason);
+}
+
+/* ---- children -------------------------------------------------------------------------------- */
+
+struct ike_child *ike_sa_child_by_spi_in(struct ike_sa *sa, uint32_t spi_in)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next)
+		if (c->spi_in == spi_in)
+			return c;
+	return NULL;
+}
+
+struct ike_child *ike_sa_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next)
+		if (c->spi_out == spi_out)
+			return c;
+	return NULL;
+}
+
+int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, const struct secret *enc_in,
+			 const struct secret *integ_in, const struct secret *enc_out,
+			 const struct secret *integ_out)
+{
+	const struct ike_conn_config *cfg = &sa->conn->cfg;
+	struct ike_child_sa info = {
+		.conn = cfg->name,
+		.spi_in = c->spi_in,
+		.spi_out = c->spi_out,
+		.encr = c->suite.encr,
+		.encr_bits = c->suite.encr_bits,
+		.integ = c->suite.integ,
+		.esn = c->suite.esn == IKE_ESN_YES,
+		.enc_in = enc_in,
+		.integ_in = integ_in,
+		.enc_out = enc_out,
+		.integ_out = integ_out,
+		.ep = sa->ep,
+		.udp_encap = sa->nat_local || sa->nat_remote || sa->ep.peer_port == IKE_NATT_PORT,
+		.lifetime_s = cfg->child_lifetime_s,
+		.lifetime_bytes = cfg->child_lifetime_kb * 1024,
+		.ts_local = &c->ts_local,
+		.ts_remote = &c->ts_remote,
+	};
+	char peer[ADDR_STR_MAX], suite[96], tsl[256], tsr[256];
+	int r = 0;
+
+	ike_suite_format(&c->suite, IKE_PROTO_ESP, suite, sizeof(suite));
+	ike_ts_format(&c->ts_local, tsl, sizeof(tsl));
+	ike_ts_format(&c->ts_remote, tsr, sizeof(tsr));
+	if (sa->eng->ops.child_install)
+		r = sa->eng->ops.child_install(sa->eng->ops.ctx, &info);
+	if (r) {
+		log_warn("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x %s not installed: %s", cfg->name,
+			 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, suite,
+			 strerror(-r));
+		return r;
+	}
+	c->installed = true;
+	c->next = sa->children;
+	sa->children = c;
+	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x %s installed, %s === %s%s", cfg->name,
+		 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, suite, tsl, tsr,
+		 info.udp_encap ? ", UDP-encapsulated" : "");
+	return 0;
+}
+
+void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct ike_child **pp = &sa->children; *pp; pp = &(*pp)->next) {
+		if (*pp != c)
+			continue;
+		*pp = c->next;
+		if (c->installed && sa->eng->ops.child_remove)
+			sa->eng->ops.child_remove(sa->eng->ops.ctx, sa->conn->cfg.name, c->spi_in,
+						  c->spi_out);
+		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x removed (%s)", sa->conn->cfg.name,
+			 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, why);
+		free(c);
+		return;
+	}
+}
+
+void ike_sa_children_remove(struct ike_sa *sa, const char *why)
+{
+	while (sa->children)
+		ike_sa_child_remove(sa, sa->children, why);
+}
+
+/* ---- sending --------------------------------------------------------------------------------- */
+
+int ike_sa_out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange, bool response,
+		     uint32_t msgid)
+{
+	struct ike_hdr h = {
+		.spi_i = sa->spi_i,
+		.spi_r = sa->spi_r,
+		.version = IKE_VERSION,
+		.exchange = exchange,
+		.flags = (uint8_t)((sa->initiator ? IKE_FLAG_I : 0) | (response ? IKE_FLAG_R : 0)),
+		.msgid = msgid,
+	};
+
+	buf_init_write(&o->b, o->mem, sizeof(o->mem));
+	ike_msg_write_begin(&o->w, &o->b, &h);
+	if (exchange == IKE_EXCH_SA_INIT)
+		return 0;
+	if (!sa->sk_out)
+		return -EINVAL;
+	return ike_msg_write_sk_begin(&o->w, sa->sk_out);
+}
+
+void ike_sa_send_raw(struct ike_sa *sa, const uint8_t *p, size_t len)
+{
+	if (sa->eng->ops.send)
+		sa->eng->ops.send(sa->eng->ops.ctx, &sa->ep, p, len);
+}
+
+int ike_sa_request_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange)
+{
+	if (sa->req.kind != IKE_REQ_NONE)
+		return -EBUSY;
+	return ike_sa_out_begin(sa, o, exchange, false, sa->req_msgid_next);
+}
+
+static int keep_copy(uint8_t **dst, size_t *dlen, const struct buf *b)
+{
+	uint8_t *p = malloc(buf_left(b));
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, buf_data(b), buf_left(b));
+	free(*dst);
+	*dst = p;
+	*dlen = buf_left(b);
+	return 0;
+}
+
+int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req_kind kind)
+{
+	int r = ike_msg_write_end(&o->w);
+
+	r = r ?: keep_copy(&sa->req.pkt, &sa->req.len, &o->b);
+	if (r)
+		return r;
+	sa->req.kind = kind;
+	sa->req.msgid = sa->req_msgid_next;
+	ike_sa_send_raw(sa, sa->req.pkt, sa->req.len);
+	ike_timers_request_sent(sa);
+	return 0;
+}
+
+int ike_sa_send_response(struct ike_sa *sa, struct ike_out *o)
+{
+	int r = ike_msg_write_end(&o->w);
+
+	r = r ?: keep_copy(&sa->resp_pkt, &sa->resp_len, &o->b);
+	if (r)
+		return r;
+	sa->resp_valid = true;
+	sa->resp_msgid_next++;
+	ike_sa_send_raw(sa, sa->resp_pkt, sa->resp_len);
+	return 0;
+}
+
+/* ---- receiving ------------------------------------------------------------------------------- */
+
+/* RFC 7296 2.23: after NAT is detected, answer where the last authenticated message came from. */
+static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *ep)
+{
+	char peer[ADDR_STR_MAX];
+
+	if (sa->ep.peer_port == ep->peer_port && sa->ep.local_port == ep->local_port)
+		return;
+	log_info("IKE", IKE_LOG_FMT ": peer moved to port %u (ours %u)", sa->conn->cfg.name,
+		 ike_sa_peer_str(sa, peer, sizeof(peer)), ep->peer_port, ep->local_port);
+	sa->ep.peer_port = ep->peer_port;
+	sa->ep.local_port = ep->local_port;
+}
+
+void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_msg *m)
+{
+	uint8_t plain_mem[IKE_MSG_BUF];
+	struct ike_parse_err err = {0};
+	struct buf plain;
+	bool response = m->hdr.flags & IKE_FLAG_R;
+	char peer[ADDR_STR_MAX];
+
+	ike_sa_peer_str(sa, peer, sizeof(peer));
+	if (response) {
+		if (sa->req.kind == IKE_REQ_NONE || m->hdr.msgid != sa->req.msgid) {
+			sa->eng->stats.bad_msgid++;
+			log_debug("IKE", IKE_LOG_FMT ": response %u unexpected, dropped",
+				  sa->conn->cfg.name, peer, m->hdr.msgid);
+			return;
+		}
+	} else if (m->hdr.msgid + 1 == sa->resp_msgid_next && sa->resp_valid) {
+		/* 2.1: a retransmitted request: the same response again, nothing reprocessed. */
+		sa->eng->stats.retransmits_answered++;
+		log_info("IKE", IKE_LOG_FMT ": %s request %u retransmitted, response resent",
+			 sa->conn->cfg.name, peer, ike_exchange_name(m->hdr.exchange),
+			 m->hdr.msgid);
+		ike_sa_send_raw(sa, sa->resp_pkt, sa->resp_len);
+		return;
+	} else if (m->hdr.msgid != sa->resp_msgid_next) {
+		sa->eng->stats.bad_msgid++;
+		log_debug("IKE", IKE_LOG_FMT ": request %u outside the window (%u), dropped",
+			  sa->conn->cfg.name, peer, m->hdr.msgid, sa->resp_msgid_next);
+		return;
+	}
+	if (!sa->sk_in || !m->has_sk) {
+		sa->eng->stats.malformed++;
+		return;
+	}
+	buf_init_write(&plain, plain_mem, sizeof(plain_mem));
+	if (ike_msg_decrypt(m, sa->sk_in, &plain, &err)) {
+		if (err.notify == 0) {
+			sa->eng->stats.bad_icv++;
+			log_debug("IKE", IKE_LOG_FMT ": %s dropped: %s", sa->conn->cfg.name, peer,
+				  ike_exchange_name(m->hdr.exchange), err.why);
+			return;
+		}
+		/* 3.10.1: malformed inside a good ICV: a request may be answered. */
+		if (!response) {
+			struct ike_out o;
+			struct ike_pld_notify n = {.type = err.notify};
+
+			if (ike_sa_out_begin(sa, &o, m->hdr.exchange, true, m->hdr.msgid) == 0 &&
+			    ike_msg_add_notify(&o.w, &n) == 0)
+				ike_sa_send_response(sa, &o);
+		}
+		return;
+	}
+	follow_peer(sa, ep);
+	if (response) {
+		enum ike_req_kind kind = sa->req.kind;
+
+		sa->req.kind = IKE_REQ_NONE;
+		sa->req_msgid_next++;
+		ike_timers_response_received(sa);
+		if (sa->delete_queued) {
+			/* Being deleted: the answer no longer matters, the Delete goes next. */
+			ike_child_pending_clear(sa);
+			kind = IKE_REQ_NONE;
+		}
+		switch (kind) {
+		case IKE_REQ_AUTH:
+			ike_auth_handle_response(sa, m);
+			break;
+		case IKE_REQ_CHILD:
+			ike_child_handle_response(sa, m);
+			break;
+		case IKE_REQ_LIVENESS:
+		case IKE_REQ_DELETE_CHILD:
+		case IKE_REQ_DELETE_IKE:
+		case IKE_REQ_NOTIFY_ERROR:
+			sa->req.kind = kind; /* info.c needs to know which */
+			ike_info_handle_response(sa, m);
+			sa->req.kind = IKE_REQ_NONE;
+			break;
+		case IKE_REQ_INIT:
+		case IKE_REQ_NONE:
+			break;
+		}
+		if (sa->delete_queued && sa->req.kind == IKE_REQ_NONE &&
+		    ike_info_start_delete_ike(sa))
+			ike_sa_fail(sa, "Delete of the IKE_SA could not be sent");
+		return;
+	}
+	switch (m->hdr.exchange) {
+	case IKE_EXCH_AUTH:
+		if (sa->state == IKE_SA_STATE_INIT_DONE && !sa->initiator)
+			ike_auth_handle_request(sa, m);
+		break;
+	case IKE_EXCH_CREATE_CHILD_SA:
+		if (sa->state == IKE_SA_STATE_ESTABLISHED)
+			ike_child_handle_request(sa, m);
+		break;
+	case IKE_EXCH_INFORMATIONAL:
+		if (sa->state != IKE_SA_STATE_INIT_DONE)
+			ike_info_handle_request(sa, m);
+		break;
+	default:
+		log_debug("IKE", IKE_LOG_FMT ": %s request in state %s ignored", sa->conn->cfg.name,
+			  peer, ike_exchange_name(m->hdr.exchange), ike_sa_state_name(sa->state));
+	}
+}
+
+/* ---- payload helpers ----------------------------------------------------------------------- */
+
+#define GET_PLD(m, type, parse, out)                                                               \
+	do {                                                                                       \
+		const struct ike_pld *p_ = ike_msg_find(m, type, NULL);                            \
+		struct buf b_;                                                                     \
+		if (!p_)                                                                           \
+			return -ENOENT;                                                            \
+		b_ = p_->body;                                                                     \
+		return parse(&b_, out);                                                            \
+	} while (0)
+
+int ike_msg_get_sa(const struct ike_msg *m, struct ike_pld_sa *out)
+{
+	GET_PLD(m, IKE_PLD_SA, ike_pld_parse_sa, out);
+}
+
+int ike_msg_get_ke(const struct ike_msg *m, struct ike_pld_ke *out)
+{
+	GET_PLD(m, IKE_PLD_KE, ike_pld_parse_ke, out);
+}
+
+int ike_msg_get_nonce(const struct ike_msg *m, struct ike_pld_nonce *out)
+{
+	GET_PLD(m, IKE_PLD_NONCE, ike_pld_parse_nonce, out);
+}
+
+int ike_msg_get_id(const struct ike_msg *m, uint8_t type, struct ike_pld_id *out)
+{
+	GET_PLD(m, type, ike_pld_parse_id, out);
+}
+
+int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out)
+{
+	GET_PLD(m, IKE_PLD_AUTH, ike_pld_parse_auth, out);
+}
+
+int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out)
+{
+	GET_PLD(m, type, ike_pld_parse_ts, out);
+}
+
+uint16_t ike_msg_error_notify(const struct ike_msg *m, struct ike_pld_notify *out)
+{
+	for (const struct ike_pld *p = ike_msg_find(m, IKE_PLD_NOTIFY, NULL); p;
+	     p = ike_msg_find(m, IKE_PLD_NOTIFY, p)) {
+		struct buf b = p->body;
+
+		if (ike_pld_parse_notify(&b, out) == 0 && out->type <= IKE_N_ERROR_MAX)
+			return out->type;
+	}
+	return 0;
+}

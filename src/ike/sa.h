@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sa: the IKE SA and its child SAs, shared by the engine, the exchanges (init.c, auth.c,
+ * child.c, info.c) and timers.c. Internal to src/ike: the outside uses engine.h. One enum of
+ * states; every transition goes through ike_sa_set_state(), which logs "old -> new (why)".
+ * Message-ID windows are of size 1 (RFC 7296 2.3): one request of ours outstanding, and the
+ * response to the peer's last request cached for its retransmissions (2.1).
+ */
+#ifndef VNETGW_IKE_SA_H
+#define VNETGW_IKE_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/dh.h"
+#include "crypto/prf.h"
+#include "ike/engine.h"
+#include "ike/msg.h"
+#include "ike/proposal.h"
+#include "lib/buf.h"
+#include "lib/secret.h"
+
+#define IKE_NONCE_LEN  32
+#define IKE_MSG_BUF    4096
+#define IKE_COOKIE_MAX 64
+
+enum ike_sa_state {
+	IKE_SA_STATE_NEW,	  /* created, nothing sent */
+	IKE_SA_STATE_INIT_SENT,	  /* initiator: IKE_SA_INIT request out */
+	IKE_SA_STATE_INIT_DONE,	  /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
+	IKE_SA_STATE_AUTH_SENT,	  /* initiator: IKE_AUTH request out */
+	IKE_SA_STATE_ESTABLISHED, /* authenticated both ways */
+	IKE_SA_STATE_DELETING,	  /* our Delete (or error notify) is out, waiting for its answer */
+	IKE_SA_STATE_DEAD,	  /* done; freed by the engine after the current event */
+};
+const char *ike_sa_state_name(enum ike_sa_state s);
+
+/* What our outstanding request is, so its response goes to the right handler. */
+enum ike_req_kind {
+	IKE_REQ_NONE,
+	IKE_REQ_INIT,
+	IKE_REQ_AUTH,
+	IKE_REQ_CHILD,
+	IKE_REQ_LIVENESS,
+	IKE_REQ_DELETE_CHILD,
+	IKE_REQ_DELETE_IKE,
+	IKE_REQ_NOTIFY_ERROR, /* INFORMATIONAL carrying an error about the IKE SA (2.21.2) */
+};
+
+struct ike_child {
+	struct ike_child *next;
+	uint32_t spi_in, spi_out; /* host order */
+	struct ike_suite suite;	  /* ESP */
+	struct ike_pld_ts ts_local, ts_remote;
+	bool installed;
+};
+
+/* A child being negotiated by our CREATE_CHILD_SA / IKE_AUTH request. */
+struct ike_child_pending {
+	uint32_t spi_in;
+	uint8_t nonce[IKE_NONCE_LEN];
+	struct crypto_dh *dh;
+	struct ike_pld_ts tsi, tsr;
+	uint32_t del_spi_in; /* IKE_REQ_DELETE_CHILD: the child's inbound SPI */
+};
+
+struct ike_conn;
+struct ike_engine;
+struct ike_keys;
+struct ike_sk;
+
+struct ike_sa {
+	struct ike_sa *next;
+	struct ike_engine *eng;
+	struct ike_conn *conn;
+	enum ike_sa_state state;
+	bool initiator;		/* the original initiator (RFC 7296 2.2: the I flag) */
+	uint64_t spi_i, spi_r;	/* host order */
+	struct ike_endpoint ep; /* where our messages go */
+	bool nat_local, nat_remote;
+	struct ike_chosen chosen; /* the IKE suite */
+	struct crypto_dh *dh;
+	uint8_t nonce[IKE_NONCE_LEN]; /* ours */
+	uint8_t peer_nonce[IKE_NONCE_MAX];
+	size_t peer_nonce_len;
+	struct ike_keys *keys; /* sa_keys.c */
+	struct ike_sk *sk_in, *sk_out;
+	uint8_t *init_req, *init_resp; /* the IKE_SA_INIT messages AUTH signs (2.15) */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[IKE_COOKIE_MAX];
+	size_t cookie_len;
+	unsigned int init_attempts;
+
+	/* Our requests (2.3): next Message ID, and the one outstanding. */
+	uint32_t req_msgid_next;
+	struct {
+		enum ike_req_kind kind;
+		uint32_t msgid;
+		uint8_t *pkt;
+		size_t len;
+		unsigned int tries;
+		uint64_t deadline;
+	} req;
+	struct ike_child_pending pend;
+	bool delete_queued; /* a Delete of the IKE SA waits for the outstanding request (2.3) */
+
+	/* The peer's requests: the Message ID expected next and the last response, cached. */
+	uint32_t resp_msgid_next;
+	uint8_t *resp_pkt;
+	size_t resp_len;
+	bool resp_valid;
+
+	struct ike_child *children;
+	uint64_t half_open_deadline;
+	uint64_t lifetime_deadline;
+};
+
+struct ike_conn {
+	struct ike_conn *next;
+	struct ike_conn_config cfg; /* cfg.psk points at psk */
+	struct secret *psk;
+	enum ike_conn_status status;
+	char reason[128];
+};
+
+struct ike_engine {
+	struct ike_engine_ops ops;
+	struct ike_conn *conns;
+	struct ike_sa *sas;
+	struct ike_engine_stats stats;
+	unsigned int cookie_threshold;
+	uint8_t cookie_secret[32];
+	char *keylog_dir;
+};
+
+/* ---- sa.c --------------------------------------------------------------------------------- */
+
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator,
+			  const struct ike_endpoint *ep);
+/* Unlink happens in the engine's reaper; this frees (children must be removed first). */
+void ike_sa_free(struct ike_sa *sa);
+void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st, const char *why);
+/* A random non-zero SPI not used by any SA / child of the engine. */
+int ike_sa_new_spi(struct ike_engine *e, uint64_t *out);
+int ike_child_new_spi(struct ike_engine *e, uint32_t *out);
+uint64_t ike_sa_our_spi(const struct ike_sa *sa);
+/* The peer's nonce and ours, as Ni and Nr by role. */
+void ike_sa_nonces(const struct ike_sa *sa, struct buf *ni, struct buf *nr);
+
+/* The connection's status, reported through ops->status when it changes. */
+void ike_conn_set_status(struct ike_conn *c, struct ike_engine *e, enum ike_conn_status st,
+			 const char *reason);
+/* Tear down: remove children from the data plane, report, state DEAD. */
+void ike_sa_fail(struct ike_sa *sa, const char *reason);
+
+/* Children. */
+struct ike_child *ike_sa_child_by_spi_in(struct ike_sa *sa, uint32_t spi_in);
+struct ike_child *ike_sa_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out);
+/* Hand a negotiated child with its keys to the data plane and keep it. 0 or negative errno. */
+int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, const struct secret *enc_in,
+			 const struct secret *integ_in, const struct secret *enc_out,
+			 const struct secret *integ_out);
+void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why);
+void ike_sa_children_remove(struct ike_sa *sa, const char *why);
+
+/* Building and sending. */
+struct ike_out {
+	uint8_t mem[IKE_MSG_BUF];
+	struct buf b;
+	struct ike_msg_writer w;
+};
+/* Header from the SA; encrypted unless IKE_SA_INIT. */
+int ike_sa_out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange, bool response,
+		     uint32_t msgid);
+/* Finish, keep a copy for retransmission, send, arm the retransmission timer. */
+int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req_kind kind);
+/* Finish, cache for the peer's retransmissions (2.1), send. */
+int ike_sa_send_response(struct ike_sa *sa, struct ike_out *o);
+void ike_sa_send_raw(struct ike_sa *sa, const uint8_t *p, size_t len);
+/* The next Message ID for a request of ours; -EBUSY while one is outstanding. */
+int ike_sa_request_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange);
+
+/* One received message on an existing SA (header parsed, SK not yet decrypted). */
+void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_msg *m);
+
+/* Payload helpers: parse the first visible payload of type into out. 0, -ENOENT, -EBADMSG. */
+int ike_msg_get_sa(const struct ike_msg *m, struct ike_pld_sa *out);
+int ike_msg_get_ke(const struct ike_msg *m, struct ike_pld_ke *out);
+int ike_msg_get_nonce(const struct ike_msg *m, struct ike_pld_nonce *out);
+int ike_msg_get_id(const struct ike_msg *m, uint8_t type, struct ike_pld_id *out);
+int ike_msg_get_auth(const struct ike_msg *m, struct ike_pld_auth *out);
+int ike_msg_get_ts(const struct ike_msg *m, uint8_t type, struct ike_pld_ts *out);
+/* The first error notify (type < 16384), 0 when none. */
+uint16_t ike_msg_error_notify(const struct ike_msg *m, struct ike_pld_notify *out);
+
+/* log prefix helper: "conn=NAME peer=ADDR" */
+#define IKE_LOG_FMT "conn=%s peer=%s"
+const char *ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len);
+
+/* ---- sa_keys.c (the only file that sees keys.h) -------------------------------------------- */
+
+/* SKEYSEED and SK_* from gir, nonces and SPIs; sets sk_in/sk_out; writes the key log. */
+int ike_sa_keys_derive(struct ike_sa *sa, const struct secret *gir);
+void ike_sa_keys_free(struct ike_sa *sa);
+/*
+ * The PSK AUTH value (2.15) sent by the initiator (initiator_side) or the responder; id_body
+ * is that side's ID payload body. out has CRYPTO_PRF_MAX_LEN bytes.
+ */
+int ike_sa_psk_auth(struct ike_sa *sa, bool initiator_side, const struct buf *id_body, uint8_t *out,
+		    size_t *outlen);
+/*
+ * Child keys (2.17) and install: we_initiated says which of KEYMAT's halves is ours to send
+ * with; gir NULL without PFS; ni/nr the exchange's nonces.
+ */
+int ike_sa_child_derive_install(struct ike_sa *sa, struct ike_child *c, bool we_initiated,
+				const struct secret *gir, const struct buf *ni,
+				const struct buf *nr);
+
+/* ---- the exchanges ------------------------------------------------------------------------- */
+
+int ike_init_start(struct ike_sa *sa);
+void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct ike_endpoint *ep,
+		      struct ike_msg *m);
+void ike_init_handle_response(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_msg *m);
+
+int ike_auth_start(struct ike_sa *sa);
+void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m);
+void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m);
+
+int ike_child_start(struct ike_sa *sa);
+void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m);
+void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m);
+/* The proposal and selectors of a new child (IKE_AUTH and CREATE_CHILD_SA). */
+int ike_child_pending_prepare(struct ike_sa *sa, bool with_dh);
+void ike_child_pending_clear(struct ike_sa *sa);
+
+int ike_info_start_liveness(struct ike_sa *sa);
+int ike_info_start_delete_child(struct ike_sa *sa, uint32_t spi_in);
+int ike_info_start_delete_ike(struct ike_sa *sa);
+int ike_info_start_error(struct ike_sa *sa, uint16_t notify);
+void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m);
+void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m);
+/* RFC 7296 2.4: INITIAL_CONTACT: every other IKE SA of this connection is stale. */
+void ike_info_initial_contact(struct ike_sa *sa);
+
+/* ---- timers.c ------------------------------------------------------------------------------ */
+
+#define IKE_RETRANSMIT_BASE_MS 2000
+#define IKE_RETRANSMIT_TRIES   5 /* retransmissions after the first send */
+#define IKE_HALF_OPEN_S	       30
+
+void ike_timers_request_sent(struct ike_sa *sa);
+void ike_timers_response_received(struct ike_sa *sa);
+void ike_timers_half_open(struct ike_sa *sa);
+void ike_timers_established(struct ike_sa *sa);
+uint64_t ike_timers_next(const struct ike_sa *sa);
+void ike_timers_run(struct ike_sa *sa, uint64_t now);
+
+#endif

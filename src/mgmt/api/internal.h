@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api internals: one request as the handlers see it (method, decoded path segments, query, body,
+ * caller), the parsed route of a tenant path, and the reply helpers every handler answers with.
+ */
+#ifndef VNETGW_MGMT_API_INTERNAL_H
+#define VNETGW_MGMT_API_INTERNAL_H
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "mgmt/auth.h"
+#include "mgmt/model/model.h"
+#include "mgmt/ops.h"
+
+#define API_MAX_SEGS 14
+
+struct api_req {
+	struct api_server *srv;
+	struct store *store;
+	struct evhttp_request *req;
+	enum evhttp_cmd_type method;
+	char *segs[API_MAX_SEGS];
+	int nsegs;
+	struct evkeyvalq query;
+	char *body;
+	size_t body_len;
+	struct auth_principal who;
+	int status; /* what was answered, for the access log */
+	const char *error_code;
+};
+
+enum api_route_kind {
+	API_ROUTE_RESOURCE,	/* {base}/{type}/{name}, {base}/virtualNetworks/{v}/subnets/{n} */
+	API_ROUTE_LIST_RG,	/* {base}/{type} */
+	API_ROUTE_LIST_SUB,	/* /subscriptions/{s}/providers/Microsoft.Network/{type} */
+	API_ROUTE_LIST_SUBNETS, /* {base}/virtualNetworks/{v}/subnets */
+	API_ROUTE_ACTION,	/* {base}/{type}/{name}/{action}[/{sub-action}] */
+};
+
+struct api_route {
+	enum api_route_kind kind;
+	enum model_type type;
+	struct model_id id; /* sub, rg, type, name (child) as the path gives them */
+	const char *action; /* ACTION: "reset", "sharedkey", ... */
+	const char *subaction;
+};
+
+const char *api_method_name(enum evhttp_cmd_type m);
+const char *api_query(struct api_req *r, const char *key);
+const char *api_header(struct api_req *r, const char *name);
+
+/* Replies; each sets r->status. json is borrowed. */
+void api_reply_json(struct api_req *r, int status, json_t *json);
+void api_reply_empty(struct api_req *r, int status);
+void api_reply_error(struct api_req *r, const struct mgmt_error *err);
+void api_reply_fail(struct api_req *r, enum mgmt_err_code code, const char *target, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+/* Answers an ops result: the body (or none for 204), or the error. */
+void api_reply_ops(struct api_req *r, int rc, struct mgmt_result *res,
+		   const struct mgmt_error *err);
+void api_reply_method_not_allowed(struct api_req *r);
+
+/* Handlers. */
+void api_admin_handle(struct api_req *r);
+void api_resource_handle(struct api_req *r, const struct api_route *rt);
+void api_list_handle(struct api_req *r, const struct api_route *rt);
+void api_vgw_action(struct api_req *r, const struct api_route *rt);
+void api_conn_action(struct api_req *r, const struct api_route *rt);
+
+#endif

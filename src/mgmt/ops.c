@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops: one store transaction per management operation. A PUT parses and validates the body
+ * (model_parse_request), then under BEGIN IMMEDIATE checks the preconditions and the rules that
+ * read stored state, completes the envelope and writes resource, references and shared key
+ * together; any refusal rolls everything back. Subnets live inside their VNet's document, so a
+ * subnet operation is a VNet rewrite validated as a whole.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mgmt/auth.h"
+#include "mgmt/ids.h"
+#include "mgmt/model/field.h"
+#include "mgmt/ops.h"
+#include "mgmt/store/store.h"
+
+#define LIST_DEFAULT	  100
+#define LIST_MAX	  1000
+#define GENERATED_KEY_LEN 32
+
+static mgmt_change_fn change_fn;
+static void *change_arg;
+
+void mgmt_ops_set_change_hook(mgmt_change_fn fn, void *arg)
+{
+	change_fn = fn;
+	change_arg = arg;
+}
+
+static void changed(const char *id)
+{
+	if (change_fn)
+		change_fn(change_arg, id);
+}
+
+void mgmt_result_clear(struct mgmt_result *r)
+{
+	json_decref(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+static int internal(struct mgmt_error *err)
+{
+	return mgmt_fail(err, MGMT_E_INTERNAL, "", "The store failed; nothing was changed.");
+}
+
+static int parse_json(const char *body, size_t len, json_t **out, struct mgmt_error *err)
+{
+	json_error_t jerr;
+
+	*out = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	if (*out && json_is_object(*out))
+		return 0;
+	if (*out) {
+		json_decref(*out);
+		*out = NULL;
+		return mgmt_fail(err, MGMT_E_INVALID_REQUEST_FORMAT, "",
+				 "The request body must be a JSON object.");
+	}
+	return mgmt_fail(err, MGMT_E_INVALID_REQUEST_CONTENT, "",
+			 "The request body is not valid JSON: %s (line %d, column %d, position "
+			 "%d).",
+			 jerr.text, jerr.line, jerr.column, jerr.position);
+}
+
+/* ARM etags are W/"uuid"; a client that drops the weak marker still names the same version. */
+static bool etag_matches(const char *header, const char *etag)
+{
+	size_t hl, el;
+
+	if (!header || !etag)
+		return false;
+	if (strcmp(header, "*") == 0 || strcmp(header, etag) == 0)
+		return true;
+	if (strncmp(etag, "W/", 2) == 0)
+		etag += 2;
+	if (strncmp(header, "W/", 2) == 0)
+		header += 2;
+	hl = strlen(header);
+	el = strlen(etag);
+	if (hl == el && strcmp(header, etag) == 0)
+		return true;
+	/* "uuid" against uuid */
+	return el == hl + 2 && etag[0] == '"' && strncmp(etag + 1, header, hl) == 0;
+}
+
+static int check_precond(const struct mgmt_precond *pre, json_t *old, struct mgmt_error *err)
+{
+	const char *etag = json_string_value(json_object_get(old, "etag"));
+
+	if (!pre)
+		return 0;
+	if (pre->if_match && (!old || !etag_matches(pre->if_match, etag)))
+		return mgmt_fail(err, MGMT_E_PRECONDITION_FAILED, "If-Match",
+				 old ? "The resource has changed: its etag is no longer the one in "
+				       "If-Match."
+				     : "The resource does not exist, so If-Match cannot match.");
+	if (pre->if_none_match && old &&
+	    (strcmp(pre->if_none_match, "*") == 0 || etag_matches(pre->if_none_match, etag)))
+		return mgmt_fail(err, MGMT_E_PRECONDITION_FAILED, "If-None-Match",
+				 "The resource exists and If-None-Match forbids replacing it.");
+	return 0;
+}
+
+static int not_found(const struct model_id *id, struct mgmt_error *err)
+{
+	if (id->type == MODEL_SUBNET)
+		return mgmt_fail(err, MGMT_E_RESOURCE_NOT_FOUND, "",
+				 "The subnet '%s' of virtual network '%s' was not found in "
+				 "resource group '%s'.",
+				 id->child, id->name, id->rg);
+	return mgmt_fail(err, MGMT_E_RESOURCE_NOT_FOUND, "",
+			 "The %s '%s' was not found in resource group '%s'.",
+			 model_type_label(id->type), id->name, id->rg);
+}
+
+static void vnet_id_of(const struct model_id *sid, struct model_id *vid)
+{
+	*vid = *sid;
+	vid->type = MODEL_VNET;
+	vid->child[0] = '\0';
+}
+
+/* A transaction with the rules' view; ends with tx_end. */
+struct tx {
+	struct store *s;
+	struct model_view view;
+	bool open;
+};
+
+static int tx_begin(struct tx *tx, struct store *s, struct mgmt_error *err)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->s = s;
+	if (store_begin(s) != 0)
+		return internal(err);
+	tx->open = true;
+	if (store_view(s, &tx->view) != 0) {
+		store_rollback(s);
+		tx->open = false;
+		return internal(err);
+	}
+	return 0;
+}
+
+/* Commits when r is 0, else rolls back; returns r (or an internal error if COMMIT failed). */
+static int tx_end(struct tx *tx, int r, struct mgmt_error *err)
+{
+	json_decref(tx->view.settings);
+	tx->view.settings = NULL;
+	if (!tx->open)
+		return r;
+	tx->open = false;
+	if (r) {
+		store_rollback(tx->s);
+		return r;
+	}
+	if (store_commit(tx->s) != 0)
+		return internal(err);
+	return 0;
+}
+
+static int new_uuids(char *etag, char *guid, struct mgmt_error *err)
+{
+	if (mgmt_uuid_new(etag) || mgmt_uuid_new(guid))
+		return internal(err);
+	return 0;
+}
+
+/* Writes the VNet doc `in` (ARM shape, possibly a stored one edited) as the new version of old. */
+static int vnet_rewrite(struct tx *tx, const struct model_id *vid, json_t *in, json_t *old,
+			json_t **out, struct mgmt_error *err)
+{
+	struct model_parsed p;
+	struct model_ctx ctx;
+	char id[MODEL_ID_MAX], etag[MGMT_UUID_LEN + 1], guid[MGMT_UUID_LEN + 1];
+	json_t *refs = NULL;
+	int r;
+
+	*out = NULL;
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(old, "id")));
+	r = model_parse(MODEL_VNET, json_string_value(json_object_get(old, "name")), in, &p, err);
+	if (r)
+		return r;
+	ctx = (struct model_ctx){.view = &tx->view, .sub = vid->sub, .id = id};
+	r = model_check_put(MODEL_VNET, &ctx, p.res, old, err);
+	if (!r)
+		r = new_uuids(etag, guid, err);
+	if (r)
+		goto out;
+	model_finalize(MODEL_VNET, p.res, id, old, etag, guid);
+	refs = model_refs(MODEL_VNET, p.res);
+	if (!refs || store_put(tx->s, MODEL_VNET, vid->sub, vid->rg, p.res, refs) != 0) {
+		r = internal(err);
+		goto out;
+	}
+	*out = json_incref(p.res);
+out:
+	json_decref(refs);
+	model_parsed_clear(&p);
+	return r;
+}
+
+static int put_subnet(struct store *s, const struct model_id *id, const char *body, size_t len,
+		      const struct mgmt_precond *pre, struct mgmt_result *res,
+		      struct mgmt_error *err)
+{
+	struct model_parsed p;
+	struct model_id vid;
+	struct tx tx;
+	char vid_s[MODEL_ID_MAX];
+	json_t *old = NULL, *in = NULL, *vnet = NULL, *old_sn, *subnets;
+	size_t idx = 0;
+	int r;
+
+	r = model_parse_request(MODEL_SUBNET, id->child, body, len, &p, err);
+	if (r)
+		return r;
+	vnet_id_of(id, &vid);
+	model_id_format(&vid, vid_s, sizeof(vid_s));
+	r = tx_begin(&tx, s, err);
+	if (r)
+		goto out;
+	old = store_get(s, vid_s);
+	if (!old) {
+		r = mgmt_fail(err, MGMT_E_PARENT_NOT_FOUND, "",
+			      "The virtual network '%s' was not found in resource group '%s'.",
+			      vid.name, vid.rg);
+		goto end;
+	}
+	old_sn = model_vnet_subnet(old, id->child, &idx);
+	r = check_precond(pre, old_sn, err);
+	if (r)
+		goto end;
+	in = json_deep_copy(old);
+	subnets = json_object_get(json_object_get(in, "properties"), "subnets");
+	if (old_sn) {
+		json_object_set(p.res, "name", json_object_get(old_sn, "name"));
+		json_array_set(subnets, idx, p.res);
+	} else {
+		idx = json_array_size(subnets);
+		json_array_append(subnets, p.res);
+	}
+	r = vnet_rewrite(&tx, &vid, in, old, &vnet, err);
+	if (r) {
+		/* The VNet's rules speak of properties.subnets[i].x; this subnet's own fault is
+		 * its x. */
+		char prefix[64];
+		size_t pl;
+
+		pl = (size_t)snprintf(prefix, sizeof(prefix), "properties.subnets[%zu].", idx);
+		if (strncmp(err->target, prefix, pl) == 0)
+			memmove(err->target, err->target + pl, strlen(err->target + pl) + 1);
+		goto end;
+	}
+	res->status = old_sn ? 200 : 201;
+	res->body = json_incref(json_array_get(
+		json_object_get(json_object_get(vnet, "properties"), "subnets"), idx));
+end:
+	r = tx_end(&tx, r, err);
+	if (!r)
+		changed(vid_s);
+	else
+		mgmt_result_clear(res);
+out:
+	json_decref(old);
+	json_decref(in);
+	json_decref(vnet);
+	model_parsed_clear(&p);
+	return r;
+}
+
+int mgmt_ops_put(struct store *s, const struct model_id *id, const char *body, size_t len,
+		 const struct mgmt_precond *pre, struct mgmt_result *res, struct mgmt_error *err)
+{
+	struct model_parsed p;
+	struct model_ctx ctx;
+	struct tx tx;
+	char id_s[MODEL_ID_MAX], etag[MGMT_UUID_LEN + 1], guid[MGMT_UUID_LEN + 1];
+	char key[GENERATED_KEY_LEN + 1];
+	json_t *old = NULL, *refs = NULL;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (id->type == MODEL_SUBNET)
+		return put_subnet(s, id, body, len, pre, res, err);
+	r = model_parse_request(id->type, id->name, body, len, &p, err);
+	if (r)
+		return r;
+	model_id_format(id, id_s, sizeof(id_s));
+	r = tx_begin(&tx, s, err);
+	if (r)
+		goto out;
+	old = store_get(s, id_s);
+	if (old) {
+		/* A replacement keeps the spelling the resource was created with. */
+		snprintf(id_s, sizeof(id_s), "%s", json_string_value(json_object_get(old, "id")));
+		json_object_set(p.res, "name", json_object_get(old, "name"));
+	}
+	r = check_precond(pre, old, err);
+	if (r)
+		goto end;
+	ctx = (struct model_ctx){.view = &tx.view, .sub = id->sub, .id = id_s};
+	r = model_check_put(id->type, &ctx, p.res, old, err);
+	if (!r)
+		r = new_uuids(etag, guid, err);
+	if (r)
+		goto end;
+	model_finalize(id->type, p.res, id_s, old, etag, guid);
+	refs = model_refs(id->type, p.res);
+	if (!refs || store_put(s, id->type, id->sub, id->rg, p.res, refs) != 0) {
+		r = internal(err);
+		goto end;
+	}
+	if (id->type == MODEL_CONN && (p.shared_key || !old)) {
+		/* A new connection without a key gets a random one; read it at .../sharedkey. */
+		if (!p.shared_key && mgmt_key_new(key, GENERATED_KEY_LEN) != 0) {
+			r = internal(err);
+			goto end;
+		}
+		if (store_shared_key_set(s, id_s, p.shared_key ? p.shared_key : key) != 0)
+			r = internal(err);
+		explicit_bzero(key, sizeof(key));
+	}
+	if (!r) {
+		res->status = old ? 200 : 201;
+		res->body = json_incref(p.res);
+	}
+end:
+	r = tx_end(&tx, r, err);
+	if (!r)
+		changed(id_s);
+	else
+		mgmt_result_clear(res);
+out:
+	json_decref(old);
+	json_decref(refs);
+	model_parsed_clear(&p);
+	return r;
+}
+
+int mgmt_ops_get(struct store *s, const struct model_id *id, struct mgmt_result *res,
+		 struct mgmt_error *err)
+{
+	struct model_id vid;
+	char id_s[MODEL_ID_MAX];
+	json_t *doc;
+
+	memset(res, 0, sizeof(*res));
+	if (id->type == MODEL_SUBNET)
+		vnet_id_of(id, &vid);
+	else
+		vid = *id;
+	model_id_format(&vid, id_s, sizeof(id_s));
+	doc = store_get(s, id_s);
+	if (doc && id->type == MODEL_SUBNET) {
+		json_t *sn = model_vnet_subnet(doc, id->child, NULL);
+
+		json_incref(sn);
+		json_decref(doc);
+		doc = sn;
+	}
+	if (!doc)
+		return not_found(id, err);
+	res->status = 200;
+	res->body = doc;
+	return 0;
+}
+
+static int delete_subnet(struct store *s, const struct model_id *id, const struct mgmt_precond *pre,
+			 struct mgmt_result *res, struct mgmt_error *err)
+{
+	struct model_id vid;
+	struct model_ctx ctx;
+	struct tx tx;
+	char vid_s[MODEL_ID_MAX], sid_s[MODEL_ID_MAX];
+	json_t *old = NULL, *in = NULL, *vnet = NULL, *sn;
+	size_t idx;
+	int r;
+
+	vnet_id_of(id, &vid);
+	model_id_format(&vid, vid_s, sizeof(vid_s));
+	model_id_format(id, sid_s, sizeof(sid_s));
+	r = tx_begin(&tx, s, err);
+	if (r)
+		return r;
+	old = store_get(s, vid_s);
+	sn = old ? model_vnet_subnet(old, id->child, &idx) : NULL;
+	r = check_precond(pre, sn, err);
+	if (r || !sn) {
+		res->status = 204;
+		goto end;
+	}
+	ctx = (struct model_ctx){.view = &tx.view, .sub = id->sub, .id = sid_s};
+	r = model_check_delete(MODEL_SUBNET, &ctx, sn, err);
+	if (r)
+		goto end;
+	in = json_deep_copy(old);
+	json_array_remove(json_object_get(json_object_get(in, "properties"), "subnets"), idx);
+	r = vnet_rewrite(&tx, &vid, in, old, &vnet, err);
+	res->status = 200;
+end:
+	r = tx_end(&tx, r, err);
+	if (!r && res->status == 200)
+		changed(vid_s);
+	json_decref(old);
+	json_decref(in);
+	json_decref(vnet);
+	return r;
+}
+
+int mgmt_ops_delete(struct store *s, const struct model_id *id, const struct mgmt_precond *pre,
+		    struct mgmt_result *res, struct mgmt_error *err)
+{
+	struct model_ctx ctx;
+	struct tx tx;
+	char id_s[MODEL_ID_MAX];
+	json_t *old;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (id->type == MODEL_SUBNET)
+		return delete_subnet(s, id, pre, res, err);
+	model_id_format(id, id_s, sizeof(id_s));
+	r = tx_begin(&tx, s, err);
+	if (r)
+		return r;
+	old = store_get(s, id_s);
+	r = check_precond(pre, old, err);
+	if (r)
+		goto end;
+	if (!old) {
+		res->status = 204;
+		goto end;
+	}
+	ctx = (struct model_ctx){.view = &tx.view, .sub = id->sub, .id = id_s};
+	r = model_check_delete(id->type, &ctx, old, err);
+	if (r)
+		goto end;
+	if (store_delete(s, id_s) != 0)
+		r = internal(err);
+	res->status = 200;
+end:
+	r = tx_end(&tx, r, err);
+	if (!r && res->status == 200)
+		changed(id_s);
+	json_decref(old);
+	return r;
+}
+
+int mgmt_ops_patch_tags(struct store *s, const struct model_id *id, const char *body, size_t len,
+			const struct mgmt_precond *pre, struct mgmt_result *res,
+			struct mgmt_error *err)
+{
+	struct tx tx;
+	char id_s[MODEL_ID_MAX], etag[MGMT_UUID_LEN + 1], guid[MGMT_UUID_LEN + 1], et[64];
+	json_t *in = NULL, *tags = NULL, *old = NULL, *refs = NULL;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (id->type == MODEL_SUBNET)
+		return mgmt_fail(err, MGMT_E_METHOD_NOT_ALLOWED, "",
+				 "Subnets have no tags: PATCH is not supported on them.");
+	r = parse_json(body, len, &in, err);
+	if (!r)
+		r = field_get_tags(in, &tags, err);
+	if (!r && !json_object_get(in, "tags"))
+		r = mgmt_fail(err, MGMT_E_MISSING_PROPERTY, "tags",
+			      "PATCH changes tags only: the body needs a 'tags' object.");
+	if (r)
+		goto out;
+	model_id_format(id, id_s, sizeof(id_s));
+	r = tx_begin(&tx, s, err);
+	if (r)
+		goto out;
+	old = store_get(s, id_s);
+	if (!old) {
+		r = not_found(id, err);
+		goto end;
+	}
+	r = check_precond(pre, old, err);
+	if (!r)
+		r = new_uuids(etag, guid, err);
+	if (r)
+		goto end;
+	json_object_set(old, "tags", tags);
+	snprintf(et, sizeof(et), "W/\"%s\"", etag);
+	json_object_set_new(old, "etag", json_string(et));
+	refs = model_refs(id->type, old);
+	if (!refs || store_put(s, id->type, id->sub, id->rg, old, refs) != 0)
+		r = internal(err);
+	res->status = 200;
+	res->body = json_incref(old);
+end:
+	r = tx_end(&tx, r, err);
+	if (r)
+		mgmt_result_clear(res);
+out:
+	json_decref(in);
+	json_decref(tags);
+	json_decref(old);
+	json_decref(refs);
+	return r;
+}
+
+int mgmt_ops_list(struct store *s, enum model_type t, const char *sub, const char *rg,
+		  const struct model_id *vnet, const char *skiptoken, int top,
+		  struct mgmt_result *res, struct mgmt_error *err)
+{
+	json_t *arr = NULL;
+	bool more = false;
+
+	memset(res, 0, sizeof(*res));
+	if (top <= 0)
+		top = LIST_DEFAULT;
+	if (top > LIST_MAX)
+		top = LIST_MAX;
+	if (t == MODEL_SUBNET) {
+		char vid_s[MODEL_ID_MAX];
+		json_t *doc;
+
+		model_id_format(vnet, vid_s, sizeof(vid_s));
+		doc = store_get(s, vid_s);
+		if (!doc)
+			return not_found(vnet, err);
+		arr = json_incref(json_object_get(json_object_get(doc, "properties"), "subnets"));
+		json_decref(doc);
+	} else if (store_list(s, t, sub, rg, skiptoken, top, &arr, &more) != 0) {
+		return internal(err);
+	}
+	if (more && json_array_size(arr))
+		snprintf(res->next, sizeof(res->next), "%s",
+			 json_string_value(json_object_get(
+				 json_array_get(arr, json_array_size(arr) - 1), "id")));
+	res->status = 200;
+	res->body = json_pack("{s:o}", "value", arr ? arr : json_array());
+	return 0;
+}
+
+static int conn_exists(struct store *s, const struct model_id *id, char *id_s, size_t n,
+		       struct mgmt_error *err)
+{
+	json_t *doc;
+
+	model_id_format(id, id_s, n);
+	doc = store_get(s, id_s);
+	if (!doc)
+		return not_found(id, err);
+	json_decref(doc);
+	return 0;
+}
+
+int mgmt_ops_shared_key_get(struct store *s, const struct model_id *id, struct mgmt_result *res,
+			    struct mgmt_error *err)
+{
+	char id_s[MODEL_ID_MAX], *key = NULL;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = conn_exists(s, id, id_s, sizeof(id_s), err);
+	if (r)
+		return r;
+	if (store_shared_key_get(s, id_s, &key) != 0)
+		return internal(err);
+	res->status = 200;
+	res->body = json_pack("{s:s}", "value", key);
+	explicit_bzero(key, strlen(key));
+	free(key);
+	return 0;
+}
+
+static int shared_key_write(struct store *s, const struct model_id *id, const char *key,
+			    struct mgmt_error *err)
+{
+	struct tx tx;
+	char id_s[MODEL_ID_MAX];
+	json_t *doc;
+	int r;
+
+	model_id_format(id, id_s, sizeof(id_s));
+	r = tx_begin(&tx, s, err);
+	if (r)
+		return r;
+	doc = store_get(s, id_s);
+	if (!doc)
+		r = not_found(id, err);
+	else if (store_shared_key_set(s, id_s, key) != 0)
+		r = internal(err);
+	json_decref(doc);
+	r = tx_end(&tx, r, err);
+	if (!r)
+		changed(id_s);
+	return r;
+}
+
+int mgmt_ops_shared_key_set(struct store *s, const struct model_id *id, const char *body,
+			    size_t len, struct mgmt_result *res, struct mgmt_error *err)
+{
+	const char *key = NULL;
+	json_t *in;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = parse_json(body, len, &in, err);
+	if (r)
+		return r;
+	r = field_get_string(in, "", "value", true, 1024, &key, err);
+	if (!r)
+		r = model_check_shared_key(key, "value", err);
+	if (!r)
+		r = shared_key_write(s, id, key, err);
+	if (!r) {
+		res->status = 200;
+		res->body = json_pack("{s:s}", "value", key);
+	}
+	json_decref(in);
+	return r;
+}
+
+int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const char *body,
+			      size_t len, struct mgmt_result *res, struct mgmt_error *err)
+{
+	char key[129];
+	json_int_t n = 0;
+	json_t *in;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = parse_json(body, len, &in, err);
+	if (!r)
+		r = field_get_int(in, "", "keyLength", true, 1, 128, &n, err);
+	json_decref(in);
+	if (r)
+		return r;
+	if (mgmt_key_new(key, (size_t)n) != 0)
+		return internal(err);
+	r = shared_key_write(s, id, key, err);
+	explicit_bzero(key, sizeof(key));
+	if (r)
+		return r;
+	res->status = 200;
+	res->body = json_pack("{s:I}", "keyLength", n);
+	return 0;
+}
+
+int mgmt_ops_vgw_reset(struct store *s, const struct model_id *id, struct mgmt_result *res,
+		       struct mgmt_error *err)
+{
+	int r = mgmt_ops_get(s, id, res, err);
+
+	if (r)
+		return r;
+	/* The reconciler restarts the gateway's tunnels on this notice (issue 6). */
+	changed(json_string_value(json_object_get(res->body, "id")));
+	return 0;
+}
+
+int mgmt_ops_vgw_routes(struct store *s, const struct model_id *id, struct mgmt_result *res,
+			struct mgmt_error *err)
+{
+	int r = mgmt_ops_get(s, id, res, err);
+
+	if (r)
+		return r;
+	json_decref(res->body);
+	res->body = json_pack("{s:[]}", "value");
+	return 0;
+}
+
+/* --- operator ------------------------------------------------------------------------------- */
+
+int mgmt_ops_sub_exists(struct store *s, const char *sub)
+{
+	json_t *doc = NULL;
+	int r = store_sub_get(s, sub, &doc);
+
+	json_decref(doc);
+	return r;
+}
+
+int mgmt_ops_sub_create(struct store *s, const char *body, size_t len, struct mgmt_result *res,
+			struct mgmt_error *err)
+{
+	char id[MGMT_UUID_LEN + 1], token[MGMT_TOKEN_LEN + 1], hash[65];
+	const char *name;
+	json_t *in;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = parse_json(body, len, &in, err);
+	if (!r)
+		r = field_get_string(in, "", "displayName", true, 128, &name, err);
+	if (r)
+		goto out;
+	if (mgmt_uuid_new(id) || mgmt_token_new(token) || auth_token_hash(token, hash) != 0) {
+		r = internal(err);
+		goto out;
+	}
+	if (store_begin(s) != 0) {
+		r = internal(err);
+		goto out;
+	}
+	if (store_sub_create(s, id, name) || store_token_add(s, hash, id) || store_commit(s)) {
+		store_rollback(s);
+		r = internal(err);
+		goto out;
+	}
+	res->status = 201;
+	res->body = json_pack("{s:s, s:s, s:s, s:s}", "subscriptionId", id, "displayName", name,
+			      "state", "Enabled", "token", token);
+out:
+	explicit_bzero(token, sizeof(token));
+	json_decref(in);
+	return r;
+}
+
+int mgmt_ops_sub_list(struct store *s, struct mgmt_result *res, struct mgmt_error *err)
+{
+	json_t *arr;
+
+	memset(res, 0, sizeof(*res));
+	if (store_sub_list(s, &arr) != 0)
+		return internal(err);
+	res->status = 200;
+	res->body = json_pack("{s:o}", "value", arr);
+	return 0;
+}
+
+static int sub_not_found(const char *sub, struct mgmt_error *err)
+{
+	return mgmt_fail(err, MGMT_E_SUBSCRIPTION_NOT_FOUND, "",
+			 "The subscription '%.64s' could not be found.", sub);
+}
+
+int mgmt_ops_sub_token(struct store *s, const char *sub, struct mgmt_result *res,
+		       struct mgmt_error *err)
+{
+	char token[MGMT_TOKEN_LEN + 1], hash[65];
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (mgmt_token_new(token) || auth_token_hash(token, hash))
+		return internal(err);
+	if (store_begin(s) != 0)
+		return internal(err);
+	if (mgmt_ops_sub_exists(s, sub) != 0)
+		r = sub_not_found(sub, err);
+	else if (store_token_add(s, hash, sub) != 0)
+		r = internal(err);
+	if (r || store_commit(s) != 0) {
+		store_rollback(s);
+		if (!r)
+			r = internal(err);
+	} else {
+		res->status = 201;
+		res->body = json_pack("{s:s}", "token", token);
+	}
+	explicit_bzero(token, sizeof(token));
+	return r;
+}
+
+int mgmt_ops_sub_delete(struct store *s, const char *sub, struct mgmt_result *res,
+			struct mgmt_error *err)
+{
+	int r = 0, n;
+
+	memset(res, 0, sizeof(*res));
+	if (store_begin(s) != 0)
+		return internal(err);
+	n = store_count_sub(s, sub);
+	if (mgmt_ops_sub_exists(s, sub) != 0)
+		r = sub_not_found(sub, err);
+	else if (n < 0)
+		r = internal(err);
+	else if (n > 0)
+		r = mgmt_fail(err, MGMT_E_SUBSCRIPTION_NOT_EMPTY, "",
+			      "The subscription still holds %d resource(s); delete them first.", n);
+	else if (store_sub_delete(s, sub) != 0)
+		r = internal(err);
+	if (r) {
+		store_rollback(s);
+		return r;
+	}
+	if (store_commit(s) != 0)
+		return internal(err);
+	res->status = 200;
+	return 0;
+}
+
+int mgmt_ops_settings_get(struct store *s, struct mgmt_result *res, struct mgmt_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	res->body = store_settings_get(s);
+	if (!res->body)
+		return internal(err);
+	res->status = 200;
+	return 0;
+}
+
+int mgmt_ops_settings_patch(struct store *s, const char *body, size_t len, struct mgmt_result *res,
+			    struct mgmt_error *err)
+{
+	json_t *in, *settings = NULL;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = parse_json(body, len, &in, err);
+	if (r)
+		return r;
+	if (store_begin(s) != 0) {
+		json_decref(in);
+		return internal(err);
+	}
+	settings = store_settings_get(s);
+	if (!settings)
+		r = internal(err);
+	if (!r)
+		r = model_settings_patch(settings, in, err);
+	if (!r && store_settings_put(s, settings) != 0)
+		r = internal(err);
+	if (r) {
+		store_rollback(s);
+	} else if (store_commit(s) != 0) {
+		r = internal(err);
+	} else {
+		res->status = 200;
+		res->body = json_incref(settings);
+	}
+	json_decref(settings);
+	json_decref(in);
+	return r;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops: the management operations -- put, get, delete, tags, lists, shared keys, gateway reset --
+ * each one transaction of the store in which the model's rules read the state and the write
+ * follows, or nothing is written. Free of HTTP: the API maps requests onto these and the
+ * results (a status and a JSON body, or a struct mgmt_error) back.
+ */
+#ifndef VNETGW_MGMT_OPS_H
+#define VNETGW_MGMT_OPS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mgmt/model/errors.h"
+#include "mgmt/model/model.h"
+
+struct store;
+
+struct mgmt_result {
+	int status;		 /* 200, 201, 202, 204 */
+	json_t *body;		 /* owned; NULL for 204 */
+	char next[MODEL_ID_MAX]; /* lists: the $skiptoken of the next page, "" when none */
+};
+
+/* Called after each committed mutation with the resource's id (for the reconciler). */
+typedef void (*mgmt_change_fn)(void *arg, const char *id);
+void mgmt_ops_set_change_hook(mgmt_change_fn fn, void *arg);
+
+void mgmt_result_clear(struct mgmt_result *r);
+
+/* Preconditions from If-Match / If-None-Match (NULL when absent). */
+struct mgmt_precond {
+	const char *if_match;
+	const char *if_none_match;
+};
+
+/* All return 0 with res filled, or -EINVAL with err filled (its code gives the status). */
+int mgmt_ops_put(struct store *s, const struct model_id *id, const char *body, size_t len,
+		 const struct mgmt_precond *pre, struct mgmt_result *res, struct mgmt_error *err);
+int mgmt_ops_get(struct store *s, const struct model_id *id, struct mgmt_result *res,
+		 struct mgmt_error *err);
+int mgmt_ops_delete(struct store *s, const struct model_id *id, const struct mgmt_precond *pre,
+		    struct mgmt_result *res, struct mgmt_error *err);
+int mgmt_ops_patch_tags(struct store *s, const struct model_id *id, const char *body, size_t len,
+			const struct mgmt_precond *pre, struct mgmt_result *res,
+			struct mgmt_error *err);
+/* Lists type t in sub (rg NULL: the whole subscription); for subnets, id names the VNet. */
+int mgmt_ops_list(struct store *s, enum model_type t, const char *sub, const char *rg,
+		  const struct model_id *vnet, const char *skiptoken, int top,
+		  struct mgmt_result *res, struct mgmt_error *err);
+
+int mgmt_ops_shared_key_get(struct store *s, const struct model_id *id, struct mgmt_result *res,
+			    struct mgmt_error *err);
+int mgmt_ops_shared_key_set(struct store *s, const struct model_id *id, const char *body,
+			    size_t len, struct mgmt_result *res, struct mgmt_error *err);
+int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const char *body,
+			      size_t len, struct mgmt_result *res, struct mgmt_error *err);
+int mgmt_ops_vgw_reset(struct store *s, const struct model_id *id, struct mgmt_result *res,
+		       struct mgmt_error *err);
+/* getBgpPeerStatus, getLearnedRoutes, getAdvertisedRoutes: {"value":[]} until the BGP speaker
+ * reports (issue 6); 404 for a gateway that does not exist. */
+int mgmt_ops_vgw_routes(struct store *s, const struct model_id *id, struct mgmt_result *res,
+			struct mgmt_error *err);
+
+/* Operator operations. */
+int mgmt_ops_sub_create(struct store *s, const char *body, size_t len, struct mgmt_result *res,
+			struct mgmt_error *err);
+int mgmt_ops_sub_list(struct store *s, struct mgmt_result *res, struct mgmt_error *err);
+int mgmt_ops_sub_token(struct store *s, const char *sub, struct mgmt_result *res,
+		       struct mgmt_error *err);
+int mgmt_ops_sub_delete(struct store *s, const char *sub, struct mgmt_result *res,
+			struct mgmt_error *err);
+/* 0 when the subscription exists, -ENOENT when not, -EIO. */
+int mgmt_ops_sub_exists(struct store *s, const char *sub);
+int mgmt_ops_settings_get(struct store *s, struct mgmt_result *res, struct mgmt_error *err);
+int mgmt_ops_settings_patch(struct store *s, const char *body, size_t len, struct mgmt_result *res,
+			    struct mgmt_error *err);
+
+#endif

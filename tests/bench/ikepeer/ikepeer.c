@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ikepeer: a test-only program that runs the IKE engine on real UDP sockets 500/4500 (with the
+ * non-ESP marker on 4500, RFC 3948 2.2) for one connection, so a lab script can pit it against
+ * strongSwan. No data plane: installed and removed CHILD_SAs and status changes are printed to
+ * stdout, one line each; engine logs go to stderr.
+ *
+ *   ikepeer --local IP --peer IP --psk SECRET [--ike SUITE] [--esp SUITE] [--initiate]
+ *           [--keylog DIR] [--seconds N] [--create-child] [--liveness]
+ *
+ * --create-child: once connected, one CREATE_CHILD_SA; --liveness: then an empty INFORMATIONAL.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp/sock.h"
+#include "esp/esp.h"
+#include "ike/engine.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+static volatile sig_atomic_t stop;
+static unsigned int n_installed;
+static bool connected;
+static struct sock_set socks;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void on_send(void *ctx, const struct ike_endpoint *ep, const uint8_t *data, size_t len)
+{
+	struct sockaddr_storage ss;
+	uint8_t pkt[4 + 8192];
+	enum sock_kind kind = SOCK_KIND_IKE;
+	size_t off = 0;
+
+	if (len > 8192)
+		return;
+	if (ep->local_port == IKE_NATT_PORT) {
+		kind = SOCK_KIND_NATT;
+		memset(pkt, 0, 4); /* the non-ESP marker */
+		off = 4;
+	}
+	memcpy(pkt + off, data, len);
+	addr_to_sockaddr(&ep->peer, ep->peer_port, &ss);
+	if (sock_send(&socks, kind, (struct sockaddr *)&ss, pkt, off + len) < 0)
+		fprintf(stderr, "ikepeer: send failed: %s\n", strerror(errno));
+}
+
+static int on_install(void *ctx, const struct ike_child_sa *c)
+{
+	struct esp_sa_params p;
+
+	printf("CHILD installed spi_in=%08x spi_out=%08x encr=%u bits=%u integ=%u esn=%d udp=%d "
+	       "ports=%u/%u esp_params=%s enc_out_len=%zu\n",
+	       c->spi_in, c->spi_out, c->encr, c->encr_bits, c->integ, c->esn, c->udp_encap,
+	       c->ep.local_port, c->ep.peer_port,
+	       ike_child_sa_esp_params(c, ESP_DIR_OUT, &p) == 0 ? "ok" : "unsupported",
+	       c->enc_out ? c->enc_out->len : 0);
+	n_installed++;
+	fflush(stdout);
+	return 0;
+}
+
+static void on_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi_out)
+{
+	printf("CHILD removed spi_in=%08x spi_out=%08x\n", spi_in, spi_out);
+	fflush(stdout);
+}
+
+static void on_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
+{
+	printf("STATUS %s %s\n", ike_conn_status_name(st), reason);
+	connected = st == IKE_CONN_CONNECTED;
+	fflush(stdout);
+}
+
+static int recv_one(struct ike_engine *e, const struct ike_conn_config *cfg, enum sock_kind kind)
+{
+	uint8_t mem[8192];
+	struct sock_msg m = {.data = mem, .len = sizeof(mem), .kind = kind};
+	struct ike_endpoint ep;
+	struct buf b;
+	int n = sock_recv_batch(&socks, kind, &m, 1);
+
+	if (n <= 0)
+		return n;
+	ep.local = cfg->local;
+	ep.local_port = kind == SOCK_KIND_NATT ? IKE_NATT_PORT : IKE_PORT;
+	if (addr_from_sockaddr(&ep.peer, &ep.peer_port, (struct sockaddr *)&m.peer, sizeof(m.peer)))
+		return 1;
+	if (kind == SOCK_KIND_NATT) {
+		buf_init_read(&b, mem, m.len);
+		if (esp_udp_classify(&b) != ESP_UDP_IKE)
+			return 1; /* ESP or keepalive: no data plane here */
+		ike_engine_input(e, &ep, mem + 4, m.len - 4);
+	} else {
+		ike_engine_input(e, &ep, mem, m.len);
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"local", required_argument, NULL, 'l'},
+		{"peer", required_argument, NULL, 'p'},
+		{"psk", required_argument, NULL, 'k'},
+		{"ike", required_argument, NULL, 'i'},
+		{"esp", required_argument, NULL, 'e'},
+		{"initiate", no_argument, NULL, 'I'},
+		{"keylog", required_argument, NULL, 'K'},
+		{"seconds", required_argument, NULL, 's'},
+		{"create-child", no_argument, NULL, 'C'},
+		{"liveness", no_argument, NULL, 'L'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ike_engine_ops ops = {
+		.send = on_send,
+		.child_install = on_install,
+		.child_remove = on_remove,
+		.status = on_status,
+	};
+	struct ike_conn_config cfg;
+	struct sockaddr_storage ss;
+	struct secret *psk = NULL;
+	struct ike_engine *e;
+	const char *keylog = NULL;
+	uint64_t end;
+	long seconds = 30;
+	bool want_child = false, want_liveness = false;
+	unsigned int need = 1; /* children to wait for before the liveness check */
+	int c;
+
+	ike_conn_config_default(&cfg);
+	cfg.initiate = false;
+	snprintf(cfg.name, sizeof(cfg.name), "ikepeer");
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+		case 'p':
+			if (addr_parse(c == 'l' ? &cfg.local : &cfg.peer, optarg, NULL, 0)) {
+				fprintf(stderr, "ikepeer: bad address %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'k':
+			psk = secret_dup(optarg, strlen(optarg));
+			break;
+		case 'i':
+			cfg.policy.ike.propose.n = 1;
+			if (ike_suite_parse(&cfg.policy.ike.propose.s[0], IKE_PROTO_IKE, optarg)) {
+				fprintf(stderr, "ikepeer: bad IKE proposal %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'e':
+			cfg.policy.esp.propose.n = 1;
+			if (ike_suite_parse(&cfg.policy.esp.propose.s[0], IKE_PROTO_ESP, optarg)) {
+				fprintf(stderr, "ikepeer: bad ESP proposal %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'I':
+			cfg.initiate = true;
+			break;
+		case 'K':
+			keylog = optarg;
+			break;
+		case 's':
+			seconds = strtol(optarg, NULL, 10);
+			break;
+		case 'C':
+			want_child = true;
+			break;
+		case 'L':
+			want_liveness = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!psk || !cfg.local.family || !cfg.peer.family) {
+		fprintf(stderr, "usage: ikepeer --local IP --peer IP --psk SECRET [--ike SUITE] "
+				"[--esp SUITE] [--initiate] [--keylog DIR] [--seconds N]\n");
+		return 2;
+	}
+	cfg.psk = psk;
+	log_set_level(LOG_LVL_DEBUG);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	addr_to_sockaddr(&cfg.local, 0, &ss);
+	if (sock_set_open(&socks, (struct sockaddr *)&ss, 0, 0)) {
+		fprintf(stderr, "ikepeer: cannot open sockets\n");
+		return 1;
+	}
+	e = ike_engine_new(&ops);
+	if (!e)
+		return 1;
+	if (keylog)
+		ike_engine_set_keylog(e, keylog);
+	if (ike_engine_conn_set(e, &cfg)) {
+		fprintf(stderr, "ikepeer: bad connection config\n");
+		return 1;
+	}
+	printf("READY\n");
+	fflush(stdout);
+	end = clock_now_ns() + (uint64_t)seconds * CLOCK_NS_PER_SEC;
+	while (!stop && clock_now_ns() < end) {
+		struct pollfd p[2] = {
+			{.fd = socks.fd[SOCK_KIND_IKE], .events = POLLIN},
+			{.fd = socks.fd[SOCK_KIND_NATT], .events = POLLIN},
+		};
+		uint64_t now = clock_now_ns(), next = ike_engine_next_deadline(e);
+		int timeout = 200;
+
+		if (next != UINT64_MAX)
+			timeout = next <= now ? 0 : (int)((next - now) / CLOCK_NS_PER_MS) + 1;
+		if (timeout > 200)
+			timeout = 200;
+		if (poll(p, 2, timeout) > 0) {
+			while (recv_one(e, &cfg, SOCK_KIND_IKE) > 0)
+				;
+			while (recv_one(e, &cfg, SOCK_KIND_NATT) > 0)
+				;
+		}
+		ike_engine_run_timers(e);
+		if (connected && want_child && n_installed == 1) {
+			want_child = false;
+			need = 2;
+			printf("ACTION create-child rc=%d\n", ike_engine_conn_create_child(e, cfg.name));
+			fflush(stdout);
+		} else if (connected && want_liveness && !want_child && n_installed >= need) {
+			want_liveness = false;
+			printf("ACTION liveness rc=%d\n",
+			       ike_engine_conn_check_liveness(e, cfg.name));
+			fflush(stdout);
+		}
+	}
+	ike_engine_conn_remove(e, cfg.name);
+	ike_engine_free(e);
+	sock_set_close(&socks);
+	secret_free(psk);
+	return 0;
+}

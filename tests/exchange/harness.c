@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* Exchange test harness: two engines, a fake network and clock (see harness.h). */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esp/esp.h"
+#include "esp/sad.h"
+#include "ike/sk.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "support/pkt.h"
+
+struct harness H;
+static FILE *log_file;
+
+static const char *side_addr[2] = {"198.51.100.1", "203.0.113.2"};
+
+static void on_send(void *ctx, const struct ike_endpoint *ep, const uint8_t *data, size_t len)
+{
+	int from = (int)(intptr_t)ctx;
+	struct h_pkt *p;
+
+	cr_assert_lt(H.n, H_MAX_PKTS, "fake network overflow");
+	cr_assert_leq(len, H_PKT_MAX);
+	p = &H.q[H.n++];
+	p->from = from;
+	p->ep = *ep;
+	memcpy(p->data, data, len);
+	p->len = len;
+	H.sent[from]++;
+}
+
+static struct secret *dup_key(const struct secret *s)
+{
+	return s ? secret_dup(s->data, s->len) : NULL;
+}
+
+static int on_install(void *ctx, const struct ike_child_sa *c)
+{
+	struct h_side *s = &H.s[(intptr_t)ctx];
+	struct h_child *hc;
+
+	if (s->install_result)
+		return s->install_result;
+	cr_assert_lt(s->n_children, H_MAX_CHILDREN);
+	hc = &s->children[s->n_children++];
+	memset(hc, 0, sizeof(*hc));
+	hc->sa = *c;
+	hc->ts_local = *c->ts_local;
+	hc->ts_remote = *c->ts_remote;
+	hc->enc_in = dup_key(c->enc_in);
+	hc->integ_in = dup_key(c->integ_in);
+	hc->enc_out = dup_key(c->enc_out);
+	hc->integ_out = dup_key(c->integ_out);
+	hc->sa.enc_in = hc->enc_in;
+	hc->sa.integ_in = hc->integ_in;
+	hc->sa.enc_out = hc->enc_out;
+	hc->sa.integ_out = hc->integ_out;
+	hc->sa.ts_local = &hc->ts_local;
+	hc->sa.ts_remote = &hc->ts_remote;
+	hc->sa.conn = NULL;
+	return 0;
+}
+
+static void on_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi_out)
+{
+	struct h_side *s = &H.s[(intptr_t)ctx];
+	struct h_child *c = h_child_find((int)(intptr_t)ctx, spi_in);
+
+	cr_assert(c, "child_remove for an SPI never installed: %08x", spi_in);
+	cr_assert_eq(c->sa.spi_out, spi_out);
+	c->removed = true;
+	s->n_removed++;
+}
+
+static void on_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
+{
+	struct h_side *s = &H.s[(intptr_t)ctx];
+
+	s->status = st;
+	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	s->n_status++;
+}
+
+static void side_engine_new(int i)
+{
+	struct ike_engine_ops ops = {
+		.ctx = (void *)(intptr_t)i,
+		.send = on_send,
+		.child_install = on_install,
+		.child_remove = on_remove,
+		.status = on_status,
+	};
+
+	H.s[i].e = ike_engine_new(&ops);
+	cr_assert(H.s[i].e);
+}
+
+void h_restart(int i)
+{
+	ike_engine_free(H.s[i].e);
+	side_engine_new(i);
+	H.s[i].status = IKE_CONN_NOT_CONNECTED;
+}
+
+void h_setup(void)
+{
+	memset(&H, 0, sizeof(H));
+	clock_fake_install(1000 * CLOCK_NS_PER_SEC);
+	log_file = tmpfile();
+	cr_assert(log_file);
+	log_set_output(log_file);
+	log_set_level(LOG_LVL_DEBUG);
+	for (int i = 0; i < 2; i++) {
+		struct h_side *s = &H.s[i];
+
+		side_engine_new(i);
+		s->psk = secret_dup("correct horse battery staple", 28);
+		ike_conn_config_default(&s->cfg);
+		snprintf(s->cfg.name, sizeof(s->cfg.name), "%s", i == 0 ? "gw-conn" : "site-conn");
+		cr_assert_eq(addr_parse(&s->cfg.local, side_addr[i], NULL, 0), 0);
+		cr_assert_eq(addr_parse(&s->cfg.peer, side_addr[1 - i], NULL, 0), 0);
+		s->cfg.psk = s->psk;
+		s->cfg.initiate = false;
+	}
+}
+
+void h_teardown(void)
+{
+	for (int i = 0; i < 2; i++) {
+		struct h_side *s = &H.s[i];
+
+		ike_engine_free(s->e);
+		secret_free(s->psk);
+		for (unsigned int k = 0; k < s->n_children; k++) {
+			secret_free(s->children[k].enc_in);
+			secret_free(s->children[k].integ_in);
+			secret_free(s->children[k].enc_out);
+			secret_free(s->children[k].integ_out);
+		}
+	}
+	log_set_output(stderr);
+	/* H_LOG_DUMP=1 shows what both engines logged, for debugging a failing case. */
+	if (log_file && getenv("H_LOG_DUMP")) {
+		char line[512];
+
+		rewind(log_file);
+		while (fgets(line, sizeof(line), log_file))
+			fputs(line, stderr);
+	}
+	if (log_file)
+		fclose(log_file);
+	log_file = NULL;
+	clock_fake_remove();
+}
+
+int h_configure(int i)
+{
+	H.s[i].cfg.psk = H.s[i].psk;
+	return ike_engine_conn_set(H.s[i].e, &H.s[i].cfg);
+}
+
+void h_start(void)
+{
+	cr_assert_eq(h_configure(1), 0);
+	cr_assert_eq(h_configure(0), 0);
+	cr_assert_eq(ike_engine_conn_initiate(H.s[0].e, H.s[0].cfg.name), 0);
+}
+
+void h_drop(unsigned int idx)
+{
+	cr_assert_lt(idx, H.n);
+	memmove(&H.q[idx], &H.q[idx + 1], (H.n - idx - 1) * sizeof(H.q[0]));
+	H.n--;
+}
+
+void h_duplicate(unsigned int idx)
+{
+	cr_assert_lt(idx, H.n);
+	cr_assert_lt(H.n, H_MAX_PKTS);
+	H.q[H.n++] = H.q[idx];
+}
+
+void h_deliver_at(unsigned int idx)
+{
+	static struct h_pkt p; /* big: not on the stack */
+	struct ike_endpoint ep;
+
+	cr_assert_lt(idx, H.n);
+	p = H.q[idx];
+	h_drop(idx);
+	/* The receiver sees the sender's addresses swapped; a NAT rewrites side 0's source port. */
+	ep.local = p.ep.peer;
+	ep.peer = p.ep.local;
+	ep.local_port = p.ep.peer_port;
+	ep.peer_port = p.ep.local_port;
+	if (H.nat_offset) {
+		if (p.from == 0)
+			ep.peer_port = (uint16_t)(ep.peer_port + H.nat_offset);
+		else
+			ep.local_port = (uint16_t)(ep.local_port - H.nat_offset);
+	}
+	ike_engine_input(H.s[1 - p.from].e, &ep, p.data, p.len);
+}
+
+bool h_deliver(void)
+{
+	if (H.n == 0)
+		return false;
+	h_deliver_at(0);
+	return true;
+}
+
+unsigned int h_run(void)
+{
+	unsigned int n = 0;
+
+	while (h_deliver())
+		cr_assert_lt(++n, 100, "message loop");
+	return n;
+}
+
+void h_advance_ms(uint64_t ms)
+{
+	clock_fake_advance(ms * CLOCK_NS_PER_MS);
+	for (int i = 0; i < 2; i++)
+		ike_engine_run_timers(H.s[i].e);
+}
+
+struct ike_hdr h_hdr(unsigned int idx)
+{
+	struct ike_parse_err err;
+	struct ike_hdr h;
+	struct buf b;
+
+	cr_assert_lt(idx, H.n);
+	buf_init_read(&b, H.q[idx].data, H.q[idx].len);
+	cr_assert_eq(ike_msg_parse_hdr(&b, &h, &err), 0);
+	return h;
+}
+
+bool h_has_notify(unsigned int idx, uint16_t type)
+{
+	struct ike_parse_err err;
+	struct ike_pld_notify n;
+	struct ike_msg m;
+	struct buf b;
+
+	cr_assert_lt(idx, H.n);
+	buf_init_read(&b, H.q[idx].data, H.q[idx].len);
+	cr_assert_eq(ike_msg_parse(&m, &b, &err), 0);
+	return ike_msg_find_notify(&m, type, &n);
+}
+
+struct h_child *h_child_find(int i, uint32_t spi_in)
+{
+	for (unsigned int k = 0; k < H.s[i].n_children; k++)
+		if (H.s[i].children[k].sa.spi_in == spi_in && !H.s[i].children[k].removed)
+			return &H.s[i].children[k];
+	return NULL;
+}
+
+unsigned int h_children_live(int i)
+{
+	return H.s[i].n_children - H.s[i].n_removed;
+}
+
+static void assert_same_key(const struct secret *a, const struct secret *b, const char *what)
+{
+	if (!a || !b) {
+		cr_assert(!a && !b, "%s: one side has a key, the other none", what);
+		return;
+	}
+	cr_assert_eq(a->len, b->len, "%s: lengths %zu and %zu", what, a->len, b->len);
+	cr_assert(memcmp(a->data, b->data, a->len) == 0, "%s differs", what);
+}
+
+void h_assert_child_pair(const struct h_child *c0, const struct h_child *c1)
+{
+	cr_assert(c0 && c1);
+	cr_assert_eq(c0->sa.spi_out, c1->sa.spi_in);
+	cr_assert_eq(c0->sa.spi_in, c1->sa.spi_out);
+	cr_assert_eq(c0->sa.encr, c1->sa.encr);
+	cr_assert_eq(c0->sa.encr_bits, c1->sa.encr_bits);
+	cr_assert_eq(c0->sa.integ, c1->sa.integ);
+	cr_assert_eq(c0->sa.esn, c1->sa.esn);
+	cr_assert_eq(c0->sa.udp_encap, c1->sa.udp_encap);
+	assert_same_key(c0->enc_out, c1->enc_in, "encryption key 0->1");
+	assert_same_key(c0->integ_out, c1->integ_in, "integrity key 0->1");
+	assert_same_key(c0->enc_in, c1->enc_out, "encryption key 1->0");
+	assert_same_key(c0->integ_in, c1->integ_out, "integrity key 1->0");
+	/* The two directions must not share keys. */
+	cr_assert(c0->enc_out && c0->enc_in &&
+		  memcmp(c0->enc_out->data, c0->enc_in->data, c0->enc_in->len) != 0);
+}
+
+void h_assert_esp_works(const struct h_child *c0, const struct h_child *c1)
+{
+	static const uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 1, 0, 1};
+	struct esp_sa_params po, pi;
+	struct esp_sa *out = NULL, *in = NULL;
+	struct esp_sad *sad = esp_sad_new();
+	struct esp_result res;
+	struct pkt_ip4 ip;
+	uint8_t mem[2048];
+	struct buf b;
+
+	cr_assert(sad);
+	cr_assert_eq(ike_child_sa_esp_params(&c0->sa, ESP_DIR_OUT, &po), 0);
+	cr_assert_eq(ike_child_sa_esp_params(&c1->sa, ESP_DIR_IN, &pi), 0);
+	cr_assert_eq(esp_sa_new(&out, &po), 0);
+	cr_assert_eq(esp_sa_new(&in, &pi), 0);
+	cr_assert_eq(esp_sad_add(sad, in), 0);
+	cr_assert_eq(buf_init_room(&b, mem, sizeof(mem), 64, 0), 0);
+	cr_assert_eq(pkt_icmp4_echo(&b, src, dst, 7, 1, 56), 0);
+	cr_assert_eq(esp_encap(out, &b, NULL, &res), 0, "encap: %s", esp_drop_name(res.drop));
+	cr_assert_eq(esp_decap(sad, &b, NULL, &res), 0, "decap: %s", esp_drop_name(res.drop));
+	cr_assert_eq(pkt_ip4_parse(buf_data(&b), buf_left(&b), &ip), 0);
+	cr_assert_eq(ip.icmp_seq, 1);
+	esp_sa_free(out);
+	esp_sad_free(sad);
+}
+
+bool h_log_contains(const char *needle)
+{
+	char *buf;
+	long len;
+	bool found;
+
+	fflush(log_file);
+	len = ftell(log_file);
+	buf = calloc(1, (size_t)len + 1);
+	cr_assert(buf);
+	rewind(log_file);
+	cr_assert_eq(fread(buf, 1, (size_t)len, log_file), (size_t)len);
+	fseek(log_file, 0, SEEK_END);
+	found = strstr(buf, needle) != NULL;
+	free(buf);
+	return found;
+}

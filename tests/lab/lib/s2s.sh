@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# The site-to-site topology of issue 3, with vnetgwd as the gateway and strongSwan as the site:
+#
+#   wl ──── [VNet ns, made by vnetgwd: TUN vnetgw0 10.1.255.4/27, wl0 10.1.0.1/24]
+#   10.1.0.10        ║ vnetgwd's data plane
+#   gw (vnetgwd) ── wan ── site (charon) ── host
+#   192.0.2.1      .254 | .254   198.51.100.2   192.168.1.10  (site LAN 192.168.1.0/24)
+#
+# vnetgwd runs in gw's network namespace through nsenter --net only (not ip netns exec, whose
+# private mount namespace would hide the VNet namespaces vnetgwd bind-mounts under /run/netns).
+
+S2S_GW_IP=192.0.2.1
+S2S_SITE_IP=198.51.100.2
+S2S_HOST_IP=192.168.1.10
+S2S_WL_IP=10.1.0.10
+S2S_PSK=${S2S_PSK:-lab-shared-key-1}
+
+s2s_topology() {
+	for r in gw wan site host wl; do ns_add "$r"; done
+	link gw wan0 wan g0
+	link wan s0 site wan0
+	link site lan host eth0
+	addr gw wan0 $S2S_GW_IP/24
+	route gw default via 192.0.2.254
+	addr wan g0 192.0.2.254/24
+	addr wan s0 198.51.100.254/24
+	forwarding wan
+	addr site wan0 $S2S_SITE_IP/24
+	route site default via 198.51.100.254
+	addr site lan 192.168.1.1/24
+	forwarding site
+	addr host eth0 $S2S_HOST_IP/24
+	route host default via 192.168.1.1
+}
+
+# s2s_vnetgwd_config FILE INITIATE(true|false) [IKE-POLICY-JSON]
+s2s_vnetgwd_config() {
+	local policy=""
+	[ -n "${3:-}" ] && policy=", \"ipsecPolicy\": $3"
+	cat >"$1" <<CONF
+{ "publicIp": "$S2S_GW_IP",
+  "vnets": [ { "name": "vnet1", "addressSpace": ["10.1.0.0/16"], "gatewaySubnet": "10.1.255.0/27" } ],
+  "connections": [ { "name": "site1", "vnet": "vnet1", "peer": "$S2S_SITE_IP",
+                     "sharedKey": "$S2S_PSK", "remotePrefixes": ["192.168.1.0/24"],
+                     "sku": "HighPerformance", "initiate": $2 $policy } ] }
+CONF
+}
+
+# s2s_vnetgwd_start CONFIG [extra vnetgwd args]: starts vnetgwd, waits for the VNet namespace.
+s2s_vnetgwd_start() {
+	local conf=$1 bin="${VNETGW_BUILD:-build}/vnetgwd"
+	shift
+	say "+ vnetgwd --config $conf in $(ns_name gw)"
+	nsenter --net="/run/netns/$(ns_name gw)" "$bin" --config "$conf" \
+		--netns-prefix "vgt-$LAB_ID-" --status-file "$LAB_DIR/status.json" "$@" \
+		>"$LAB_DIR/vnetgwd.log" 2>&1 &
+	VNETGWD_PID=$!
+	lab_track "$VNETGWD_PID"
+	LAB_NS+=("vgt-$LAB_ID-vnet1") # made by vnetgwd; removed at cleanup if it stays
+	wait_for 10 "vnetgwd's VNet namespace" test -e "/run/netns/vgt-$LAB_ID-vnet1" || {
+		cat "$LAB_DIR/vnetgwd.log" >&2
+		return 1
+	}
+	wait_for 10 "vnetgwd's TUN" in_ns vnet1 ip link show vnetgw0 || return 1
+}
+
+# The workload attaches to the VNet by veth, as tenants' VMs would.
+s2s_attach_workload() {
+	run ip link add name eth0 netns "$(ns_name wl)" type veth peer name wl0 netns "$(ns_name vnet1)"
+	in_ns wl ip link set dev eth0 up
+	in_ns vnet1 ip link set dev wl0 up
+	addr vnet1 wl0 10.1.0.1/24
+	addr wl eth0 $S2S_WL_IP/24
+	route wl default via 10.1.0.1
+}
+
+s2s_swan() {
+	local ike=${1:-aes256-sha384-ecp384} esp=${2:-aes256gcm16-ecp384}
+	swan_config site $S2S_SITE_IP $S2S_GW_IP "$S2S_PSK" "$ike" "$esp"
+	swan_start site || return 1
+}
+
+s2s_swan_routes() {
+	wait_for 10 "ipsec0 at the site" in_ns site ip link show ipsec0 || return 1
+	swan_route site 10.1.0.0/16
+}
+
+# Status of site1 from vnetgwd's status file, e.g. s2s_status connectionStatus
+s2s_status() { jq -r ".connections[] | select(.name == \"site1\") | .$1" "$LAB_DIR/status.json" 2>/dev/null; }
+s2s_connected() { [ "$(s2s_status connectionStatus)" = Connected ]; }
+
+s2s_pings_both_ways() {
+	expect "workload -> on-prem host ping" in_ns wl ping -c 5 -i 0.2 -W 2 $S2S_HOST_IP
+	expect "on-prem host -> workload ping" in_ns host ping -c 5 -i 0.2 -W 2 $S2S_WL_IP
+}
+
+# iperf3 TCP for SECS in each direction; prints Mbit/s, fails when a run does not complete.
+s2s_iperf_both_ways() {
+	local secs=${1:-10} mbps
+	in_ns host iperf3 -s -D -I "$LAB_DIR/iperf-host.pid" >/dev/null
+	in_ns wl iperf3 -s -D -I "$LAB_DIR/iperf-wl.pid" >/dev/null
+	wait_for 5 "iperf3 servers" test -s "$LAB_DIR/iperf-host.pid" -a -s "$LAB_DIR/iperf-wl.pid"
+	lab_track "$(cat "$LAB_DIR/iperf-host.pid")"
+	lab_track "$(cat "$LAB_DIR/iperf-wl.pid")"
+	mbps=$(in_ns wl iperf3 -c $S2S_HOST_IP -t "$secs" -J | jq -e '.end.sum_received.bits_per_second / 1e6 | floor') ||
+		lab_fail "iperf3 workload -> host did not complete"
+	say "ok: iperf3 workload -> host: $mbps Mbit/s for ${secs}s"
+	mbps=$(in_ns host iperf3 -c $S2S_WL_IP -t "$secs" -J | jq -e '.end.sum_received.bits_per_second / 1e6 | floor') ||
+		lab_fail "iperf3 host -> workload did not complete"
+	say "ok: iperf3 host -> workload: $mbps Mbit/s for ${secs}s"
+}
