@@ -440,7 +440,7 @@ int dp_vnet_add(struct dp *dp, const struct dp_vnet_params *p)
 		r = v->nsfd;
 		goto fail;
 	}
-	v->tun_fd = tun_open_queue(v->nsfd, p->tun);
+	v->tun_fd = tun_open_queue_vnet(v->nsfd, p->tun);
 	if (v->tun_fd < 0) {
 		r = v->tun_fd;
 		goto fail;

@@ -6,8 +6,8 @@
  * outbound SA, a token bucket per direction and counters.
  *
  * The control plane drives it with requests (the functions below). Each request is a message
- * copied into the data plane's queue and applied by its worker thread between two packet
- * batches; the call returns the worker's answer. No caller ever holds a pointer into the data
+ * copied into a worker thread's queue (the encapsulating and the decapsulating worker each get
+ * what concerns them) and applied between two packet batches; the call returns the answer. No caller ever holds a pointer into the data
  * plane's state, and the worker never touches the caller's: privilege separation can later put
  * the two in different processes without changing this interface. Requests are made from one
  * control thread at a time.
@@ -148,6 +148,8 @@ int dp_conn_stats(struct dp *dp, uint32_t id, struct dp_conn_stats *out);
 
 struct dp_vnet_stats {
 	uint64_t packets_from_tun, packets_to_tun;
+	uint64_t reads_from_tun; /* fewer than packets when the stack handed over TSO packets */
+	uint64_t writes_to_tun;	 /* fewer than packets when TCP segments were coalesced */
 	uint64_t drops[DP_DROP__COUNT]; /* what belonged to no connection of the VNet */
 };
 int dp_vnet_stats(struct dp *dp, uint32_t id, struct dp_vnet_stats *out);

@@ -8,6 +8,7 @@
 #ifndef VNETGW_DP_TUN_H
 #define VNETGW_DP_TUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,6 +17,14 @@
  * Returns a non-blocking, close-on-exec fd for one queue, or a negative errno.
  */
 int tun_open_queue(int nsfd, const char *name);
+
+/*
+ * The same with a struct virtio_net_hdr (TUN_VNET_HDR_LEN bytes, host byte order) in front of
+ * every packet read or written, and checksum and TCP segmentation offloads on: a read or a
+ * write may then be one TCP super-packet (GSO) for many segments, or leave a checksum partial.
+ */
+#define TUN_VNET_HDR_LEN 10
+int tun_open_queue_vnet(int nsfd, const char *name);
 
 /* One packet: 0 bytes read means none was waiting (-EAGAIN is mapped to 0 for the loop). */
 ssize_t tun_read(int fd, void *pkt, size_t len);

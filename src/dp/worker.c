@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker: the data-plane thread. It alone owns the VNet tables, connections, SAs, buckets and
- * counters, so the packet path takes no lock and allocates nothing: packets are read in batches
- * (recvmmsg on the public sockets, up to DP_BATCH reads per TUN wakeup) into buffers allocated
- * once with headroom for ESP, transformed in place (RFC 4303 3.3, 3.4; RFC 3948 framing) and
- * sent in batches (sendmmsg). Control messages are applied between batches.
+ * worker: a data-plane thread. By default there are two per dp, split by direction: the TX
+ * worker reads the VNets' TUNs (TSO: up to 64 KiB per read, cut by dp/gso), routes by longest
+ * prefix, shapes, encrypts (RFC 4303 3.3) and sends (sendmmsg, UDP GSO runs); the RX worker
+ * reads the public sockets (recvmmsg, UDP GRO), decrypts (RFC 4303 3.4, RFC 3948 framing),
+ * checks the inner source, shapes and writes TCP runs to the TUN as one GSO packet (dp/gro).
+ * Each owns its direction's SAs, buckets and counters, so the packet path takes no lock and
+ * allocates nothing; control messages are applied between batches.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,9 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "dp/dp_impl.h"
+#include "dp/gro.h"
+#include "dp/gso.h"
 #include "dp/inner.h"
 #include "dp/shaper.h"
 #include "dp/tun.h"
@@ -25,7 +30,7 @@
 #include "lib/log.h"
 #include "lib/lpm.h"
 
-#define DP_BATCH     32
+#define DP_BATCH     64
 #define DP_PKT_CAP   4096
 #define DP_HEADROOM  64	  /* ESP header and IV (ESP_HEADROOM_MAX), rounded up */
 #define DP_SPI_SLOTS 4096 /* inbound SAs of the process, a power of two; half full at most */
@@ -35,6 +40,7 @@
 #define DP_GSO_BYTES 65000
 #define DP_GRO_BATCH 8
 #define DP_GRO_CAP   65536
+#define DP_TSO_CAP   (TUN_VNET_HDR_LEN + 65536 + 1)
 
 enum dp_poll_kind {
 	DP_POLL_CTL,
@@ -131,7 +137,10 @@ struct dp_worker {
 	struct dp_stats st;
 
 	struct dp_pkt *pkts; /* DP_BATCH, reused by every batch */
+	uint8_t *tso_mem;    /* one TUN read: a virtio header and up to 64 KiB (TSO) */
 	struct sock_msg msgs[DP_BATCH];
+	/* Decrypted TCP segments waiting to go to a TUN as one write. */
+	struct gro gro_tun;
 	/* UDP GRO on the NAT-T socket: coalesced receives, split here by their segment size. */
 	bool gro;
 	uint8_t *gro_mem;     /* DP_GRO_BATCH x DP_GRO_CAP */
@@ -232,6 +241,54 @@ static void dp_upcall_life(struct dp_worker *w, const struct esp_result *res, ui
 /* ---- inbound: public sockets -> ESP -> TUN ----------------------------------------------------
  */
 
+/* Write what the TUN run holds (if anything) and count it for its connection. */
+static void dp_gro_flush(struct dp_worker *w)
+{
+	struct gro *g = &w->gro_tun;
+	struct dp_conn *c = (struct dp_conn *)g->owner;
+
+	if (g->n == 0)
+		return;
+	if (gro_write(g) < 0) {
+		c->st.drops[DP_DROP_TUN_WRITE] += g->n;
+	} else {
+		c->st.packets_in += g->n;
+		c->st.bytes_in += g->bytes;
+		c->vnet->st.packets_to_tun += g->n;
+		c->vnet->st.writes_to_tun++;
+	}
+	gro_reset(g);
+}
+
+/* Towards the VNet: joined to the pending TCP run when it can be, else on its own. */
+static void dp_tun_out(struct dp_worker *w, struct dp_conn *c, struct buf *b)
+{
+	static const uint8_t plain[TUN_VNET_HDR_LEN]; /* no GSO, no checksum offload */
+	struct iovec iov[2] = {
+		{.iov_base = (void *)plain, .iov_len = sizeof(plain)},
+		{.iov_base = buf_data_mut(b), .iov_len = buf_left(b)},
+	};
+
+	if (gro_offer(&w->gro_tun, c->vnet->fd, c, b))
+		goto check;
+	dp_gro_flush(w);
+	if (gro_offer(&w->gro_tun, c->vnet->fd, c, b))
+		goto check;
+	if (writev(c->vnet->fd, iov, 2) < 0) {
+		c->st.drops[DP_DROP_TUN_WRITE]++;
+		return;
+	}
+	c->st.packets_in++;
+	c->st.bytes_in += iov[1].iov_len;
+	c->vnet->st.packets_to_tun++;
+	c->vnet->st.writes_to_tun++;
+	return;
+check:
+	/* A short or PUSH segment ends a run: nothing more will join it. */
+	if (w->gro_tun.closed)
+		dp_gro_flush(w);
+}
+
 static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct esp_result *res)
 {
 	struct dp_in_sa *slot = res->sa ? dp_in_find(w, esp_sa_spi(res->sa)) : NULL;
@@ -264,13 +321,7 @@ static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct e
 		return;
 	}
 	inner_clamp_mss(b, INNER_MSS_V4, INNER_MSS_V6);
-	if (tun_write(c->vnet->fd, buf_data(b), len) < 0) {
-		c->st.drops[DP_DROP_TUN_WRITE]++;
-		return;
-	}
-	c->st.packets_in++;
-	c->st.bytes_in += len;
-	c->vnet->st.packets_to_tun++;
+	dp_tun_out(w, c, b);
 }
 
 static void dp_rx_buf(struct dp_worker *w, enum sock_kind kind, struct buf *b,
@@ -332,6 +383,7 @@ static void dp_rx_sock(struct dp_worker *w, enum sock_kind kind)
 		}
 		dp_rx_buf(w, kind, &b, &w->msgs[i].peer);
 	}
+	dp_gro_flush(w); /* the buffers are reused by the next batch */
 }
 
 /* The segment size of a GRO receive (UDP_GRO control message), or 0 for one datagram. */
@@ -392,6 +444,7 @@ static void dp_rx_gro(struct dp_worker *w)
 				dp_rx_buf(w, SOCK_KIND_NATT, &b, &peer[i]);
 		}
 	}
+	dp_gro_flush(w); /* the buffers are reused by the next batch */
 }
 
 /* ---- outbound: TUN -> route -> ESP -> public sockets ------------------------------------------
@@ -543,26 +596,67 @@ static void dp_tx_one(struct dp_worker *w, struct dp_vnet *v, uint8_t *mem, size
 	q->n++;
 }
 
+static void dp_tx_flush(struct dp_worker *w)
+{
+	dp_txq_flush(w, &w->txq[DP_ENCAP_RAW]);
+	dp_txq_flush(w, &w->txq[DP_ENCAP_UDP]);
+}
+
+/*
+ * One TUN read: a plain packet (its partial checksum completed) or a TCP super-packet cut into
+ * segments, each into a packet buffer of its own (*slot counts them; a full set is sent first).
+ */
+static void dp_tx_read(struct dp_worker *w, struct dp_vnet *v, size_t n, unsigned *slot)
+{
+	struct gso_hdr h;
+	struct buf b, out;
+	int count, k;
+
+	buf_init_room(&b, w->tso_mem, n, 0, n);
+	if (gso_hdr_get(&b, &h) < 0 || (count = gso_count(&b, &h)) < 0) {
+		v->st.drops[DP_DROP_NOT_IP]++;
+		return;
+	}
+	if (count == 1 && gso_csum_finish(&b, &h) < 0) {
+		v->st.drops[DP_DROP_NOT_IP]++;
+		return;
+	}
+	for (k = 0; k < count; k++) {
+		if (*slot == DP_BATCH) {
+			dp_tx_flush(w); /* the buffers are about to be reused */
+			*slot = 0;
+		}
+		/* Room behind the packet for the ESP trailer. */
+		buf_init_write(&out, w->pkts[*slot].mem + DP_HEADROOM,
+			       DP_PKT_CAP - DP_HEADROOM - ESP_TAILROOM_MAX);
+		if (count == 1 ? buf_put_buf(&out, &b) : gso_segment(&b, &h, (unsigned)k, &out)) {
+			v->st.drops[DP_DROP_TOO_BIG]++;
+			continue;
+		}
+		dp_tx_one(w, v, w->pkts[*slot].mem, buf_left(&out));
+		(*slot)++;
+	}
+}
+
 static void dp_rx_tun(struct dp_worker *w, struct dp_vnet *v)
 {
-	/* Room behind the packet for the ESP trailer; a read that fills it all was truncated. */
-	const size_t room = DP_PKT_CAP - DP_HEADROOM - ESP_TAILROOM_MAX;
+	unsigned slot = 0;
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < DP_BATCH; i++) {
-		n = tun_read(v->fd, w->pkts[i].mem + DP_HEADROOM, room);
+		n = tun_read(v->fd, w->tso_mem, DP_TSO_CAP);
 		if (n <= 0)
 			break;
-		if ((size_t)n >= room) {
+		if ((size_t)n >= DP_TSO_CAP) {
 			v->st.drops[DP_DROP_TOO_BIG]++;
 			continue;
 		}
-		dp_tx_one(w, v, w->pkts[i].mem, (size_t)n);
+		v->st.reads_from_tun++;
+		dp_tx_read(w, v, (size_t)n, &slot);
 	}
 	/* The buffers are reused by the next batch: everything queued leaves now. */
-	dp_txq_flush(w, &w->txq[DP_ENCAP_RAW]);
-	dp_txq_flush(w, &w->txq[DP_ENCAP_UDP]);
+	dp_tx_flush(w);
 }
 
 /* ---- control messages ------------------------------------------------------------------------ */
@@ -1061,6 +1155,7 @@ static void dp_worker_free(struct dp_worker *w)
 	free(w->in);
 	free(w->pkts);
 	free(w->gro_mem);
+	free(w->tso_mem);
 	if (w->epfd >= 0)
 		close(w->epfd);
 	free(w);
@@ -1085,8 +1180,9 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq 
 	w->sad = esp_sad_new();
 	w->in = calloc(DP_SPI_SLOTS, sizeof(*w->in));
 	w->pkts = calloc(DP_BATCH, sizeof(*w->pkts));
+	w->tso_mem = malloc(DP_TSO_CAP);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->sad || !w->in || !w->pkts || w->epfd < 0) {
+	if (!w->sad || !w->in || !w->pkts || !w->tso_mem || w->epfd < 0) {
 		r = w->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
 	}

@@ -711,8 +711,12 @@ Test(dpe, ike_datagrams_go_to_the_control_plane)
 Test(dpe, connection_rate_is_enforced_per_direction)
 {
 	struct prefix site = P("10.2.0.0/16");
-	struct dp_conn_params ca = { .id = 1, .vnet_id = 1, .peer = A("192.0.2.2"),
-				     .prefixes = &site, .n_prefixes = 1, .rate_bps = 1000000 };
+	struct dp_conn_params ca = {.id = 1,
+				    .vnet_id = 1,
+				    .peer = A("192.0.2.2"),
+				    .prefixes = &site,
+				    .n_prefixes = 1,
+				    .rate_bps = 1000000};
 	struct dp_conn_stats a, b;
 
 	tenant(1, DP_ENCAP_UDP, NULL);
@@ -734,4 +738,163 @@ Test(dpe, connection_rate_is_enforced_per_direction)
 	a = conn_stats(F.a, 1);
 	cr_assert(ping("wa1", "10.2.0.10"));
 	cr_assert_eq(conn_stats(F.a, 1).drops[DP_DROP_RATE_OUT], a.drops[DP_DROP_RATE_OUT]);
+}
+
+/* Byte i of the test stream: position-dependent, so a lost, doubled or moved byte shows. */
+static uint8_t stream_byte(size_t i)
+{
+	return (uint8_t)(i * 131 + i / 977);
+}
+
+static void bulk(enum dp_encap encap)
+{
+	const size_t total = 8u << 20;
+	static uint8_t chunk[65536];
+	struct dp_vnet_stats va, vb;
+	size_t sent = 0, got = 0, i;
+	int srv, cli, con;
+
+	tenant(1, encap, NULL);
+	srv = tcp_in("wb1", "10.2.0.10", true);
+	cli = tcp_in("wa1", "10.2.0.10", false);
+	con = accept(srv, NULL, NULL);
+	cr_assert_geq(con, 0);
+	while (got < total) {
+		struct pollfd p[2] = {{.fd = cli, .events = sent < total ? POLLOUT : 0},
+				      {.fd = con, .events = POLLIN}};
+		cr_assert_gt(poll(p, 2, 5000), 0, "stalled at %zu of %zu bytes", got, total);
+		if (p[0].revents & POLLOUT) {
+			size_t n = total - sent < sizeof(chunk) ? total - sent : sizeof(chunk);
+			for (i = 0; i < n; i++)
+				chunk[i] = stream_byte(sent + i);
+			ssize_t w = send(cli, chunk, n, MSG_DONTWAIT);
+			cr_assert(w > 0 || errno == EAGAIN);
+			if (w > 0)
+				sent += (size_t)w;
+		}
+		if (p[1].revents & POLLIN) {
+			uint8_t in[65536];
+			ssize_t r = recv(con, in, sizeof(in), MSG_DONTWAIT);
+			cr_assert_gt(r, 0);
+			for (i = 0; i < (size_t)r; i++)
+				cr_assert_eq(in[i], stream_byte(got + i), "byte %zu", got + i);
+			got += (size_t)r;
+		}
+	}
+	cr_assert_eq(dp_vnet_stats(F.a, 1, &va), 0);
+	cr_assert_lt(va.reads_from_tun, va.packets_from_tun,
+		     "the sender's stack handed over TSO packets (%lu reads for %lu packets)",
+		     (unsigned long)va.reads_from_tun, (unsigned long)va.packets_from_tun);
+	cr_assert_eq(dp_vnet_stats(F.b, 1, &vb), 0);
+	cr_assert_lt(vb.writes_to_tun, vb.packets_to_tun,
+		     "segments were coalesced (%lu writes for %lu packets)",
+		     (unsigned long)vb.writes_to_tun, (unsigned long)vb.packets_to_tun);
+	close(con);
+	close(cli);
+	close(srv);
+}
+
+Test(dpe, bulk_tcp_in_udp_arrives_intact_through_coalesced_writes)
+{
+	bulk(DP_ENCAP_UDP);
+}
+
+Test(dpe, bulk_tcp_in_raw_esp_arrives_intact_through_coalesced_writes)
+{
+	bulk(DP_ENCAP_RAW);
+}
+
+Test(dpe, lifetime_events_and_spi_allocation)
+{
+	struct dp_upcall *u = malloc(sizeof(*u));
+	struct pollfd p = {.fd = dp_upcall_fd(F.b), .events = POLLIN};
+	struct secret *key = secret_dup(key_ab, 36);
+	struct dp_sa_params in = {
+		.conn_id = 1,
+		.esp = {.dir = ESP_DIR_IN,
+			.enc = ESP_ENC_AES_GCM_16,
+			.enc_key = key,
+			.life = {.soft_packets = 2, .hard_packets = 4}},
+	};
+	uint32_t spi, spi2;
+	bool soft = false, hard = false;
+
+	cr_assert_not_null(u);
+	tenant(1, DP_ENCAP_UDP, NULL);
+	/* B reserves its inbound SPI as a responder would, then installs the SA under it. */
+	cr_assert_eq(dp_spi_alloc(F.b, &spi), 0);
+	cr_assert_eq(dp_spi_alloc(F.b, &spi2), 0);
+	cr_assert_geq(spi, 256);
+	cr_assert_neq(spi, spi2, "SPIs are unique");
+	cr_assert_eq(dp_sa_remove(F.b, spi2, ESP_DIR_IN), 0, "a reservation can be released");
+	in.esp.spi = spi;
+	cr_assert_eq(dp_sa_install(F.b, &in), 0);
+	cr_assert_eq(dp_sa_install(F.b, &in), -EEXIST, "one SA per SPI");
+	cr_assert_eq(install(F.a, 1, spi, ESP_DIR_OUT, key_ab, DP_ENCAP_UDP), 0);
+	secret_free(key);
+
+	/* Five pings: soft at 2 packets, hard at 4; the fifth finds the SA dead. */
+	sh("ip netns exec %s-wa1 ping -q -c 5 -i 0.2 -W 1 10.2.0.10 >/dev/null 2>&1", F.pfx);
+	while (!(soft && hard) && poll(&p, 1, 2000) == 1) {
+		while (dp_upcall_next(F.b, u) == 0) {
+			if (u->kind != DP_UPCALL_SA_LIFE)
+				continue;
+			cr_assert_eq(u->spi, spi);
+			cr_assert_eq(u->dir, ESP_DIR_IN);
+			cr_assert_eq(u->conn_id, 1);
+			soft |= u->life == ESP_LIFE_SOFT;
+			hard |= u->life == ESP_LIFE_HARD;
+		}
+	}
+	cr_assert(soft, "a soft lifetime event reached the control plane (time to rekey)");
+	cr_assert(hard, "and a hard one");
+	cr_assert_geq(conn_stats(F.b, 1).esp_drops[ESP_DROP_LIFETIME], 1);
+	free(u);
+}
+
+Test(dpe, ipv6_inside_the_tunnel)
+{
+	struct prefix pa[] = {P("10.1.0.0/16"), P("fd00:1::/32")};
+	struct prefix pb[] = {P("10.2.0.0/16"), P("fd00:2::/32")};
+	struct dp_conn_params ca = {
+		.id = 7, .vnet_id = 7, .peer = A("192.0.2.2"), .prefixes = pb, .n_prefixes = 2};
+	struct dp_conn_params cb = {
+		.id = 7, .vnet_id = 7, .peer = A("192.0.2.1"), .prefixes = pa, .n_prefixes = 2};
+	struct dp_vnet_params va = {.id = 7,
+				    .tun = "vgw0",
+				    .gateway = P("10.1.255.4/29"),
+				    .gateway6 = P("fd00:1:ffff::4/64")};
+	struct dp_vnet_params vb = {.id = 7,
+				    .tun = "vgw0",
+				    .gateway = P("10.2.255.4/29"),
+				    .gateway6 = P("fd00:2:ffff::4/64")};
+	char na[64], nb[64];
+
+	ns_name(na, sizeof(na), "a1");
+	ns_name(nb, sizeof(nb), "b1");
+	va.netns = na;
+	vb.netns = nb;
+	cr_assert_eq(dp_vnet_add(F.a, &va), 0);
+	cr_assert_eq(dp_vnet_add(F.b, &vb), 0);
+	cr_assert_eq(dp_conn_add(F.a, &ca), 0);
+	cr_assert_eq(dp_conn_add(F.b, &cb), 0);
+	cr_assert_eq(install(F.a, 7, 0x1007, ESP_DIR_OUT, key_ab, DP_ENCAP_UDP), 0);
+	cr_assert_eq(install(F.b, 7, 0x1007, ESP_DIR_IN, key_ab, DP_ENCAP_UDP), 0);
+	cr_assert_eq(install(F.b, 7, 0x2007, ESP_DIR_OUT, key_ba, DP_ENCAP_UDP), 0);
+	cr_assert_eq(install(F.a, 7, 0x2007, ESP_DIR_IN, key_ba, DP_ENCAP_UDP), 0);
+	cr_assert_eq(sh("ip -n %s -6 route show | grep -q 'fd00:2::/32 dev vgw0'", na), 0,
+		     "the site's IPv6 prefix is routed through the TUN");
+	/* The VNet's gateway address pings the site's (IPv6 inside IPv4 ESP). */
+	cr_assert_eq(sh("ip netns exec %s ping -q -6 -c 3 -i 0.2 -W 2 fd00:2:ffff::4 >/dev/null "
+			"2>&1",
+			na),
+		     0, "IPv6 through the tunnel");
+	cr_assert_geq(conn_stats(F.b, 7).packets_in, 3);
+
+	/* The update withdraws the IPv6 prefix: route and table entry go. */
+	ca.n_prefixes = 1;
+	cr_assert_eq(dp_conn_update(F.a, &ca), 0);
+	cr_assert_neq(sh("ip -n %s -6 route show | grep -q 'fd00:2::/32'", na), 0);
+	cr_assert_neq(
+		sh("ip netns exec %s ping -q -6 -c 1 -W 1 fd00:2:ffff::4 >/dev/null 2>&1", na), 0);
 }

@@ -24,8 +24,8 @@ struct syn {
 	size_t payload;
 };
 
-static const uint8_t src4[4] = { 10, 1, 0, 10 }, dst4[4] = { 10, 2, 0, 10 };
-static const uint8_t src6[16] = { 0xfd, 0, 0, 1, [15] = 1 }, dst6[16] = { 0xfd, 0, 0, 2, [15] = 2 };
+static const uint8_t src4[4] = {10, 1, 0, 10}, dst4[4] = {10, 2, 0, 10};
+static const uint8_t src6[16] = {0xfd, 0, 0, 1, [15] = 1}, dst6[16] = {0xfd, 0, 0, 2, [15] = 2};
 
 /* The TCP checksum of the segment at tcp (len bytes) between the packet's addresses. */
 static uint16_t tcp_csum(const struct buf *pkt, size_t tcp, size_t len, int version)
@@ -132,39 +132,37 @@ struct row {
 
 #define MSS(v) 2, 4, (uint8_t)((v) >> 8), (uint8_t)(v)
 
-static const uint8_t o_mss1460[] = { MSS(1460) };
-static const uint8_t o_nop_mss[] = { 1, MSS(1460) };
-static const uint8_t o_ts_mss[] = { 1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 4, 2, MSS(8960), 3, 3, 7 };
-static const uint8_t o_mss1300[] = { MSS(1300) };
-static const uint8_t o_mss1350[] = { MSS(1350) };
-static const uint8_t o_mss1440[] = { MSS(1440) };
-static const uint8_t o_bad_len[] = { 8, 0, MSS(1460) };	     /* length 0: malformed, stop */
-static const uint8_t o_overrun[] = { 8, 40, MSS(1460) };     /* runs past the header */
-static const uint8_t o_eol_first[] = { 0, 0, 0, 0, MSS(1460) }; /* after EOL: not options */
-static const uint8_t o_mss_cut[] = { 1, 1, 1, 2 };	     /* MSS kind in the last byte */
+static const uint8_t o_mss1460[] = {MSS(1460)};
+static const uint8_t o_nop_mss[] = {1, MSS(1460)};
+static const uint8_t o_ts_mss[] = {1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 4, 2, MSS(8960), 3, 3, 7};
+static const uint8_t o_mss1300[] = {MSS(1300)};
+static const uint8_t o_mss1350[] = {MSS(1350)};
+static const uint8_t o_mss1440[] = {MSS(1440)};
+static const uint8_t o_bad_len[] = {8, 0, MSS(1460)};	      /* length 0: malformed, stop */
+static const uint8_t o_overrun[] = {8, 40, MSS(1460)};	      /* runs past the header */
+static const uint8_t o_eol_first[] = {0, 0, 0, 0, MSS(1460)}; /* after EOL: not options */
+static const uint8_t o_mss_cut[] = {1, 1, 1, 2};	      /* MSS kind in the last byte */
 
 static const struct row rows[] = {
-	/* 1 */ { "v4 SYN, MSS 1460", { 4, 0x02, 0, o_mss1460, sizeof(o_mss1460), 0 }, true, 1350 },
-	/* 2 */ { "v4 SYN-ACK", { 4, 0x12, 0, o_mss1460, sizeof(o_mss1460), 0 }, true, 1350 },
-	/* 3 */ { "MSS at an odd offset", { 4, 0x02, 0, o_nop_mss, sizeof(o_nop_mss), 0 }, true,
-		  1350 },
-	/* 4 */ { "after timestamps, jumbo", { 4, 0x02, 0, o_ts_mss, sizeof(o_ts_mss), 0 }, true,
-		  1350 },
-	/* 5 */ { "already small", { 4, 0x02, 0, o_mss1300, sizeof(o_mss1300), 0 }, false, 1300 },
-	/* 6 */ { "exactly the limit", { 4, 0x02, 0, o_mss1350, sizeof(o_mss1350), 0 }, false,
-		  1350 },
-	/* 7 */ { "not a SYN", { 4, 0x10, 0, o_mss1460, sizeof(o_mss1460), 0 }, false, 1460 },
-	/* 8 */ { "a later fragment", { 4, 0x02, 0x0010, o_mss1460, sizeof(o_mss1460), 0 }, false,
-		  1460 },
-	/* 9 */ { "first fragment (MF)", { 4, 0x02, 0x2000, o_mss1460, sizeof(o_mss1460), 0 }, true,
-		  1350 },
-	/* 10 */ { "v6 SYN, MSS 1440", { 6, 0x02, 0, o_mss1440, sizeof(o_mss1440), 0 }, true, 1330 },
-	/* 11 */ { "option length 0", { 4, 0x02, 0, o_bad_len, sizeof(o_bad_len), 0 }, false, 0 },
-	/* 12 */ { "option past the header", { 4, 0x02, 0, o_overrun, sizeof(o_overrun), 0 }, false,
-		   0 },
-	/* 13 */ { "MSS after EOL", { 4, 0x02, 0, o_eol_first, sizeof(o_eol_first), 0 }, false, 0 },
-	/* 14 */ { "MSS kind cut off", { 4, 0x02, 0, o_mss_cut, sizeof(o_mss_cut), 0 }, false, 0 },
-	/* 15 */ { "SYN with data", { 4, 0x02, 0, o_nop_mss, sizeof(o_nop_mss), 33 }, true, 1350 },
+	/* 1 */ {"v4 SYN, MSS 1460", {4, 0x02, 0, o_mss1460, sizeof(o_mss1460), 0}, true, 1350},
+	/* 2 */ {"v4 SYN-ACK", {4, 0x12, 0, o_mss1460, sizeof(o_mss1460), 0}, true, 1350},
+	/* 3 */ {"MSS at an odd offset", {4, 0x02, 0, o_nop_mss, sizeof(o_nop_mss), 0}, true, 1350},
+	/* 4 */
+	{"after timestamps, jumbo", {4, 0x02, 0, o_ts_mss, sizeof(o_ts_mss), 0}, true, 1350},
+	/* 5 */ {"already small", {4, 0x02, 0, o_mss1300, sizeof(o_mss1300), 0}, false, 1300},
+	/* 6 */ {"exactly the limit", {4, 0x02, 0, o_mss1350, sizeof(o_mss1350), 0}, false, 1350},
+	/* 7 */ {"not a SYN", {4, 0x10, 0, o_mss1460, sizeof(o_mss1460), 0}, false, 1460},
+	/* 8 */
+	{"a later fragment", {4, 0x02, 0x0010, o_mss1460, sizeof(o_mss1460), 0}, false, 1460},
+	/* 9 */
+	{"first fragment (MF)", {4, 0x02, 0x2000, o_mss1460, sizeof(o_mss1460), 0}, true, 1350},
+	/* 10 */ {"v6 SYN, MSS 1440", {6, 0x02, 0, o_mss1440, sizeof(o_mss1440), 0}, true, 1330},
+	/* 11 */ {"option length 0", {4, 0x02, 0, o_bad_len, sizeof(o_bad_len), 0}, false, 0},
+	/* 12 */
+	{"option past the header", {4, 0x02, 0, o_overrun, sizeof(o_overrun), 0}, false, 0},
+	/* 13 */ {"MSS after EOL", {4, 0x02, 0, o_eol_first, sizeof(o_eol_first), 0}, false, 0},
+	/* 14 */ {"MSS kind cut off", {4, 0x02, 0, o_mss_cut, sizeof(o_mss_cut), 0}, false, 0},
+	/* 15 */ {"SYN with data", {4, 0x02, 0, o_nop_mss, sizeof(o_nop_mss), 33}, true, 1350},
 };
 
 Test(inner, mss_clamp_rows)
@@ -182,8 +180,7 @@ Test(inner, mss_clamp_rows)
 		cr_assert_eq(inner_clamp_mss(&b, INNER_MSS_V4, INNER_MSS_V6), r->changed,
 			     "row %zu (%s)", i + 1, r->what);
 		if (r->mss_after)
-			cr_assert_eq(mss_of(&b, tcp), r->mss_after, "row %zu (%s)", i + 1,
-				     r->what);
+			cr_assert_eq(mss_of(&b, tcp), r->mss_after, "row %zu (%s)", i + 1, r->what);
 		cr_assert_eq(tcp_csum(&b, tcp, tcplen, r->syn.version), 0,
 			     "row %zu (%s): checksum still right", i + 1, r->what);
 	}
@@ -219,7 +216,7 @@ Test(inner, random_option_layouts_keep_the_checksum)
 		/* NOPs and timestamp-like options around an MSS option at a random place. */
 		size_t n = 0, before = (size_t)rand() % 12, i, tcp, tcplen;
 		uint16_t mss = (uint16_t)(rand() % 65536);
-		struct syn s = { rand() % 2 ? 4 : 6, 0x02, 0, opts, 0, (size_t)rand() % 64 };
+		struct syn s = {rand() % 2 ? 4 : 6, 0x02, 0, opts, 0, (size_t)rand() % 64};
 
 		for (i = 0; i < before; i++)
 			opts[n++] = 1;
@@ -254,9 +251,9 @@ Test(inner, csum_update_matches_rfc1624_examples)
 
 Test(inner, addresses)
 {
-	static const uint8_t v4[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 10, 1, 0, 10,
-					10, 2, 0, 10 };
-	uint8_t v6[40] = { 0x60, 0, 0, 0, 0, 0, 59, 64 };
+	static const uint8_t v4[20] = {0x45, 0, 0,  20, 0, 0,  0,  0, 64, 1,
+				       0,    0, 10, 1,	0, 10, 10, 2, 0,  10};
+	uint8_t v6[40] = {0x60, 0, 0, 0, 0, 0, 59, 64};
 	struct addr s, d, want;
 	struct buf b;
 
