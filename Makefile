@@ -53,7 +53,7 @@ TESTS    := $(foreach d,$(TEST_DIRS),$(BUILD)/tests/$d)
 REPLAYS  := $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$f)
 BENCHES  := $(foreach b,$(BENCH_NAMES),$(BUILD)/bench/$b)
 
-.PHONY: all check test deps asan fuzz fuzz-run bench bench-tunnel demo clean format tests-build
+.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-tunnel demo clean format tests-build
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CLI) tests-build $(BENCHES)
@@ -148,7 +148,7 @@ fuzz-run: fuzz
 
 bench: $(BENCHES)
 
-bench-%: $(BUILD)/bench/%
+bench-esp: $(BUILD)/bench/esp
 	$<
 
 # Real namespaces and peers (root): plain path, strongSwan and vnetgwd tunnels side by side.
