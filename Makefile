@@ -100,6 +100,17 @@ $(BUILD)/bench/$(1): $(call obj,$(sort $(wildcard tests/bench/$(1)/*.c)) $(SUPPO
 endef
 $(foreach b,$(BENCH_NAMES),$(eval $(call bench_rule,$b)))
 
+# Lab tools (tests/tools/<name>/*.c -> $(BUILD)/tools/<name>), built by `all` for tests/lab.
+TOOL_NAMES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tests/tools/*/*.c)))))
+TOOLS := $(foreach t,$(TOOL_NAMES),$(BUILD)/tools/$t)
+define tool_rule
+$(BUILD)/tools/$(1): $(call obj,$(sort $(wildcard tests/tools/$(1)/*.c)))
+	@mkdir -p $$(@D)
+	$(CC) $(SANFLAGS) -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach t,$(TOOL_NAMES),$(eval $(call tool_rule,$t)))
+all: $(TOOLS)
+
 # ---- the README's commands -------------------------------------------------------------------
 
 deps:
