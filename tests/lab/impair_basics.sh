@@ -4,7 +4,8 @@
 #
 #   h1 (10.77.0.1) --veth-- [a0  imp: impair  b0] --veth-- (10.77.0.2) h2
 #
-#  1. no impairment: 500 pings at 10 ms, none lost, nothing dropped or queued beyond
+#  0. usage errors: exit 2 with the reason and the usage line
+#  1. no impairment: 500 pings at 10 ms, none lost, nothing else seen; SIGUSR1 prints counters
 #  2. 5% loss each way, fixed seed: ping's lost count = the tool's loss drops (requests + replies)
 #  3. 1% duplication each way: ping's duplicates = the tool's duplicates (requests + replies)
 #  4. 50 ms delay h1->h2: ping's minimum RTT >= 50 ms (a lower bound only: no timing pass/fail)
@@ -83,9 +84,22 @@ lab_init
 impair_topology
 udp_helper
 
+say "--- 0: usage errors are refused with a reason"
+for bad in "--ab loss=101" "--ba delay=-5" "--both spin=1" "--seed x" "--queue 1" "-a b0" "extra"; do
+	# shellcheck disable=SC2086
+	"$IMPAIR_BIN" -a a0 -b b0 $bad >"$LAB_DIR/usage.out" 2>&1
+	rc=$?
+	expect "0: '$bad' exits 2 ($(head -n 1 "$LAB_DIR/usage.out"))" test "$rc" = 2
+	expect "0: '$bad' says what is wrong and how to use it" \
+		grep -q "^usage: impair" "$LAB_DIR/usage.out"
+done
+
 say "--- 1: no impairment, 500 pings at 10 ms"
 impair_start --seed 1
 out=$(pings 500 0.01)
+kill -USR1 "$IMPAIR_PID"
+expect_soon "1: SIGUSR1 prints the counters, the tool keeps running" \
+	grep -q '^impair: stats dir=ab received=500 forwarded=500 ' "$IMPAIR_LOG"
 impair_stop
 say "$(grep -E 'transmitted|rtt' <<<"$out" | tr '\n' ' ')"
 expect "1: 500 sent, 500 answered" test "$(ping_tx "$out")/$(ping_rx "$out")" = 500/500
