@@ -129,12 +129,12 @@ Test(impair, params_parse_table)
 
 Test(impair, counters_line_is_key_value)
 {
-	struct impair_counters c = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	struct impair_counters c = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 	char line[512];
 
 	impair_counters_format(&c, "ab", line, sizeof(line));
 	cr_assert_str_eq(line, "dir=ab received=1 forwarded=2 lost=3 duplicated=4 reordered=5 "
-			       "delayed=6 queue_full=7 oversize=8 send_errors=9");
+			       "delayed=6 queue_full=7 oversize=8 send_errors=9 rx_drops=10");
 }
 
 /* ---- pass-through ----------------------------------------------------------------------- */

@@ -400,7 +400,8 @@ int impair_counters_format(const struct impair_counters *c, const char *name, ch
 	return snprintf(buf, len,
 			"dir=%s received=%" PRIu64 " forwarded=%" PRIu64 " lost=%" PRIu64
 			" duplicated=%" PRIu64 " reordered=%" PRIu64 " delayed=%" PRIu64
-			" queue_full=%" PRIu64 " oversize=%" PRIu64 " send_errors=%" PRIu64,
+			" queue_full=%" PRIu64 " oversize=%" PRIu64 " send_errors=%" PRIu64
+			" rx_drops=%" PRIu64,
 			name, c->received, c->forwarded, c->lost, c->duplicated, c->reordered,
-			c->delayed, c->queue_full, c->oversize, c->send_errors);
+			c->delayed, c->queue_full, c->oversize, c->send_errors, c->rx_drops);
 }

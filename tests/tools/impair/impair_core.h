@@ -52,6 +52,7 @@ struct impair_counters {
 	uint64_t queue_full;  /* frames or copies dropped: no free slot */
 	uint64_t oversize;    /* frames longer than a slot, dropped */
 	uint64_t send_errors; /* counted by the caller: popped but not sent */
+	uint64_t rx_drops;    /* counted by the caller: dropped by the kernel before it read them */
 };
 
 struct impair_dir;
