@@ -10,7 +10,7 @@
 #  3. 1% duplication each way: ping's duplicates = the tool's duplicates (requests + replies)
 #  4. 50 ms delay h1->h2: ping's minimum RTT >= 50 ms (a lower bound only: no timing pass/fail)
 #  5. reordering h1->h2: a UDP sequence receiver sees exactly the tool's reorders; none when off
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib/netns.sh
 . tests/lab/lib/impair.sh
 
