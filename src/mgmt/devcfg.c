@@ -96,8 +96,8 @@ static void section_name(const char *name, char *out, size_t n)
 	for (i = 0; name[i] && i + 1 < n; i++) {
 		char c = name[i];
 
-		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-					 c == '-' || c == '_' || c == '.'
+		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+					 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
 				 ? c
 				 : '_';
 	}
@@ -172,10 +172,11 @@ static void render_strongswan(struct text *t, const struct devcfg_conn *c,
 	       "NAT.\n");
 	add(t, "\t\tencap = yes\n");
 	add(t, "\t\tmobike = no\n");
-	add(t, "\t\t# The gateway declares a silent peer dead after %u s; probe well within that. "
-	       "(dpd_timeout\n",
+	add(t,
+	    "\t\t# The gateway declares a silent peer dead after %u s: probe at a third of it.\n",
 	    c->dpd_timeout_s);
-	add(t, "\t\t# is IKEv1's; IKEv2 detects a dead peer by retransmission.)\n");
+	add(t,
+	    "\t\t# (dpd_timeout is read by IKEv1 only; IKEv2 detects death by retransmission.)\n");
 	add(t, "\t\tdpd_delay = %us\n", dpd_delay);
 	add(t, "\t\tdpd_timeout = %us\n", c->dpd_timeout_s);
 	add(t, "\t\t# The gateway's IKE SA lives %u s; rekey at 90%%.\n", ike_life);
@@ -192,8 +193,9 @@ static void render_strongswan(struct text *t, const struct devcfg_conn *c,
 	add(t, "\t\tchildren {\n");
 	add(t, "\t\t\tnet {\n");
 	add(t, "\t\t\t\tmode = tunnel\n");
-	add(t, "\t\t\t\t# The site's prefixes and the VNet's address space: the route-based gateway "
-	       "accepts\n");
+	add(t,
+	    "\t\t\t\t# The site's prefixes and the VNet's address space: the route-based gateway "
+	    "accepts\n");
 	add(t, "\t\t\t\t# these selectors, narrower than its own 0.0.0.0/0 (SPEC §3).\n");
 	add(t, "\t\t\t\tlocal_ts = ");
 	add_list(t, c->site_ts, c->n_site_ts);
@@ -227,7 +229,8 @@ static void render_strongswan(struct text *t, const struct devcfg_conn *c,
 	add(t, "\t}\n");
 	add(t, "}\n");
 	add(t, "\n");
-	add(t, "# strongswan.conf: a host whose kernel has no XFRM/ESP needs charon's userspace data\n");
+	add(t, "# strongswan.conf: a host whose kernel has no XFRM/ESP needs charon's userspace "
+	       "data\n");
 	add(t, "# plane, kernel-libipsec, loaded BEFORE kernel-netlink (otherwise IKE succeeds and "
 	       "the CHILD_SA\n");
 	add(t, "# fails with \"unable to add SAD entry\"). On a device whose kernel has XFRM these "
@@ -241,8 +244,9 @@ static void render_strongswan(struct text *t, const struct devcfg_conn *c,
 	       "updown\n");
 	add(t, "# }\n");
 	add(t, "#\n");
-	add(t, "# kernel-libipsec routes everything into ipsec0 (table 220); keep the site's own "
-	       "routes:\n");
+	add(t, "# With any-to-any selectors kernel-libipsec routes everything into ipsec0 (table "
+	       "220);\n");
+	add(t, "# keep the site's own routes then:\n");
 	add(t, "#   ip rule add pref 210 lookup main suppress_prefixlength 0\n");
 	add(t, "#   ip route add <each remote_ts prefix> dev ipsec0\n");
 }
