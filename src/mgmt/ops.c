@@ -685,17 +685,18 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 	int r;
 
 	*script = NULL;
-	r = parse_json(body, len, &in, err);
-	if (!r)
-		r = field_get_string(in, "", "vendor", true, 64, &vendor, err);
-	if (r)
-		goto out;
+	/* 404 first: nothing is said about a request for a connection that does not exist. */
 	model_id_format(id, id_s, sizeof(id_s));
 	conn = store_get(s, id_s);
 	if (!conn) {
 		r = not_found(id, err);
 		goto out;
 	}
+	r = parse_json(body, len, &in, err);
+	if (!r)
+		r = field_get_string(in, "", "vendor", true, 64, &vendor, err);
+	if (r)
+		goto out;
 	if (devcfg_vendor_find(vendor, &v) != 0) {
 		r = mgmt_fail(err, MGMT_E_INVALID_ENUM, "vendor",
 			      "There is no device configuration script for vendor '%.64s'; the "
