@@ -649,10 +649,16 @@ int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const 
 	return 0;
 }
 
-/* The stored resource an id property of doc names ({"id": ...} at props.key), or NULL. */
-static json_t *ref_get(struct store *s, json_t *props, const char *key)
+/* properties.key of a resource (borrowed), or NULL. */
+static json_t *prop(json_t *doc, const char *key)
 {
-	const char *id = json_string_value(json_object_get(json_object_get(props, key), "id"));
+	return json_object_get(json_object_get(doc, "properties"), key);
+}
+
+/* The stored resource a reference {"id": ...} names, or NULL. */
+static json_t *ref_get(struct store *s, json_t *ref)
+{
+	const char *id = json_string_value(json_object_get(ref, "id"));
 
 	return id ? store_get(s, id) : NULL;
 }
@@ -664,8 +670,10 @@ static size_t string_array(json_t *arr, const char **v, size_t max)
 	json_t *x;
 
 	json_array_foreach(arr, i, x)
+	{
 		if (json_is_string(x) && n < max)
 			v[n++] = json_string_value(x);
+	}
 	return n;
 }
 
@@ -707,13 +715,11 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 	/* The references were resolved in the caller's subscription when the connection was
 	 * written, and deleting a referenced resource is refused (SPEC §2 rule 12). */
 	cp = json_object_get(conn, "properties");
-	lgw = ref_get(s, cp, "localNetworkGateway2");
-	vgw = ref_get(s, cp, "virtualNetworkGateway1");
-	cfg = json_object_get(json_array_get(json_object_get(json_object_get(vgw, "properties"),
-							      "ipConfigurations"),
-					     0),
-			      "properties");
-	pip = ref_get(s, cfg, "publicIPAddress");
+	lgw = ref_get(s, prop(conn, "localNetworkGateway2"));
+	vgw = ref_get(s, prop(conn, "virtualNetworkGateway1"));
+	/* The first ipConfiguration: an active-active gateway's second instance is not scripted. */
+	cfg = json_object_get(json_array_get(prop(vgw, "ipConfigurations"), 0), "properties");
+	pip = ref_get(s, json_object_get(cfg, "publicIPAddress"));
 	if (model_id_parse(json_string_value(json_object_get(json_object_get(cfg, "subnet"), "id")),
 			   &vid) == 0) {
 		vnet_id_of(&vid, &vid);
@@ -725,18 +731,13 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 		goto out;
 	}
 	c.name = json_string_value(json_object_get(conn, "name"));
-	c.device_ip = json_string_value(
-		json_object_get(json_object_get(lgw, "properties"), "gatewayIpAddress"));
-	c.gateway_ip =
-		json_string_value(json_object_get(json_object_get(pip, "properties"), "ipAddress"));
-	c.n_site_ts = string_array(json_object_get(json_object_get(json_object_get(lgw, "properties"),
-								   "localNetworkAddressSpace"),
-						   "addressPrefixes"),
-				   site, DEVCFG_MAX_TS);
+	c.device_ip = json_string_value(prop(lgw, "gatewayIpAddress"));
+	c.gateway_ip = json_string_value(prop(pip, "ipAddress"));
+	c.n_site_ts = string_array(
+		json_object_get(prop(lgw, "localNetworkAddressSpace"), "addressPrefixes"), site,
+		DEVCFG_MAX_TS);
 	c.site_ts = site;
-	c.n_vnet_ts = string_array(json_object_get(json_object_get(json_object_get(vnet, "properties"),
-								   "addressSpace"),
-						   "addressPrefixes"),
+	c.n_vnet_ts = string_array(json_object_get(prop(vnet, "addressSpace"), "addressPrefixes"),
 				   space, DEVCFG_MAX_TS);
 	c.vnet_ts = space;
 	c.psk = key;
@@ -768,7 +769,8 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 	r = devcfg_render(v, &c, script, &why);
 	if (r == -EINVAL)
 		r = mgmt_fail(err, MGMT_E_IPSEC_POLICY_VALUE, "properties.ipsecPolicies[0]",
-			      "The connection's IPsec policy has no strongSwan equivalent: %s.", why);
+			      "The connection's IPsec policy has no strongSwan equivalent: %s.",
+			      why);
 	else if (r)
 		r = internal(err);
 out:
