@@ -156,7 +156,7 @@ static void render_strongswan(struct text *t, const struct devcfg_conn *c,
 	add(t, "# swanctl.conf for the on-premises strongSwan device of vnetgw connection '%s'.\n",
 	    c->name);
 	add(t, "# Gateway %s, device %s. IKEv2 with a pre-shared key; %s policy.\n", c->gateway_ip,
-	    c->device_ip, c->custom ? "the connection's custom IPsec" : "the default (SPEC §3)");
+	    c->device_ip, c->custom ? "the connection's custom IPsec" : "the gateway's default");
 	add(t, "# THIS FILE CONTAINS THE CONNECTION'S SHARED KEY: keep it mode 0600.\n");
 	add(t, "# Install as /etc/swanctl/swanctl.conf (or conf.d/), then: swanctl --load-all\n");
 	add(t, "\n");

@@ -77,8 +77,8 @@ static void assert_text(const char *got, const char *want)
  * 102 400 000 KB, DPD 45 s. */
 static const char golden_default[] =
 	"# swanctl.conf for the on-premises strongSwan device of vnetgw connection 'site1-conn'.\n"
-	"# Gateway 203.0.113.1, device 198.51.100.2. IKEv2 with a pre-shared key; the default "
-	"(SPEC §3) policy.\n"
+	"# Gateway 203.0.113.1, device 198.51.100.2. IKEv2 with a pre-shared key; the gateway's "
+	"default policy.\n"
 	"# THIS FILE CONTAINS THE CONNECTION'S SHARED KEY: keep it mode 0600.\n"
 	"# Install as /etc/swanctl/swanctl.conf (or conf.d/), then: swanctl --load-all\n"
 	"\n"
