@@ -12,7 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ike/engine.h"
 #include "mgmt/auth.h"
+#include "mgmt/devcfg.h"
 #include "mgmt/ids.h"
 #include "mgmt/model/field.h"
 #include "mgmt/ops.h"
@@ -645,6 +647,144 @@ int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const 
 	res->status = 200;
 	res->body = json_pack("{s:I}", "keyLength", n);
 	return 0;
+}
+
+/* properties.key of a resource (borrowed), or NULL. */
+static json_t *prop(json_t *doc, const char *key)
+{
+	return json_object_get(json_object_get(doc, "properties"), key);
+}
+
+/* The stored resource a reference {"id": ...} names, or NULL. */
+static json_t *ref_get(struct store *s, json_t *ref)
+{
+	const char *id = json_string_value(json_object_get(ref, "id"));
+
+	return id ? store_get(s, id) : NULL;
+}
+
+/* The strings of a JSON array, borrowed from it; *n of them (at most max). */
+static size_t string_array(json_t *arr, const char **v, size_t max)
+{
+	size_t i, n = 0;
+	json_t *x;
+
+	json_array_foreach(arr, i, x)
+	{
+		if (json_is_string(x) && n < max)
+			v[n++] = json_string_value(x);
+	}
+	return n;
+}
+
+#define DEVCFG_MAX_TS 64
+
+int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, const char *body,
+				size_t len, char **script, struct mgmt_error *err)
+{
+	const char *vendor = NULL, *why, *site[DEVCFG_MAX_TS], *space[DEVCFG_MAX_TS];
+	json_t *in = NULL, *conn = NULL, *lgw = NULL, *vgw = NULL, *pip = NULL, *vnet = NULL;
+	json_t *cp, *cfg, *pol;
+	struct ike_custom_policy custom;
+	struct devcfg_conn c = {0};
+	struct model_id vid;
+	enum devcfg_vendor v;
+	char id_s[MODEL_ID_MAX], vid_s[MODEL_ID_MAX], *key = NULL;
+	int r;
+
+	*script = NULL;
+	/* 404 first: nothing is said about a request for a connection that does not exist. */
+	model_id_format(id, id_s, sizeof(id_s));
+	conn = store_get(s, id_s);
+	if (!conn) {
+		r = not_found(id, err);
+		goto out;
+	}
+	r = parse_json(body, len, &in, err);
+	if (!r)
+		r = field_get_string(in, "", "vendor", true, 64, &vendor, err);
+	if (r)
+		goto out;
+	if (devcfg_vendor_find(vendor, &v) != 0) {
+		r = mgmt_fail(err, MGMT_E_INVALID_ENUM, "vendor",
+			      "There is no device configuration script for vendor '%.64s'; the "
+			      "supported vendors are: " DEVCFG_VENDORS ".",
+			      vendor);
+		goto out;
+	}
+	/* The references were resolved in the caller's subscription when the connection was
+	 * written, and deleting a referenced resource is refused (SPEC §2 rule 12). */
+	cp = json_object_get(conn, "properties");
+	lgw = ref_get(s, prop(conn, "localNetworkGateway2"));
+	vgw = ref_get(s, prop(conn, "virtualNetworkGateway1"));
+	/* The first ipConfiguration: an active-active gateway's second instance is not scripted. */
+	cfg = json_object_get(json_array_get(prop(vgw, "ipConfigurations"), 0), "properties");
+	pip = ref_get(s, json_object_get(cfg, "publicIPAddress"));
+	if (model_id_parse(json_string_value(json_object_get(json_object_get(cfg, "subnet"), "id")),
+			   &vid) == 0) {
+		vnet_id_of(&vid, &vid);
+		model_id_format(&vid, vid_s, sizeof(vid_s));
+		vnet = store_get(s, vid_s);
+	}
+	if (!lgw || !vgw || !pip || !vnet || store_shared_key_get(s, id_s, &key) != 0) {
+		r = internal(err);
+		goto out;
+	}
+	c.name = json_string_value(json_object_get(conn, "name"));
+	c.device_ip = json_string_value(prop(lgw, "gatewayIpAddress"));
+	c.gateway_ip = json_string_value(prop(pip, "ipAddress"));
+	c.n_site_ts = string_array(
+		json_object_get(prop(lgw, "localNetworkAddressSpace"), "addressPrefixes"), site,
+		DEVCFG_MAX_TS);
+	c.site_ts = site;
+	c.n_vnet_ts = string_array(json_object_get(prop(vnet, "addressSpace"), "addressPrefixes"),
+				   space, DEVCFG_MAX_TS);
+	c.vnet_ts = space;
+	c.psk = key;
+	c.dpd_timeout_s = (uint32_t)json_integer_value(json_object_get(cp, "dpdTimeoutSeconds"));
+	c.child_lifetime_s = IKE_DEFAULT_CHILD_LIFETIME_S;
+	c.child_lifetime_kb = IKE_DEFAULT_CHILD_LIFETIME_KB;
+	pol = json_array_get(json_object_get(cp, "ipsecPolicies"), 0);
+	if (pol) {
+#define POL_STR(k) json_string_value(json_object_get(pol, k))
+		custom = (struct ike_custom_policy){
+			.ike_encryption = POL_STR("ikeEncryption"),
+			.ike_integrity = POL_STR("ikeIntegrity"),
+			.dh_group = POL_STR("dhGroup"),
+			.ipsec_encryption = POL_STR("ipsecEncryption"),
+			.ipsec_integrity = POL_STR("ipsecIntegrity"),
+			.pfs_group = POL_STR("pfsGroup"),
+		};
+#undef POL_STR
+		c.custom = &custom;
+		c.child_lifetime_s =
+			(uint32_t)json_integer_value(json_object_get(pol, "saLifeTimeSeconds"));
+		c.child_lifetime_kb =
+			(uint64_t)json_integer_value(json_object_get(pol, "saDataSizeKilobytes"));
+	}
+	if (!c.name || !c.device_ip || !c.gateway_ip) {
+		r = internal(err);
+		goto out;
+	}
+	r = devcfg_render(v, &c, script, &why);
+	if (r == -EINVAL)
+		r = mgmt_fail(err, MGMT_E_IPSEC_POLICY_VALUE, "properties.ipsecPolicies[0]",
+			      "The connection's IPsec policy has no strongSwan equivalent: %s.",
+			      why);
+	else if (r)
+		r = internal(err);
+out:
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	json_decref(in);
+	json_decref(conn);
+	json_decref(lgw);
+	json_decref(vgw);
+	json_decref(pip);
+	json_decref(vnet);
+	return r;
 }
 
 int mgmt_ops_vgw_reset(struct store *s, const struct model_id *id, struct mgmt_result *res,

@@ -56,6 +56,13 @@ int mgmt_ops_shared_key_set(struct store *s, const struct model_id *id, const ch
 			    size_t len, struct mgmt_result *res, struct mgmt_error *err);
 int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const char *body,
 			      size_t len, struct mgmt_result *res, struct mgmt_error *err);
+/*
+ * connections/{n}/vpndeviceconfigurationscript: the device's configuration (devcfg.h) as a new
+ * string in *script (free it with devcfg_free: it holds the shared key). 404 for a connection
+ * that does not exist, 400 for a vendor without a script.
+ */
+int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, const char *body,
+				size_t len, char **script, struct mgmt_error *err);
 int mgmt_ops_vgw_reset(struct store *s, const struct model_id *id, struct mgmt_result *res,
 		       struct mgmt_error *err);
 /* getBgpPeerStatus, getLearnedRoutes, getAdvertisedRoutes: {"value":[]} until the BGP speaker

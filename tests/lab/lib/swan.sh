@@ -5,13 +5,18 @@
 #
 # swan_start ROLE             start charon in ROLE's namespace (config must exist: swan_config)
 # swan_config ROLE LOCAL_IP REMOTE_IP PSK IKE_PROPOSALS ESP_PROPOSALS [START_ACTION]
+# swan_config_file ROLE SWANCTL_CONF [PLUGINS]   a ready swanctl.conf (e.g. vnetgw's device
+#                             script) and, if given, charon's plugin list ("load = ...")
 # swan_ctl ROLE ARGS...      swanctl against that charon
 # swan_route ROLE PREFIX      route PREFIX through ipsec0 (route-based with libipsec)
 
 swan_dir() { printf '%s/swan-%s' "$LAB_DIR" "$1"; }
 
-swan_config() {
-	local role=$1 local_ip=$2 remote_ip=$3 psk=$4 ike=$5 esp=$6 start=${7:-none} d
+SWAN_PLUGINS="random nonce openssl aesni aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey revocation constraints kernel-libipsec kernel-netlink socket-default vici updown"
+
+# The directories and strongswan.conf of ROLE's charon: swan_base ROLE [PLUGINS]
+swan_base() {
+	local role=$1 plugins=${2:-$SWAN_PLUGINS} d
 	d=$(swan_dir "$role")
 	mkdir -p "$d/run"
 	for sub in conf.d x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
@@ -20,7 +25,7 @@ swan_config() {
 	cat >"$d/strongswan.conf" <<CONF
 charon {
 	load_modular = no
-	load = random nonce openssl aesni aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey revocation constraints kernel-libipsec kernel-netlink socket-default vici updown
+	load = $plugins
 	install_routes = no
 	retransmit_timeout = 1.0
 	retransmit_tries = 3
@@ -42,6 +47,19 @@ charon {
 }
 swanctl { load = pem pkcs1 x509 revocation constraints pubkey openssl random }
 CONF
+}
+
+swan_config_file() {
+	local role=$1 file=$2 d
+	d=$(swan_dir "$role")
+	swan_base "$role" "${3:-}" || return 1
+	install -m 600 "$file" "$d/swanctl/swanctl.conf"
+}
+
+swan_config() {
+	local role=$1 local_ip=$2 remote_ip=$3 psk=$4 ike=$5 esp=$6 start=${7:-none} d
+	d=$(swan_dir "$role")
+	swan_base "$role" || return 1
 	cat >"$d/swanctl/swanctl.conf" <<CONF
 connections {
 	s2s {
