@@ -4,6 +4,7 @@
  * The server is deliberately simple: one request per connection, as the CLI sends them.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -285,4 +286,24 @@ char *fake_header(const struct fake_req *r, const char *name)
 		p = eol ? eol + 2 : NULL;
 	}
 	return NULL;
+}
+
+void cli_env_for(struct cli_env *e, const struct fake_server *s)
+{
+	snprintf(e->server, sizeof(e->server), "VNETGW_SERVER=%s", s->url);
+	e->vars[0] = e->server;
+	e->vars[1] = "VNETGW_SUBSCRIPTION=sub1";
+	e->vars[2] = "VNETGW_TOKEN=tok-123";
+	e->vars[3] = NULL;
+}
+
+void expect_json_eq(const char *got_text, const char *want_text, const char *what)
+{
+	json_t *got = json_loads(got_text, 0, NULL), *want = json_loads(want_text, 0, NULL);
+
+	cr_assert_not_null(want, "%s: bad expectation %s", what, want_text);
+	cr_expect_not_null(got, "%s: not JSON: %s", what, got_text);
+	cr_expect(json_equal(got, want), "%s:\n got  %s\n want %s", what, got_text, want_text);
+	json_decref(got);
+	json_decref(want);
 }

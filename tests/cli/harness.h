@@ -62,4 +62,14 @@ void fake_stop(struct fake_server *s);
 /* The value of a recorded request's header (case-insensitive name), copied; NULL if absent. */
 char *fake_header(const struct fake_req *r, const char *name);
 
+/* The environment of a tenant talking to s: VNETGW_SERVER, VNETGW_SUBSCRIPTION=sub1, a token. */
+struct cli_env {
+	char server[96];
+	const char *vars[4];
+};
+void cli_env_for(struct cli_env *e, const struct fake_server *s);
+
+/* Expect got_text to be JSON equal to want_text (what names the check in messages). */
+void expect_json_eq(const char *got_text, const char *want_text, const char *what);
+
 #endif

@@ -21,30 +21,6 @@
 	"connections {\n\tconn1 {\n\t\tversion = 2\n\t}\n}\n"                                      \
 	"secrets {\n\tike-conn1 {\n\t\tsecret = \"k\\\"ey\\\\1\"\n\t}\n}\n"
 
-struct env {
-	char server[96];
-	const char *vars[4];
-};
-
-static void env_for(struct env *e, const struct fake_server *s)
-{
-	snprintf(e->server, sizeof(e->server), "VNETGW_SERVER=%s", s->url);
-	e->vars[0] = e->server;
-	e->vars[1] = "VNETGW_SUBSCRIPTION=sub1";
-	e->vars[2] = "VNETGW_TOKEN=tok-123";
-	e->vars[3] = NULL;
-}
-
-static void expect_body(const struct fake_req *rq, const char *want_text)
-{
-	json_t *got = json_loads(rq->body, 0, NULL), *want = json_loads(want_text, 0, NULL);
-
-	cr_assert_not_null(want);
-	cr_expect(json_equal(got, want), "body %s, want %s", rq->body, want_text);
-	json_decref(got);
-	json_decref(want);
-}
-
 Test(device_script, text_plain_printed_verbatim)
 {
 	const struct fake_reply replies[] = {
@@ -52,10 +28,10 @@ Test(device_script, text_plain_printed_verbatim)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"vpn-connection show-device-config-script -g rg1 -n conn1 --vendor strongSwan "
 		"--device-family swanctl --firmware-version 5.9.8",
@@ -65,8 +41,8 @@ Test(device_script, text_plain_printed_verbatim)
 	cr_assert_eq(s.nreqs, 1);
 	cr_expect_str_eq(s.reqs[0].method, "POST");
 	cr_expect_str_eq(s.reqs[0].target, PATH);
-	expect_body(&s.reqs[0], "{\"vendor\":\"strongSwan\",\"deviceFamily\":\"swanctl\","
-				"\"firmwareVersion\":\"5.9.8\"}");
+	expect_json_eq(s.reqs[0].body, "{\"vendor\":\"strongSwan\",\"deviceFamily\":\"swanctl\","
+				"\"firmwareVersion\":\"5.9.8\"}", "request body");
 	cr_expect_str_eq(r.out, SCRIPT);
 	cr_expect_str_empty(r.err);
 	run_result_clear(&r);
@@ -77,14 +53,14 @@ Test(device_script, vendor_defaults_to_strongswan)
 	const struct fake_reply replies[] = {{200, NULL, SCRIPT, NULL, 0}};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vpn-connection show-device-config-script -g rg1 -n conn1", NULL);
 	fake_stop(&s);
 	cr_assert_eq(r.code, 0, "%s", r.err);
-	expect_body(&s.reqs[0], "{\"vendor\":\"strongSwan\"}");
+	expect_json_eq(s.reqs[0].body, "{\"vendor\":\"strongSwan\"}", "request body");
 	cr_expect_str_eq(r.out, SCRIPT);
 	run_result_clear(&r);
 }
@@ -101,10 +77,10 @@ Test(device_script, unknown_vendor_is_an_error)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"vpn-connection show-device-config-script -g rg1 -n conn1 --vendor Cisco", NULL);
 	fake_stop(&s);
@@ -113,6 +89,6 @@ Test(device_script, unknown_vendor_is_an_error)
 	cr_expect(strstr(r.err, "ERROR: (InvalidEnumValue) There is no device configuration script "
 				"for vendor 'Cisco'; the supported vendors are: strongSwan.\n"),
 		  "%s", r.err);
-	expect_body(&s.reqs[0], "{\"vendor\":\"Cisco\"}");
+	expect_json_eq(s.reqs[0].body, "{\"vendor\":\"Cisco\"}", "request body");
 	run_result_clear(&r);
 }

@@ -22,31 +22,6 @@
 	"\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.1.0.0/16\"]},"                \
 	"\"provisioningState\":\"Succeeded\"}}"
 
-struct env {
-	char server[96];
-	const char *vars[5];
-};
-
-static void env_for(struct env *e, const struct fake_server *s)
-{
-	snprintf(e->server, sizeof(e->server), "VNETGW_SERVER=%s", s->url);
-	e->vars[0] = e->server;
-	e->vars[1] = "VNETGW_SUBSCRIPTION=sub1";
-	e->vars[2] = "VNETGW_TOKEN=tok-123";
-	e->vars[3] = NULL;
-}
-
-static void expect_json_eq(const char *got_text, const char *want_text, const char *what)
-{
-	json_t *got = json_loads(got_text, 0, NULL), *want = json_loads(want_text, 0, NULL);
-
-	cr_assert_not_null(want, "%s: bad expectation %s", what, want_text);
-	cr_expect_not_null(got, "%s: not JSON: %s", what, got_text);
-	cr_expect(json_equal(got, want), "%s:\n got  %s\n want %s", what, got_text, want_text);
-	json_decref(got);
-	json_decref(want);
-}
-
 static void expect_header(const struct fake_req *rq, const char *name, const char *want)
 {
 	char *v = fake_header(rq, name);
@@ -64,10 +39,10 @@ Test(e2e, show_sends_token_and_prints_the_resource)
 	const struct fake_reply replies[] = {{200, NULL, VNET1, NULL, 0}};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vnet show -g rg1 -n vnet1", NULL);
 	fake_stop(&s);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -90,10 +65,10 @@ Test(e2e, create_puts_the_built_body)
 	const struct fake_reply replies[] = {{201, NULL, VNET1, NULL, 0}};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vnet create -g rg1 -n vnet1 --address-prefixes 10.1.0.0/16 --token t2",
 		NULL);
 	fake_stop(&s);
@@ -123,10 +98,10 @@ Test(e2e, arm_error_is_printed_with_code_message_target)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"vnet-gateway create -g rg1 -n gw1 --vnet vnet1 --public-ip-addresses pip1 --sku "
 		"UltraPerformance",
@@ -196,10 +171,10 @@ Test(e2e, answers_and_exit_codes)
 		const struct fake_reply replies[] = {{rows[i].status, NULL, rows[i].body, NULL, 0}};
 		struct fake_server s;
 		struct run_result r;
-		struct env e;
+		struct cli_env e;
 
 		fake_start_tcp(&s, replies, 1);
-		env_for(&e, &s);
+		cli_env_for(&e, &s);
 		run_cli(&r, e.vars, rows[i].cmd, NULL);
 		fake_stop(&s);
 		cr_expect_eq(r.code, rows[i].code, "row %zu: exit %d, want %d: %s", i, r.code,
@@ -254,10 +229,10 @@ Test(e2e, list_follows_next_link)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 2);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vnet list -g rg1", NULL);
 	fake_stop(&s);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -276,10 +251,10 @@ Test(e2e, list_refuses_a_looping_next_link)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vnet list -g rg1", NULL);
 	fake_stop(&s);
 	cr_expect_eq(r.code, 1);
@@ -306,10 +281,10 @@ Test(e2e, ipsec_policy_add_reads_appends_and_writes_under_if_match)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 2);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"vpn-connection ipsec-policy add -g rg1 --connection-name conn1 --ike-encryption "
 		"AES256 --ike-integrity SHA384 --dh-group ECP384 --ipsec-encryption GCMAES256 "
@@ -350,10 +325,10 @@ Test(e2e, ipsec_policy_clear_and_precondition_failed)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 2);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vpn-connection ipsec-policy clear -g rg1 --connection-name conn1",
 		NULL);
 	fake_stop(&s);
@@ -378,10 +353,10 @@ Test(e2e, ipsec_policy_list_prints_the_policies)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vpn-connection ipsec-policy list -g rg1 --connection-name conn1",
 		NULL);
 	fake_stop(&s);
@@ -403,10 +378,10 @@ Test(e2e, local_gateway_update_changes_only_what_is_given)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 2);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"local-gateway update -g rg1 -n site1 --local-address-prefixes 192.168.0.0/23 "
 		"10.9.0.0/16 --asn 65050",
@@ -436,10 +411,10 @@ Test(e2e, update_of_a_missing_resource_sends_no_put)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 2);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "local-gateway update -g rg1 -n site1 --asn 65050", NULL);
 	fake_stop(&s);
 	cr_expect_eq(r.code, 3);
@@ -488,10 +463,10 @@ Test(e2e, admin_over_tcp_with_token)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "admin settings update --tunnel-limits Basic=30", NULL);
 	fake_stop(&s);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -531,10 +506,10 @@ Test(e2e, device_config_script_is_printed_as_text)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars, "vpn-connection show-device-config-script -g rg1 -n conn1", NULL);
 	fake_stop(&s);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -548,10 +523,10 @@ Test(e2e, shared_key_show_table)
 	const struct fake_reply replies[] = {{200, NULL, "{\"value\":\"abc123\"}", NULL, 0}};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 1);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"vpn-connection shared-key show -g rg1 --connection-name conn1 -o table", NULL);
 	fake_stop(&s);
@@ -574,10 +549,10 @@ Test(e2e, vnet_gateway_update)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 2);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"vnet-gateway update -g rg1 -n gw1 --sku Standard --asn 65010 "
 		"--bgp-peering-address "
@@ -609,10 +584,10 @@ Test(e2e, vpn_connection_update)
 	};
 	struct fake_server s;
 	struct run_result r;
-	struct env e;
+	struct cli_env e;
 
 	fake_start_tcp(&s, replies, 2);
-	env_for(&e, &s);
+	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
 		"vpn-connection update -g rg1 -n conn1 --routing-weight 20 --enable-bgp false",
 		NULL);
