@@ -15,7 +15,9 @@
 # routes in the VNet namespace while the other connection's SPIs and status stay; the first
 # connection's shared key changed -> its tunnel restarts (and comes back once the site loads the
 # new script), the other's stays; the first connection deleted -> its SAs gone on both sides within 5 s and its routes withdrawn; vnetgwd
-# killed and restarted on the same data directory -> the second site's tunnel is back.
+# killed and restarted on the same data directory -> the second site's tunnel is back; the shared
+# public IP moved by the operator -> the gateway follows (not running where it cannot bind, with
+# the reason in every connection's status; back when the address is usable again).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
@@ -183,5 +185,24 @@ wait_for 10 "workload -> host2 ping after the restart" in_ns wl ping -c 1 -W 1 $
 	lab_fail "no traffic through conn2 after the restart"
 expect "workload -> host2 ping after the restart" in_ns wl ping -c 3 -i 0.2 -W 2 $HOST2_IP
 expect "host2 -> workload ping after the restart" in_ns host2 ping -c 3 -i 0.2 -W 2 $S2S_WL_IP
+# --- 8. the operator moves the shared public IP: the gateway follows ----------------------------
+# 192.0.2.9 is not gw's: the gateway cannot run there, and every connection says why.
+api_pool 192.0.2.9
+# shellcheck disable=SC2317 # called through wait_for
+reason_names() { api_conn_prop "$RG" conn2 .properties.connectionStatusReason | grep -q "$1"; }
+wait_for 10 "conn2's reason names 192.0.2.9" reason_names 192.0.2.9 ||
+	lab_fail "no reason naming the unusable public IP"
+say "conn2: $(api_conn_prop $RG conn2 .properties.connectionStatus): $(api_conn_prop $RG conn2 .properties.connectionStatusReason)"
+expect "conn2 NotConnected while the public IP is unusable" test "$(api_conn_prop $RG conn2 .properties.connectionStatus)" = NotConnected
+expect "the public IP resource reports 192.0.2.9" test "$(api_cli_raw public-ip show -g $RG -n gw1-ip -o json | jq -r .properties.ipAddress)" = 192.0.2.9
+t0=$(now_ms)
+api_pool $S2S_GW_IP
+wait_for 20 "conn2 Connected on $S2S_GW_IP again" api_conn_connected $RG conn2 || {
+	tail -n 30 "$LAB_DIR/vnetgwd.log" >&2
+	lab_fail "conn2 did not come back when the public IP was set back"
+}
+say "ok: conn2 Connected $(since "$t0") after the pool was set back to $S2S_GW_IP"
+wait_for 10 "workload -> host2 ping on the re-created gateway" in_ns wl ping -c 1 -W 1 $HOST2_IP ||
+	lab_fail "no traffic through the re-created gateway"
 expect "no shared key in vnetgwd's log" test "$(grep -c 'api-Lab-key' "$LAB_DIR/vnetgwd.log")" = 0
 lab_pass "the store drives the gateway: create, second site, prefix change, delete, restart"
