@@ -464,7 +464,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	struct gw_conn_state *cs = gw_conn_find(g, c->name);
 	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
 	struct dp_conn_params dcp = { 0 };
-	bool fresh = !cs, restart;
+	bool fresh = !cs, restart, same_dp;
 	int r;
 
 	if (!vs)
@@ -482,18 +482,24 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	/* Prefixes and rate change in the data plane alone (routes follow, SAs stay); a new
 	 * peer, key, policy, lifetime, DPD or mode restarts the tunnel (SPEC §3). */
 	restart = !fresh && !gw_conn_same_tunnel(&cs->applied, c);
+	same_dp = !fresh && gw_conn_same_dp(&cs->applied, c);
+	if (!fresh && !restart && same_dp)
+		return 0; /* the reconciler applies everything each time: most of it is as it was */
 	dcp.id = cs->dp_id;
 	dcp.vnet_id = vs->dp_id;
 	dcp.peer = c->peer;
 	dcp.prefixes = c->remote;
 	dcp.n_prefixes = c->n_remote;
 	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
-	r = fresh ? dp_conn_add(g->dp, &dcp) : dp_conn_update(g->dp, &dcp);
+	r = fresh ? dp_conn_add(g->dp, &dcp) : same_dp ? 0 : dp_conn_update(g->dp, &dcp);
 	if (r < 0) {
 		log_err("Gateway", "conn=%s cannot be set up in the data plane: %s", c->name,
 			strerror(-r));
 		return r;
 	}
+	if (!fresh && !same_dp)
+		log_info("Route", "conn=%s: %u site prefix(es) at %llu bit/s, its SAs kept", c->name,
+			 c->n_remote, (unsigned long long)dcp.rate_bps);
 	if (fresh) {
 		cs->used = true;
 		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
@@ -508,7 +514,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 			 c->name);
 		ike_engine_conn_remove(g->ike, c->name);
 	}
-	r = gw_conn_ike_set(g, c);
+	r = fresh || restart ? gw_conn_ike_set(g, c) : 0;
 	r = r ?: gw_conn_remember(cs, c);
 	if (r < 0) {
 		if (fresh || restart) {
@@ -521,7 +527,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 		return r;
 	}
 	g->status_dirty = true;
-	if (c->initiate)
+	if ((fresh || restart) && c->initiate)
 		ike_engine_conn_initiate(g->ike, c->name);
 	return 0;
 }
