@@ -118,7 +118,8 @@ struct ike_sa {
 	uint64_t lifetime_deadline;
 	uint64_t last_rx_ns;   /* the last authenticated message from the peer, or ESP on a child */
 	uint64_t dpd_deadline; /* when DPD looks again (ESTABLISHED only), 0 when off */
-	uint64_t dpd_dead_ns;  /* a check is out: the peer is dead at this time, 0 when none */
+	uint64_t dpd_check_ns; /* when the current silence's check started, 0 when none */
+	uint64_t dpd_dead_ns;  /* then: the peer is dead at this time unless something arrives */
 	uint64_t invalid_spi_ns; /* the last INVALID_SPI notify we sent (rate limit, 2.21.4) */
 };
 

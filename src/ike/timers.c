@@ -43,7 +43,7 @@ void ike_timers_half_open(struct ike_sa *sa)
 	sa->half_open_deadline = clock_now_ns() + (uint64_t)IKE_HALF_OPEN_S * CLOCK_NS_PER_SEC;
 }
 
-/* ---- dead peer detection (RFC 7296 2.4) ------------------------------------------------------ */
+/* ---- dead peer detection (RFC 7296 2.4) ---------------------------------------------- */
 
 static uint64_t dpd_timeout_ns(const struct ike_sa *sa)
 {
@@ -58,6 +58,7 @@ static uint64_t dpd_interval_ns(const struct ike_sa *sa)
 /* Silence starts now: look again after one interval. */
 static void dpd_rearm(struct ike_sa *sa, uint64_t now)
 {
+	sa->dpd_check_ns = 0;
 	sa->dpd_dead_ns = 0;
 	sa->dpd_deadline = sa->state == IKE_SA_STATE_ESTABLISHED && sa->conn->cfg.dpd_timeout_s
 				   ? now + dpd_interval_ns(sa)
@@ -102,9 +103,12 @@ static void dpd_run(struct ike_sa *sa, uint64_t now)
 	char peer[ADDR_STR_MAX];
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
-	if (now < last + d) {
-		/* Something arrived in the meantime (ESP): the peer is alive. */
+	if (sa->dpd_check_ns && last > sa->dpd_check_ns) {
+		/* ESP arrived after the check went out: alive; a new silence is measured. */
+		sa->dpd_check_ns = 0;
 		sa->dpd_dead_ns = 0;
+	}
+	if (now < last + d) {
 		sa->dpd_deadline = last + d;
 		return;
 	}
@@ -124,6 +128,7 @@ static void dpd_run(struct ike_sa *sa, uint64_t now)
 		 * is the check. The deadline counts from the last packet, but a clock that jumped
 		 * past it still gives the check the rest of the budget.
 		 */
+		sa->dpd_check_ns = now;
 		sa->dpd_dead_ns = last + t > now + (t - d) ? last + t : now + (t - d);
 		if (sa->req.kind == IKE_REQ_NONE) {
 			sa->eng->stats.dpd_checks++;
@@ -139,8 +144,7 @@ static void dpd_run(struct ike_sa *sa, uint64_t now)
 	sa->dpd_deadline = sa->dpd_dead_ns;
 }
 
-/* ---- re-initiation back-off -------------------------------------------------------------------
- */
+/* ---- re-initiation back-off ---------------------------------------------------------- */
 
 static uint64_t retry_wait_ns(unsigned int n)
 {
