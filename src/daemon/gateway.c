@@ -292,6 +292,8 @@ static void gw_write_status(struct gw *g)
 		spis = json_array();
 		if (ike_engine_conn_info(g->ike, cs->name, &info) == 0) {
 			json_object_set_new(c, "ikeSaEstablished", json_boolean(info.established));
+			/* Stale SAs would show here (restart and DPD labs expect exactly 1). */
+			json_object_set_new(c, "ikeSaCount", json_integer(info.n_ike_sas));
 			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
 			for (unsigned int k = 0; k < info.n_children && k < 8; k++) {
 				char spi[16];
