@@ -45,6 +45,7 @@ say "ping from the site during the restart: $(grep 'packets transmitted' "$LAB_D
 
 s2s_swan_routes || lab_fail "no ipsec0 at the site"
 s2s_pings_both_ways
+# shellcheck disable=SC2317 # called through wait_for
 one_each() {
 	[ "$(s2s_swan_ike_count)" = 1 ] && [ "$(s2s_swan_child_count)" = 1 ] &&
 		[ "$(s2s_status ikeSaCount)" = 1 ] && [ "$(s2s_status 'childSaInboundSpis | length')" = 1 ]

@@ -8,7 +8,7 @@
 #                                 only responds: NotConnected until the site is back
 #   restart_peer.sh gw-initiates  vnetgwd initiates, the site only responds: vnetgwd goes to
 #                                 Connecting (reason: DPD) and re-initiates with back-off
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
 . tests/lab/lib/s2s.sh
@@ -37,6 +37,7 @@ s2s_pings_both_ways
 s2s_swan_kill || lab_fail "could not kill charon"
 killed_ms=$(s2s_now_ms)
 killed_s=$((killed_ms / 1000))
+# shellcheck disable=SC2317 # called through wait_for
 s2s_dead() { [ "$(s2s_status connectionStatus)" = "$DOWN" ] && s2s_status reason | grep -q 'DPD'; }
 wait_for $((DPD + 15)) "vnetgwd declares the peer dead" s2s_dead ||
 	{ tail -20 "$LAB_DIR/vnetgwd.log" >&2; lab_fail "status: $(s2s_status connectionStatus) ($(s2s_status reason))"; }
