@@ -160,6 +160,21 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 	g->status_dirty = true;
 }
 
+/*
+ * DPD asks when it is about to act: when did ESP last arrive on this child? The data plane
+ * stamps each inbound SA as it accepts a packet (no lock, no message per packet); reading the
+ * stamp is one request to the receiving worker.
+ */
+static uint64_t gw_op_child_last_rx(void *ctx, const char *conn, uint32_t spi_in)
+{
+	struct gw *g = ctx;
+	struct dp_sa_info info;
+
+	if (dp_sa_info(g->dp, spi_in, ESP_DIR_IN, &info) < 0)
+		return 0;
+	return info.last_used_ns;
+}
+
 /* ---- loop -------------------------------------------------------------------------------- */
 
 static void gw_write_status(struct gw *g);
@@ -214,6 +229,16 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 			};
 
 			ike_engine_input(g->ike, &ep, u->data, u->len);
+		} else if (u->kind == DP_UPCALL_ESP_NO_SA) {
+			struct ike_endpoint ep = {
+				.local = g->opt.public_ip,
+				.peer = u->peer,
+				.local_port = u->natt ? g->opt.port_natt : g->opt.port_ike,
+				.peer_port = u->natt ? u->peer_port : IKE_PORT,
+			};
+
+			/* RFC 7296 2.21.4: INVALID_SPI, or start the connection (engine.h). */
+			ike_engine_esp_unknown_spi(g->ike, &ep, u->spi);
 		} else if (u->kind == DP_UPCALL_SA_LIFE) {
 			/* Rekeying on byte/packet lifetimes arrives with issue 4. */
 			log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime", u->spi,
@@ -286,6 +311,8 @@ static void gw_write_status(struct gw *g)
 		spis = json_array();
 		if (ike_engine_conn_info(g->ike, cs->name, &info) == 0) {
 			json_object_set_new(c, "ikeSaEstablished", json_boolean(info.established));
+			/* Stale SAs would show here (restart and DPD labs expect exactly 1). */
+			json_object_set_new(c, "ikeSaCount", json_integer(info.n_ike_sas));
 			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
 			for (unsigned int k = 0; k < info.n_children && k < 8; k++) {
 				char spi[16];
@@ -316,6 +343,7 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 		.child_install = gw_op_child_install,
 		.child_remove = gw_op_child_remove,
 		.status = gw_op_status,
+		.child_last_rx = gw_op_child_last_rx,
 	};
 	struct dp_config dc = { 0 };
 	struct timeval second = { 1, 0 };

@@ -210,6 +210,8 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 	c->cfg.psk = psk;
 	log_info("Tunnel", "conn=%s: configured (%s)", c->cfg.name,
 		 cfg->initiate ? "initiating" : "waiting for the peer");
+	if (!cfg->initiate)
+		ike_timers_conn_cancel(c); /* now it only waits for the peer */
 	if (cfg->initiate && !conn_sa(e, c))
 		return ike_engine_conn_initiate(e, cfg->name);
 	return 0;
@@ -221,6 +223,7 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 
 	if (!c)
 		return -ENOENT;
+	c->retry_hold = true; /* going away: no re-initiation */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		if (sa->conn != c)
 			continue;
@@ -239,15 +242,13 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 	return 0;
 }
 
-int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
+static int conn_start(struct ike_engine *e, struct ike_conn *c)
 {
-	struct ike_conn *c = conn_find(e, name);
 	struct ike_endpoint ep;
 	struct ike_sa *sa;
 	int r;
 
-	if (!c)
-		return -ENOENT;
+	ike_timers_conn_cancel(c);
 	if (conn_sa(e, c))
 		return 0;
 	ep = (struct ike_endpoint){
@@ -266,6 +267,26 @@ int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
 	return r;
 }
 
+int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
+{
+	struct ike_conn *c = conn_find(e, name);
+
+	if (!c)
+		return -ENOENT;
+	c->retry_hold = false;
+	return conn_start(e, c);
+}
+
+/* A scheduled re-initiation (timers.c back-off) or an early one (unknown ESP SPI, 2.21.4). */
+static void conn_retry(struct ike_engine *e, struct ike_conn *c, const char *why)
+{
+	log_info("Tunnel", "conn=%s: initiating again (%s, attempt %u)", c->cfg.name, why,
+		 c->retry_n);
+	e->stats.retries++;
+	c->retrying = true;
+	conn_start(e, c);
+	c->retrying = false;
+}
 static struct ike_sa *established(struct ike_engine *e, const char *name, int *err)
 {
 	struct ike_conn *c = conn_find(e, name);
@@ -304,7 +325,10 @@ int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
 	int r;
 	struct ike_sa *sa = established(e, name, &r);
 
-	return sa ? ike_info_start_delete_ike(sa) : r;
+	if (!sa)
+		return r;
+	sa->conn->retry_hold = true; /* an operator's Delete: do not fight it */
+	return ike_info_start_delete_ike(sa);
 }
 
 /* ---- input ----------------------------------------------------------------------------------- */
@@ -442,10 +466,43 @@ void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const
 	reap(e);
 }
 
+void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint *ep, uint32_t spi)
+{
+	struct ike_conn *c = conn_find_peer(e, &ep->peer);
+	struct ike_sa *sa;
+	char peer[ADDR_STR_MAX];
+
+	if (!c)
+		return; /* not a peer of ours: never answered (no reflection) */
+	addr_print(&ep->peer, peer, sizeof(peer));
+	sa = conn_sa(e, c);
+	if (sa && sa->state == IKE_SA_STATE_ESTABLISHED) {
+		/* 2.21.4: a peer sending on an SA we lost is told, inside the IKE SA. */
+		if (ike_info_start_invalid_spi(sa, spi) == 0)
+			e->stats.invalid_spi_sent++;
+	} else if (!sa && c->cfg.initiate && !c->retry_hold) {
+		/* The peer still has SAs with us, so it is up: no reason to wait for the back-off.
+		 */
+		log_info("Tunnel", "conn=%s: ESP for unknown SPI %08x from %s: starting now",
+			 c->cfg.name, spi, peer);
+		conn_retry(e, c, "ESP from the peer for an SA we do not have");
+	} else {
+		log_debug("IKE", "conn=%s: ESP for unknown SPI %08x from %s: IKE_SA being set up",
+			  c->cfg.name, spi, peer);
+	}
+	reap(e);
+}
+
 uint64_t ike_engine_next_deadline(const struct ike_engine *e)
 {
 	uint64_t t = UINT64_MAX;
 
+	for (const struct ike_conn *c = e->conns; c; c = c->next) {
+		uint64_t d = ike_timers_conn_next(c);
+
+		if (d && d < t)
+			t = d;
+	}
 	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		uint64_t d = ike_timers_next(sa);
 
@@ -466,6 +523,9 @@ void ike_engine_run_timers(struct ike_engine *e)
 			ike_timers_run(sa, now);
 	}
 	reap(e);
+	for (struct ike_conn *c = e->conns; c; c = c->next)
+		if (ike_timers_conn_due(c, now))
+			conn_retry(e, c, "back-off elapsed");
 }
 
 void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n)
@@ -496,6 +556,8 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 		return -ENOENT;
 	out->status = c->status;
 	snprintf(out->reason, sizeof(out->reason), "%s", c->reason);
+	out->retry_at = c->retry_deadline;
+	out->n_retries = c->retry_n;
 	for (const struct ike_sa *s = e->sas; s; s = s->next)
 		out->n_ike_sas += s->conn == c && s->state != IKE_SA_STATE_DEAD;
 	sa = conn_sa(e, c);

@@ -30,6 +30,35 @@
 #define IKE_DEFAULT_CHILD_LIFETIME_KB 102400000ull
 #define IKE_DEFAULT_DPD_TIMEOUT_S     45
 
+/*
+ * Dead peer detection. Azure's dpdTimeoutSeconds (9..3600, default 45) names only the time after
+ * which an unresponsive peer is declared dead; strongSwan's dpd_delay is the silence after
+ * which a liveness check is sent, and for IKEv2 its retransmission schedule, not dpd_timeout
+ * (IKEv1 only), decides death. Here both follow from the one setting T = dpd_timeout_s:
+ *   - interval D = T / IKE_DPD_INTERVAL_DIV (15 s for 45 s; 3 s for 9 s): when nothing
+ *     authenticated came from the peer for D (no IKE message passing its ICV and no ESP packet
+ *     accepted on any of its children), an empty INFORMATIONAL request goes out; traffic never
+ *     causes a check (RFC 7296 2.4: only silence does);
+ *   - the check is retransmitted 2, 4, 8 ... s after each send, without the usual five-try
+ *     limit, and the peer is declared dead when T has passed since the last thing it sent
+ *     (at least T - D after the check, if a jump of the clock skipped ahead): its SAs are
+ *     removed without Delete and the status becomes NotConnected, "peer not responding to
+ *     liveness checks (DPD)". Any other request of ours outstanding on a silent SA counts as
+ *     the check and is held to the same deadline.
+ * So a peer that vanishes right after its last packet is declared dead T later (±1 timer tick).
+ */
+#define IKE_DPD_INTERVAL_DIV 3
+
+/*
+ * Re-initiation of a connection that initiates, after its IKE SA failed (DPD, no answer, a
+ * refused IKE_SA_INIT or IKE_AUTH, a Delete from the peer): the n-th retry (n = 0, 1, ...)
+ * waits min(IKE_RETRY_BASE_MS * 2^n, IKE_RETRY_MAX_MS) scaled by a random factor in
+ * [3/4, 1] (jitter, so that many connections do not retry in step); back to n = 0 once
+ * Connected. Status meanwhile: Connecting, with the reason of the last failure.
+ */
+#define IKE_RETRY_BASE_MS 1000
+#define IKE_RETRY_MAX_MS  30000
+
 /* Where a datagram goes or came from. Ports in host order. */
 struct ike_endpoint {
 	struct addr local, peer;
@@ -45,8 +74,14 @@ struct ike_conn_config {
 	struct ike_pld_ts ts_local, ts_remote; /* what the connection allows (default any-to-any) */
 	uint32_t ike_lifetime_s, child_lifetime_s;
 	uint64_t child_lifetime_kb;
+	/*
+	 * Dead peer detection (RFC 7296 2.4), IKE_DPD_* below: when nothing authenticated came
+	 * from the peer (IKE or ESP on any child) for a third of this, a liveness check goes out;
+	 * when this much time passes without anything, the peer is dead. 9..3600 s (the
+	 * configuration checks); 0 turns DPD off.
+	 */
 	uint32_t dpd_timeout_s;
-	bool initiate;	 /* start the IKE SA ourselves; otherwise wait for the peer */
+	bool initiate;	 /* start the IKE SA ourselves (and again after failures, with back-off) */
 	bool no_respond; /* initiator only: an IKE_SA_INIT from the peer is dropped, unanswered */
 };
 
@@ -92,6 +127,12 @@ struct ike_engine_ops {
 	int (*child_install)(void *ctx, const struct ike_child_sa *c);
 	void (*child_remove)(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi_out);
 	void (*status)(void *ctx, const char *conn, enum ike_conn_status st, const char *reason);
+	/*
+	 * Optional (DPD): clock_now_ns() of the last ESP packet accepted on the child with inbound
+	 * SPI spi_in, 0 when none or unknown. Asked only when DPD is about to act, so the data
+	 * plane keeps a plain per-SA timestamp and nothing is pushed per packet.
+	 */
+	uint64_t (*child_last_rx)(void *ctx, const char *conn, uint32_t spi_in);
 };
 
 /* Counters of what was dropped without an answer (pre-authentication garbage, SPEC §1). */
@@ -103,6 +144,10 @@ struct ike_engine_stats {
 	uint64_t bad_msgid;    /* outside the window */
 	uint64_t retransmits_answered;
 	uint64_t cookies_sent;
+	uint64_t invalid_spi_sent; /* INVALID_SPI notifies about unknown ESP SPIs (2.21.4) */
+	uint64_t dpd_checks;	   /* liveness checks started by DPD */
+	uint64_t dpd_dead;	   /* peers declared dead */
+	uint64_t retries;	   /* re-initiations after a failure */
 };
 
 struct ike_engine;
@@ -121,7 +166,10 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *c);
 /* Delete its SAs (a Delete is sent, not awaited) and forget it. -ENOENT. */
 int ike_engine_conn_remove(struct ike_engine *e, const char *name);
 
-/* Start an IKE SA with its first CHILD_SA now (a no-op while one exists). */
+/*
+ * Start an IKE SA with its first CHILD_SA now (a no-op while one exists). Also cancels a
+ * pending back-off and lifts the hold that ike_engine_conn_delete_ike put on re-initiation.
+ */
 int ike_engine_conn_initiate(struct ike_engine *e, const char *name);
 /*
  * Requests on the established IKE SA. Each returns 0 when the request is sent, -ENOENT (no such
@@ -135,6 +183,7 @@ int ike_engine_conn_create_child(struct ike_engine *e, const char *name);
 int ike_engine_conn_check_liveness(struct ike_engine *e, const char *name);
 /* INFORMATIONAL with a Delete of the child whose inbound SPI is spi_in / of the IKE SA. */
 int ike_engine_conn_delete_child(struct ike_engine *e, const char *name, uint32_t spi_in);
+/* An operator's Delete: the connection is not re-initiated until ike_engine_conn_initiate. */
 int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name);
 
 /*
@@ -143,12 +192,21 @@ int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name);
  */
 void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const uint8_t *data,
 		      size_t len);
+/*
+ * ESP arrived for an inbound SPI we do not know (the data plane dropped it), from ep->peer
+ * (RFC 7296 2.21.4, a peer that lost our SAs or we lost its). From a configured peer: with an
+ * established IKE SA, an INVALID_SPI notify about spi goes out in an INFORMATIONAL request (at
+ * a bounded rate: at most one per IKE SA per second); without one, a connection that initiates
+ * starts now instead of waiting for its back-off. Anyone else: ignored.
+ */
+void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint *ep, uint32_t spi);
 /* Monotonic time of the next timer, UINT64_MAX when none. */
 uint64_t ike_engine_next_deadline(const struct ike_engine *e);
 /*
  * Run every timer due at clock_now_ns(). Our requests are retransmitted 2, 4, 8, 16 and 32 s
  * after each send (RFC 7296 2.1's exponential back-off); 64 s after the last try the IKE SA is
- * dropped ("peer not responding"). A half-open responder SA lives 30 s.
+ * dropped ("peer not responding"); liveness checks follow the DPD budget instead (above). A
+ * half-open responder SA lives 30 s. Re-initiation back-off timers run here too.
  */
 void ike_engine_run_timers(struct ike_engine *e);
 
@@ -177,6 +235,8 @@ struct ike_conn_info {
 	struct ike_endpoint ep;
 	unsigned int n_children;
 	uint32_t child_spi_in[8];
+	uint64_t retry_at;	/* clock_now_ns() of the next re-initiation, 0 when none */
+	unsigned int n_retries; /* re-initiations since the last Connected */
 };
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out);
 

@@ -169,10 +169,15 @@ void ike_conn_set_status(struct ike_conn *c, struct ike_engine *e, enum ike_conn
 {
 	if (c->status == st && strcmp(c->reason, reason) == 0)
 		return;
+	/* A re-initiation shows the failure it follows (timers.c), not "IKE_SA_INIT sent". */
+	if (c->retrying && c->status == IKE_CONN_CONNECTING && st == IKE_CONN_CONNECTING)
+		return;
 	log_info("Tunnel", "conn=%s: %s -> %s (%s)", c->cfg.name, ike_conn_status_name(c->status),
 		 ike_conn_status_name(st), reason);
 	c->status = st;
 	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	if (st == IKE_CONN_CONNECTED)
+		ike_timers_conn_connected(c);
 	if (e->ops.status)
 		e->ops.status(e->ops.ctx, c->cfg.name, st, reason);
 }
@@ -187,7 +192,8 @@ void ike_sa_fail(struct ike_sa *sa, const char *reason)
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
 		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
 			return;
-	ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_NOT_CONNECTED, reason);
+	/* The last one: NotConnected, or Connecting again after a back-off (timers.c). */
+	ike_timers_conn_failed(sa->conn, sa->eng, reason);
 }
 
 /* ---- children -------------------------------------------------------------------------------- */

@@ -116,7 +116,11 @@ struct ike_sa {
 	struct ike_child *children;
 	uint64_t half_open_deadline;
 	uint64_t lifetime_deadline;
-	uint64_t last_rx_ns; /* the last authenticated message from the peer (DPD, issue 4) */
+	uint64_t last_rx_ns;   /* the last authenticated message from the peer, or ESP on a child */
+	uint64_t dpd_deadline; /* when DPD looks again (ESTABLISHED only), 0 when off */
+	uint64_t dpd_check_ns; /* when the current silence's check started, 0 when none */
+	uint64_t dpd_dead_ns;  /* then: the peer is dead at this time unless something arrives */
+	uint64_t invalid_spi_ns; /* the last INVALID_SPI notify we sent (rate limit, 2.21.4) */
 };
 
 struct ike_conn {
@@ -125,6 +129,12 @@ struct ike_conn {
 	struct secret *psk;
 	enum ike_conn_status status;
 	char reason[128];
+	/* Re-initiation after failures (timers.c): when, how many since Connected, and whether an
+	 * operator's Delete holds it back. */
+	uint64_t retry_deadline;
+	unsigned int retry_n;
+	bool retry_hold;
+	bool retrying; /* the engine is starting a scheduled re-initiation */
 };
 
 struct ike_engine {
@@ -261,6 +271,10 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m);
 void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m);
 /* RFC 7296 2.4: INITIAL_CONTACT: every other IKE SA of this connection is stale. */
 void ike_info_initial_contact(struct ike_sa *sa);
+/* RFC 7296 2.21.4: tell the peer ESP with spi found no SA here (INFORMATIONAL request). */
+int ike_info_start_invalid_spi(struct ike_sa *sa, uint32_t spi);
+/* 2.4: whether our IKE_AUTH on sa carries INITIAL_CONTACT (no other IKE SA with the peer). */
+bool ike_auth_first_contact(const struct ike_sa *sa);
 
 /* ---- timers.c ------------------------------------------------------------------------------ */
 
@@ -272,9 +286,22 @@ void ike_timers_request_sent(struct ike_sa *sa);
 void ike_timers_response_received(struct ike_sa *sa);
 void ike_timers_half_open(struct ike_sa *sa);
 void ike_timers_established(struct ike_sa *sa);
-/* Any message that passed its ICV: the peer is alive (what DPD, issue 4, will build on). */
+/* Any message that passed its ICV: the peer is alive; DPD starts counting silence again. */
 void ike_timers_authenticated_received(struct ike_sa *sa);
 uint64_t ike_timers_next(const struct ike_sa *sa);
 void ike_timers_run(struct ike_sa *sa, uint64_t now);
+/*
+ * The connection's last IKE SA is gone (why): a connection that initiates (and is not held by
+ * an operator's Delete) schedules its next attempt with back-off and shows Connecting (why);
+ * others stay NotConnected (why).
+ */
+void ike_timers_conn_failed(struct ike_conn *c, struct ike_engine *e, const char *why);
+/* Connected: the back-off starts from the beginning next time. */
+void ike_timers_conn_connected(struct ike_conn *c);
+/* Forget a pending re-initiation (one starts now, or the connection goes away). */
+void ike_timers_conn_cancel(struct ike_conn *c);
+uint64_t ike_timers_conn_next(const struct ike_conn *c);
+/* True when the connection's re-initiation is due at now (the deadline is cleared). */
+bool ike_timers_conn_due(struct ike_conn *c, uint64_t now);
 
 #endif

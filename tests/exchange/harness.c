@@ -88,6 +88,22 @@ static void on_status(void *ctx, const char *conn, enum ike_conn_status st, cons
 	s->n_status++;
 }
 
+static uint64_t on_last_rx(void *ctx, const char *conn, uint32_t spi_in)
+{
+	int i = (int)(intptr_t)ctx;
+	struct h_child *c = h_child_find(i, spi_in);
+
+	H.s[i].n_last_rx_asked++;
+	return c ? c->last_rx_ns : 0;
+}
+
+void h_esp_received(int i)
+{
+	for (unsigned int k = 0; k < H.s[i].n_children; k++)
+		if (!H.s[i].children[k].removed)
+			H.s[i].children[k].last_rx_ns = clock_now_ns();
+}
+
 static void side_engine_new(int i)
 {
 	struct ike_engine_ops ops = {
@@ -96,6 +112,7 @@ static void side_engine_new(int i)
 		.child_install = on_install,
 		.child_remove = on_remove,
 		.status = on_status,
+		.child_last_rx = on_last_rx,
 	};
 
 	H.s[i].e = ike_engine_new(&ops);

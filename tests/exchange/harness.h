@@ -32,6 +32,7 @@ struct h_child {
 	struct ike_pld_ts ts_local, ts_remote;
 	struct secret *enc_in, *integ_in, *enc_out, *integ_out;
 	bool removed;
+	uint64_t last_rx_ns; /* what the data plane reports for DPD (child_last_rx), 0: never */
 };
 
 struct h_side {
@@ -43,7 +44,8 @@ struct h_side {
 	enum ike_conn_status status;
 	char reason[128];
 	unsigned int n_status;
-	int install_result; /* what child_install returns (0 = accept) */
+	int install_result;	      /* what child_install returns (0 = accept) */
+	unsigned int n_last_rx_asked; /* child_last_rx calls */
 };
 
 struct harness {
@@ -94,6 +96,8 @@ bool h_inner_notify(unsigned int idx, uint16_t type);
 
 /* The live child of side i with inbound SPI spi, or NULL. */
 struct h_child *h_child_find(int i, uint32_t spi_in);
+/* ESP arrived now on every live child of side i (what its data plane reports to DPD). */
+void h_esp_received(int i);
 /* Number of installed and not removed children on side i. */
 unsigned int h_children_live(int i);
 /* Assert that side 0's child c0 and side 1's child c1 are the two ends of one SA. */

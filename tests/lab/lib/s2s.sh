@@ -109,3 +109,69 @@ s2s_iperf_both_ways() {
 		lab_fail "iperf3 host -> workload did not complete"
 	say "ok: iperf3 host -> workload: $mbps Mbit/s for ${secs}s"
 }
+
+# ---- restarts and dead peers (issue 4) ------------------------------------------------------
+
+# s2s_vnetgwd_config_dpd FILE INITIATE(true|false) DPD_TIMEOUT_SECONDS: as s2s_vnetgwd_config,
+# with the connection's "dpdTimeoutSeconds".
+s2s_vnetgwd_config_dpd() {
+	cat >"$1" <<CONF
+{ "publicIp": "$S2S_GW_IP",
+  "vnets": [ { "name": "vnet1", "addressSpace": ["10.1.0.0/16"], "gatewaySubnet": "10.1.255.0/27" } ],
+  "connections": [ { "name": "site1", "vnet": "vnet1", "peer": "$S2S_SITE_IP",
+                     "sharedKey": "$S2S_PSK", "remotePrefixes": ["192.168.1.0/24"],
+                     "sku": "HighPerformance", "initiate": $2, "dpdTimeoutSeconds": $3 } ] }
+CONF
+}
+
+# s2s_swan_start_action ACTION: the default site, its child started by charon itself on start
+# (start_action = start, as sites usually are) or only answering (none).
+s2s_swan_start_action() {
+	swan_config site $S2S_SITE_IP $S2S_GW_IP "$S2S_PSK" aes256-sha384-ecp384 aes256gcm16-ecp384 "$1"
+	swan_start site || return 1
+}
+
+# The PID of the site's charon (what swan_start recorded).
+s2s_swan_pid() { cat "$(swan_dir site)/pid"; }
+
+# kill -9 the site's charon by its PID and wait until it is gone (with it go its userspace
+# ESP, kernel-libipsec, and ipsec0: the site is simply silent).
+s2s_swan_kill() {
+	local pid
+	pid=$(s2s_swan_pid)
+	say "+ kill -9 $pid (charon)"
+	kill -9 "$pid" || return 1
+	wait "$pid" 2>/dev/null
+	wait_for 5 "charon $pid gone" sh -c "! kill -0 $pid"
+}
+
+# s2s_swan_restart ACTION: start charon again with its old configuration's start action; the
+# stale vici socket of the killed one is removed first, so readiness means the new one.
+s2s_swan_restart() {
+	rm -f "$(swan_dir site)/charon.vici"
+	s2s_swan_start_action "$1"
+}
+
+# kill -9 vnetgwd by its PID and wait until it is gone (its VNet namespace stays, SPEC §4).
+s2s_vnetgwd_kill() {
+	say "+ kill -9 $VNETGWD_PID (vnetgwd)"
+	kill -9 "$VNETGWD_PID" || return 1
+	wait "$VNETGWD_PID" 2>/dev/null
+	wait_for 5 "vnetgwd $VNETGWD_PID gone" sh -c "! kill -0 $VNETGWD_PID"
+}
+
+# s2s_vnetgwd_restart CONFIG: start vnetgwd again; the previous log is kept as vnetgwd.N.log.
+s2s_vnetgwd_restart() {
+	local n=1
+	while [ -e "$LAB_DIR/vnetgwd.$n.log" ]; do n=$((n + 1)); done
+	mv "$LAB_DIR/vnetgwd.log" "$LAB_DIR/vnetgwd.$n.log"
+	rm -f "$LAB_DIR/status.json"
+	s2s_vnetgwd_start "$1"
+}
+
+# Milliseconds since the epoch (timing figures).
+s2s_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# The IKE SAs and installed CHILD_SAs strongSwan holds for the connection.
+s2s_swan_ike_count() { swan_ctl site --list-sas 2>/dev/null | grep -c '^s2s: #'; }
+s2s_swan_child_count() { swan_ctl site --list-sas 2>/dev/null | grep -c 'INSTALLED'; }
