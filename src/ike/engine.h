@@ -179,7 +179,7 @@ void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n);
  */
 #define IKE_HALF_OPEN_PER_SOURCE 5
 #define IKE_HALF_OPEN_MAX	 512
-#define IKE_HALF_OPEN_SA_BYTES	 (40 * 1024)
+#define IKE_HALF_OPEN_SA_BYTES	 (16 * 1024)
 void ike_engine_set_half_open_limits(struct ike_engine *e, unsigned int per_source,
 				     unsigned int max);
 /* Half-open responder IKE SAs now. */
