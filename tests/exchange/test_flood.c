@@ -26,7 +26,8 @@
 #endif
 #endif
 #ifdef FLOOD_ASAN
-#include <sanitizer/allocator_interface.h>
+/* From ASan's runtime (sanitizer/allocator_interface.h, not always installed). */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 static struct crypto_dh *key_share; /* one for every forged request: the responder cannot tell */
