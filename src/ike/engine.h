@@ -46,7 +46,8 @@ struct ike_conn_config {
 	uint32_t ike_lifetime_s, child_lifetime_s;
 	uint64_t child_lifetime_kb;
 	uint32_t dpd_timeout_s;
-	bool initiate; /* start the IKE SA ourselves; otherwise wait for the peer */
+	bool initiate;	 /* start the IKE SA ourselves; otherwise wait for the peer */
+	bool no_respond; /* initiator only: an IKE_SA_INIT from the peer is dropped, unanswered */
 };
 
 /* SPEC §3 defaults: default policy, any-to-any selectors, lifetimes, DPD 45 s, initiate. */
@@ -100,8 +101,6 @@ struct ike_engine_stats {
 	uint64_t unknown_spi;  /* no IKE SA with these SPIs */
 	uint64_t bad_icv;      /* SK payload did not verify */
 	uint64_t bad_msgid;    /* outside the window */
-	uint64_t retransmits_answered;
-	uint64_t cookies_sent;
 	/*
 	 * Half-open flood handling (RFC 7296 2.6). Each IKE_SA_INIT request refused here left no
 	 * state behind; cookies_sent counts every COOKIE answer whatever its reason.
@@ -113,6 +112,8 @@ struct ike_engine_stats {
 	uint64_t half_open_cap;	    /* dropped: the global cap of half-open SAs reached */
 	uint64_t half_open_expired; /* half-open SAs removed by their 30 s timeout */
 	uint64_t cookie_rotations;  /* cookie secrets replaced */
+	uint64_t retransmits_answered;
+	uint64_t cookies_sent;
 };
 
 struct ike_engine;

@@ -89,33 +89,12 @@ s2s_swan_routes() {
 s2s_status() { jq -r ".connections[] | select(.name == \"site1\") | .$1" "$LAB_DIR/status.json" 2>/dev/null; }
 s2s_connected() { [ "$(s2s_status connectionStatus)" = Connected ]; }
 
-s2s_pings_both_ways() {
-	expect "workload -> on-prem host ping" in_ns wl ping -c 5 -i 0.2 -W 2 $S2S_HOST_IP
-	expect "on-prem host -> workload ping" in_ns host ping -c 5 -i 0.2 -W 2 $S2S_WL_IP
-}
-
-# iperf3 TCP for SECS in each direction; prints Mbit/s, fails when a run does not complete.
-s2s_iperf_both_ways() {
-	local secs=${1:-10} mbps
-	in_ns host iperf3 -s -D -I "$LAB_DIR/iperf-host.pid" >/dev/null
-	in_ns wl iperf3 -s -D -I "$LAB_DIR/iperf-wl.pid" >/dev/null
-	wait_for 5 "iperf3 servers" test -s "$LAB_DIR/iperf-host.pid" -a -s "$LAB_DIR/iperf-wl.pid"
-	lab_track "$(cat "$LAB_DIR/iperf-host.pid")"
-	lab_track "$(cat "$LAB_DIR/iperf-wl.pid")"
-	mbps=$(in_ns wl iperf3 -c $S2S_HOST_IP -t "$secs" -J | jq -e '.end.sum_received.bits_per_second / 1e6 | floor') ||
-		lab_fail "iperf3 workload -> host did not complete"
-	say "ok: iperf3 workload -> host: $mbps Mbit/s for ${secs}s"
-	mbps=$(in_ns host iperf3 -c $S2S_WL_IP -t "$secs" -J | jq -e '.end.sum_received.bits_per_second / 1e6 | floor') ||
-		lab_fail "iperf3 host -> workload did not complete"
-	say "ok: iperf3 host -> workload: $mbps Mbit/s for ${secs}s"
-}
-
 # ---- issue 4: floods and impairment ----------------------------------------------------------
 
 # vnetgwd's engine-wide IKE figures from the status file, e.g. s2s_ike_stat halfOpen
 s2s_ike_stat() { jq -r ".ike.$1" "$LAB_DIR/status.json" 2>/dev/null; }
 # A drop counter of site1 by reason (ESP's or the data plane's names), 0 when absent.
-s2s_drop_count() { jq -r ".connections[] | select(.name == \"site1\") | .drops.\"$1\" // 0" "$LAB_DIR/status.json" 2>/dev/null; }
+s2s_drop_count() { jq -r ".drops.site1.\"$1\" // 0" "$LAB_DIR/status.json" 2>/dev/null; }
 # vnetgwd's memory in kB from /proc: s2s_vnetgwd_mem VmHWM|VmRSS
 s2s_vnetgwd_mem() { sed -n "s/^$1:[[:space:]]*\\([0-9]*\\) kB/\\1/p" "/proc/$VNETGWD_PID/status"; }
 
@@ -191,3 +170,25 @@ PY
 	run in_ns "$from" timeout "$secs" python3 "$LAB_DIR/xfer.py" send "$to_ip" 9100 "$file" || return 1
 	wait "$pid"
 }
+
+s2s_pings_both_ways() {
+	expect "workload -> on-prem host ping" in_ns wl ping -c 5 -i 0.2 -W 2 $S2S_HOST_IP
+	expect "on-prem host -> workload ping" in_ns host ping -c 5 -i 0.2 -W 2 $S2S_WL_IP
+}
+
+# iperf3 TCP for SECS in each direction; prints Mbit/s, fails when a run does not complete.
+s2s_iperf_both_ways() {
+	local secs=${1:-10} mbps
+	in_ns host iperf3 -s -D -I "$LAB_DIR/iperf-host.pid" >/dev/null
+	in_ns wl iperf3 -s -D -I "$LAB_DIR/iperf-wl.pid" >/dev/null
+	wait_for 5 "iperf3 servers" test -s "$LAB_DIR/iperf-host.pid" -a -s "$LAB_DIR/iperf-wl.pid"
+	lab_track "$(cat "$LAB_DIR/iperf-host.pid")"
+	lab_track "$(cat "$LAB_DIR/iperf-wl.pid")"
+	mbps=$(in_ns wl iperf3 -c $S2S_HOST_IP -t "$secs" -J | jq -e '.end.sum_received.bits_per_second / 1e6 | floor') ||
+		lab_fail "iperf3 workload -> host did not complete"
+	say "ok: iperf3 workload -> host: $mbps Mbit/s for ${secs}s"
+	mbps=$(in_ns host iperf3 -c $S2S_WL_IP -t "$secs" -J | jq -e '.end.sum_received.bits_per_second / 1e6 | floor') ||
+		lab_fail "iperf3 host -> workload did not complete"
+	say "ok: iperf3 host -> workload: $mbps Mbit/s for ${secs}s"
+}
+
