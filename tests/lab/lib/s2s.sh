@@ -191,4 +191,3 @@ s2s_iperf_both_ways() {
 		lab_fail "iperf3 host -> workload did not complete"
 	say "ok: iperf3 host -> workload: $mbps Mbit/s for ${secs}s"
 }
-
