@@ -225,25 +225,8 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 	gw_settle(g);
 }
 
-static void gw_on_status_tick(evutil_socket_t fd, short what, void *arg)
-{
-	gw_write_status(arg);
-}
-
-static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
-{
-	struct dp_conn_stats s;
-
-	if (dp_conn_stats(g->dp, cs->dp_id, &s) == 0) {
-		cs->st.bytes_in = s.bytes_in;
-		cs->st.bytes_out = s.bytes_out;
-		cs->st.packets_in = s.packets_in;
-		cs->st.packets_out = s.packets_out;
-	}
-}
-
 /* {"reason": count} for the non-zero ones; names from esp_drop_name / dp_drop_name. */
-static json_t *gw_drops_json(const uint64_t *esp, const uint64_t *dp)
+static json_t *gw_json_drop_counts(const uint64_t *esp, const uint64_t *dp)
 {
 	json_t *o = json_object();
 
@@ -271,7 +254,7 @@ static json_t *gw_status_drops(struct gw *g)
 		struct dp_conn_stats ds;
 
 		if (cs->used && dp_conn_stats(g->dp, cs->dp_id, &ds) == 0)
-			json_object_set_new(o, cs->name, gw_drops_json(ds.esp_drops, ds.drops));
+			json_object_set_new(o, cs->name, gw_json_drop_counts(ds.esp_drops, ds.drops));
 	}
 	return o;
 }
@@ -302,9 +285,26 @@ static json_t *gw_status_ike(struct gw *g)
 		      (json_int_t)s->cookie_rotations);
 	if (o && dp_stats(g->dp, &ds) == 0) {
 		json_object_set_new(o, "dpRxIke", json_integer((json_int_t)ds.rx_ike));
-		json_object_set_new(o, "dpDrops", gw_drops_json(ds.esp_in.drops, ds.drops));
+		json_object_set_new(o, "dpDrops", gw_json_drop_counts(ds.esp_in.drops, ds.drops));
 	}
 	return o;
+}
+
+static void gw_on_status_tick(evutil_socket_t fd, short what, void *arg)
+{
+	gw_write_status(arg);
+}
+
+static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
+{
+	struct dp_conn_stats s;
+
+	if (dp_conn_stats(g->dp, cs->dp_id, &s) == 0) {
+		cs->st.bytes_in = s.bytes_in;
+		cs->st.bytes_out = s.bytes_out;
+		cs->st.packets_in = s.packets_in;
+		cs->st.packets_out = s.packets_out;
+	}
 }
 
 static void gw_write_status(struct gw *g)
