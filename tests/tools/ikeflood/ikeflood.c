@@ -3,7 +3,8 @@
  * half-open flood lab test (issue 4 item 5). Each request has a random SPIi and nonce, one valid
  * proposal (AES-256 / SHA-384 / ECP-384, vnetgwd's default) and a real ECP-384 public value, so
  * that a responder which accepts it does the full DH work. Raw IPv4 (IP_HDRINCL) lets us write
- * any source address; run it only inside a lab namespace whose routes keep the replies there.
+ * any source address; it runs only inside a network namespace other than the host's, and the
+ * lab's routes keep the replies there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +103,19 @@ static uint32_t source_pick(const struct source *s)
 		host = (uint32_t)rng_next() & ~s->mask;
 	while (host == 0 || host == ~s->mask);
 	return s->net | host;
+}
+
+/*
+ * Spoofed packets belong inside a lab: refuse to run in the network namespace of PID 1 (the
+ * host's), whatever the routes say.
+ */
+static bool in_own_netns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init))
+		return false;
+	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
 }
 
 /* One ECP-384 public value as IKE carries it: x | y, without the 0x04 point prefix. */
@@ -287,6 +302,11 @@ int main(int argc, char **argv)
 	}
 	if (!have_dst || !count || !n_src || optind != argc)
 		goto usage;
+	if (!in_own_netns()) {
+		fprintf(stderr, "ikeflood: refusing to run in the host's network namespace (use a "
+				"lab namespace: ip netns exec ...)\n");
+		return 1;
+	}
 	if (!have_seed && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
 	rng_state = seed ? seed : 1;
