@@ -3,10 +3,11 @@
  * half-open flood lab test (issue 4 item 5). Each request has a random SPIi and nonce, one valid
  * proposal (AES-256 / SHA-384 / ECP-384, vnetgwd's default) and a real ECP-384 public value, so
  * that a responder which accepts it does the full DH work. Raw IPv4 (IP_HDRINCL) lets us write
- * any source address; it runs only inside a network namespace other than the host's, and the
- * lab's routes keep the replies there.
+ * any source address; it runs only inside a lab's network namespace (/run/netns/vgt-*), and
+ * the lab's routes keep the replies there.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -106,16 +107,29 @@ static uint32_t source_pick(const struct source *s)
 }
 
 /*
- * Spoofed packets belong inside a lab: refuse to run in the network namespace of PID 1 (the
- * host's), whatever the routes say.
+ * Spoofed packets belong inside a lab: run only in a network namespace that is one of the lab's
+ * (/run/netns/vgt-*, tests/lab/lib/netns.sh), whatever the routes say.
  */
-static bool in_own_netns(void)
+static bool in_lab_netns(void)
 {
-	struct stat self, init;
+	struct stat self, ns;
+	struct dirent *d;
+	bool found = false;
+	DIR *dir;
 
-	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init))
+	if (stat("/proc/self/ns/net", &self) || !(dir = opendir("/run/netns")))
 		return false;
-	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+	while (!found && (d = readdir(dir))) {
+		char path[300];
+
+		if (strncmp(d->d_name, "vgt-", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
+		found = stat(path, &ns) == 0 && ns.st_ino == self.st_ino &&
+			ns.st_dev == self.st_dev;
+	}
+	closedir(dir);
+	return found;
 }
 
 /* One ECP-384 public value as IKE carries it: x | y, without the 0x04 point prefix. */
@@ -302,9 +316,9 @@ int main(int argc, char **argv)
 	}
 	if (!have_dst || !count || !n_src || optind != argc)
 		goto usage;
-	if (!in_own_netns()) {
-		fprintf(stderr, "ikeflood: refusing to run in the host's network namespace (use a "
-				"lab namespace: ip netns exec ...)\n");
+	if (!in_lab_netns()) {
+		fprintf(stderr, "ikeflood: refusing to run outside a lab network namespace "
+				"(ip netns exec vgt-...)\n");
 		return 1;
 	}
 	if (!have_seed && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
