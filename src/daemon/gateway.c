@@ -250,6 +250,71 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 	gw_settle(g);
 }
 
+/* {"reason": count} for the non-zero ones; names from esp_drop_name / dp_drop_name. */
+static json_t *gw_json_drop_counts(const uint64_t *esp, const uint64_t *dp)
+{
+	json_t *o = json_object();
+
+	for (int d = 0; esp && d < ESP_DROP__COUNT; d++)
+		if (esp[d])
+			json_object_set_new(o, esp_drop_name((enum esp_drop)d),
+					    json_integer((json_int_t)esp[d]));
+	for (int d = 0; dp && d < DP_DROP__COUNT; d++)
+		if (dp[d])
+			json_object_set_new(o, dp_drop_name((enum dp_drop)d),
+					    json_integer((json_int_t)dp[d]));
+	return o;
+}
+
+/*
+ * Each connection's drops by reason: {"name": {"replay": n, ...}}. Replay drops are ESP's
+ * "replay" (RFC 4303 3.4.3): duplicates and packets older than the window.
+ */
+static json_t *gw_status_drops(struct gw *g)
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_conn_state *cs = &g->conns[i];
+		struct dp_conn_stats ds;
+
+		if (cs->used && dp_conn_stats(g->dp, cs->dp_id, &ds) == 0)
+			json_object_set_new(o, cs->name, gw_json_drop_counts(ds.esp_drops, ds.drops));
+	}
+	return o;
+}
+
+/*
+ * The IKE engine's refusals (RFC 7296 2.6 flood handling included) and the data plane's drops
+ * outside any connection, for tests and operators.
+ */
+static json_t *gw_status_ike(struct gw *g)
+{
+	const struct ike_engine_stats *s = ike_engine_stats(g->ike);
+	struct dp_stats ds;
+	json_t *o;
+
+	o = json_pack("{s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		      "s:I}",
+		      "halfOpen", (int)ike_engine_half_open(g->ike), "cookiesRequired",
+		      ike_engine_cookies_required(g->ike), "malformed", (json_int_t)s->malformed,
+		      "unknownPeer", (json_int_t)s->unknown_peer, "unknownSpi",
+		      (json_int_t)s->unknown_spi, "badIcv", (json_int_t)s->bad_icv, "badMsgid",
+		      (json_int_t)s->bad_msgid, "retransmitsAnswered",
+		      (json_int_t)s->retransmits_answered, "cookiesSent",
+		      (json_int_t)s->cookies_sent, "cookieInvalid", (json_int_t)s->cookie_invalid,
+		      "sourceLimited", (json_int_t)s->source_limited, "sourceBlocked",
+		      (json_int_t)s->source_blocked, "sourceEvicted", (json_int_t)s->source_evicted,
+		      "halfOpenCap", (json_int_t)s->half_open_cap, "halfOpenExpired",
+		      (json_int_t)s->half_open_expired, "cookieRotations",
+		      (json_int_t)s->cookie_rotations);
+	if (o && dp_stats(g->dp, &ds) == 0) {
+		json_object_set_new(o, "dpRxIke", json_integer((json_int_t)ds.rx_ike));
+		json_object_set_new(o, "dpDrops", gw_json_drop_counts(ds.esp_in.drops, ds.drops));
+	}
+	return o;
+}
+
 static void gw_on_status_tick(evutil_socket_t fd, short what, void *arg)
 {
 	gw_write_status(arg);
@@ -327,6 +392,8 @@ static void gw_write_status(struct gw *g)
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
+	json_object_set_new(root, "ike", gw_status_ike(g));
+	json_object_set_new(root, "drops", gw_status_drops(g));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_path);
 	/* Written whole, then renamed: a reader never sees half a file. */
 	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
