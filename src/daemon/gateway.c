@@ -115,17 +115,41 @@ static int gw_op_child_install(void *ctx, const struct ike_child_sa *c)
 	r = dp_sa_install(g->dp, &in);
 	if (r < 0)
 		goto fail;
-	r = dp_sa_install(g->dp, &out);
+	/* A rekey responder's outbound SA waits for child_outbound (the old one's Delete). */
+	r = c->outbound ? dp_sa_install(g->dp, &out) : 0;
 	if (r < 0) {
 		dp_sa_remove(g->dp, c->spi_in, ESP_DIR_IN);
 		goto fail;
 	}
-	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x, %s", c->conn,
-		 c->spi_in, c->spi_out, c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
+	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->conn,
+		 c->spi_in, c->spi_out, c->outbound ? "" : " (outbound later)",
+		 c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
 	return 0;
 fail:
 	log_err("Tunnel", "conn=%s cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->conn,
 		c->spi_in, c->spi_out, strerror(-r));
+	return r;
+}
+
+static int gw_op_child_outbound(void *ctx, const struct ike_child_sa *c)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, c->conn);
+	struct dp_sa_params out = { 0 };
+	int r;
+
+	if (!cs)
+		return -ENOENT;
+	out.conn_id = cs->dp_id;
+	out.encap = c->udp_encap ? DP_ENCAP_UDP : DP_ENCAP_RAW;
+	out.peer_port = c->ep.peer_port;
+	r = ike_child_sa_esp_params(c, ESP_DIR_OUT, &out.esp);
+	r = r ?: dp_sa_install(g->dp, &out);
+	if (r < 0)
+		log_err("Tunnel", "conn=%s cannot install outbound SA 0x%08x: %s", c->conn,
+			c->spi_out, strerror(-r));
+	else
+		log_info("Tunnel", "conn=%s outbound SA now 0x%08x", c->conn, c->spi_out);
 	return r;
 }
 
@@ -209,10 +233,12 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 
 			ike_engine_input(g->ike, &ep, u->data, u->len);
 		} else if (u->kind == DP_UPCALL_SA_LIFE) {
-			/* Rekeying on byte/packet lifetimes arrives with issue 4. */
-			log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime", u->spi,
-				 u->dir == ESP_DIR_IN ? "in" : "out",
-				 u->life == ESP_LIFE_HARD ? "hard" : "soft");
+			/* Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs which child. */
+			if (ike_engine_sa_life(g->ike, u->spi, u->dir, u->life) < 0)
+				log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime; no "
+						   "child has it any more",
+					 u->spi, u->dir == ESP_DIR_IN ? "in" : "out",
+					 u->life == ESP_LIFE_HARD ? "hard" : "soft");
 		}
 	}
 	free(u);
@@ -293,6 +319,7 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	struct ike_engine_ops ops = {
 		.send = gw_op_send,
 		.child_install = gw_op_child_install,
+		.child_outbound = gw_op_child_outbound,
 		.child_remove = gw_op_child_remove,
 		.status = gw_op_status,
 	};

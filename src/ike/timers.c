@@ -2,9 +2,9 @@
 /*
  * timers: every IKE SA timer, behind hooks named for the events that arm them (WireGuard's
  * timers.c). Retransmission of our requests with exponential back-off and giving up after the
- * last try (RFC 7296 2.1, 2.4), the half-open SA timeout, and the IKE SA lifetime. Rekeying and
- * dead peer detection policy are issue 4: their hook is ike_timers_run's lifetime branch. Time is
- * clock_now_ns(), so tests drive all of it with a fake clock.
+ * last try (RFC 7296 2.1, 2.4), the half-open SA timeout, and the lifetimes of the IKE SA and its
+ * children, whose rekey and expiry policy is rekey.c's. Time is clock_now_ns(), so tests drive all
+ * of it with a fake clock.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -38,25 +38,12 @@ void ike_timers_half_open(struct ike_sa *sa)
 void ike_timers_established(struct ike_sa *sa)
 {
 	sa->half_open_deadline = 0;
-	sa->lifetime_deadline =
-		clock_now_ns() + (uint64_t)sa->conn->cfg.ike_lifetime_s * CLOCK_NS_PER_SEC;
+	ike_rekey_ike_arm(sa);
 }
 
 void ike_timers_authenticated_received(struct ike_sa *sa)
 {
 	sa->last_rx_ns = clock_now_ns();
-}
-
-/*
- * Issue 4 hook: the IKE SA reached its lifetime; make-before-break rekeying (RFC 7296 2.8)
- * starts here. For now it is only logged.
- */
-static void lifetime_expired(struct ike_sa *sa)
-{
-	char peer[ADDR_STR_MAX];
-
-	log_info("IKE", IKE_LOG_FMT ": IKE_SA lifetime reached; rekeying is not implemented yet",
-		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)));
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b)
@@ -77,7 +64,7 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 	if (sa->req.kind != IKE_REQ_NONE)
 		t = earliest(t, sa->req.deadline);
 	t = earliest(t, sa->half_open_deadline);
-	return earliest(t, sa->lifetime_deadline);
+	return earliest(t, ike_rekey_next(sa));
 }
 
 void ike_timers_run(struct ike_sa *sa, uint64_t now)
@@ -106,8 +93,5 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 		ike_sa_fail(sa, "half-open IKE_SA timed out");
 		return;
 	}
-	if (sa->lifetime_deadline && now >= sa->lifetime_deadline) {
-		sa->lifetime_deadline = 0;
-		lifetime_expired(sa);
-	}
+	ike_rekey_run(sa, now);
 }
