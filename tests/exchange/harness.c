@@ -46,7 +46,8 @@ static void op_log(int i, enum h_op_kind kind, uint32_t spi_in, uint32_t spi_out
 	struct h_side *s = &H.s[i];
 
 	if (s->n_ops < H_MAX_OPS)
-		s->ops[s->n_ops++] = (struct h_op){.kind = kind, .spi_in = spi_in, .spi_out = spi_out};
+		s->ops[s->n_ops++] =
+			(struct h_op){.kind = kind, .spi_in = spi_in, .spi_out = spi_out};
 }
 
 static void mbb_violation(int i, const char *what, uint32_t spi)
@@ -125,11 +126,15 @@ static void on_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi
 	c->removed = true;
 	s->n_removed++;
 	op_log(i, H_OP_REMOVE, spi_in, spi_out);
-	if (H.s[1 - i].out_spi == spi_in)
+	/* (A child deleted for good has no successor to move to; a replaced one has.) */
+	if (H.s[1 - i].out_spi == spi_in && h_children_live(1 - i) > 1)
 		mbb_violation(i, "removed its inbound SA while the peer sends on it:", spi_in);
 	if (s->out_spi == spi_out) {
+		/* Fine when the child is deleted for good; not while another could carry on. */
 		s->out_spi = 0;
-		mbb_violation(i, "removed its current outbound SA:", spi_out);
+		if (h_children_live(i) > 0)
+			mbb_violation(
+				i, "removed its current outbound SA, another child live:", spi_out);
 	}
 }
 
