@@ -275,7 +275,7 @@ static void gw_write_status(struct gw *g)
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
 		struct gw_conn_state *cs = &g->conns[i];
 		struct ike_conn_info info;
-		json_t *c, *spis;
+		json_t *c, *spis, *pairs;
 
 		if (!cs->used)
 			continue;
@@ -291,17 +291,30 @@ static void gw_write_status(struct gw *g)
 			      "ingressPackets", (json_int_t)cs->st.packets_in, "egressPackets",
 			      (json_int_t)cs->st.packets_out);
 		spis = json_array();
+		pairs = json_array();
 		if (ike_engine_conn_info(g->ike, cs->name, &info) == 0) {
+			char ispi[40];
+
 			json_object_set_new(c, "ikeSaEstablished", json_boolean(info.established));
 			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
+			/* For comparing with the peer (swanctl --list-sas prints SPIs alike). */
+			json_object_set_new(c, "ikeSas", json_integer(info.n_ike_sas));
+			snprintf(ispi, sizeof(ispi), "%016llx_i %016llx_r",
+				 (unsigned long long)info.spi_i, (unsigned long long)info.spi_r);
+			if (info.spi_i)
+				json_object_set_new(c, "ikeSpis", json_string(ispi));
 			for (unsigned int k = 0; k < info.n_children && k < 8; k++) {
-				char spi[16];
+				char spi[16], pair[24];
 
 				snprintf(spi, sizeof(spi), "0x%08x", info.child_spi_in[k]);
 				json_array_append_new(spis, json_string(spi));
+				snprintf(pair, sizeof(pair), "%08x_i %08x_o", info.child_spi_in[k],
+					 info.child_spi_out[k]);
+				json_array_append_new(pairs, json_string(pair));
 			}
 		}
 		json_object_set_new(c, "childSaInboundSpis", spis);
+		json_object_set_new(c, "childSaSpis", pairs);
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
@@ -359,6 +372,13 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 		goto fail;
 	if (o->unshaped)
 		log_warn("Gateway", "--no-rate-limit: connections are not held to their SKU rates");
+	if (o->debug_ike_lifetime_s)
+		log_warn("Gateway",
+			 "--debug-lifetimes (TESTS ONLY): every IKE SA lives %u s, every CHILD_SA "
+			 "%u s, rekey jitter %d %%",
+			 o->debug_ike_lifetime_s, o->debug_child_lifetime_s,
+			 o->debug_jitter_pct >= 0 ? o->debug_jitter_pct
+						  : IKE_DEFAULT_REKEY_JITTER_PCT);
 	if (o->keylog_dir) {
 		log_warn("Gateway", "debug key log on: every key goes to %s", o->keylog_dir);
 		ike_engine_set_keylog(g->ike, o->keylog_dir);
@@ -476,6 +496,13 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	icc.child_lifetime_kb = c->child_lifetime_kb;
 	icc.dpd_timeout_s = c->dpd_timeout_s;
 	icc.initiate = c->initiate;
+	if (g->opt.debug_ike_lifetime_s) {
+		/* Lab tests only: short lifetimes to watch many rekeys (--debug-lifetimes). */
+		icc.ike_lifetime_s = g->opt.debug_ike_lifetime_s;
+		icc.child_lifetime_s = g->opt.debug_child_lifetime_s;
+		if (g->opt.debug_jitter_pct >= 0)
+			icc.rekey_jitter_pct = (uint8_t)g->opt.debug_jitter_pct;
+	}
 	r = ike_engine_conn_set(g->ike, &icc);
 	if (r < 0) {
 		log_err("IKE", "conn=%s cannot be configured: %s", c->name, strerror(-r));
