@@ -323,6 +323,19 @@ void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t 
 	}
 	if (old->state != IKE_CHILD_REKEYING)
 		return; /* e.g. the peer's rekey of it won meanwhile */
+	for (struct ike_child *c = sa->children; c; c = c->next) {
+		if (c->we_created || c->replaces_spi_in != old->spi_in ||
+		    c->state != IKE_CHILD_ACTIVE)
+			continue;
+		/* We answered the peer's rekey of it: that one stands, the peer deletes old. */
+		old->state = IKE_CHILD_REKEYED;
+		log_info("IKE",
+			 IKE_LOG_FMT ": CHILD_SA %08x/%08x: our rekey refused (%s), the peer's "
+				     "-> %08x/%08x stands",
+			 sa->conn->cfg.name, peer, old->spi_in, old->spi_out,
+			 err ? ike_notify_name(err) : "failed", c->spi_in, c->spi_out);
+		return;
+	}
 	old->state = IKE_CHILD_ACTIVE;
 	/* 2.25: not at once; the peer finishes what made it refuse (TEMPORARY_FAILURE). */
 	old->soft_ns = now + (REKEY_RETRY_MS + rand_below(REKEY_RETRY_RAND)) * CLOCK_NS_PER_MS;

@@ -200,6 +200,27 @@ Test(rekey_collide, child_response_before_crossing_request)
 	cr_assert_eq(ike_engine_stats(H.s[1].e)->rekey_collisions, 0);
 }
 
+/* As above, but the refusal reaches side 1 before side 0's Delete of the old child. */
+Test(rekey_collide, child_refusal_before_the_delete)
+{
+	uint32_t in0, in1;
+
+	establish();
+	both_rekey_child(&in0, &in1);
+	h_deliver();	 /* 0's request at 1 (collision there) */
+	h_deliver_at(1); /* 1's response to 0: side 0 done, Delete(old) queued */
+	h_deliver();	 /* 1's request at 0: TEMPORARY_FAILURE queued after the Delete */
+	cr_assert_eq(H.n, 2);
+	h_deliver_at(1); /* the refusal first */
+	cr_assert(h_log_contains("our rekey refused (TEMPORARY_FAILURE), the peer's"));
+	h_advance_ms(3000); /* no retry of a child the peer has rekeyed */
+	for (unsigned int k = 0; k < H.n; k++)
+		cr_assert_eq(h_hdr(k).exchange, IKE_EXCH_INFORMATIONAL, "only the Delete (again)");
+	h_run();
+	assert_one_ike_one_pair();
+	cr_assert(created_by_side0(only_child(0)));
+}
+
 /* 2.25.1: a rekey crossing a Delete of the same child: both end without it, no orphan. */
 Test(rekey_collide, child_rekey_crosses_delete)
 {
