@@ -262,6 +262,25 @@ static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
 	}
 }
 
+/* The connection's nonzero drop counters by reason (data plane's and ESP's), for diagnosis. */
+static json_t *gw_drops_json(struct gw *g, const struct gw_conn_state *cs)
+{
+	struct dp_conn_stats s;
+	json_t *o = json_object();
+
+	if (dp_conn_stats(g->dp, cs->dp_id, &s) < 0)
+		return o;
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		if (s.drops[i] && i != DP_DROP_ESP)
+			json_object_set_new(o, dp_drop_name((enum dp_drop)i),
+					    json_integer((json_int_t)s.drops[i]));
+	for (int i = 1; i < ESP_DROP__COUNT; i++)
+		if (s.esp_drops[i])
+			json_object_set_new(o, esp_drop_name((enum esp_drop)i),
+					    json_integer((json_int_t)s.esp_drops[i]));
+	return o;
+}
+
 static void gw_write_status(struct gw *g)
 {
 	json_t *root, *arr;
@@ -315,6 +334,7 @@ static void gw_write_status(struct gw *g)
 		}
 		json_object_set_new(c, "childSaInboundSpis", spis);
 		json_object_set_new(c, "childSaSpis", pairs);
+		json_object_set_new(c, "drops", gw_drops_json(g, cs));
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
