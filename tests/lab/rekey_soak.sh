@@ -60,6 +60,12 @@ drop_report() {
 	done
 }
 
+# Raise the priority of every thread of a process we started (renice works per thread).
+boost() {
+	local t
+	for t in /proc/"$1"/task/*; do renice -n -5 -p "${t##*/}" >/dev/null 2>&1; done
+}
+
 lab() {
 	local v=$1 gw_life swan_ike swan_child initiate=false n sent recv mbps
 	. tests/lab/lib/netns.sh
@@ -80,10 +86,13 @@ lab() {
 		swan_set_lifetimes site $swan_ike $swan_child && swan_start site; } ||
 		lab_fail "charon did not start"
 	say "strongSwan lifetimes: IKE rekey/over/rand $swan_ike, CHILD rekey/life/rand $swan_child"
+	# The two gateways run ahead of the other labs' and helpers' load (each thread of ours).
+	boost "$(cat "$(swan_dir site)/pid")"
 	s2s_vnetgwd_config "$LAB_DIR/vnetgwd.json" $initiate
 	s2s_vnetgwd_start "$LAB_DIR/vnetgwd.json" --debug-lifetimes "$gw_life" ||
 		lab_fail "vnetgwd did not start"
 	say "vnetgwd --debug-lifetimes $gw_life (IKE_S,CHILD_S[,JITTER_PCT])"
+	boost "$VNETGWD_PID"
 	s2s_attach_workload >/dev/null
 	if [ $initiate = false ]; then
 		swan_ctl site --initiate --child net >"$LAB_DIR/initiate.out" 2>&1 ||
@@ -102,7 +111,9 @@ lab() {
 	in_ns wl ping -D -c "$n" -i 0.01 -W 5 $S2S_HOST_IP >"$LAB_DIR/ping.out" 2>&1 &
 	local ping_pid=$!
 	lab_track $ping_pid
-	in_ns wl iperf3 -c $S2S_HOST_IP -t "$SOAK" -b 20M -J >"$LAB_DIR/iperf.json" 2>&1 &
+	# Paced by the socket (--fq-rate) rather than in 1 ms bursts: the site's charon reads ESP
+	# from a socket with the default 208 KiB buffer that a burst can overflow on a busy host.
+	in_ns wl iperf3 -c $S2S_HOST_IP -t "$SOAK" -b 20M --fq-rate 20M -J >"$LAB_DIR/iperf.json" 2>&1 &
 	local iperf_pid=$!
 	lab_track $iperf_pid
 	wait $ping_pid
@@ -117,17 +128,20 @@ lab() {
 	drop_report
 
 	# Rekeys, from both logs (vnetgwd's IKE category lines; charon's IKE/CHD lines).
-	local ours_child theirs_child ours_ike theirs_ike coll sw_child sw_ike cl="$(swan_dir site)/charon.log"
+	local ours_child theirs_child ours_ike theirs_ike coll sw_child sw_ike sw_coll cl="$(swan_dir site)/charon.log"
 	ours_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/]* rekeyed -> ' "$LAB_DIR/vnetgwd.log")
 	theirs_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/]* rekeyed by the peer -> ' "$LAB_DIR/vnetgwd.log")
 	ours_ike=$(grep -c 'IKE .*rekeyed -> .* (ours)' "$LAB_DIR/vnetgwd.log")
 	theirs_ike=$(grep -c "IKE .*rekeyed -> .* (the peer's" "$LAB_DIR/vnetgwd.log")
 	coll=$(grep -c 'IKE .*rekey collision' "$LAB_DIR/vnetgwd.log")
-	sw_child=$(grep -c 'CHILD_SA .*established with SPIs' "$cl")
-	sw_ike=$(grep -ci 'IKE_SA .*rekeyed\|rekeying IKE_SA\|IKE_SA .*established between' "$cl")
+	# charon: each CHILD_SA net{N} logs "established" (a rekey responder twice: inbound, then
+	# outbound once the old one is deleted); the first one is no rekey.
+	sw_child=$(($(grep -oE 'CHILD_SA net\{[0-9]+\} established' "$cl" | sort -u | wc -l) - 1))
+	sw_ike=$(grep -cE 'IKE_SA s2s\[[0-9]+\] rekeyed between' "$cl")
+	sw_coll=$(grep -ci 'collision' "$cl")
 	say "vnetgwd: CHILD rekeys completed as initiator $ours_child, as responder $theirs_child; IKE rekeys as initiator $ours_ike, as responder $theirs_ike; collisions $coll"
-	say "strongSwan: CHILD_SAs established $sw_child (incl. the first), IKE_SA lines (established/rekey) $sw_ike"
-	echo "$v: pings sent $sent received $recv; iperf3 ${mbps:-none} Mbit/s; vnetgwd child rekeys $ours_child+$theirs_child ike $ours_ike+$theirs_ike collisions $coll; strongSwan children $sw_child" >"$RESULTS/$v"
+	say "strongSwan: CHILD rekeys $sw_child, IKE rekeys $sw_ike, log lines on collisions $sw_coll"
+	echo "$v: pings sent $sent received $recv; iperf3 ${mbps:-none} Mbit/s; vnetgwd child rekeys $ours_child+$theirs_child ike $ours_ike+$theirs_ike collisions $coll; strongSwan child rekeys $sw_child ike $sw_ike" >"$RESULTS/$v"
 
 	[ -n "$sent" ] && [ "$sent" = "$n" ] || lab_fail "ping did not send $n: $(tail -2 "$LAB_DIR/ping.out")"
 	[ "$recv" = "$sent" ] || lab_fail "lost $((sent - recv)) pings"
@@ -146,7 +160,8 @@ lab() {
 		[ $((ours_child + theirs_child)) -ge "$want" ] || lab_fail "only $((ours_child + theirs_child)) CHILD rekeys"
 		[ $((ours_ike + theirs_ike)) -ge $((SOAK / 45)) ] || lab_fail "only $((ours_ike + theirs_ike)) IKE rekeys" ;;
 	esac
-	[ "$sw_child" -ge "$want" ] || lab_fail "strongSwan logged $sw_child CHILD_SAs, expected >= $want"
+	[ "$sw_child" -ge "$want" ] || lab_fail "strongSwan logged $sw_child CHILD rekeys, expected >= $want"
+	[ "$sw_ike" -ge $((SOAK / 45)) ] || lab_fail "strongSwan logged $sw_ike IKE rekeys"
 	FINAL=""
 	wait_for 15 "one IKE SA and one CHILD pair on each side, same SPIs" same_sas ||
 		{ swan_ctl site --list-sas >&2; jq . "$LAB_DIR/status.json" >&2; lab_fail "SAs differ at the end"; }
