@@ -227,12 +227,15 @@ static void child_delete(struct ike_sa *sa, struct ike_child *c, const char *why
 	ike_sa_child_remove(sa, c, why);
 }
 
-/* The peer's new child from a rekey of the same old child that we answered (2.8.1). */
+/*
+ * The peer's new child from a rekey of the same old child that we answered (2.8.1): still held,
+ * or already sending if the peer deleted the old child before our response came.
+ */
 static struct ike_child *rival_of(struct ike_sa *sa, const struct ike_child *n)
 {
 	for (struct ike_child *c = sa->children; c; c = c->next)
 		if (c != n && !c->we_created && c->replaces_spi_in == n->replaces_spi_in &&
-		    c->state == IKE_CHILD_ACTIVE && c->out_held)
+		    c->state == IKE_CHILD_ACTIVE)
 			return c;
 	return NULL;
 }
@@ -248,28 +251,21 @@ static void drop_held(struct ike_child *c)
 void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 {
 	struct ike_child *old = ike_sa_child_by_spi_in(sa, n->replaces_spi_in);
-	struct ike_child *rival = old ? rival_of(sa, n) : NULL;
+	struct ike_child *rival = rival_of(sa, n);
 	char peer[ADDR_STR_MAX];
 	const char *name = sa->conn->cfg.name;
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
 	sa->eng->stats.child_rekeys++;
-	if (!old) {
-		/* The old child went while we rekeyed it (deleted by the peer): n simply serves. */
-		log_info("IKE",
-			 IKE_LOG_FMT ": CHILD_SA %08x/.. rekeyed -> %08x/%08x (old one gone)", name,
-			 peer, n->replaces_spi_in, n->spi_in, n->spi_out);
-		ike_sa_child_activate(sa, n);
-		return;
-	}
-	old->state = IKE_CHILD_REKEYED;
+	if (old)
+		old->state = IKE_CHILD_REKEYED;
 	if (!rival) {
-		log_info("IKE",
-			 IKE_LOG_FMT ": CHILD_SA %08x/%08x rekeyed -> %08x/%08x, deleting the "
-				     "old one",
-			 name, peer, old->spi_in, old->spi_out, n->spi_in, n->spi_out);
+		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x rekeyed -> %08x/%08x, %s", name,
+			 peer, n->replaces_spi_in, old ? old->spi_out : 0, n->spi_in, n->spi_out,
+			 old ? "deleting the old one" : "the old one is gone already");
 		ike_sa_child_activate(sa, n);
-		child_delete(sa, old, "rekeyed");
+		if (old)
+			child_delete(sa, old, "rekeyed");
 		return;
 	}
 	sa->eng->stats.rekey_collisions++;
@@ -277,11 +273,10 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 	if (ike_nonce_cmp(n->nonce_lo, n->nonce_lo_len, rival->nonce_lo, rival->nonce_lo_len) < 0) {
 		log_info("IKE",
 			 IKE_LOG_FMT
-			 ": CHILD_SA rekey collision on %08x/%08x: ours "
-			 "%08x/%08x has the lowest nonce and is deleted, the peer's %08x/%08x "
-			 "stays",
-			 name, peer, old->spi_in, old->spi_out, n->spi_in, n->spi_out,
-			 rival->spi_in, rival->spi_out);
+			 ": CHILD_SA rekey collision on %08x/..: ours %08x/%08x has the "
+			 "lowest nonce and is deleted, the peer's %08x/%08x stays",
+			 name, peer, n->replaces_spi_in, n->spi_in, n->spi_out, rival->spi_in,
+			 rival->spi_out);
 		n->state = IKE_CHILD_REDUNDANT;
 		drop_held(n);
 		/* The old child is the winner's to delete; rival sends once it is gone. */
@@ -289,15 +284,15 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 		return;
 	}
 	log_info("IKE",
-		 IKE_LOG_FMT ": CHILD_SA rekey collision on %08x/%08x: the peer's "
-			     "%08x/%08x has the lowest nonce (the peer deletes it), ours %08x/%08x "
-			     "stays; deleting the old one",
-		 name, peer, old->spi_in, old->spi_out, rival->spi_in, rival->spi_out, n->spi_in,
+		 IKE_LOG_FMT ": CHILD_SA rekey collision on %08x/..: the peer's %08x/%08x has the "
+			     "lowest nonce (the peer deletes it), ours %08x/%08x stays",
+		 name, peer, n->replaces_spi_in, rival->spi_in, rival->spi_out, n->spi_in,
 		 n->spi_out);
 	rival->state = IKE_CHILD_REDUNDANT;
 	drop_held(rival);
 	ike_sa_child_activate(sa, n);
-	child_delete(sa, old, "rekeyed");
+	if (old)
+		child_delete(sa, old, "rekeyed");
 }
 
 void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t err)

@@ -221,6 +221,31 @@ Test(rekey_collide, child_refusal_before_the_delete)
 	cr_assert(created_by_side0(only_child(0)));
 }
 
+/*
+ * The winner's Delete of the old child overtakes the loser's response: the loser already
+ * sends on the winner's child when its own arrives, and still deletes its own (2.8.1).
+ */
+Test(rekey_collide, child_delete_overtakes_the_losers_response)
+{
+	static const uint8_t n0[] = {0x01, 0x90}, n1[] = {0x80, 0x90};
+	uint32_t in0, in1;
+
+	establish();
+	h_nonces(0, n0, 2);
+	h_nonces(1, n1, 2);
+	both_rekey_child(&in0, &in1);
+	h_deliver();	 /* 0's request at 1 */
+	h_deliver();	 /* 1's request at 0 */
+	h_deliver_at(1); /* 0's response to 1: side 1 wins, Delete(old) queued */
+	cr_assert_eq(H.n, 2);
+	h_deliver_at(1); /* the Delete reaches side 0 before side 0's own response */
+	cr_assert(!h_child_find(0, in0));
+	h_run();
+	assert_one_ike_one_pair();
+	cr_assert(!created_by_side0(only_child(0)), "side 0's child had the lowest nonce");
+	cr_assert_eq(ike_engine_stats(H.s[0].e)->rekey_collisions, 1);
+}
+
 /* 2.25.1: a rekey crossing a Delete of the same child: both end without it, no orphan. */
 Test(rekey_collide, child_rekey_crosses_delete)
 {
