@@ -128,7 +128,8 @@ lab() {
 	drop_report
 
 	# Rekeys, from both logs (vnetgwd's IKE category lines; charon's IKE/CHD lines).
-	local ours_child theirs_child ours_ike theirs_ike coll sw_child sw_ike sw_coll cl="$(swan_dir site)/charon.log"
+	local ours_child theirs_child ours_ike theirs_ike coll sw_child sw_ike sw_coll cl
+	cl="$(swan_dir site)/charon.log"
 	ours_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/]* rekeyed -> ' "$LAB_DIR/vnetgwd.log")
 	theirs_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/]* rekeyed by the peer -> ' "$LAB_DIR/vnetgwd.log")
 	ours_ike=$(grep -c 'IKE .*rekeyed -> .* (ours)' "$LAB_DIR/vnetgwd.log")
@@ -143,7 +144,7 @@ lab() {
 	say "strongSwan: CHILD rekeys $sw_child, IKE rekeys $sw_ike, log lines on collisions $sw_coll"
 	echo "$v: pings sent $sent received $recv; iperf3 ${mbps:-none} Mbit/s; vnetgwd child rekeys $ours_child+$theirs_child ike $ours_ike+$theirs_ike collisions $coll; strongSwan child rekeys $sw_child ike $sw_ike" >"$RESULTS/$v"
 
-	[ -n "$sent" ] && [ "$sent" = "$n" ] || lab_fail "ping did not send $n: $(tail -2 "$LAB_DIR/ping.out")"
+	[ "${sent:-0}" = "$n" ] || lab_fail "ping did not send $n: $(tail -2 "$LAB_DIR/ping.out")"
 	[ "$recv" = "$sent" ] || lab_fail "lost $((sent - recv)) pings"
 	[ -n "$mbps" ] || lab_fail "iperf3 did not complete: $(head -c 300 "$LAB_DIR/iperf.json")"
 	local want=$((SOAK / 20))
