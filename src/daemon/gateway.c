@@ -233,7 +233,7 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 
 			ike_engine_input(g->ike, &ep, u->data, u->len);
 		} else if (u->kind == DP_UPCALL_SA_LIFE) {
-			/* Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs which child. */
+			/* Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs it. */
 			if (ike_engine_sa_life(g->ike, u->spi, u->dir, u->life) < 0)
 				log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime; no "
 						   "child has it any more",

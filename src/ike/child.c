@@ -124,6 +124,8 @@ int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, const char *wh
 	sa->child_ke_retries = 0;
 	r = child_start_group(sa, pfs_group(sa), c);
 	if (r == 0)
+		sa->rekey_why = why;
+	if (r == 0)
 		log_info("IKE", IKE_LOG_FMT ": rekeying CHILD_SA %08x/%08x (%s)",
 			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in,
 			 c->spi_out, why);
@@ -411,7 +413,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (old) {
 		log_info("IKE",
-			 IKE_LOG_FMT ": CHILD_SA %08x/%08x rekeyed by the peer -> %08x/%08x%s",
+			 IKE_LOG_FMT ": CHILD_SA %08x/%08x rekeyed -> %08x/%08x (by the peer)%s",
 			 cfg->name, peer, old->spi_in, old->spi_out, c->spi_in, c->spi_out,
 			 old->state == IKE_CHILD_REKEYING ? " (collides with ours, 2.8.1)" : "");
 		sa->eng->stats.child_rekeys++;

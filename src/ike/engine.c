@@ -350,15 +350,18 @@ int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enu
 				      : ike_sa_child_by_spi_out(sa, spi);
 		if (!c)
 			continue;
-		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x: %s %s byte/packet lifetime reached",
+		log_info("IKE",
+			 IKE_LOG_FMT ": CHILD_SA %08x/%08x: %s %s byte/packet lifetime reached",
 			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in,
 			 c->spi_out, dir == ESP_DIR_IN ? "inbound" : "outbound",
 			 life == ESP_LIFE_HARD ? "hard" : "soft");
 		/* The time deadlines are the one mechanism: bring the right one forward. */
 		if (life == ESP_LIFE_HARD)
 			c->hard_ns = clock_now_ns();
-		else if (life == ESP_LIFE_SOFT && c->state == IKE_CHILD_ACTIVE)
+		else if (life == ESP_LIFE_SOFT && c->state == IKE_CHILD_ACTIVE) {
 			c->soft_ns = clock_now_ns();
+			c->soft_why = "soft byte/packet lifetime";
+		}
 		ike_rekey_run(sa, clock_now_ns());
 		reap(e);
 		return 0;

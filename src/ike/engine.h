@@ -50,9 +50,9 @@ struct ike_conn_config {
 	uint32_t dpd_timeout_s;
 	bool initiate; /* start the IKE SA ourselves; otherwise wait for the peer */
 	/*
-	 * Rekeying (RFC 7296 2.8): an SA is rekeyed rekey_margin_pct before the end of its lifetime,
-	 * earlier by a random 0 to rekey_jitter_pct of it so that the two sides rarely collide
-	 * (defaults 10 and 5: between 85 % and 90 % of the lifetime).
+	 * Rekeying (RFC 7296 2.8): an SA is rekeyed rekey_margin_pct before the end of its
+	 * lifetime, earlier by a random 0 to rekey_jitter_pct of it so that the two sides rarely
+	 * collide (defaults 10 and 5: between 85 % and 90 % of the lifetime).
 	 */
 	uint8_t rekey_margin_pct, rekey_jitter_pct;
 };

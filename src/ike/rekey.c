@@ -142,7 +142,10 @@ static void child_soft(struct ike_sa *sa, struct ike_child *c, uint64_t now)
 		c->soft_ns = now + (uint64_t)REKEY_BUSY_MS * CLOCK_NS_PER_MS;
 		return;
 	}
-	r = ike_child_rekey_start(sa, c, c->rekey_tries ? "lifetime, retry" : "lifetime");
+	r = ike_child_rekey_start(sa, c,
+				  c->soft_why	   ? c->soft_why
+				  : c->rekey_tries ? "lifetime, retry"
+						   : "lifetime");
 	if (r == -EBUSY) {
 		c->soft_ns = now + (uint64_t)REKEY_BUSY_MS * CLOCK_NS_PER_MS;
 		return;
@@ -260,8 +263,10 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 	if (old)
 		old->state = IKE_CHILD_REKEYED;
 	if (!rival) {
-		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x rekeyed -> %08x/%08x, %s", name,
-			 peer, n->replaces_spi_in, old ? old->spi_out : 0, n->spi_in, n->spi_out,
+		log_info("IKE",
+			 IKE_LOG_FMT ": CHILD_SA %08x/%08x rekeyed -> %08x/%08x (by us, %s), %s",
+			 name, peer, n->replaces_spi_in, old ? old->spi_out : 0, n->spi_in,
+			 n->spi_out, sa->rekey_why ? sa->rekey_why : "?",
 			 old ? "deleting the old one" : "the old one is gone already");
 		ike_sa_child_activate(sa, n);
 		if (old)

@@ -29,15 +29,17 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	from->children = NULL;
 }
 
-static void log_rekeyed(const struct ike_sa *old, const struct ike_sa *n, const char *how)
+/* Every IKE rekey, old -> new SPIs, who and why (IKE category). */
+static void log_rekeyed(const struct ike_sa *old, const struct ike_sa *n, const char *who,
+			const char *why)
 {
 	char peer[ADDR_STR_MAX];
 
 	log_info("IKE",
 		 IKE_LOG_FMT ": IKE_SA %016" PRIx64 "/%016" PRIx64 " rekeyed -> %016" PRIx64
-			     "/%016" PRIx64 " (%s)",
+			     "/%016" PRIx64 " (%s%s%s)",
 		 old->conn->cfg.name, ike_sa_peer_str(old, peer, sizeof(peer)), old->spi_i,
-		 old->spi_r, n->spi_i, n->spi_r, how);
+		 old->spi_r, n->spi_i, n->spi_r, who, why ? ", " : "", why ? why : "");
 }
 
 static int start_group(struct ike_sa *sa, uint16_t group)
@@ -90,6 +92,8 @@ int ike_rekey_ike_start(struct ike_sa *sa, const char *why)
 	sa->child_ke_retries = 0;
 	/* The group the SA runs with, if we propose it: the peer chose it once already. */
 	r = start_group(sa, sa->chosen.suite.dh ? sa->chosen.suite.dh : l->s[0].dh);
+	if (r == 0)
+		sa->rekey_why = why;
 	if (r == 0)
 		log_info("IKE", IKE_LOG_FMT ": rekeying IKE_SA %016" PRIx64 "/%016" PRIx64 " (%s)",
 			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), sa->spi_i,
@@ -199,7 +203,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 					     "/%016" PRIx64 " has the lowest nonce and is deleted, "
 					     "the peer's stays",
 				 cfg->name, peer, n->spi_i, n->spi_r);
-			log_rekeyed(sa, rival, "collision, the peer's rekey won");
+			log_rekeyed(sa, rival, "by the peer", "its rekey won the collision");
 			move_children(sa, rival);
 			ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "the peer's rekey won");
 			if (ike_info_start_delete_ike(n))
@@ -214,7 +218,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		move_children(rival, n); /* none normally: they stay on the old one till now */
 		ike_sa_set_state(rival, IKE_SA_STATE_REKEYED, "redundant after a rekey collision");
 	}
-	log_rekeyed(sa, n, "ours");
+	log_rekeyed(sa, n, "by us", sa->rekey_why);
 	move_children(sa, n);
 	/* 2.18: the rekey's initiator deletes the old IKE SA. */
 	if (ike_info_start_delete_ike(sa))
@@ -226,7 +230,7 @@ refused:
 	ike_child_pending_clear(sa);
 	if (rival) {
 		/* Our rekey failed but the peer's, which we answered, stands: its SA takes over. */
-		log_rekeyed(sa, rival, "ours refused, the peer's stands");
+		log_rekeyed(sa, rival, "by the peer", "ours refused");
 		move_children(sa, rival);
 		ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "rekeyed by the peer");
 		return;
@@ -336,7 +340,7 @@ void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
 		sa->peer_rekey = n;
 		return;
 	}
-	log_rekeyed(sa, n, "the peer's");
+	log_rekeyed(sa, n, "by the peer", NULL);
 	move_children(sa, n);
 	/* The old SA stays until the peer, the rekey's initiator, deletes it (2.18). */
 	ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "rekeyed by the peer");
@@ -349,7 +353,7 @@ void ike_rekey_ike_deleted(struct ike_sa *sa)
 	/* 2.25.2: a Delete of the SA we rekey: forget our rekey; the peer's new SA takes over. */
 	if (!rival || rival->state != IKE_SA_STATE_ESTABLISHED)
 		return;
-	log_rekeyed(sa, rival, "the peer's, ours forgotten on its Delete");
+	log_rekeyed(sa, rival, "by the peer", "ours forgotten on its Delete");
 	move_children(sa, rival);
 	ike_child_pending_clear(sa);
 }

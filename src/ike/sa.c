@@ -354,7 +354,8 @@ void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why
 {
 	char peer[ADDR_STR_MAX];
 
-	/* 2.8: the child that replaced c sends from now on, before c's SAs go (make before break). */
+	/* 2.8: the child that replaced c sends from now on, before c's SAs go (make before break).
+	 */
 	for (struct ike_child *n = sa->children; n; n = n->next)
 		if (n != c && n->out_held && n->replaces_spi_in == c->spi_in &&
 		    n->state != IKE_CHILD_REDUNDANT)

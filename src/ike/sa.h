@@ -32,9 +32,9 @@ enum ike_sa_state {
 	IKE_SA_STATE_INIT_DONE,	  /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
 	IKE_SA_STATE_AUTH_SENT,	  /* initiator: IKE_AUTH request out */
 	IKE_SA_STATE_ESTABLISHED, /* authenticated both ways */
-	IKE_SA_STATE_REKEYED,	  /* replaced by a rekey (2.18): no children, waits for the Delete */
-	IKE_SA_STATE_DELETING,	  /* our Delete (or error notify) is out, waiting for its answer */
-	IKE_SA_STATE_DEAD,	  /* done; freed by the engine after the current event */
+	IKE_SA_STATE_REKEYED,  /* replaced by a rekey (2.18): no children, waits for the Delete */
+	IKE_SA_STATE_DELETING, /* our Delete (or error notify) is out, waiting for its answer */
+	IKE_SA_STATE_DEAD,     /* done; freed by the engine after the current event */
 };
 const char *ike_sa_state_name(enum ike_sa_state s);
 
@@ -53,9 +53,9 @@ enum ike_req_kind {
 };
 
 enum ike_child_state {
-	IKE_CHILD_ACTIVE,    /* carries traffic */
-	IKE_CHILD_REKEYING,  /* our CREATE_CHILD_SA with REKEY_SA for it is out */
-	IKE_CHILD_REKEYED,   /* replaced; its inbound SA accepts until the old one is deleted (2.8) */
+	IKE_CHILD_ACTIVE,   /* carries traffic */
+	IKE_CHILD_REKEYING, /* our CREATE_CHILD_SA with REKEY_SA for it is out */
+	IKE_CHILD_REKEYED, /* replaced; its inbound SA accepts until the old one is deleted (2.8) */
 	IKE_CHILD_REDUNDANT, /* the loser of a rekey collision (2.8.1), deleted by its creator */
 	IKE_CHILD_DELETING,  /* our Delete for it is out */
 };
@@ -82,6 +82,7 @@ struct ike_child {
 	 */
 	struct secret *held_enc_out, *held_integ_out;
 	uint64_t soft_ns, hard_ns; /* time lifetime: rekey at soft, delete at hard */
+	const char *soft_why;	   /* what brought soft_ns forward (static text), NULL: time */
 	unsigned int rekey_tries;
 };
 
@@ -91,7 +92,7 @@ struct ike_child_pending {
 	uint8_t nonce[IKE_NONCE_LEN];
 	struct crypto_dh *dh;
 	struct ike_pld_ts tsi, tsr;
-	uint32_t del_spi_in; /* IKE_REQ_DELETE_CHILD: the child's inbound SPI */
+	uint32_t del_spi_in;   /* IKE_REQ_DELETE_CHILD: the child's inbound SPI */
 	uint32_t rekey_spi_in; /* IKE_REQ_REKEY_CHILD: the inbound SPI of the child rekeyed */
 	uint64_t ike_spi;      /* IKE_REQ_REKEY_IKE: our SPI of the new IKE SA */
 };
@@ -147,12 +148,14 @@ struct ike_sa {
 	uint64_t half_open_deadline;
 	uint64_t lifetime_deadline; /* soft: rekey (rekey.c) */
 	uint64_t hard_deadline;	    /* the IKE SA's lifetime: deleted if not rekeyed by then */
-	/* IKE rekey (2.18): the exchange's lower nonce, and the peer's new SA we answered (2.8.2). */
+	/* IKE rekey (2.18): the exchange's lower nonce, and the peer's new SA we answered (2.8.2).
+	 */
 	uint8_t nonce_lo[IKE_NONCE_MAX];
 	size_t nonce_lo_len;
 	struct ike_sa *peer_rekey; /* the SA the peer's rekey of this one made; NULL */
 	unsigned int rekey_tries;
-	uint64_t last_rx_ns; /* the last authenticated message from the peer (DPD, issue 4) */
+	const char *rekey_why; /* why our current rekey (child or IKE) started: static text */
+	uint64_t last_rx_ns;   /* the last authenticated message from the peer (DPD, issue 4) */
 };
 
 struct ike_conn {
@@ -322,7 +325,8 @@ void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m);
 /* RFC 7296 2.4: INITIAL_CONTACT: every other IKE SA of this connection is stale. */
 void ike_info_initial_contact(struct ike_sa *sa);
 
-/* ---- rekey.c: lifetimes, rekey triggers and collisions (2.8, 2.8.1, 2.25) --------------------- */
+/* ---- rekey.c: lifetimes, rekey triggers and collisions (2.8, 2.8.1, 2.25) ---------------------
+ */
 
 /* The lower of two nonces in 2.8.1's order (octet by octet, a prefix is lower). */
 int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);

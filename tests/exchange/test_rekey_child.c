@@ -153,8 +153,8 @@ Test(rekey_child, by_the_original_initiator)
 	snprintf(line, sizeof(line), "rekeying CHILD_SA %08x/", old_in);
 	cr_assert(h_log_contains(line));
 	cr_assert(h_log_contains("(requested)"));
-	snprintf(line, sizeof(line), "CHILD_SA %08x/%08x rekeyed -> %08x/%08x", old_in, old_out,
-		 only_child(0)->sa.spi_in, only_child(0)->sa.spi_out);
+	snprintf(line, sizeof(line), "CHILD_SA %08x/%08x rekeyed -> %08x/%08x (by us, requested)",
+		 old_in, old_out, only_child(0)->sa.spi_in, only_child(0)->sa.spi_out);
 	cr_assert(h_log_contains(line), "no line '%s'", line);
 	cr_assert_eq(ike_engine_stats(H.s[0].e)->child_rekeys, 1);
 	cr_assert_eq(ike_engine_stats(H.s[1].e)->child_rekeys, 1);
@@ -210,7 +210,7 @@ Test(rekey_child, soft_lifetime_with_jitter_then_again)
 	cr_assert_eq(H.q[0].from, 0, "the side with the shorter lifetime");
 	h_run();
 	assert_one_pair();
-	cr_assert(h_log_contains("(lifetime)"));
+	cr_assert(h_log_contains("(by us, lifetime)"));
 	/* The new child has a lifetime of its own, counted from its creation. */
 	t = wait_for_request(1000 * 1000, 100);
 	cr_assert(t >= 850 * 1000 && t <= 900 * 1000, "%llu ms", (unsigned long long)t);
@@ -246,6 +246,7 @@ Test(rekey_child, data_plane_limits)
 	cr_assert_eq(ike_engine_sa_life(H.s[0].e, 0x1234, ESP_DIR_OUT, ESP_LIFE_SOFT), -ENOENT);
 	cr_assert_eq(ike_engine_sa_life(H.s[0].e, c0->sa.spi_out, ESP_DIR_OUT, ESP_LIFE_SOFT), 0);
 	cr_assert_eq(H.n, 1, "soft limit: rekey request sent");
+	cr_assert(h_log_contains("(soft byte/packet lifetime)"));
 	/* The inbound SA's event for the same child does not start a second rekey. */
 	cr_assert_eq(ike_engine_sa_life(H.s[0].e, old, ESP_DIR_IN, ESP_LIFE_SOFT), 0);
 	cr_assert_eq(H.n, 1);

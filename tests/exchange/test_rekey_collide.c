@@ -119,12 +119,12 @@ static void child_collision(int loser_creator, const uint8_t *n0, const uint8_t 
 }
 
 /* Whether side 0's child c0 came from side 0's own exchange (else side 0 answered it and
- * logged "rekeyed by the peer" with its SPIs). */
+ * logged "rekeyed -> SPIs (by the peer)"). */
 static bool created_by_side0(const struct h_child *c0)
 {
 	char line[96];
 
-	snprintf(line, sizeof(line), "rekeyed by the peer -> %08x/%08x", c0->sa.spi_in,
+	snprintf(line, sizeof(line), "rekeyed -> %08x/%08x (by the peer)", c0->sa.spi_in,
 		 c0->sa.spi_out);
 	return !h_log_contains(line);
 }
@@ -370,8 +370,8 @@ Test(rekey_collide, ike_response_before_crossing_request)
 	h_run();
 	assert_one_ike_one_pair();
 	cr_assert(info_of(0).initiator, "side 0's rekey made the survivor");
-	cr_assert(h_log_contains("ours refused, the peer's stands") ||
-		  h_log_contains("ours forgotten on its Delete"));
+	cr_assert(h_log_contains("(by the peer, ours refused)") ||
+		  h_log_contains("(by the peer, ours forgotten on its Delete)"));
 }
 
 /* 2.25.2: an IKE rekey and a child rekey cross: each refused, both done later in turn. */

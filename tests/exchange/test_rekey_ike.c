@@ -115,7 +115,8 @@ static void rekey_ike_by(int r)
 	cr_assert_eq(H.s[1].n_ops, ops1);
 	cr_assert_eq(after.child_spi_in[0], before.child_spi_in[0]);
 	snprintf(line, sizeof(line),
-		 "IKE_SA %016" PRIx64 "/%016" PRIx64 " rekeyed -> %016" PRIx64 "/%016" PRIx64,
+		 "IKE_SA %016" PRIx64 "/%016" PRIx64 " rekeyed -> %016" PRIx64 "/%016" PRIx64
+		 " (by us, requested)",
 		 before.spi_i, before.spi_r, after.spi_i, after.spi_r);
 	cr_assert(h_log_contains(line), "no line '%s'", line);
 	assert_one_ike_one_pair();

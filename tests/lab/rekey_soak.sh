@@ -130,10 +130,10 @@ lab() {
 	# Rekeys, from both logs (vnetgwd's IKE category lines; charon's IKE/CHD lines).
 	local ours_child theirs_child ours_ike theirs_ike coll sw_child sw_ike sw_coll cl
 	cl="$(swan_dir site)/charon.log"
-	ours_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/]* rekeyed -> ' "$LAB_DIR/vnetgwd.log")
-	theirs_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/]* rekeyed by the peer -> ' "$LAB_DIR/vnetgwd.log")
-	ours_ike=$(grep -c 'IKE .*rekeyed -> .* (ours)' "$LAB_DIR/vnetgwd.log")
-	theirs_ike=$(grep -c "IKE .*rekeyed -> .* (the peer's" "$LAB_DIR/vnetgwd.log")
+	ours_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/.]* rekeyed -> [0-9a-f/]* (by us' "$LAB_DIR/vnetgwd.log")
+	theirs_child=$(grep -c 'IKE .*CHILD_SA [0-9a-f/]* rekeyed -> [0-9a-f/]* (by the peer' "$LAB_DIR/vnetgwd.log")
+	ours_ike=$(grep -c 'IKE .*IKE_SA [0-9a-f/]* rekeyed -> [0-9a-f/]* (by us' "$LAB_DIR/vnetgwd.log")
+	theirs_ike=$(grep -c 'IKE .*IKE_SA [0-9a-f/]* rekeyed -> [0-9a-f/]* (by the peer' "$LAB_DIR/vnetgwd.log")
 	coll=$(grep -c 'IKE .*rekey collision' "$LAB_DIR/vnetgwd.log")
 	# charon: each CHILD_SA net{N} logs "established" (a rekey responder twice: inbound, then
 	# outbound once the old one is deleted); the first one is no rekey.
