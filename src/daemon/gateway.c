@@ -119,17 +119,41 @@ static int gw_op_child_install(void *ctx, const struct ike_child_sa *c)
 	r = dp_sa_install(g->dp, &in);
 	if (r < 0)
 		goto fail;
-	r = dp_sa_install(g->dp, &out);
+	/* A rekey responder's outbound SA waits for child_outbound (the old one's Delete). */
+	r = c->outbound ? dp_sa_install(g->dp, &out) : 0;
 	if (r < 0) {
 		dp_sa_remove(g->dp, c->spi_in, ESP_DIR_IN);
 		goto fail;
 	}
-	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x, %s", c->conn,
-		 c->spi_in, c->spi_out, c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
+	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->conn,
+		 c->spi_in, c->spi_out, c->outbound ? "" : " (outbound later)",
+		 c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
 	return 0;
 fail:
 	log_err("Tunnel", "conn=%s cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->conn,
 		c->spi_in, c->spi_out, strerror(-r));
+	return r;
+}
+
+static int gw_op_child_outbound(void *ctx, const struct ike_child_sa *c)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, c->conn);
+	struct dp_sa_params out = { 0 };
+	int r;
+
+	if (!cs)
+		return -ENOENT;
+	out.conn_id = cs->dp_id;
+	out.encap = c->udp_encap ? DP_ENCAP_UDP : DP_ENCAP_RAW;
+	out.peer_port = c->ep.peer_port;
+	r = ike_child_sa_esp_params(c, ESP_DIR_OUT, &out.esp);
+	r = r ?: dp_sa_install(g->dp, &out);
+	if (r < 0)
+		log_err("Tunnel", "conn=%s cannot install outbound SA 0x%08x: %s", c->conn,
+			c->spi_out, strerror(-r));
+	else
+		log_info("Tunnel", "conn=%s outbound SA now 0x%08x", c->conn, c->spi_out);
 	return r;
 }
 
@@ -240,10 +264,12 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 			/* RFC 7296 2.21.4: INVALID_SPI, or start the connection (engine.h). */
 			ike_engine_esp_unknown_spi(g->ike, &ep, u->spi);
 		} else if (u->kind == DP_UPCALL_SA_LIFE) {
-			/* Rekeying on byte/packet lifetimes arrives with issue 4. */
-			log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime", u->spi,
-				 u->dir == ESP_DIR_IN ? "in" : "out",
-				 u->life == ESP_LIFE_HARD ? "hard" : "soft");
+			/* Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs it. */
+			if (ike_engine_sa_life(g->ike, u->spi, u->dir, u->life) < 0)
+				log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime; no "
+						   "child has it any more",
+					 u->spi, u->dir == ESP_DIR_IN ? "in" : "out",
+					 u->life == ESP_LIFE_HARD ? "hard" : "soft");
 		}
 	}
 	free(u);
@@ -332,6 +358,25 @@ static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
 	}
 }
 
+/* The connection's nonzero drop counters by reason (data plane's and ESP's), for diagnosis. */
+static json_t *gw_drops_json(struct gw *g, const struct gw_conn_state *cs)
+{
+	struct dp_conn_stats s;
+	json_t *o = json_object();
+
+	if (dp_conn_stats(g->dp, cs->dp_id, &s) < 0)
+		return o;
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		if (s.drops[i] && i != DP_DROP_ESP)
+			json_object_set_new(o, dp_drop_name((enum dp_drop)i),
+					    json_integer((json_int_t)s.drops[i]));
+	for (int i = 1; i < ESP_DROP__COUNT; i++)
+		if (s.esp_drops[i])
+			json_object_set_new(o, esp_drop_name((enum esp_drop)i),
+					    json_integer((json_int_t)s.esp_drops[i]));
+	return o;
+}
+
 static void gw_write_status(struct gw *g)
 {
 	json_t *root, *arr, *vnets;
@@ -358,7 +403,7 @@ static void gw_write_status(struct gw *g)
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
 		struct gw_conn_state *cs = &g->conns[i];
 		struct ike_conn_info info;
-		json_t *c, *spis;
+		json_t *c, *spis, *pairs;
 
 		if (!cs->used)
 			continue;
@@ -374,21 +419,35 @@ static void gw_write_status(struct gw *g)
 			      "ingressPackets", (json_int_t)cs->st.packets_in, "egressPackets",
 			      (json_int_t)cs->st.packets_out);
 		spis = json_array();
+		pairs = json_array();
 		if (ike_engine_conn_info(g->ike, cs->name, &info) == 0) {
+			char ispi[40];
+
 			json_object_set_new(c, "ikeSaEstablished", json_boolean(info.established));
 			/* Stale SAs would show here (restart and DPD labs expect exactly 1). */
 			json_object_set_new(c, "ikeSaCount", json_integer(info.n_ike_sas));
 			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
+			/* For comparing with the peer (swanctl --list-sas prints SPIs alike). */
+			json_object_set_new(c, "ikeSas", json_integer(info.n_ike_sas));
+			snprintf(ispi, sizeof(ispi), "%016llx_i %016llx_r",
+				 (unsigned long long)info.spi_i, (unsigned long long)info.spi_r);
+			if (info.spi_i)
+				json_object_set_new(c, "ikeSpis", json_string(ispi));
 			for (unsigned int k = 0; k < info.n_children && k < 8; k++) {
-				char spi[16];
+				char spi[16], pair[24];
 
 				snprintf(spi, sizeof(spi), "0x%08x", info.child_spi_in[k]);
 				json_array_append_new(spis, json_string(spi));
+				snprintf(pair, sizeof(pair), "%08x_i %08x_o", info.child_spi_in[k],
+					 info.child_spi_out[k]);
+				json_array_append_new(pairs, json_string(pair));
 			}
 		}
 		json_object_set_new(c, "childSaInboundSpis", spis);
 		json_object_set_new(c, "id", json_string(cs->applied.ref));
 		json_object_set_new(c, "lastEstablished", json_integer(cs->st.established));
+		json_object_set_new(c, "childSaSpis", pairs);
+		json_object_set_new(c, "drops", gw_drops_json(g, cs));
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
@@ -408,6 +467,7 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	struct ike_engine_ops ops = {
 		.send = gw_op_send,
 		.child_install = gw_op_child_install,
+		.child_outbound = gw_op_child_outbound,
 		.child_remove = gw_op_child_remove,
 		.status = gw_op_status,
 		.child_last_rx = gw_op_child_last_rx,
@@ -448,6 +508,13 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 		goto fail;
 	if (o->unshaped)
 		log_warn("Gateway", "--no-rate-limit: connections are not held to their SKU rates");
+	if (o->debug_ike_lifetime_s)
+		log_warn("Gateway",
+			 "--debug-lifetimes (TESTS ONLY): every IKE SA lives %u s, every CHILD_SA "
+			 "%u s, rekey jitter %d %%",
+			 o->debug_ike_lifetime_s, o->debug_child_lifetime_s,
+			 o->debug_jitter_pct >= 0 ? o->debug_jitter_pct
+						  : IKE_DEFAULT_REKEY_JITTER_PCT);
 	if (o->keylog_dir) {
 		log_warn("Gateway", "debug key log on: every key goes to %s", o->keylog_dir);
 		ike_engine_set_keylog(g->ike, o->keylog_dir);
@@ -548,6 +615,13 @@ static int gw_conn_ike_set(struct gw *g, const struct gw_conn *c)
 	icc.dpd_timeout_s = c->dpd_timeout_s;
 	icc.initiate = c->initiate;
 	icc.no_respond = c->no_respond;
+	if (g->opt.debug_ike_lifetime_s) {
+		/* Lab tests only: short lifetimes to watch many rekeys (--debug-lifetimes). */
+		icc.ike_lifetime_s = g->opt.debug_ike_lifetime_s;
+		icc.child_lifetime_s = g->opt.debug_child_lifetime_s;
+		if (g->opt.debug_jitter_pct >= 0)
+			icc.rekey_jitter_pct = (uint8_t)g->opt.debug_jitter_pct;
+	}
 	r = ike_engine_conn_set(g->ike, &icc);
 	if (r < 0)
 		log_err("IKE", "conn=%s cannot be configured: %s", c->name, strerror(-r));

@@ -212,7 +212,7 @@ void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	c->ts_remote = tsr;
 	ike_child_pending_clear(sa);
 	ike_sa_nonces(sa, &ni, &nr);
-	if (ike_sa_child_derive_install(sa, c, true, NULL, &ni, &nr)) {
+	if (ike_sa_child_derive_install(sa, c, true, true, NULL, &ni, &nr)) {
 		free(c);
 		snprintf(why, sizeof(why), "CHILD_SA could not be installed");
 		goto no_child;
@@ -349,7 +349,7 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	ike_sa_nonces(sa, &ni, &nr);
-	if (ike_sa_child_derive_install(sa, c, false, NULL, &ni, &nr)) {
+	if (ike_sa_child_derive_install(sa, c, false, true, NULL, &ni, &nr)) {
 		free(c);
 		ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_NOT_CONNECTED,
 				    "CHILD_SA could not be installed");

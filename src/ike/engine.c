@@ -30,6 +30,8 @@ void ike_conn_config_default(struct ike_conn_config *c)
 	c->child_lifetime_kb = IKE_DEFAULT_CHILD_LIFETIME_KB;
 	c->dpd_timeout_s = IKE_DEFAULT_DPD_TIMEOUT_S;
 	c->initiate = true;
+	c->rekey_margin_pct = IKE_DEFAULT_REKEY_MARGIN_PCT;
+	c->rekey_jitter_pct = IKE_DEFAULT_REKEY_JITTER_PCT;
 }
 
 const char *ike_conn_status_name(enum ike_conn_status s)
@@ -85,6 +87,10 @@ int ike_child_sa_esp_params(const struct ike_child_sa *c, enum esp_dir dir,
 	out->esn = c->esn;
 	out->life.hard_bytes = c->lifetime_bytes;
 	out->life.soft_bytes = c->lifetime_bytes - c->lifetime_bytes / 10;
+	if (!c->esn) {
+		out->life.soft_packets = IKE_CHILD_SOFT_PACKETS;
+		out->life.hard_packets = IKE_CHILD_HARD_PACKETS;
+	}
 	return 0;
 }
 
@@ -127,6 +133,7 @@ static void reap(struct ike_engine *e)
 		}
 		ike_sa_children_remove(sa, "IKE_SA gone");
 		*pp = sa->next;
+		ike_rekey_forget(e, sa);
 		ike_sa_free(sa);
 	}
 }
@@ -331,6 +338,61 @@ int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
 		return r;
 	sa->conn->retry_hold = true; /* an operator's Delete: do not fight it */
 	return ike_info_start_delete_ike(sa);
+}
+
+int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t spi_in)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+	struct ike_child *c = sa ? ike_sa_child_by_spi_in(sa, spi_in) : NULL;
+
+	if (!sa)
+		return r;
+	if (!c)
+		return -ENOENT;
+	r = ike_child_rekey_start(sa, c, "requested");
+	reap(e);
+	return r;
+}
+
+int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+
+	return sa ? ike_rekey_ike_start(sa, "requested") : r;
+}
+
+int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		struct ike_child *c;
+
+		if (sa->state == IKE_SA_STATE_DEAD)
+			continue;
+		c = dir == ESP_DIR_IN ? ike_sa_child_by_spi_in(sa, spi)
+				      : ike_sa_child_by_spi_out(sa, spi);
+		if (!c)
+			continue;
+		log_info("IKE",
+			 IKE_LOG_FMT ": CHILD_SA %08x/%08x: %s %s byte/packet lifetime reached",
+			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in,
+			 c->spi_out, dir == ESP_DIR_IN ? "inbound" : "outbound",
+			 life == ESP_LIFE_HARD ? "hard" : "soft");
+		/* The time deadlines are the one mechanism: bring the right one forward. */
+		if (life == ESP_LIFE_HARD)
+			c->hard_ns = clock_now_ns();
+		else if (life == ESP_LIFE_SOFT && c->state == IKE_CHILD_ACTIVE) {
+			c->soft_ns = clock_now_ns();
+			c->soft_why = "soft byte/packet lifetime";
+		}
+		ike_rekey_run(sa, clock_now_ns());
+		reap(e);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* ---- input ----------------------------------------------------------------------------------- */
@@ -570,6 +632,13 @@ const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e)
 	return &e->stats;
 }
 
+void ike_engine_set_nonce_source(struct ike_engine *e,
+				 int (*fn)(void *ctx, uint8_t *out, size_t len), void *ctx)
+{
+	e->nonce_fn = fn;
+	e->nonce_ctx = ctx;
+}
+
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out)
 {
 	const struct ike_conn *c = conn_find(e, name);
@@ -594,8 +663,10 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 	out->nat_detected = sa->nat_local || sa->nat_remote;
 	out->ep = sa->ep;
 	for (const struct ike_child *ch = sa->children; ch; ch = ch->next) {
-		if (out->n_children < sizeof(out->child_spi_in) / sizeof(out->child_spi_in[0]))
+		if (out->n_children < sizeof(out->child_spi_in) / sizeof(out->child_spi_in[0])) {
 			out->child_spi_in[out->n_children] = ch->spi_in;
+			out->child_spi_out[out->n_children] = ch->spi_out;
+		}
 		out->n_children++;
 	}
 	return 0;

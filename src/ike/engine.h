@@ -29,6 +29,8 @@
 #define IKE_DEFAULT_CHILD_LIFETIME_S  27000
 #define IKE_DEFAULT_CHILD_LIFETIME_KB 102400000ull
 #define IKE_DEFAULT_DPD_TIMEOUT_S     45
+#define IKE_DEFAULT_REKEY_MARGIN_PCT  10
+#define IKE_DEFAULT_REKEY_JITTER_PCT  5
 
 /*
  * Dead peer detection. Azure's dpdTimeoutSeconds (9..3600, default 45) names only the time after
@@ -83,6 +85,12 @@ struct ike_conn_config {
 	uint32_t dpd_timeout_s;
 	bool initiate;	 /* start the IKE SA ourselves (and again after failures, with back-off) */
 	bool no_respond; /* initiator only: an IKE_SA_INIT from the peer is dropped, unanswered */
+	/*
+	 * Rekeying (RFC 7296 2.8): an SA is rekeyed rekey_margin_pct before the end of its
+	 * lifetime, earlier by a random 0 to rekey_jitter_pct of it so that the two sides rarely
+	 * collide (defaults 10 and 5: between 85 % and 90 % of the lifetime).
+	 */
+	uint8_t rekey_margin_pct, rekey_jitter_pct;
 };
 
 /* SPEC §3 defaults: default policy, any-to-any selectors, lifetimes, DPD 45 s, initiate. */
@@ -110,12 +118,24 @@ struct ike_child_sa {
 	bool udp_encap;
 	uint64_t lifetime_s, lifetime_bytes;
 	const struct ike_pld_ts *ts_local, *ts_remote;
+	/*
+	 * child_install: also install the outbound SA and make it the connection's current one.
+	 * False for the responder of a rekey, which keeps sending on the old SA until the initiator
+	 * deletes it (child_outbound follows then).
+	 */
+	bool outbound;
 };
 
 /*
  * One direction as esp.h takes it (keys borrowed from c). 0, or -ENOTSUP for a transform the
  * data plane lacks. The hard byte limit is the lifetime; the soft one (rekey) 90 % of it.
+ * Without ESN the 32-bit sequence number must not wrap (RFC 4303 3.3.3): the soft packet limit
+ * asks for a rekey at IKE_CHILD_SOFT_PACKETS, 2^29 packets before the last one (about 9 minutes
+ * at a million packets a second), the hard one is the last sequence number. With ESN the
+ * counter is 64 bits and no packet limit is set.
  */
+#define IKE_CHILD_SOFT_PACKETS (UINT32_MAX - (1u << 29))
+#define IKE_CHILD_HARD_PACKETS UINT32_MAX
 int ike_child_sa_esp_params(const struct ike_child_sa *c, enum esp_dir dir,
 			    struct esp_sa_params *out);
 
@@ -125,6 +145,8 @@ struct ike_engine_ops {
 	void (*send)(void *ctx, const struct ike_endpoint *ep, const uint8_t *data, size_t len);
 	/* 0, or a negative errno: the child is then deleted again. */
 	int (*child_install)(void *ctx, const struct ike_child_sa *c);
+	/* Install c's outbound SA (keys as for child_install) as the current one. */
+	int (*child_outbound)(void *ctx, const struct ike_child_sa *c);
 	void (*child_remove)(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi_out);
 	void (*status)(void *ctx, const char *conn, enum ike_conn_status st, const char *reason);
 	/*
@@ -159,6 +181,8 @@ struct ike_engine_stats {
 	uint64_t dpd_checks;	   /* liveness checks started by DPD */
 	uint64_t dpd_dead;	   /* peers declared dead */
 	uint64_t retries;	   /* re-initiations after a failure */
+	/* Rekeys completed (as either side) and collisions resolved (2.8.1, 2.8.2). */
+	uint64_t child_rekeys, ike_rekeys, rekey_collisions;
 };
 
 struct ike_engine;
@@ -196,6 +220,15 @@ int ike_engine_conn_check_liveness(struct ike_engine *e, const char *name);
 int ike_engine_conn_delete_child(struct ike_engine *e, const char *name, uint32_t spi_in);
 /* An operator's Delete: the connection is not re-initiated until ike_engine_conn_initiate. */
 int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name);
+/* CREATE_CHILD_SA rekeying the child whose inbound SPI is spi_in / the IKE SA (2.8, 2.18). */
+int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t spi_in);
+int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name);
+
+/*
+ * The data plane's lifetime event for the SA with this SPI and direction: soft starts a rekey
+ * of its child, hard deletes the child (RFC 4301 4.4.2.1). -ENOENT when no child has it.
+ */
+int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life);
 
 /*
  * One received IKE message (UDP payload; on port 4500 without the non-ESP marker) with the
@@ -258,6 +291,13 @@ void ike_engine_set_keylog(struct ike_engine *e, const char *dir);
 
 const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e);
 
+/*
+ * Tests only: every nonce the engine draws (IKE_SA_INIT, CREATE_CHILD_SA) comes from fn, so that
+ * a test can order the nonces of colliding rekeys (RFC 7296 2.8.1). NULL: the CSPRNG again.
+ */
+void ike_engine_set_nonce_source(struct ike_engine *e,
+				 int (*fn)(void *ctx, uint8_t *out, size_t len), void *ctx);
+
 /* What a connection's current IKE SA looks like (for status pages and tests). */
 struct ike_conn_info {
 	enum ike_conn_status status;
@@ -269,9 +309,9 @@ struct ike_conn_info {
 	bool nat_detected;
 	struct ike_endpoint ep;
 	unsigned int n_children;
-	uint32_t child_spi_in[8];
 	uint64_t retry_at;	/* clock_now_ns() of the next re-initiation, 0 when none */
 	unsigned int n_retries; /* re-initiations since the last Connected */
+	uint32_t child_spi_in[8], child_spi_out[8];
 };
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out);
 

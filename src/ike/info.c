@@ -69,8 +69,10 @@ int ike_info_start_delete_child(struct ike_sa *sa, uint32_t spi_in)
 	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
 	r = r ?: ike_msg_add_delete(&o.w, IKE_PROTO_ESP, &spi_in, 1);
 	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_DELETE_CHILD);
-	if (r == 0)
+	if (r == 0) {
 		sa->pend.del_spi_in = spi_in;
+		ike_sa_child_by_spi_in(sa, spi_in)->state = IKE_CHILD_DELETING;
+	}
 	return r;
 }
 
@@ -79,7 +81,8 @@ int ike_info_start_delete_ike(struct ike_sa *sa)
 	struct ike_out o;
 	int r;
 
-	if (sa->state != IKE_SA_STATE_ESTABLISHED && !sa->delete_queued)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED && sa->state != IKE_SA_STATE_REKEYED &&
+	    !sa->delete_queued)
 		return -ENOTCONN;
 	/* The children go now: nothing is sent on an SA being deleted. */
 	ike_sa_children_remove(sa, "IKE_SA deleted by us");
@@ -201,6 +204,7 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	     ike_msg_add_delete(&o.w, IKE_PROTO_ESP, ours, n_ours) == 0))
 		ike_sa_send_response(sa, &o);
 	if (delete_ike) {
+		ike_rekey_ike_deleted(sa);
 		ike_sa_fail(sa, "deleted by the peer");
 	} else if (err == IKE_N_AUTHENTICATION_FAILED || err == IKE_N_INVALID_SYNTAX) {
 		/* 2.21.2/2.21.4: an error about the IKE SA itself ends it. */

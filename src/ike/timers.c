@@ -2,11 +2,11 @@
 /*
  * timers: every IKE SA timer, behind hooks named for the events that arm them (WireGuard's
  * timers.c). Retransmission of our requests with exponential back-off and giving up after the
- * last try (RFC 7296 2.1, 2.4), the half-open SA timeout, the IKE SA lifetime, dead peer
- * detection (2.4: liveness checks after silence, engine.h says how the interval and timeout
- * relate) and the back-off of a connection's re-initiation after failures. Rekeying's hook is
- * ike_timers_run's lifetime branch. Time is clock_now_ns(), so tests drive all of it with a fake
- * clock.
+ * last try (RFC 7296 2.1, 2.4), the half-open SA timeout, the lifetimes of the IKE SA and its
+ * children (whose rekey and expiry policy is rekey.c's), dead peer detection (2.4: liveness
+ * checks after silence, engine.h says how the interval and timeout relate) and the back-off of a
+ * connection's re-initiation after failures. Time is clock_now_ns(), so tests drive all of it
+ * with a fake clock.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -70,9 +70,9 @@ void ike_timers_established(struct ike_sa *sa)
 	uint64_t now = clock_now_ns();
 
 	sa->half_open_deadline = 0;
-	sa->lifetime_deadline = now + (uint64_t)sa->conn->cfg.ike_lifetime_s * CLOCK_NS_PER_SEC;
 	sa->last_rx_ns = now;
 	dpd_rearm(sa, now);
+	ike_rekey_ike_arm(sa);
 }
 
 void ike_timers_authenticated_received(struct ike_sa *sa)
@@ -203,18 +203,6 @@ bool ike_timers_conn_due(struct ike_conn *c, uint64_t now)
 	return true;
 }
 
-/*
- * Issue 4 hook: the IKE SA reached its lifetime; make-before-break rekeying (RFC 7296 2.8)
- * starts here. For now it is only logged.
- */
-static void lifetime_expired(struct ike_sa *sa)
-{
-	char peer[ADDR_STR_MAX];
-
-	log_info("IKE", IKE_LOG_FMT ": IKE_SA lifetime reached; rekeying is not implemented yet",
-		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)));
-}
-
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
 	if (a == 0)
@@ -235,7 +223,7 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 	t = earliest(t, sa->half_open_deadline);
 	if (sa->state == IKE_SA_STATE_ESTABLISHED)
 		t = earliest(t, sa->dpd_deadline);
-	return earliest(t, sa->lifetime_deadline);
+	return earliest(t, ike_rekey_next(sa));
 }
 
 void ike_timers_run(struct ike_sa *sa, uint64_t now)
@@ -272,8 +260,5 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 		ike_sa_fail(sa, "half-open IKE_SA timed out");
 		return;
 	}
-	if (sa->lifetime_deadline && now >= sa->lifetime_deadline) {
-		sa->lifetime_deadline = 0;
-		lifetime_expired(sa);
-	}
+	ike_rekey_run(sa, now);
 }

@@ -52,8 +52,10 @@ TestSuite(flood, .init = flood_setup, .fini = flood_teardown);
 static size_t heap_bytes(void)
 {
 #ifdef FLOOD_ASAN
+#define HEAP_SLACK 4096
 	return __sanitizer_get_current_allocated_bytes();
 #else
+#define HEAP_SLACK (4096 + 16384)
 	return mallinfo2().uordblks;
 #endif
 }
@@ -286,14 +288,19 @@ Test(flood, global_cap_drops_and_bounds_the_heap)
 	after = heap_bytes();
 	cr_assert_lt(after, before + held / 8, "expired SAs give their heap back: %zu -> %zu",
 		     before, after);
-	/* Three more rounds: a leak of even a few bytes per SA would add up here. */
+	/*
+	 * Three more rounds: a leak of even a few bytes per SA would add up here. ASan's counter
+	 * (make asan) is exact. glibc's in-use figure also counts the chunks its per-thread cache
+	 * (tcache) keeps after free, which fill up slowly over rounds (seen: ~4 KB, levelling off);
+	 * that build gets 16 KB more, and the leak check proper is the ASan run's.
+	 */
 	for (int round = 0; round < 3; round++) {
 		for (unsigned int i = 0; i < cap; i++)
 			cr_assert_eq(send_new_big(GW), ANSWER_SA);
 		h_advance_ms(31000);
 	}
-	cr_assert_leq(heap_bytes(), after + 4096, "heap after 3 more rounds: %zu -> %zu", after,
-		      heap_bytes());
+	cr_assert_leq(heap_bytes(), after + HEAP_SLACK, "heap after 3 more rounds: %zu -> %zu",
+		      after, heap_bytes());
 }
 
 Test(flood, unknown_address_costs_no_memory)
