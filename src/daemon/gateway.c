@@ -236,6 +236,68 @@ static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
 	}
 }
 
+/* {"reason": count} of the non-zero drop counters (dp_drop_name), or NULL when none. */
+static json_t *gw_status_drops(const uint64_t *drops)
+{
+	json_t *o = json_object();
+
+	for (int d = 0; d < DP_DROP__COUNT; d++)
+		if (drops[d])
+			json_object_set_new(o, dp_drop_name(d), json_integer((json_int_t)drops[d]));
+	return o;
+}
+
+/* A connection's drops by reason and the packets its shaper queued (SPEC §4 counters). */
+static void gw_status_conn_counters(struct gw *g, const struct gw_conn_state *cs, json_t *c)
+{
+	struct dp_conn_stats s;
+
+	if (dp_conn_stats(g->dp, cs->dp_id, &s) < 0)
+		return;
+	json_object_set_new(c, "drops", gw_status_drops(s.drops));
+	json_object_set_new(c, "shapedPackets",
+			    json_pack("{s:I, s:I}", "in", (json_int_t)s.shaped_in, "out",
+				      (json_int_t)s.shaped_out));
+}
+
+/*
+ * What belonged to no connection: per VNet (no route: never left the VNet), on the public
+ * address (ESP with no SA) and in IKE (IKE_SA_INIT from an address with no connection, SPEC §1).
+ */
+static void gw_status_counters(struct gw *g, json_t *root)
+{
+	const struct ike_engine_stats *is = ike_engine_stats(g->ike);
+	json_t *vnets = json_array();
+	struct dp_vnet_stats vs;
+	struct dp_stats ds;
+
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		if (!g->vnets[i].used || dp_vnet_stats(g->dp, g->vnets[i].dp_id, &vs) < 0)
+			continue;
+		json_array_append_new(vnets, json_pack("{s:s, s:I, s:I, s:o}", "name",
+						       g->vnets[i].name, "packetsFromTun",
+						       (json_int_t)vs.packets_from_tun, "packetsToTun",
+						       (json_int_t)vs.packets_to_tun, "drops",
+						       gw_status_drops(vs.drops)));
+	}
+	json_object_set_new(root, "vnets", vnets);
+	/* Monotonic: the difference between two files is the interval their counters cover. */
+	json_object_set_new(root, "clockNs", json_integer((json_int_t)clock_now_ns()));
+	if (dp_stats(g->dp, &ds) == 0)
+		json_object_set_new(root, "dataPlane",
+				    json_pack("{s:I, s:I, s:I, s:o}", "rxEspRaw",
+					      (json_int_t)ds.rx_esp_raw, "rxEspUdp",
+					      (json_int_t)ds.rx_esp_udp, "espNoSa",
+					      (json_int_t)ds.esp_in.drops[ESP_DROP_NO_SA], "drops",
+					      gw_status_drops(ds.drops)));
+	json_object_set_new(root, "ike",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "unknownPeer",
+				      (json_int_t)is->unknown_peer, "malformed",
+				      (json_int_t)is->malformed, "unknownSpi",
+				      (json_int_t)is->unknown_spi, "badIcv", (json_int_t)is->bad_icv,
+				      "badMsgid", (json_int_t)is->bad_msgid));
+}
+
 static void gw_write_status(struct gw *g)
 {
 	json_t *root, *arr;
@@ -276,9 +338,11 @@ static void gw_write_status(struct gw *g)
 			}
 		}
 		json_object_set_new(c, "childSaInboundSpis", spis);
+		gw_status_conn_counters(g, cs, c);
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
+	gw_status_counters(g, root);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_path);
 	/* Written whole, then renamed: a reader never sees half a file. */
 	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
