@@ -274,11 +274,11 @@ static void gw_status_counters(struct gw *g, json_t *root)
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
 		if (!g->vnets[i].used || dp_vnet_stats(g->dp, g->vnets[i].dp_id, &vs) < 0)
 			continue;
-		json_array_append_new(vnets, json_pack("{s:s, s:I, s:I, s:o}", "name",
-						       g->vnets[i].name, "packetsFromTun",
-						       (json_int_t)vs.packets_from_tun, "packetsToTun",
-						       (json_int_t)vs.packets_to_tun, "drops",
-						       gw_status_drops(vs.drops)));
+		json_array_append_new(vnets,
+				      json_pack("{s:s, s:I, s:I, s:o}", "name", g->vnets[i].name,
+						"packetsFromTun", (json_int_t)vs.packets_from_tun,
+						"packetsToTun", (json_int_t)vs.packets_to_tun,
+						"drops", gw_status_drops(vs.drops)));
 	}
 	json_object_set_new(root, "vnets", vnets);
 	/* Monotonic: the difference between two files is the interval their counters cover. */
@@ -290,12 +290,12 @@ static void gw_status_counters(struct gw *g, json_t *root)
 					      (json_int_t)ds.rx_esp_udp, "espNoSa",
 					      (json_int_t)ds.esp_in.drops[ESP_DROP_NO_SA], "drops",
 					      gw_status_drops(ds.drops)));
-	json_object_set_new(root, "ike",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "unknownPeer",
-				      (json_int_t)is->unknown_peer, "malformed",
-				      (json_int_t)is->malformed, "unknownSpi",
-				      (json_int_t)is->unknown_spi, "badIcv", (json_int_t)is->bad_icv,
-				      "badMsgid", (json_int_t)is->bad_msgid));
+	json_object_set_new(
+		root, "ike",
+		json_pack("{s:I, s:I, s:I, s:I, s:I}", "unknownPeer", (json_int_t)is->unknown_peer,
+			  "malformed", (json_int_t)is->malformed, "unknownSpi",
+			  (json_int_t)is->unknown_spi, "badIcv", (json_int_t)is->bad_icv,
+			  "badMsgid", (json_int_t)is->bad_msgid));
 }
 
 static void gw_write_status(struct gw *g)

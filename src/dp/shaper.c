@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#define NS_PER_S 1000000000ull
+#define NS_PER_S	 1000000000ull
 #define SHAPER_MIN_BURST (64u * 1024u)
 
 static uint64_t shaper_depth_nb(const struct shaper *s)
@@ -47,7 +47,7 @@ void shaper_set_rate(struct shaper *s, uint64_t rate_bps, uint64_t burst, uint64
 
 void shaper_init(struct shaper *s, uint64_t rate_bps, uint64_t burst, uint64_t now_ns)
 {
-	*s = (struct shaper){ .last_ns = now_ns };
+	*s = (struct shaper){.last_ns = now_ns};
 	shaper_set_rate(s, rate_bps, burst, now_ns);
 	s->tokens_nb = shaper_depth_nb(s);
 }
@@ -98,10 +98,10 @@ uint64_t shaper_wait_ns(struct shaper *s, uint32_t len, uint64_t now_ns)
 
 /* ---- the queue ------------------------------------------------------------------------------ */
 
-int shaper_queue_init(struct shaper_queue *q, uint32_t slots, uint32_t slot_size,
-		      uint32_t headroom, uint32_t tailroom)
+int shaper_queue_init(struct shaper_queue *q, uint32_t slots, uint32_t slot_size, uint32_t headroom,
+		      uint32_t tailroom)
 {
-	*q = (struct shaper_queue){ 0 };
+	*q = (struct shaper_queue){0};
 	if (slots == 0 || (uint64_t)headroom + tailroom >= slot_size)
 		return -EINVAL;
 	q->mem = malloc((size_t)slots * slot_size);
@@ -123,7 +123,7 @@ void shaper_queue_free(struct shaper_queue *q)
 		return;
 	free(q->mem);
 	free(q->len);
-	*q = (struct shaper_queue){ 0 };
+	*q = (struct shaper_queue){0};
 }
 
 uint32_t shaper_queue_mtu(const struct shaper_queue *q)

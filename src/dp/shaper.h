@@ -33,10 +33,10 @@
 #include "lib/buf.h"
 
 struct shaper {
-	uint64_t rate_bps;   /* bits per second; 0 = unlimited */
-	uint64_t burst;      /* bucket depth in bytes */
-	uint64_t tokens_nb;  /* current tokens in nanobytes (bytes * 1e9), for exact refill */
-	uint64_t last_ns;    /* time of the last refill */
+	uint64_t rate_bps;  /* bits per second; 0 = unlimited */
+	uint64_t burst;	    /* bucket depth in bytes */
+	uint64_t tokens_nb; /* current tokens in nanobytes (bytes * 1e9), for exact refill */
+	uint64_t last_ns;   /* time of the last refill */
 	uint64_t passed_bytes, passed_pkts;
 	uint64_t dropped_bytes, dropped_pkts;
 	uint64_t queued_pkts; /* packets that waited in the queue before passing (or not) */
@@ -63,8 +63,8 @@ uint64_t shaper_wait_ns(struct shaper *s, uint32_t len, uint64_t now_ns);
  * Zero-initialised it is a queue without slots: every packet that would wait is dropped.
  */
 struct shaper_queue {
-	uint8_t *mem;	  /* slots * slot_size */
-	uint32_t *len;	  /* per slot: the packet's length */
+	uint8_t *mem;  /* slots * slot_size */
+	uint32_t *len; /* per slot: the packet's length */
 	uint32_t slots, slot_size, headroom, tailroom;
 	uint32_t head, count;
 };
@@ -74,17 +74,17 @@ struct shaper_queue {
 #define SHAPER_QUEUE_SLOT_SIZE 2048u
 
 /* Allocate the slots. 0, -EINVAL (head- and tailroom leave no room) or -ENOMEM. */
-int shaper_queue_init(struct shaper_queue *q, uint32_t slots, uint32_t slot_size,
-		      uint32_t headroom, uint32_t tailroom);
+int shaper_queue_init(struct shaper_queue *q, uint32_t slots, uint32_t slot_size, uint32_t headroom,
+		      uint32_t tailroom);
 /* Free the slots (waiting packets are discarded); q is then an empty queue. NULL-safe. */
 void shaper_queue_free(struct shaper_queue *q);
 /* The largest packet a slot holds. */
 uint32_t shaper_queue_mtu(const struct shaper_queue *q);
 
 enum shaper_verdict {
-	SHAPER_PASS,  /* send it now: its tokens are taken */
+	SHAPER_PASS,   /* send it now: its tokens are taken */
 	SHAPER_QUEUED, /* copied into the queue: shaper_release hands it out when its turn comes */
-	SHAPER_DROP,  /* over the rate and the queue is full (or it is larger than a slot) */
+	SHAPER_DROP,   /* over the rate and the queue is full (or it is larger than a slot) */
 };
 
 /*

@@ -702,7 +702,8 @@ static int dp_shape_service(struct dp_worker *w)
 	w->now = clock_now_ns();
 	for (c = w->conns; c; c = c->next) {
 		while (shaper_release(&c->rate_out, &c->wait_out, w->now, &b)) {
-			if (w->txq[DP_ENCAP_RAW].n == DP_BATCH || w->txq[DP_ENCAP_UDP].n == DP_BATCH)
+			if (w->txq[DP_ENCAP_RAW].n == DP_BATCH ||
+			    w->txq[DP_ENCAP_UDP].n == DP_BATCH)
 				dp_tx_flush(w);
 			dp_tx_send(w, c, &b);
 		}
@@ -719,7 +720,7 @@ static int dp_shape_service(struct dp_worker *w)
 		w->backlog = false;
 		return -1;
 	}
-	/* Tokens keep accruing while we sleep (the bucket holds 10 ms): a coarse wake loses none. */
+	/* Tokens accrue while we sleep (the bucket holds 10 ms): a coarse wake loses none. */
 	return next >= 1000ull * 1000000 ? 1000 : (int)((next + 999999) / 1000000);
 }
 
@@ -891,7 +892,8 @@ static void dp_conn_alloc_queues(struct dp_worker *w, struct dp_conn *c)
 	if ((w->dirs & DP_WORKER_TX) && c->rate_out.rate_bps && !c->wait_out.slots &&
 	    shaper_queue_init(&c->wait_out, SHAPER_QUEUE_SLOTS, SHAPER_QUEUE_SLOT_SIZE, DP_HEADROOM,
 			      ESP_TAILROOM_MAX) < 0)
-		log_warn("Gateway", "connection %u: no memory for its outbound shaper queue", c->id);
+		log_warn("Gateway", "connection %u: no memory for its outbound shaper queue",
+			 c->id);
 	if ((w->dirs & DP_WORKER_RX) && c->rate_in.rate_bps && !c->wait_in.slots &&
 	    shaper_queue_init(&c->wait_in, SHAPER_QUEUE_SLOTS, SHAPER_QUEUE_SLOT_SIZE, 0, 0) < 0)
 		log_warn("Gateway", "connection %u: no memory for its inbound shaper queue", c->id);

@@ -11,7 +11,7 @@
 #include "dp/shaper.h"
 
 #define MBIT 1000000ull
-#define NS 1000000000ull
+#define NS   1000000000ull
 
 /* Offer pkt-byte packets every gap_ns for secs seconds; return bytes admitted. */
 static uint64_t offer(struct shaper *s, uint32_t pkt, uint64_t gap_ns, uint64_t secs)
@@ -28,10 +28,10 @@ static const struct {
 	uint64_t rate_bps;
 	uint64_t offered_bps;
 } rows[] = {
-	{ 100 * MBIT, 200 * MBIT }, /* 1: Basic/Standard, overloaded twice */
-	{ 100 * MBIT, 1000 * MBIT },/* 2: overloaded tenfold */
-	{ 200 * MBIT, 400 * MBIT }, /* 3: HighPerformance */
-	{ 200 * MBIT, 100 * MBIT }, /* 4: under the rate: everything passes */
+	{100 * MBIT, 200 * MBIT},  /* 1: Basic/Standard, overloaded twice */
+	{100 * MBIT, 1000 * MBIT}, /* 2: overloaded tenfold */
+	{200 * MBIT, 400 * MBIT},  /* 3: HighPerformance */
+	{200 * MBIT, 100 * MBIT},  /* 4: under the rate: everything passes */
 };
 
 Test(shaper, ten_seconds_at_rate_within_one_percent)
@@ -152,7 +152,8 @@ static void simulate(struct shaper *s, struct shaper_queue *q, uint32_t pkt, uns
 		while (t >= next_tick && shaper_release(s, q, t, &out)) {
 			uint32_t id = pkt_id(&out);
 
-			cr_assert(id >= expect_id, "order: packet %u released after %u", id, expect_id);
+			cr_assert(id >= expect_id, "order: packet %u released after %u", id,
+				  expect_id);
 			expect_id = id + 1;
 			if (t - r->sent_at[id & 0xffff] > r->max_delay_ns)
 				r->max_delay_ns = t - r->sent_at[id & 0xffff];
@@ -198,13 +199,13 @@ static const struct {
 	bool overload; /* offered more than the rate: the output must be the rate */
 } qrows[] = {
 	/* 1: Basic, 45-segment TSO bursts offered at twice the rate, woken every ms */
-	{ 100 * MBIT, 1390, 45, 45 * 1390 * 8 * NS / (200 * MBIT), 1000000, true },
+	{100 * MBIT, 1390, 45, 45 * 1390 * 8 * NS / (200 * MBIT), 1000000, true},
 	/* 2: HighPerformance, the same at 1.5x, woken every 100 us */
-	{ 200 * MBIT, 1390, 45, 45 * 1390 * 8 * NS / (300 * MBIT), 100000, true },
+	{200 * MBIT, 1390, 45, 45 * 1390 * 8 * NS / (300 * MBIT), 100000, true},
 	/* 3: HighPerformance, small packets (64 bytes) in bursts of 8 at 4x */
-	{ 200 * MBIT, 64, 8, 8 * 64 * 8 * NS / (800 * MBIT), 1000000, true },
+	{200 * MBIT, 64, 8, 8 * 64 * 8 * NS / (800 * MBIT), 1000000, true},
 	/* 4: Basic offered 90 Mbit/s in bursts of 20: all of it passes, nothing dropped */
-	{ 100 * MBIT, 1390, 20, 20 * 1390 * 8 * NS / (90 * MBIT), 1000000, false },
+	{100 * MBIT, 1390, 20, 20 * 1390 * 8 * NS / (90 * MBIT), 1000000, false},
 };
 
 Test(shaper, queue_holds_the_rate_in_order)
@@ -217,10 +218,11 @@ Test(shaper, queue_holds_the_rate_in_order)
 
 		memset(&r, 0, sizeof(r));
 		shaper_init(&s, qrows[i].rate_bps, 0, 0);
-		cr_assert_eq(shaper_queue_init(&q, SHAPER_QUEUE_SLOTS, SHAPER_QUEUE_SLOT_SIZE, 64, 33),
-			     0);
-		simulate(&s, &q, qrows[i].pkt, qrows[i].burst, qrows[i].gap_ns, qrows[i].tick_ns, 10,
-			 &r);
+		cr_assert_eq(
+			shaper_queue_init(&q, SHAPER_QUEUE_SLOTS, SHAPER_QUEUE_SLOT_SIZE, 64, 33),
+			0);
+		simulate(&s, &q, qrows[i].pkt, qrows[i].burst, qrows[i].gap_ns, qrows[i].tick_ns,
+			 10, &r);
 		offered = (10 * NS / qrows[i].gap_ns + 1) * qrows[i].burst * qrows[i].pkt;
 		want = qrows[i].overload ? qrows[i].rate_bps / 8 * 10 : offered;
 		printf("row %zu: %.3f Mbit/s out of %.3f offered (rate %llu), %llu queued, %llu "
@@ -228,9 +230,11 @@ Test(shaper, queue_holds_the_rate_in_order)
 		       i + 1, r.out_bytes * 8 / 10e6, offered * 8 / 10e6,
 		       (unsigned long long)qrows[i].rate_bps / MBIT, (unsigned long long)r.queued,
 		       (unsigned long long)r.drops, r.max_delay_ns / 1e6);
-		/* The rate, within the bucket's depth above and one wake-up's worth of tokens below. */
-		cr_assert_leq(r.out_bytes, want + s.burst, "row %zu: %llu bytes out, rate allows %llu",
-			      i + 1, (unsigned long long)r.out_bytes, (unsigned long long)want);
+		/* The rate, within the bucket's depth above and one wake-up's worth of tokens
+		 * below. */
+		cr_assert_leq(r.out_bytes, want + s.burst,
+			      "row %zu: %llu bytes out, rate allows %llu", i + 1,
+			      (unsigned long long)r.out_bytes, (unsigned long long)want);
 		cr_assert_geq(r.out_bytes * 1000, want * 995, "row %zu: %llu bytes out, want ~%llu",
 			      i + 1, (unsigned long long)r.out_bytes, (unsigned long long)want);
 		cr_assert_eq(r.out_pkts + r.drops + q.count, offered / qrows[i].pkt,
@@ -238,7 +242,8 @@ Test(shaper, queue_holds_the_rate_in_order)
 		cr_assert_eq(s.dropped_pkts, r.drops);
 		cr_assert_eq(s.queued_pkts, r.queued);
 		if (!qrows[i].overload)
-			cr_assert_eq(r.drops, 0, "row %zu: under the rate nothing is dropped", i + 1);
+			cr_assert_eq(r.drops, 0, "row %zu: under the rate nothing is dropped",
+				     i + 1);
 		else
 			cr_assert_gt(r.queued, 0, "row %zu: bursts over the rate wait", i + 1);
 		shaper_queue_free(&q);
@@ -294,7 +299,7 @@ Test(shaper, queue_without_slots_is_a_policer)
 {
 	static uint8_t mem[1500];
 	struct shaper s;
-	struct shaper_queue q = { 0 };
+	struct shaper_queue q = {0};
 	struct buf b;
 
 	shaper_init(&s, 8 * MBIT, 10000, 0);
