@@ -36,7 +36,7 @@ void shaper_set_rate(struct shaper *s, uint64_t rate_bps, uint64_t burst, uint64
 	shaper_refill(s, now_ns);
 	s->rate_bps = rate_bps;
 	if (!burst) {
-		burst = rate_bps / 8 / 100; /* 10 ms at the rate */
+		burst = rate_bps / 8 / 20; /* 50 ms at the rate */
 		if (burst < SHAPER_MIN_BURST)
 			burst = SHAPER_MIN_BURST;
 	}

@@ -720,7 +720,7 @@ static int dp_shape_service(struct dp_worker *w)
 		w->backlog = false;
 		return -1;
 	}
-	/* Tokens accrue while we sleep (the bucket holds 10 ms): a coarse wake loses none. */
+	/* Tokens accrue while we sleep (the bucket holds 50 ms): a coarse wake loses none. */
 	return next >= 1000ull * 1000000 ? 1000 : (int)((next + 999999) / 1000000);
 }
 

@@ -80,9 +80,9 @@ Test(shaper, unlimited_and_resize)
 	cr_assert_eq(shaper_wait_ns(&s, 65535, 0), 0);
 
 	shaper_init(&s, 200 * MBIT, 0, 0);
-	cr_assert_eq(s.burst, 200 * MBIT / 8 / 100, "default depth: 10 ms at the rate");
+	cr_assert_eq(s.burst, 200 * MBIT / 8 / 20, "default depth: 50 ms at the rate");
 	shaper_set_rate(&s, 100 * MBIT, 0, 0);
-	cr_assert_eq(s.burst, 100 * MBIT / 8 / 100);
+	cr_assert_eq(s.burst, 100 * MBIT / 8 / 20);
 	cr_assert_leq(s.tokens_nb, s.burst * NS, "tokens capped to the new depth");
 	shaper_set_rate(&s, 1 * MBIT, 0, 0);
 	cr_assert_eq(s.burst, 64 * 1024, "the depth never goes below 64 KiB");

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # SITES_* are read by the tests that source this file
 # Multi-site, multi-VNet topology of issue 6: one vnetgwd on one public IP serving several VNets
 # (one per tenant, address spaces may overlap), and N on-premises sites on the WAN next to it,
 # each its own namespace with a public address, a LAN and a host on it. A site is strongSwan
@@ -29,7 +30,8 @@ SITES_WL_IP=10.1.0.10
 SITES_VNETS=()  # "name space gwsubnet"
 SITES_CONNS=()  # "name vnet site sku psk"
 SITES_N=0
-declare -A SITES_PUB SITES_LAN
+# SITES_DEV_PID: each site's VPN device process (charon or vnetgwd), for the tests to watch.
+declare -A SITES_PUB SITES_LAN SITES_DEV_PID
 
 sites_host_ip() { printf '%s.10' "${SITES_LAN[$1]%.*}"; }
 sites_lan_gw() { printf '%s.1' "${SITES_LAN[$1]%.*}"; }
@@ -137,7 +139,8 @@ sites_attach_workload() {
 sites_swan() {
 	local site=$1 psk=$2 ike=${3:-aes256-sha384-ecp384} esp=${4:-aes256gcm16-ecp384}
 	swan_config "s-$site" "${SITES_PUB[$site]}" "$SITES_GW_IP" "$psk" "$ike" "$esp"
-	swan_start "s-$site"
+	swan_start "s-$site" || return 1
+	SITES_DEV_PID[$site]=$(cat "$(swan_dir "s-$site")/pid")
 }
 
 # sites_swan_up SITE VNET_SPACE: the site initiates; VNET_SPACE goes through the tunnel.
@@ -170,6 +173,7 @@ CONF
 		--status-file "$LAB_DIR/status-site-$site.json" >"$LAB_DIR/vnetgwd-site-$site.log" 2>&1 &
 	pid=$!
 	lab_track "$pid"
+	SITES_DEV_PID[$site]=$pid
 	LAB_NS+=("vgt-$LAB_ID-s-$site-lan")
 	wait_for 10 "site $site's VNet namespace" test -e "/run/netns/vgt-$LAB_ID-s-$site-lan" || return 1
 	wait_for 10 "site $site's TUN" in_ns "s-$site-lan" ip link show vnetgw0 || return 1
