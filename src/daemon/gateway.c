@@ -24,6 +24,9 @@
 struct gw_vnet_state {
 	bool used;
 	char name[GW_NAME_MAX];
+	char ref[GW_REF_MAX];
+	char netns[NETNS_NAME_MAX + 1];
+	struct prefix gateway_subnet;
 	uint32_t dp_id;
 };
 
@@ -32,6 +35,7 @@ struct gw_conn_state {
 	char name[GW_NAME_MAX];
 	char vnet[GW_NAME_MAX];
 	uint32_t dp_id;
+	struct gw_conn applied; /* what it runs (its psk owned): a change restarts the tunnel */
 	struct gw_conn_status st;
 };
 
@@ -151,6 +155,8 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 	cs->st.status = st;
 	snprintf(cs->st.reason, sizeof(cs->st.reason), "%s", reason ? reason : "");
 	cs->st.since = clock_wall_s();
+	if (st == IKE_CONN_CONNECTED)
+		cs->st.established = cs->st.since;
 	g->status_dirty = true;
 }
 
@@ -261,26 +267,28 @@ static void gw_status_conn_counters(struct gw *g, const struct gw_conn_state *cs
 }
 
 /*
- * What belonged to no connection: per VNet (no route: never left the VNet), on the public
- * address (ESP with no SA) and in IKE (IKE_SA_INIT from an address with no connection, SPEC §1).
+ * What belonged to no connection: per VNet, added to root's "vnets" (no route: never left the
+ * VNet), on the public address (ESP with no SA) and in IKE (IKE_SA_INIT from an address with no
+ * connection, SPEC §1).
  */
 static void gw_status_counters(struct gw *g, json_t *root)
 {
 	const struct ike_engine_stats *is = ike_engine_stats(g->ike);
-	json_t *vnets = json_array();
+	json_t *vnets = json_object_get(root, "vnets"), *v;
 	struct dp_vnet_stats vs;
 	struct dp_stats ds;
 
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
-		if (!g->vnets[i].used || dp_vnet_stats(g->dp, g->vnets[i].dp_id, &vs) < 0)
+		const struct gw_vnet_state *st = &g->vnets[i];
+
+		v = st->used ? json_object_get(vnets, st->ref[0] ? st->ref : st->name) : NULL;
+		if (!v || dp_vnet_stats(g->dp, st->dp_id, &vs) < 0)
 			continue;
-		json_array_append_new(vnets,
-				      json_pack("{s:s, s:I, s:I, s:o}", "name", g->vnets[i].name,
-						"packetsFromTun", (json_int_t)vs.packets_from_tun,
-						"packetsToTun", (json_int_t)vs.packets_to_tun,
-						"drops", gw_status_drops(vs.drops)));
+		json_object_set_new(v, "packetsFromTun",
+				    json_integer((json_int_t)vs.packets_from_tun));
+		json_object_set_new(v, "packetsToTun", json_integer((json_int_t)vs.packets_to_tun));
+		json_object_set_new(v, "drops", gw_status_drops(vs.drops));
 	}
-	json_object_set_new(root, "vnets", vnets);
 	/* Monotonic: the difference between two files is the interval their counters cover. */
 	json_object_set_new(root, "clockNs", json_integer((json_int_t)clock_now_ns()));
 	if (dp_stats(g->dp, &ds) == 0)
@@ -300,13 +308,26 @@ static void gw_status_counters(struct gw *g, json_t *root)
 
 static void gw_write_status(struct gw *g)
 {
-	json_t *root, *arr;
-	char tmp[4200];
+	json_t *root, *arr, *vnets;
+	char tmp[4200], ip[ADDR_STR_MAX];
 
 	g->status_dirty = false;
 	if (!g->status_path[0])
 		return;
 	root = json_object();
+	vnets = json_object();
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		struct gw_vnet_state *vs = &g->vnets[i];
+
+		/* Keyed by the resource id (the VNet's name without one): workloads attach here. */
+		if (vs->used)
+			json_object_set_new(vnets, vs->ref[0] ? vs->ref : vs->name,
+					    json_pack("{s:s, s:s}", "name", vs->name, "netns",
+						      vs->netns));
+	}
+	json_object_set_new(root, "publicIp",
+			    json_string(addr_print(&g->opt.public_ip, ip, sizeof(ip))));
+	json_object_set_new(root, "vnets", vnets);
 	arr = json_array();
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
 		struct gw_conn_state *cs = &g->conns[i];
@@ -338,6 +359,8 @@ static void gw_write_status(struct gw *g)
 			}
 		}
 		json_object_set_new(c, "childSaInboundSpis", spis);
+		json_object_set_new(c, "id", json_string(cs->applied.ref));
+		json_object_set_new(c, "lastEstablished", json_integer(cs->st.established));
 		gw_status_conn_counters(g, cs, c);
 		json_array_append_new(arr, c);
 	}
@@ -425,6 +448,8 @@ void gw_free(struct gw *g)
 		event_free(g->ev_status);
 	ike_engine_free(g->ike); /* removes every child from the data plane */
 	dp_free(g->dp);
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
+		secret_free(g->conns[i].applied.psk);
 	free(g);
 }
 
@@ -438,7 +463,7 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 	int r;
 
 	if (vs)
-		return 0; /* readdressing a live VNet is the reconciler's (issue 6) */
+		return 0; /* a changed GatewaySubnet was removed first (gw_apply) */
 	for (unsigned int i = 0; i < GW_VNETS_MAX && !vs; i++)
 		if (!g->vnets[i].used)
 			vs = &g->vnets[i];
@@ -458,8 +483,46 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 	vs->used = true;
 	vs->dp_id = p.id;
 	snprintf(vs->name, sizeof(vs->name), "%s", v->name);
+	snprintf(vs->ref, sizeof(vs->ref), "%s", v->ref);
+	snprintf(vs->netns, sizeof(vs->netns), "%s", ns);
+	vs->gateway_subnet = v->gateway_subnet;
 	log_info("Gateway", "vnet=%s up in namespace %s", v->name, ns);
 	return 0;
+}
+
+/* Remember what runs, with a copy of its key: the next apply compares against it. */
+static int gw_conn_remember(struct gw_conn_state *cs, const struct gw_conn *c)
+{
+	struct secret *psk = c->psk ? secret_dup(c->psk->data, c->psk->len) : NULL;
+
+	if (c->psk && !psk)
+		return -ENOMEM;
+	secret_free(cs->applied.psk);
+	cs->applied = *c;
+	cs->applied.psk = psk;
+	return 0;
+}
+
+static int gw_conn_ike_set(struct gw *g, const struct gw_conn *c)
+{
+	struct ike_conn_config icc;
+	int r;
+
+	ike_conn_config_default(&icc);
+	snprintf(icc.name, sizeof(icc.name), "%s", c->name);
+	icc.local = g->opt.public_ip;
+	icc.peer = c->peer;
+	icc.psk = c->psk;
+	icc.policy = c->policy;
+	icc.child_lifetime_s = c->child_lifetime_s;
+	icc.child_lifetime_kb = c->child_lifetime_kb;
+	icc.dpd_timeout_s = c->dpd_timeout_s;
+	icc.initiate = c->initiate;
+	icc.no_respond = c->no_respond;
+	r = ike_engine_conn_set(g->ike, &icc);
+	if (r < 0)
+		log_err("IKE", "conn=%s cannot be configured: %s", c->name, strerror(-r));
+	return r;
 }
 
 static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
@@ -467,8 +530,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	struct gw_conn_state *cs = gw_conn_find(g, c->name);
 	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
 	struct dp_conn_params dcp = { 0 };
-	struct ike_conn_config icc;
-	bool fresh = !cs;
+	bool fresh = !cs, restart;
 	int r;
 
 	if (!vs)
@@ -479,9 +541,13 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	if (!cs)
 		return -ENOSPC;
 	if (fresh) {
+		secret_free(cs->applied.psk);
 		memset(cs, 0, sizeof(*cs));
 		cs->dp_id = g->next_id++;
 	}
+	/* Prefixes and rate change in the data plane alone (routes follow, SAs stay); a new
+	 * peer, key, policy, lifetime, DPD or mode restarts the tunnel (SPEC §3). */
+	restart = !fresh && !gw_conn_same_tunnel(&cs->applied, c);
 	dcp.id = cs->dp_id;
 	dcp.vnet_id = vs->dp_id;
 	dcp.peer = c->peer;
@@ -502,22 +568,20 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 		snprintf(cs->st.reason, sizeof(cs->st.reason), "configured");
 		cs->st.since = clock_wall_s();
 	}
-
-	ike_conn_config_default(&icc);
-	snprintf(icc.name, sizeof(icc.name), "%s", c->name);
-	icc.local = g->opt.public_ip;
-	icc.peer = c->peer;
-	icc.psk = c->psk;
-	icc.policy = c->policy;
-	icc.child_lifetime_s = c->child_lifetime_s;
-	icc.child_lifetime_kb = c->child_lifetime_kb;
-	icc.dpd_timeout_s = c->dpd_timeout_s;
-	icc.initiate = c->initiate;
-	r = ike_engine_conn_set(g->ike, &icc);
+	if (restart) {
+		/* RFC 7296 1.4.1: the peer is told the old SAs are gone before new ones start. */
+		log_info("Gateway", "conn=%s: key, policy or peer changed: restarting its tunnel",
+			 c->name);
+		ike_engine_conn_remove(g->ike, c->name);
+	}
+	r = gw_conn_ike_set(g, c);
+	r = r ?: gw_conn_remember(cs, c);
 	if (r < 0) {
-		log_err("IKE", "conn=%s cannot be configured: %s", c->name, strerror(-r));
-		if (fresh) {
+		if (fresh || restart) {
+			ike_engine_conn_remove(g->ike, c->name);
 			dp_conn_remove(g->dp, cs->dp_id);
+			secret_free(cs->applied.psk);
+			cs->applied.psk = NULL;
 			cs->used = false;
 		}
 		return r;
@@ -531,10 +595,20 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 static void gw_conn_drop(struct gw *g, struct gw_conn_state *cs)
 {
 	ike_engine_conn_remove(g->ike, cs->name); /* Deletes to the peer, children removed */
-	dp_conn_remove(g->dp, cs->dp_id);
+	dp_conn_remove(g->dp, cs->dp_id);	  /* and its routes withdrawn */
 	log_info("Gateway", "conn=%s removed", cs->name);
+	secret_free(cs->applied.psk);
+	cs->applied.psk = NULL;
 	cs->used = false;
 	g->status_dirty = true;
+}
+
+/* A running VNet that d no longer has, or has with another GatewaySubnet (re-created). */
+static bool gw_vnet_stale(const struct gw_desired *d, const struct gw_vnet_state *vs)
+{
+	const struct gw_vnet *v = gw_desired_vnet(d, vs->name);
+
+	return !v || !prefix_equal(&v->gateway_subnet, &vs->gateway_subnet);
 }
 
 int gw_apply(struct gw *g, const struct gw_desired *d)
@@ -543,23 +617,29 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 
 	/* Connections that are gone first (they hold VNets), then VNets that are gone. */
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_vnet_state *vs;
 		bool keep = false;
 
 		if (!g->conns[i].used)
 			continue;
+		vs = gw_vnet_find(g, g->conns[i].vnet);
 		for (unsigned int k = 0; k < d->n_conns && !keep; k++)
 			keep = strcmp(d->conns[k].name, g->conns[i].name) == 0 &&
 			       strcmp(d->conns[k].vnet, g->conns[i].vnet) == 0;
-		if (!keep)
+		if (!keep || !vs || gw_vnet_stale(d, vs))
 			gw_conn_drop(g, &g->conns[i]);
 	}
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
-		if (g->vnets[i].used && !gw_desired_vnet(d, g->vnets[i].name)) {
+		if (g->vnets[i].used && gw_vnet_stale(d, &g->vnets[i])) {
 			r = dp_vnet_remove(g->dp, g->vnets[i].dp_id);
-			if (r == 0)
+			if (r == 0) {
+				log_info("Gateway", "vnet=%s removed (namespace %s)",
+					 g->vnets[i].name, g->vnets[i].netns);
 				g->vnets[i].used = false;
-			else if (!first)
+				g->status_dirty = true;
+			} else if (!first) {
 				first = r;
+			}
 		}
 	}
 	for (unsigned int i = 0; i < d->n_vnets; i++) {

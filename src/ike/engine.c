@@ -393,6 +393,14 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 			       peer);
 			return;
 		}
+		if (conn->cfg.no_respond) {
+			/* connectionMode InitiatorOnly: only our own IKE_SA_INIT starts it. */
+			e->stats.unknown_peer++;
+			log_rl(&e->rl_drop, LOG_LVL_INFO, "IKE",
+			       "peer=%s: IKE_SA_INIT for initiator-only conn=%s, dropped", peer,
+			       conn->cfg.name);
+			return;
+		}
 		if (m.hdr.msgid != 0) {
 			e->stats.malformed++;
 			return;

@@ -46,7 +46,8 @@ struct ike_conn_config {
 	uint32_t ike_lifetime_s, child_lifetime_s;
 	uint64_t child_lifetime_kb;
 	uint32_t dpd_timeout_s;
-	bool initiate; /* start the IKE SA ourselves; otherwise wait for the peer */
+	bool initiate;	 /* start the IKE SA ourselves; otherwise wait for the peer */
+	bool no_respond; /* initiator only: an IKE_SA_INIT from the peer is dropped, unanswered */
 };
 
 /* SPEC §3 defaults: default policy, any-to-any selectors, lifetimes, DPD 45 s, initiate. */

@@ -142,10 +142,11 @@ Test(api_basic, every_resource_lifecycle)
 							   "ipAddress")),
 			 "203.0.113.1");
 	http_resp_free(&r);
+	/* SPEC §1: one shared public IP, the pool's first address, for every resource */
 	cr_expect_eq(req("GET", "publicIPAddresses/p2", NULL, NULL, &r), 200);
 	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.json, "properties"),
 							   "ipAddress")),
-			 "203.0.113.2");
+			 "203.0.113.1");
 	http_resp_free(&r);
 	cr_expect_eq(req("GET", "virtualNetworkGateways/g1", NULL, NULL, &r), 200);
 	http_resp_free(&r);
