@@ -32,14 +32,14 @@ api_cli_raw_show() { api_cli_raw vpn-connection show -g $RG -n "$1" -o json >/de
 filler() {
 	as "$2"
 	api_site $RG "lgw$1" "198.51.100.$1" "172.16.$1.0/24"
-	api_connection $RG "conn$1" "$3" "lgw$1" "limit-key-$1" --connection-mode ResponderOnly
+	api_connection $RG "conn$1" "$3" "lgw$1" "key-$1-limit" --connection-mode ResponderOnly
 }
 # refused TENANT GATEWAY N: connection connN (its site lgwN exists) is refused by rule 8
 refused() {
 	local out
 	as "$1"
 	out=$(api_cli vpn-connection create -g $RG -n "conn$3" --vnet-gateway1 "$2" \
-		--local-gateway2 "lgw$3" --shared-key "limit-key-$3" 2>&1) && {
+		--local-gateway2 "lgw$3" --shared-key "key-$3-limit" 2>&1) && {
 		printf '%s\n' "$out" >&2
 		lab_fail "the connection over the limit was created"
 	}
@@ -84,7 +84,7 @@ GONE=$(api_id $RG connections conn1)
 api_cli_ok vpn-connection delete -g $RG -n conn1
 expect_soon "conn1 left the running gateway" status_lacks "$GONE"
 as fabrikam
-api_connection $RG conn21 gw1 lgw21 "limit-key-21"
+api_connection $RG conn21 gw1 lgw21 "key-21-limit"
 NEW=$(api_id $RG connections conn21)
 expect_soon "conn21 is in the running gateway" status_has "$NEW"
 expect "20 connections again ($(status_conns))" twenty
