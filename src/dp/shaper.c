@@ -131,6 +131,15 @@ uint32_t shaper_queue_mtu(const struct shaper_queue *q)
 	return q->slots ? q->slot_size - q->headroom - q->tailroom : 0;
 }
 
+uint32_t shaper_queue_slots(uint64_t rate_bps)
+{
+	uint64_t n = rate_bps / 8 * SHAPER_QUEUE_MS / 1000 / 1400;
+
+	if (rate_bps == 0)
+		return 0;
+	return n < SHAPER_QUEUE_SLOTS ? SHAPER_QUEUE_SLOTS : n > 65536 ? 65536 : (uint32_t)n;
+}
+
 static uint8_t *shaper_queue_slot(const struct shaper_queue *q, uint32_t i)
 {
 	return q->mem + (size_t)i * q->slot_size;

@@ -71,9 +71,18 @@ struct shaper_queue {
 	uint32_t head, count;
 };
 
-/* Defaults of the data plane: 128 slots of 2 KiB (14 ms at 100 Mbit/s of 1390-byte packets). */
-#define SHAPER_QUEUE_SLOTS     512u
+/*
+ * The data plane's queues: slots of 2 KiB, as many as 60 ms of 1400-byte packets at the rate
+ * (shaper_queue_slots: 536 at 100 Mbit/s, 1 MiB; 1072 at 200 Mbit/s), at least 128. That is
+ * what a worker receives at once after the scheduler kept it off the CPU for tens of ms on a
+ * loaded machine (a shorter queue then overflowed and TCP backed off: 189 of 200 Mbit/s).
+ */
+#define SHAPER_QUEUE_SLOTS     128u
 #define SHAPER_QUEUE_SLOT_SIZE 2048u
+#define SHAPER_QUEUE_MS	       60u
+
+/* The number of slots for a queue in front of a bucket at rate_bps (0: unshaped, none). */
+uint32_t shaper_queue_slots(uint64_t rate_bps);
 
 /* Allocate the slots. 0, -EINVAL (head- and tailroom leave no room) or -ENOMEM. */
 int shaper_queue_init(struct shaper_queue *q, uint32_t slots, uint32_t slot_size, uint32_t headroom,

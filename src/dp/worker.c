@@ -889,13 +889,21 @@ static int dp_conn_set_prefixes(struct dp_worker *w, struct dp_conn *c, const st
  */
 static void dp_conn_alloc_queues(struct dp_worker *w, struct dp_conn *c)
 {
-	if ((w->dirs & DP_WORKER_TX) && c->rate_out.rate_bps && !c->wait_out.slots &&
-	    shaper_queue_init(&c->wait_out, SHAPER_QUEUE_SLOTS, SHAPER_QUEUE_SLOT_SIZE, DP_HEADROOM,
+	uint32_t out = shaper_queue_slots(c->rate_out.rate_bps);
+	uint32_t in = shaper_queue_slots(c->rate_in.rate_bps);
+
+	/* A new rate (an SKU resize) gets a queue of its size once the old one has drained. */
+	if (c->wait_out.slots != out && c->wait_out.count == 0)
+		shaper_queue_free(&c->wait_out);
+	if (c->wait_in.slots != in && c->wait_in.count == 0)
+		shaper_queue_free(&c->wait_in);
+	if ((w->dirs & DP_WORKER_TX) && out && !c->wait_out.slots &&
+	    shaper_queue_init(&c->wait_out, out, SHAPER_QUEUE_SLOT_SIZE, DP_HEADROOM,
 			      ESP_TAILROOM_MAX) < 0)
 		log_warn("Gateway", "connection %u: no memory for its outbound shaper queue",
 			 c->id);
-	if ((w->dirs & DP_WORKER_RX) && c->rate_in.rate_bps && !c->wait_in.slots &&
-	    shaper_queue_init(&c->wait_in, SHAPER_QUEUE_SLOTS, SHAPER_QUEUE_SLOT_SIZE, 0, 0) < 0)
+	if ((w->dirs & DP_WORKER_RX) && in && !c->wait_in.slots &&
+	    shaper_queue_init(&c->wait_in, in, SHAPER_QUEUE_SLOT_SIZE, 0, 0) < 0)
 		log_warn("Gateway", "connection %u: no memory for its inbound shaper queue", c->id);
 }
 

@@ -295,6 +295,15 @@ Test(shaper, queue_fifo_full_and_release_times)
 	cr_assert_eq(shaper_queue_init(&q, 4, 100, 64, 36), -EINVAL);
 }
 
+Test(shaper, queue_sizes)
+{
+	cr_assert_eq(shaper_queue_slots(0), 0, "unshaped: no queue");
+	cr_assert_eq(shaper_queue_slots(1 * MBIT), SHAPER_QUEUE_SLOTS, "at least the minimum");
+	cr_assert_eq(shaper_queue_slots(100 * MBIT), 535, "60 ms of 1400-byte packets");
+	cr_assert_eq(shaper_queue_slots(200 * MBIT), 1071);
+	cr_assert_eq(shaper_queue_slots(100000 * MBIT), 65536, "bounded");
+}
+
 Test(shaper, queue_without_slots_is_a_policer)
 {
 	static uint8_t mem[1500];
