@@ -293,24 +293,6 @@ static json_t *gw_json_drop_counts(const uint64_t *esp, const uint64_t *dp)
 }
 
 /*
- * Each connection's drops by reason: {"name": {"replay": n, ...}}. Replay drops are ESP's
- * "replay" (RFC 4303 3.4.3): duplicates and packets older than the window.
- */
-static json_t *gw_status_drops(struct gw *g)
-{
-	json_t *o = json_object();
-
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
-		struct gw_conn_state *cs = &g->conns[i];
-		struct dp_conn_stats ds;
-
-		if (cs->used && dp_conn_stats(g->dp, cs->dp_id, &ds) == 0)
-			json_object_set_new(o, cs->name, gw_json_drop_counts(ds.esp_drops, ds.drops));
-	}
-	return o;
-}
-
-/*
  * The IKE engine's refusals (RFC 7296 2.6 flood handling included) and the data plane's drops
  * outside any connection, for tests and operators.
  */
@@ -358,23 +340,51 @@ static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
 	}
 }
 
-/* The connection's nonzero drop counters by reason (data plane's and ESP's), for diagnosis. */
-static json_t *gw_drops_json(struct gw *g, const struct gw_conn_state *cs)
+/* A connection's drops by reason (data plane's and ESP's, e.g. ESP's "replay": duplicates and
+ * packets older than the window, RFC 4303 3.4.3) and the packets its shaper queued (SPEC §4). */
+static void gw_status_conn_counters(struct gw *g, const struct gw_conn_state *cs, json_t *c)
 {
 	struct dp_conn_stats s;
-	json_t *o = json_object();
 
 	if (dp_conn_stats(g->dp, cs->dp_id, &s) < 0)
-		return o;
-	for (int i = 0; i < DP_DROP__COUNT; i++)
-		if (s.drops[i] && i != DP_DROP_ESP)
-			json_object_set_new(o, dp_drop_name((enum dp_drop)i),
-					    json_integer((json_int_t)s.drops[i]));
-	for (int i = 1; i < ESP_DROP__COUNT; i++)
-		if (s.esp_drops[i])
-			json_object_set_new(o, esp_drop_name((enum esp_drop)i),
-					    json_integer((json_int_t)s.esp_drops[i]));
-	return o;
+		return;
+	json_object_set_new(c, "drops", gw_json_drop_counts(s.esp_drops, s.drops));
+	json_object_set_new(c, "shapedPackets",
+			    json_pack("{s:I, s:I}", "in", (json_int_t)s.shaped_in, "out",
+				      (json_int_t)s.shaped_out));
+}
+
+/*
+ * What belonged to no connection: per VNet, added to root's "vnets" (no route: never left the
+ * VNet), on the public address (ESP with no SA), and the IKE engine's refusals (gw_status_ike).
+ */
+static void gw_status_counters(struct gw *g, json_t *root)
+{
+	json_t *vnets = json_object_get(root, "vnets"), *v;
+	struct dp_vnet_stats vs;
+	struct dp_stats ds;
+
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		const struct gw_vnet_state *st = &g->vnets[i];
+
+		v = st->used ? json_object_get(vnets, st->ref[0] ? st->ref : st->name) : NULL;
+		if (!v || dp_vnet_stats(g->dp, st->dp_id, &vs) < 0)
+			continue;
+		json_object_set_new(v, "packetsFromTun",
+				    json_integer((json_int_t)vs.packets_from_tun));
+		json_object_set_new(v, "packetsToTun", json_integer((json_int_t)vs.packets_to_tun));
+		json_object_set_new(v, "drops", gw_json_drop_counts(NULL, vs.drops));
+	}
+	/* Monotonic: the difference between two files is the interval their counters cover. */
+	json_object_set_new(root, "clockNs", json_integer((json_int_t)clock_now_ns()));
+	if (dp_stats(g->dp, &ds) == 0)
+		json_object_set_new(root, "dataPlane",
+				    json_pack("{s:I, s:I, s:I, s:o}", "rxEspRaw",
+					      (json_int_t)ds.rx_esp_raw, "rxEspUdp",
+					      (json_int_t)ds.rx_esp_udp, "espNoSa",
+					      (json_int_t)ds.esp_in.drops[ESP_DROP_NO_SA], "drops",
+					      gw_json_drop_counts(NULL, ds.drops)));
+	json_object_set_new(root, "ike", gw_status_ike(g));
 }
 
 static void gw_write_status(struct gw *g)
@@ -447,12 +457,11 @@ static void gw_write_status(struct gw *g)
 		json_object_set_new(c, "id", json_string(cs->applied.ref));
 		json_object_set_new(c, "lastEstablished", json_integer(cs->st.established));
 		json_object_set_new(c, "childSaSpis", pairs);
-		json_object_set_new(c, "drops", gw_drops_json(g, cs));
+		gw_status_conn_counters(g, cs, c);
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
-	json_object_set_new(root, "ike", gw_status_ike(g));
-	json_object_set_new(root, "drops", gw_status_drops(g));
+	gw_status_counters(g, root);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_path);
 	/* Written whole, then renamed: a reader never sees half a file. */
 	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)

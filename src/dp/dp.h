@@ -143,6 +143,8 @@ struct dp_conn_stats {
 	uint64_t packets_out, bytes_out; /* encrypted and sent to the site (inner bytes) */
 	uint64_t drops[DP_DROP__COUNT];
 	uint64_t esp_drops[ESP_DROP__COUNT]; /* both directions, by ESP's reason */
+	/* Packets that waited in the shaper's queue for their tokens (dp/shaper.h), by direction. */
+	uint64_t shaped_in, shaped_out;
 };
 int dp_conn_stats(struct dp *dp, uint32_t id, struct dp_conn_stats *out);
 

@@ -56,7 +56,7 @@ dups=$(impair_count ba esp_dup)
 late=$(impair_count ba esp_late)
 esp=$(impair_count ba esp)
 say "towards vnetgwd: $esp ESP packets forwarded, $dups repeats of an (SPI, seq), $late reordered; lost $(impair_count ba lost), duplicated $(impair_count ba duplicated), reordered $(impair_count ba reordered) frames"
-say "vnetgwd drops for site1: $(jq -c '.drops.site1' "$LAB_DIR/status.json")"
+say "vnetgwd drops for site1: $(s2s_status drops | jq -c .)"
 expect "the tool duplicated ESP packets towards vnetgwd ($dups)" test "$dups" -gt 0
 expect "the tool reordered ESP packets towards vnetgwd ($late)" test "$late" -gt 0
 expect "no ESP packet left untracked by the tool" test "$(impair_count ba esp_untracked)" = 0

@@ -94,7 +94,7 @@ s2s_connected() { [ "$(s2s_status connectionStatus)" = Connected ]; }
 # vnetgwd's engine-wide IKE figures from the status file, e.g. s2s_ike_stat halfOpen
 s2s_ike_stat() { jq -r ".ike.$1" "$LAB_DIR/status.json" 2>/dev/null; }
 # A drop counter of site1 by reason (ESP's or the data plane's names), 0 when absent.
-s2s_drop_count() { jq -r ".drops.site1.\"$1\" // 0" "$LAB_DIR/status.json" 2>/dev/null; }
+s2s_drop_count() { jq -r ".connections[] | select(.name == \"site1\") | .drops.\"$1\" // 0" "$LAB_DIR/status.json" 2>/dev/null; }
 # vnetgwd's memory in kB from /proc: s2s_vnetgwd_mem VmHWM|VmRSS
 s2s_vnetgwd_mem() { sed -n "s/^$1:[[:space:]]*\\([0-9]*\\) kB/\\1/p" "/proc/$VNETGWD_PID/status"; }
 
