@@ -139,7 +139,8 @@ static const struct cli_group token_group = {
 
 static const struct cli_flag settings_update_flags[] = {
 	{"--public-ip-pool", NULL, CLI_FLAG_LIST, 0, NULL, 0, 0,
-	 "Space-separated prefixes public IP addresses are assigned from (replaces the pool)."},
+	 "The gateway's shared public addresses, space-separated prefixes (a /32 is one address;"
+	 " replaces the pool): every gateway answers on the first host address of the first."},
 	{"--tunnel-limits", NULL, CLI_FLAG_LIST, 0, NULL, 0, 0,
 	 "Space-separated SKU=N: IPsec tunnels allowed per SKU across the deployment."},
 	{"--allow-private-gateway-ips", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,

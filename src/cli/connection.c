@@ -15,13 +15,16 @@ static const struct cli_column conn_cols[] = {
 	{"ResourceGroup", "id", CLI_COL_RG},
 	{"Location", "location", CLI_COL_VALUE},
 	{"ConnectionType", "properties.connectionType", CLI_COL_VALUE},
+	{"ConnectionMode", "properties.connectionMode", CLI_COL_VALUE},
 	{"ConnectionStatus", "properties.connectionStatus", CLI_COL_VALUE},
+	{"StatusChanged", "properties.connectionStatusChangedUtcTime", CLI_COL_VALUE},
 	{"LocalGateway", "properties.localNetworkGateway2.id", CLI_COL_IDNAME},
 	{"EnableBgp", "properties.enableBgp", CLI_COL_VALUE},
 	{"RoutingWeight", "properties.routingWeight", CLI_COL_VALUE},
 	{"IngressBytes", "properties.ingressBytesTransferred", CLI_COL_VALUE},
 	{"EgressBytes", "properties.egressBytesTransferred", CLI_COL_VALUE},
 	{"ProvisioningState", "properties.provisioningState", CLI_COL_VALUE},
+	{"StatusReason", "properties.connectionStatusReason", CLI_COL_VALUE},
 	{NULL, NULL, 0},
 };
 static const struct cli_view conn_view = {conn_cols};
@@ -65,6 +68,9 @@ static const struct cli_flag create_flags[] = {
 	{"--enable-bgp", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,
 	 "Run BGP over this connection (not on Basic gateways)."},
 	{"--routing-weight", NULL, CLI_FLAG_INT, 0, NULL, 0, 32000, "The routing weight."},
+	{"--connection-mode", NULL, CLI_FLAG_STR, 0, "Default InitiatorOnly ResponderOnly", 0, 0,
+	 "Who starts the tunnel: Default (the gateway, and it answers too), InitiatorOnly, "
+	 "ResponderOnly (it waits for the site)."},
 	CLI_FLAG_LOCATION,
 	CLI_FLAG_TAGS,
 	CLI_FLAG_END,
@@ -76,6 +82,9 @@ static const struct cli_flag update_flags[] = {
 	{"--enable-bgp", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,
 	 "Run BGP over this connection (not on Basic gateways)."},
 	{"--routing-weight", NULL, CLI_FLAG_INT, 0, NULL, 0, 32000, "The routing weight."},
+	{"--connection-mode", NULL, CLI_FLAG_STR, 0, "Default InitiatorOnly ResponderOnly", 0, 0,
+	 "Who starts the tunnel: Default (the gateway, and it answers too), InitiatorOnly, "
+	 "ResponderOnly (it waits for the site)."},
 	CLI_FLAG_TAGS,
 	CLI_FLAG_END,
 };
@@ -143,6 +152,9 @@ static int conn_create(const struct cli_ctx *ctx, const struct cli_args *a, stru
 			    json_integer(cli_arg_set(a, "--routing-weight")
 						 ? cli_arg_int(a, "--routing-weight")
 						 : 10));
+	if (cli_arg_set(a, "--connection-mode"))
+		json_object_set_new(props, "connectionMode",
+				    json_string(cli_arg_str(a, "--connection-mode")));
 	return 0;
 }
 
@@ -164,6 +176,9 @@ static int conn_modify(const struct cli_args *a, json_t *res, FILE *err)
 	if (cli_arg_set(a, "--routing-weight"))
 		json_object_set_new(props, "routingWeight",
 				    json_integer(cli_arg_int(a, "--routing-weight")));
+	if (cli_arg_set(a, "--connection-mode"))
+		json_object_set_new(props, "connectionMode",
+				    json_string(cli_arg_str(a, "--connection-mode")));
 	return 0;
 }
 

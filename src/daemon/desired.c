@@ -3,7 +3,69 @@
 #include "daemon/desired.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <string.h>
+
+static bool same_psk(const struct secret *a, const struct secret *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->len == b->len && CRYPTO_memcmp(a->data, b->data, a->len) == 0;
+}
+
+bool gw_conn_same_dp(const struct gw_conn *a, const struct gw_conn *b)
+{
+	if (!addr_equal(&a->peer, &b->peer) || a->rate_bps != b->rate_bps ||
+	    a->n_remote != b->n_remote)
+		return false;
+	for (unsigned int i = 0; i < a->n_remote && i < GW_PREFIXES_MAX; i++)
+		if (!prefix_equal(&a->remote[i], &b->remote[i]))
+			return false;
+	return true;
+}
+
+/* Field by field: struct copies may carry padding bytes of no meaning. */
+static bool same_suites(const struct ike_suite_list *a, const struct ike_suite_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (unsigned int i = 0; i < a->n && i < IKE_POLICY_MAX_SUITES; i++) {
+		const struct ike_suite *x = &a->s[i], *y = &b->s[i];
+
+		if (x->encr != y->encr || x->encr_bits != y->encr_bits || x->integ != y->integ ||
+		    x->prf != y->prf || x->dh != y->dh || x->esn != y->esn)
+			return false;
+	}
+	return true;
+}
+
+static bool same_set(const struct ike_xform_set *a, const struct ike_xform_set *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (unsigned int i = 0; i < a->n && i < IKE_XFORM_SET_MAX; i++)
+		if (a->v[i].id != b->v[i].id || a->v[i].bits != b->v[i].bits)
+			return false;
+	return true;
+}
+
+static bool same_proto(const struct ike_proto_policy *a, const struct ike_proto_policy *b)
+{
+	return same_suites(&a->propose, &b->propose) && same_set(&a->encr, &b->encr) &&
+	       same_set(&a->integ, &b->integ) && same_set(&a->prf, &b->prf) &&
+	       same_set(&a->dh, &b->dh) && a->pfs_optional == b->pfs_optional;
+}
+
+bool gw_conn_same_tunnel(const struct gw_conn *a, const struct gw_conn *b)
+{
+	return addr_equal(&a->peer, &b->peer) && same_psk(a->psk, b->psk) &&
+	       same_proto(&a->policy.ike, &b->policy.ike) &&
+	       same_proto(&a->policy.esp, &b->policy.esp) && a->custom_policy == b->custom_policy &&
+	       a->child_lifetime_s == b->child_lifetime_s &&
+	       a->child_lifetime_kb == b->child_lifetime_kb &&
+	       a->dpd_timeout_s == b->dpd_timeout_s && a->initiate == b->initiate &&
+	       a->no_respond == b->no_respond && strcmp(a->vnet, b->vnet) == 0;
+}
 
 uint64_t gw_sku_rate_bps(const char *sku)
 {

@@ -19,9 +19,11 @@
 #define GW_PREFIXES_MAX 64
 #define GW_VNETS_MAX 64
 #define GW_CONNS_MAX 256
+#define GW_REF_MAX 512 /* a store resource id (MODEL_ID_MAX) */
 
 struct gw_vnet {
 	char name[GW_NAME_MAX];
+	char ref[GW_REF_MAX]; /* the resource it stands for (reconciler), "" from the file */
 	struct prefix address_space[GW_PREFIXES_MAX];
 	unsigned int n_address_space;
 	struct prefix gateway_subnet; /* the VNet's GatewaySubnet (SPEC §2 rule 4) */
@@ -29,6 +31,7 @@ struct gw_vnet {
 
 struct gw_conn {
 	char name[GW_NAME_MAX];
+	char ref[GW_REF_MAX]; /* the resource it stands for (reconciler), "" from the file */
 	char vnet[GW_NAME_MAX];
 	struct addr peer;	/* the on-premises device (local network gateway's IP) */
 	struct secret *psk;	/* owned */
@@ -40,6 +43,7 @@ struct gw_conn {
 	uint64_t child_lifetime_kb;
 	uint32_t dpd_timeout_s;
 	bool initiate;	  /* vnetgwd starts the IKE SA; otherwise it waits for the peer */
+	bool no_respond;  /* connectionMode InitiatorOnly: the peer's IKE_SA_INIT is dropped */
 	uint64_t rate_bps; /* per direction, from the SKU (SPEC §2 rule 7) */
 };
 
@@ -56,6 +60,13 @@ uint64_t gw_sku_rate_bps(const char *sku);
 /* The gateway's own address in a GatewaySubnet: the fifth (.4), as Azure's instances use. */
 int gw_gateway_address(const struct prefix *gateway_subnet, struct prefix *out);
 const struct gw_vnet *gw_desired_vnet(const struct gw_desired *d, const char *name);
+/*
+ * True when a and b negotiate the same tunnel: peer, key, policy, lifetimes, DPD and mode.
+ * What may differ without a restart: the site's prefixes and the rate (SPEC §3).
+ */
+bool gw_conn_same_tunnel(const struct gw_conn *a, const struct gw_conn *b);
+/* True when a and b give the data plane the same peer, site prefixes (in order) and rate. */
+bool gw_conn_same_dp(const struct gw_conn *a, const struct gw_conn *b);
 /* Wipe the shared keys; the structure itself is the caller's. */
 void gw_desired_clear(struct gw_desired *d);
 

@@ -24,6 +24,9 @@
 struct gw_vnet_state {
 	bool used;
 	char name[GW_NAME_MAX];
+	char ref[GW_REF_MAX];
+	char netns[NETNS_NAME_MAX + 1];
+	struct prefix gateway_subnet;
 	uint32_t dp_id;
 };
 
@@ -32,6 +35,7 @@ struct gw_conn_state {
 	char name[GW_NAME_MAX];
 	char vnet[GW_NAME_MAX];
 	uint32_t dp_id;
+	struct gw_conn applied; /* what it runs (its psk owned): a change restarts the tunnel */
 	struct gw_conn_status st;
 };
 
@@ -151,6 +155,8 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 	cs->st.status = st;
 	snprintf(cs->st.reason, sizeof(cs->st.reason), "%s", reason ? reason : "");
 	cs->st.since = clock_wall_s();
+	if (st == IKE_CONN_CONNECTED)
+		cs->st.established = cs->st.since;
 	g->status_dirty = true;
 }
 
@@ -244,6 +250,71 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 	gw_settle(g);
 }
 
+/* {"reason": count} for the non-zero ones; names from esp_drop_name / dp_drop_name. */
+static json_t *gw_json_drop_counts(const uint64_t *esp, const uint64_t *dp)
+{
+	json_t *o = json_object();
+
+	for (int d = 0; esp && d < ESP_DROP__COUNT; d++)
+		if (esp[d])
+			json_object_set_new(o, esp_drop_name((enum esp_drop)d),
+					    json_integer((json_int_t)esp[d]));
+	for (int d = 0; dp && d < DP_DROP__COUNT; d++)
+		if (dp[d])
+			json_object_set_new(o, dp_drop_name((enum dp_drop)d),
+					    json_integer((json_int_t)dp[d]));
+	return o;
+}
+
+/*
+ * Each connection's drops by reason: {"name": {"replay": n, ...}}. Replay drops are ESP's
+ * "replay" (RFC 4303 3.4.3): duplicates and packets older than the window.
+ */
+static json_t *gw_status_drops(struct gw *g)
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_conn_state *cs = &g->conns[i];
+		struct dp_conn_stats ds;
+
+		if (cs->used && dp_conn_stats(g->dp, cs->dp_id, &ds) == 0)
+			json_object_set_new(o, cs->name, gw_json_drop_counts(ds.esp_drops, ds.drops));
+	}
+	return o;
+}
+
+/*
+ * The IKE engine's refusals (RFC 7296 2.6 flood handling included) and the data plane's drops
+ * outside any connection, for tests and operators.
+ */
+static json_t *gw_status_ike(struct gw *g)
+{
+	const struct ike_engine_stats *s = ike_engine_stats(g->ike);
+	struct dp_stats ds;
+	json_t *o;
+
+	o = json_pack("{s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		      "s:I}",
+		      "halfOpen", (int)ike_engine_half_open(g->ike), "cookiesRequired",
+		      ike_engine_cookies_required(g->ike), "malformed", (json_int_t)s->malformed,
+		      "unknownPeer", (json_int_t)s->unknown_peer, "unknownSpi",
+		      (json_int_t)s->unknown_spi, "badIcv", (json_int_t)s->bad_icv, "badMsgid",
+		      (json_int_t)s->bad_msgid, "retransmitsAnswered",
+		      (json_int_t)s->retransmits_answered, "cookiesSent",
+		      (json_int_t)s->cookies_sent, "cookieInvalid", (json_int_t)s->cookie_invalid,
+		      "sourceLimited", (json_int_t)s->source_limited, "sourceBlocked",
+		      (json_int_t)s->source_blocked, "sourceEvicted", (json_int_t)s->source_evicted,
+		      "halfOpenCap", (json_int_t)s->half_open_cap, "halfOpenExpired",
+		      (json_int_t)s->half_open_expired, "cookieRotations",
+		      (json_int_t)s->cookie_rotations);
+	if (o && dp_stats(g->dp, &ds) == 0) {
+		json_object_set_new(o, "dpRxIke", json_integer((json_int_t)ds.rx_ike));
+		json_object_set_new(o, "dpDrops", gw_json_drop_counts(ds.esp_in.drops, ds.drops));
+	}
+	return o;
+}
+
 static void gw_on_status_tick(evutil_socket_t fd, short what, void *arg)
 {
 	gw_write_status(arg);
@@ -263,13 +334,26 @@ static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
 
 static void gw_write_status(struct gw *g)
 {
-	json_t *root, *arr;
-	char tmp[4200];
+	json_t *root, *arr, *vnets;
+	char tmp[4200], ip[ADDR_STR_MAX];
 
 	g->status_dirty = false;
 	if (!g->status_path[0])
 		return;
 	root = json_object();
+	vnets = json_object();
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		struct gw_vnet_state *vs = &g->vnets[i];
+
+		/* Keyed by the resource id (the VNet's name without one): workloads attach here. */
+		if (vs->used)
+			json_object_set_new(vnets, vs->ref[0] ? vs->ref : vs->name,
+					    json_pack("{s:s, s:s}", "name", vs->name, "netns",
+						      vs->netns));
+	}
+	json_object_set_new(root, "publicIp",
+			    json_string(addr_print(&g->opt.public_ip, ip, sizeof(ip))));
+	json_object_set_new(root, "vnets", vnets);
 	arr = json_array();
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
 		struct gw_conn_state *cs = &g->conns[i];
@@ -303,9 +387,13 @@ static void gw_write_status(struct gw *g)
 			}
 		}
 		json_object_set_new(c, "childSaInboundSpis", spis);
+		json_object_set_new(c, "id", json_string(cs->applied.ref));
+		json_object_set_new(c, "lastEstablished", json_integer(cs->st.established));
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
+	json_object_set_new(root, "ike", gw_status_ike(g));
+	json_object_set_new(root, "drops", gw_status_drops(g));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_path);
 	/* Written whole, then renamed: a reader never sees half a file. */
 	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
@@ -389,6 +477,8 @@ void gw_free(struct gw *g)
 		event_free(g->ev_status);
 	ike_engine_free(g->ike); /* removes every child from the data plane */
 	dp_free(g->dp);
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
+		secret_free(g->conns[i].applied.psk);
 	free(g);
 }
 
@@ -402,7 +492,7 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 	int r;
 
 	if (vs)
-		return 0; /* readdressing a live VNet is the reconciler's (issue 6) */
+		return 0; /* a changed GatewaySubnet was removed first (gw_apply) */
 	for (unsigned int i = 0; i < GW_VNETS_MAX && !vs; i++)
 		if (!g->vnets[i].used)
 			vs = &g->vnets[i];
@@ -422,50 +512,30 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 	vs->used = true;
 	vs->dp_id = p.id;
 	snprintf(vs->name, sizeof(vs->name), "%s", v->name);
+	snprintf(vs->ref, sizeof(vs->ref), "%s", v->ref);
+	snprintf(vs->netns, sizeof(vs->netns), "%s", ns);
+	vs->gateway_subnet = v->gateway_subnet;
 	log_info("Gateway", "vnet=%s up in namespace %s", v->name, ns);
 	return 0;
 }
 
-static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
+/* Remember what runs, with a copy of its key: the next apply compares against it. */
+static int gw_conn_remember(struct gw_conn_state *cs, const struct gw_conn *c)
 {
-	struct gw_conn_state *cs = gw_conn_find(g, c->name);
-	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
-	struct dp_conn_params dcp = { 0 };
-	struct ike_conn_config icc;
-	bool fresh = !cs;
-	int r;
+	struct secret *psk = c->psk ? secret_dup(c->psk->data, c->psk->len) : NULL;
 
-	if (!vs)
-		return -ENOENT;
-	for (unsigned int i = 0; i < GW_CONNS_MAX && !cs; i++)
-		if (!g->conns[i].used)
-			cs = &g->conns[i];
-	if (!cs)
-		return -ENOSPC;
-	if (fresh) {
-		memset(cs, 0, sizeof(*cs));
-		cs->dp_id = g->next_id++;
-	}
-	dcp.id = cs->dp_id;
-	dcp.vnet_id = vs->dp_id;
-	dcp.peer = c->peer;
-	dcp.prefixes = c->remote;
-	dcp.n_prefixes = c->n_remote;
-	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
-	r = fresh ? dp_conn_add(g->dp, &dcp) : dp_conn_update(g->dp, &dcp);
-	if (r < 0) {
-		log_err("Gateway", "conn=%s cannot be set up in the data plane: %s", c->name,
-			strerror(-r));
-		return r;
-	}
-	if (fresh) {
-		cs->used = true;
-		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
-		snprintf(cs->vnet, sizeof(cs->vnet), "%s", c->vnet);
-		cs->st.status = IKE_CONN_NOT_CONNECTED;
-		snprintf(cs->st.reason, sizeof(cs->st.reason), "configured");
-		cs->st.since = clock_wall_s();
-	}
+	if (c->psk && !psk)
+		return -ENOMEM;
+	secret_free(cs->applied.psk);
+	cs->applied = *c;
+	cs->applied.psk = psk;
+	return 0;
+}
+
+static int gw_conn_ike_set(struct gw *g, const struct gw_conn *c)
+{
+	struct ike_conn_config icc;
+	int r;
 
 	ike_conn_config_default(&icc);
 	snprintf(icc.name, sizeof(icc.name), "%s", c->name);
@@ -477,17 +547,82 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	icc.child_lifetime_kb = c->child_lifetime_kb;
 	icc.dpd_timeout_s = c->dpd_timeout_s;
 	icc.initiate = c->initiate;
+	icc.no_respond = c->no_respond;
 	r = ike_engine_conn_set(g->ike, &icc);
-	if (r < 0) {
+	if (r < 0)
 		log_err("IKE", "conn=%s cannot be configured: %s", c->name, strerror(-r));
-		if (fresh) {
+	return r;
+}
+
+static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
+{
+	struct gw_conn_state *cs = gw_conn_find(g, c->name);
+	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
+	struct dp_conn_params dcp = { 0 };
+	bool fresh = !cs, restart, same_dp;
+	int r;
+
+	if (!vs)
+		return -ENOENT;
+	for (unsigned int i = 0; i < GW_CONNS_MAX && !cs; i++)
+		if (!g->conns[i].used)
+			cs = &g->conns[i];
+	if (!cs)
+		return -ENOSPC;
+	if (fresh) {
+		secret_free(cs->applied.psk);
+		memset(cs, 0, sizeof(*cs));
+		cs->dp_id = g->next_id++;
+	}
+	/* Prefixes and rate change in the data plane alone (routes follow, SAs stay); a new
+	 * peer, key, policy, lifetime, DPD or mode restarts the tunnel (SPEC §3). */
+	restart = !fresh && !gw_conn_same_tunnel(&cs->applied, c);
+	same_dp = !fresh && gw_conn_same_dp(&cs->applied, c);
+	if (!fresh && !restart && same_dp)
+		return 0; /* the reconciler applies everything each time: most of it is as it was */
+	dcp.id = cs->dp_id;
+	dcp.vnet_id = vs->dp_id;
+	dcp.peer = c->peer;
+	dcp.prefixes = c->remote;
+	dcp.n_prefixes = c->n_remote;
+	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
+	r = fresh ? dp_conn_add(g->dp, &dcp) : same_dp ? 0 : dp_conn_update(g->dp, &dcp);
+	if (r < 0) {
+		log_err("Gateway", "conn=%s cannot be set up in the data plane: %s", c->name,
+			strerror(-r));
+		return r;
+	}
+	if (!fresh && !same_dp)
+		log_info("Route", "conn=%s: %u site prefix(es) at %llu bit/s, its SAs kept", c->name,
+			 c->n_remote, (unsigned long long)dcp.rate_bps);
+	if (fresh) {
+		cs->used = true;
+		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
+		snprintf(cs->vnet, sizeof(cs->vnet), "%s", c->vnet);
+		cs->st.status = IKE_CONN_NOT_CONNECTED;
+		snprintf(cs->st.reason, sizeof(cs->st.reason), "configured");
+		cs->st.since = clock_wall_s();
+	}
+	if (restart) {
+		/* RFC 7296 1.4.1: the peer is told the old SAs are gone before new ones start. */
+		log_info("Gateway", "conn=%s: key, policy or peer changed: restarting its tunnel",
+			 c->name);
+		ike_engine_conn_remove(g->ike, c->name);
+	}
+	r = fresh || restart ? gw_conn_ike_set(g, c) : 0;
+	r = r ?: gw_conn_remember(cs, c);
+	if (r < 0) {
+		if (fresh || restart) {
+			ike_engine_conn_remove(g->ike, c->name);
 			dp_conn_remove(g->dp, cs->dp_id);
+			secret_free(cs->applied.psk);
+			cs->applied.psk = NULL;
 			cs->used = false;
 		}
 		return r;
 	}
 	g->status_dirty = true;
-	if (c->initiate)
+	if ((fresh || restart) && c->initiate)
 		ike_engine_conn_initiate(g->ike, c->name);
 	return 0;
 }
@@ -495,10 +630,20 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 static void gw_conn_drop(struct gw *g, struct gw_conn_state *cs)
 {
 	ike_engine_conn_remove(g->ike, cs->name); /* Deletes to the peer, children removed */
-	dp_conn_remove(g->dp, cs->dp_id);
+	dp_conn_remove(g->dp, cs->dp_id);	  /* and its routes withdrawn */
 	log_info("Gateway", "conn=%s removed", cs->name);
+	secret_free(cs->applied.psk);
+	cs->applied.psk = NULL;
 	cs->used = false;
 	g->status_dirty = true;
+}
+
+/* A running VNet that d no longer has, or has with another GatewaySubnet (re-created). */
+static bool gw_vnet_stale(const struct gw_desired *d, const struct gw_vnet_state *vs)
+{
+	const struct gw_vnet *v = gw_desired_vnet(d, vs->name);
+
+	return !v || !prefix_equal(&v->gateway_subnet, &vs->gateway_subnet);
 }
 
 int gw_apply(struct gw *g, const struct gw_desired *d)
@@ -507,23 +652,29 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 
 	/* Connections that are gone first (they hold VNets), then VNets that are gone. */
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_vnet_state *vs;
 		bool keep = false;
 
 		if (!g->conns[i].used)
 			continue;
+		vs = gw_vnet_find(g, g->conns[i].vnet);
 		for (unsigned int k = 0; k < d->n_conns && !keep; k++)
 			keep = strcmp(d->conns[k].name, g->conns[i].name) == 0 &&
 			       strcmp(d->conns[k].vnet, g->conns[i].vnet) == 0;
-		if (!keep)
+		if (!keep || !vs || gw_vnet_stale(d, vs))
 			gw_conn_drop(g, &g->conns[i]);
 	}
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
-		if (g->vnets[i].used && !gw_desired_vnet(d, g->vnets[i].name)) {
+		if (g->vnets[i].used && gw_vnet_stale(d, &g->vnets[i])) {
 			r = dp_vnet_remove(g->dp, g->vnets[i].dp_id);
-			if (r == 0)
+			if (r == 0) {
+				log_info("Gateway", "vnet=%s removed (namespace %s)",
+					 g->vnets[i].name, g->vnets[i].netns);
 				g->vnets[i].used = false;
-			else if (!first)
+				g->status_dirty = true;
+			} else if (!first) {
 				first = r;
+			}
 		}
 	}
 	for (unsigned int i = 0; i < d->n_vnets; i++) {

@@ -30,13 +30,20 @@ struct gw;
 
 /* Open the data plane's sockets and start the engine on base. 0 or a negative errno. */
 int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o);
-/* Delete every SA in the data plane (peers are not told: a restart re-establishes), close. */
+/*
+ * Delete every SA in the data plane (peers are not told: a restart re-establishes), close.
+ * VNet namespaces stay (workloads keep their veths), as dp_free says.
+ */
 void gw_free(struct gw *g);
 
 /*
  * Converge toward d: VNets and connections added, changed or removed in the data plane and the
- * engine; connections configured to initiate are started. d's keys are copied. Returns 0, or
- * the first error (logged with the resource it concerns; the rest is still applied).
+ * engine; connections configured to initiate are started. A removed connection's SAs are
+ * deleted with a Delete to the peer and its routes withdrawn; new site prefixes or rate change
+ * only its routes and shaper; a new key, policy, peer, lifetime, DPD timeout or mode restarts
+ * its tunnel (Delete, then a new IKE SA); a VNet whose GatewaySubnet changed is re-created.
+ * d's keys are copied. Returns 0, or the first error (logged with the resource it concerns;
+ * the rest is still applied).
  */
 int gw_apply(struct gw *g, const struct gw_desired *d);
 
@@ -44,7 +51,8 @@ int gw_apply(struct gw *g, const struct gw_desired *d);
 struct gw_conn_status {
 	enum ike_conn_status status;
 	char reason[128];
-	int64_t since; /* wall-clock seconds of the last change */
+	int64_t since;	     /* wall-clock seconds of the last change */
+	int64_t established; /* wall-clock seconds it last became Connected, 0 never */
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;
 };
 int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out);

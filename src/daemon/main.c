@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vnetgwd: the gateway daemon. With --data-dir it opens the store (migrating it) and serves the
- * management API (docs/api.md) on TCP and on the operator's Unix socket; with --config it runs
- * the gateway — data plane and IKEv2 engine — for the VNets and connections the file declares
- * (SIGHUP reloads it). It exits cleanly on SIGTERM or SIGINT. The reconciler that lets the
- * store drive the gateway arrives with issue 6.
+ * vnetgwd: the gateway daemon. With --data-dir it opens the store (migrating it), serves the
+ * management API (docs/api.md) on TCP and on the operator's Unix socket, and runs the gateway —
+ * data plane and IKEv2 engine — for what the store holds, kept in step by the reconciler
+ * (daemon/service.h). With --config it runs the gateway for the VNets and connections a file
+ * declares instead (SIGHUP reloads it). It exits cleanly on SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -19,12 +19,15 @@
 
 #include "daemon/config.h"
 #include "daemon/gateway.h"
+#include "daemon/reconcile.h"
+#include "daemon/service.h"
 #include "lib/log.h"
 #include "lib/secret.h"
 #include "mgmt/api/api.h"
 #include "mgmt/auth.h"
 #include "mgmt/ids.h"
 #include "mgmt/model/model.h"
+#include "mgmt/ops.h"
 #include "mgmt/store/store.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8480"
@@ -44,17 +47,24 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnetgwd [--data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]]\n"
-		"               [--config FILE [--netns-prefix P] [--status-file F] [--keylog-dir D]]\n"
-		"               [--log-level err|warn|info|debug] | --help | --version\n"
+		"usage: vnetgwd --data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]\n"
+		"               [--netns-prefix P] [--status-file F] [--keylog-dir D] [--no-rate-limit]\n"
+		"               [--log-level err|warn|info|debug]\n"
+		"       vnetgwd --config FILE [--netns-prefix P] [--status-file F] [--keylog-dir D] ...\n"
+		"       vnetgwd --help | --version\n"
 		"The site-to-site VPN gateway daemon.\n"
 		"  --data-dir DIR      serve the management API on ADDR:PORT (default " DEFAULT_LISTEN ")\n"
-		"                      and, for the operator, on DIR/admin.sock; the admin token is\n"
-		"                      DIR/admin.token (created at first start) unless\n"
+		"                      and, for the operator, on DIR/admin.sock, and run the gateway\n"
+		"                      for the resources in the store (DIR/vnetgw.db) on the shared\n"
+		"                      public IP (the first address of the publicIpPool setting); the\n"
+		"                      admin token is DIR/admin.token (created at first start) unless\n"
 		"                      --admin-token-file names one\n"
-		"  --config FILE       run the gateway for the public IP, VNets and connections FILE\n"
-		"                      declares (JSON; see src/daemon/config.h); SIGHUP reloads it\n"
-		"  --netns-prefix P    VNet namespaces are named P<vnet> (default vnet-)\n"
+		"  --config FILE       instead of a store, run the gateway for the public IP, VNets and\n"
+		"                      connections FILE declares (JSON; see src/daemon/config.h);\n"
+		"                      SIGHUP reloads it\n"
+		"  --netns-prefix P    VNet namespaces are named P<vnet> (default vnet-; with a store\n"
+		"                      <vnet> is a key from the VNet's name and a hash of its id, the\n"
+		"                      whole at most 32 characters, so P is at most 20)\n"
 		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
 		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
 		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n");
@@ -204,12 +214,24 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return -EINVAL;
 	}
+	if (o->data_dir && o->config) {
+		fprintf(stderr, "vnetgwd: --config and --data-dir cannot be combined: with --data-dir "
+				"the store drives the gateway (create resources through the API); "
+				"--config runs a gateway from a file, without a store\n");
+		return -EINVAL;
+	}
+	if (o->data_dir && o->netns_prefix && strlen(o->netns_prefix) > RECONCILE_PREFIX_MAX) {
+		fprintf(stderr, "vnetgwd: --netns-prefix '%s' is longer than %d characters (namespace "
+				"names are at most %d)\n",
+			o->netns_prefix, RECONCILE_PREFIX_MAX, RECONCILE_NETNS_MAX);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 /* The management plane: the store in the data directory and the API on TCP and Unix socket. */
 static int mgmt_start(const struct options *o, struct event_base *base, struct store **store,
-		      struct api_server **api)
+		      struct api_server **api, struct service **svc)
 {
 	char host[256], path[4096], hash[AUTH_HASH_HEX_LEN + 1];
 	uint16_t port;
@@ -251,8 +273,22 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 	}
 	log_info("Mgmt", "store %s: schema %d, %d resource(s) loaded", path,
 		 store_schema_version(*store), total);
+	/* The gateway first, from what the store holds; then every committed change reaches it. */
+	r = service_new(svc, base, *store,
+			&(struct service_options){
+				.netns_prefix = o->netns_prefix,
+				.keylog_dir = o->keylog_dir,
+				.status_path = o->status_file,
+				.unshaped = o->unshaped,
+			});
+	if (r)
+		goto out;
+	mgmt_ops_set_change_hook(service_changed, *svc);
 	r = -ENOMEM;
-	*api = api_server_new(base, &(struct api_config){.store = *store, .admin_hash_hex = hash});
+	*api = api_server_new(base, &(struct api_config){.store = *store,
+							  .admin_hash_hex = hash,
+							  .conn_status = service_conn_status,
+							  .conn_status_arg = *svc});
 	if (!*api)
 		goto out;
 	r = -EADDRINUSE;
@@ -340,6 +376,7 @@ int main(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
 	struct api_server *api = NULL;
+	struct service *svc = NULL;
 	struct store *store = NULL;
 	struct gw_run run = { 0 };
 	struct options o;
@@ -361,7 +398,7 @@ int main(int argc, char **argv)
 	base = event_base_new();
 	if (!base)
 		goto out;
-	if (o.data_dir && mgmt_start(&o, base, &store, &api) != 0)
+	if (o.data_dir && mgmt_start(&o, base, &store, &api, &svc) != 0)
 		goto out;
 	run.o = &o;
 	run.gw_base = base;
@@ -388,6 +425,8 @@ out:
 		free(run.desired);
 	}
 	api_server_free(api);
+	mgmt_ops_set_change_hook(NULL, NULL);
+	service_free(svc);
 	if (base)
 		event_base_free(base);
 	store_close(store);

@@ -96,9 +96,11 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 		return NULL;
 	e->ops = *ops;
 	e->cookie_threshold = 10;
+	e->half_open_per_source = IKE_HALF_OPEN_PER_SOURCE;
+	e->half_open_max = IKE_HALF_OPEN_MAX;
 	e->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
 	e->rl_invalid_spi = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 10);
-	if (crypto_rand(e->cookie_secret, sizeof(e->cookie_secret))) {
+	if (ike_cookie_init(&e->cookies, clock_now_ns())) {
 		free(e);
 		return NULL;
 	}
@@ -143,7 +145,7 @@ void ike_engine_free(struct ike_engine *e)
 		conn_free(c);
 	}
 	free(e->keylog_dir);
-	secret_wipe(e->cookie_secret, sizeof(e->cookie_secret));
+	ike_cookie_wipe(&e->cookies);
 	free(e);
 }
 
@@ -417,6 +419,14 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 			       peer);
 			return;
 		}
+		if (conn->cfg.no_respond) {
+			/* connectionMode InitiatorOnly: only our own IKE_SA_INIT starts it. */
+			e->stats.unknown_peer++;
+			log_rl(&e->rl_drop, LOG_LVL_INFO, "IKE",
+			       "peer=%s: IKE_SA_INIT for initiator-only conn=%s, dropped", peer,
+			       conn->cfg.name);
+			return;
+		}
 		if (m.hdr.msgid != 0) {
 			e->stats.malformed++;
 			return;
@@ -532,6 +542,28 @@ void ike_engine_run_timers(struct ike_engine *e)
 void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n)
 {
 	e->cookie_threshold = n;
+}
+
+void ike_engine_set_half_open_limits(struct ike_engine *e, unsigned int per_source,
+				     unsigned int max)
+{
+	e->half_open_per_source = per_source;
+	e->half_open_max = max;
+}
+
+unsigned int ike_engine_half_open(const struct ike_engine *e)
+{
+	unsigned int n = 0;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		n += !sa->initiator && sa->state == IKE_SA_STATE_INIT_DONE;
+	return n;
+}
+
+bool ike_engine_cookies_required(const struct ike_engine *e)
+{
+	return ike_engine_half_open(e) >= e->cookie_threshold ||
+	       (e->cookies_until && clock_now_ns() < e->cookies_until);
 }
 
 void ike_engine_set_keylog(struct ike_engine *e, const char *dir)

@@ -81,7 +81,8 @@ struct ike_conn_config {
 	 * configuration checks); 0 turns DPD off.
 	 */
 	uint32_t dpd_timeout_s;
-	bool initiate; /* start the IKE SA ourselves (and again after failures, with back-off) */
+	bool initiate;	 /* start the IKE SA ourselves (and again after failures, with back-off) */
+	bool no_respond; /* initiator only: an IKE_SA_INIT from the peer is dropped, unanswered */
 };
 
 /* SPEC §3 defaults: default policy, any-to-any selectors, lifetimes, DPD 45 s, initiate. */
@@ -141,6 +142,17 @@ struct ike_engine_stats {
 	uint64_t unknown_spi;  /* no IKE SA with these SPIs */
 	uint64_t bad_icv;      /* SK payload did not verify */
 	uint64_t bad_msgid;    /* outside the window */
+	/*
+	 * Half-open flood handling (RFC 7296 2.6). Each IKE_SA_INIT request refused here left no
+	 * state behind; cookies_sent counts every COOKIE answer whatever its reason.
+	 */
+	uint64_t cookie_invalid;    /* carried a COOKIE not ours, or from an expired secret */
+	uint64_t source_limited;    /* no valid COOKIE, its address at the per-source limit */
+	uint64_t source_blocked;    /* valid COOKIE, but its address's half-open SAs all verified */
+	uint64_t source_evicted;    /* an unverified half-open SA replaced by a verified request */
+	uint64_t half_open_cap;	    /* dropped: the global cap of half-open SAs reached */
+	uint64_t half_open_expired; /* half-open SAs removed by their 30 s timeout */
+	uint64_t cookie_rotations;  /* cookie secrets replaced */
 	uint64_t retransmits_answered;
 	uint64_t cookies_sent;
 	uint64_t invalid_spi_sent; /* INVALID_SPI notifies about unknown ESP SPIs (2.21.4) */
@@ -215,6 +227,30 @@ void ike_engine_run_timers(struct ike_engine *e);
  * Default 10; 0 demands a cookie always.
  */
 void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n);
+
+/*
+ * Bounds on half-open responder IKE SAs (IKE_SA_INIT answered, IKE_AUTH not yet), strongSwan's
+ * block_threshold and init_limit_half_open. per_source (default 5): from one address at most
+ * that many; beyond, a request without a valid COOKIE is asked for one (so a spoofer of a
+ * peer's address cannot lock the peer out), and a request with one replaces the address's
+ * oldest SA that was not cookie-verified, or is dropped if all were. max (default
+ * IKE_HALF_OPEN_MAX): beyond, every request is dropped. Each half-open SA holds at most
+ * IKE_HALF_OPEN_SA_BYTES of heap, so they hold at most max * IKE_HALF_OPEN_SA_BYTES in all.
+ */
+#define IKE_HALF_OPEN_PER_SOURCE 5
+#define IKE_HALF_OPEN_MAX	 512
+#define IKE_HALF_OPEN_SA_BYTES	 (16 * 1024)
+void ike_engine_set_half_open_limits(struct ike_engine *e, unsigned int per_source,
+				     unsigned int max);
+/* Half-open responder IKE SAs now. */
+unsigned int ike_engine_half_open(const struct ike_engine *e);
+/*
+ * Whether an IKE_SA_INIT must carry a COOKIE now: from the moment the half-open count reaches
+ * the threshold until it has stayed below it for IKE_COOKIE_CALMDOWN_S (strongSwan's calm-down:
+ * an initiator retrying under attack is not answered with and without cookies in turn).
+ */
+#define IKE_COOKIE_CALMDOWN_S 10
+bool ike_engine_cookies_required(const struct ike_engine *e);
 /*
  * Debug key log (off by default): append Wireshark's ikev2_decryption_table and esp_sa lines
  * into files of those names in directory dir (NULL: off). Never enable in production.

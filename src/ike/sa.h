@@ -15,6 +15,7 @@
 
 #include "crypto/dh.h"
 #include "crypto/prf.h"
+#include "ike/cookie.h"
 #include "ike/engine.h"
 #include "ike/msg.h"
 #include "ike/proposal.h"
@@ -91,6 +92,7 @@ struct ike_sa {
 	size_t init_req_len, init_resp_len;
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
+	bool cookie_verified; /* responder: the IKE_SA_INIT carried our valid COOKIE (2.6) */
 	unsigned int init_attempts;
 
 	/* Our requests (2.3): next Message ID, and the one outstanding. */
@@ -143,7 +145,9 @@ struct ike_engine {
 	struct ike_sa *sas;
 	struct ike_engine_stats stats;
 	unsigned int cookie_threshold;
-	uint8_t cookie_secret[32];
+	unsigned int half_open_per_source, half_open_max;
+	uint64_t cookies_until; /* cookies required until then (calm-down), 0: not since start */
+	struct ike_cookie_secrets cookies;
 	char *keylog_dir;
 	struct log_ratelimit rl_drop;	     /* log lines about dropped datagrams */
 	struct log_ratelimit rl_invalid_spi; /* INVALID_IKE_SPI answers (2.21.4) */

@@ -268,6 +268,7 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 	}
 	if (sa->half_open_deadline && now >= sa->half_open_deadline) {
 		sa->half_open_deadline = 0;
+		sa->eng->stats.half_open_expired++;
 		ike_sa_fail(sa, "half-open IKE_SA timed out");
 		return;
 	}

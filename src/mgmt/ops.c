@@ -345,6 +345,19 @@ out:
 	return r;
 }
 
+/* What the platform reports rather than stores: a public IP's address is the deployment's
+ * current shared one (model_pip_report). */
+static void report(struct store *s, enum model_type t, json_t *doc)
+{
+	json_t *settings;
+
+	if (t != MODEL_PIP || !doc)
+		return;
+	settings = store_settings_get(s);
+	model_pip_report(doc, settings);
+	json_decref(settings);
+}
+
 int mgmt_ops_get(struct store *s, const struct model_id *id, struct mgmt_result *res,
 		 struct mgmt_error *err)
 {
@@ -368,6 +381,7 @@ int mgmt_ops_get(struct store *s, const struct model_id *id, struct mgmt_result 
 	}
 	if (!doc)
 		return not_found(id, err);
+	report(s, id->type, doc);
 	res->status = 200;
 	res->body = doc;
 	return 0;
@@ -533,6 +547,11 @@ int mgmt_ops_list(struct store *s, enum model_type t, const char *sub, const cha
 		json_decref(doc);
 	} else if (store_list(s, t, sub, rg, skiptoken, top, &arr, &more) != 0) {
 		return internal(err);
+	} else if (t == MODEL_PIP) {
+		json_t *v;
+		size_t i;
+
+		json_array_foreach(arr, i, v) report(s, t, v);
 	}
 	if (more && json_array_size(arr))
 		snprintf(res->next, sizeof(res->next), "%s",
@@ -720,6 +739,7 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 	/* The first ipConfiguration: an active-active gateway's second instance is not scripted. */
 	cfg = json_object_get(json_array_get(prop(vgw, "ipConfigurations"), 0), "properties");
 	pip = ref_get(s, json_object_get(cfg, "publicIPAddress"));
+	report(s, MODEL_PIP, pip);
 	if (model_id_parse(json_string_value(json_object_get(json_object_get(cfg, "subnet"), "id")),
 			   &vid) == 0) {
 		vnet_id_of(&vid, &vid);
@@ -969,6 +989,8 @@ int mgmt_ops_settings_patch(struct store *s, const char *body, size_t len, struc
 	} else {
 		res->status = 200;
 		res->body = json_incref(settings);
+		/* The shared public IP may have moved: the gateway follows (reconciler). */
+		changed(MGMT_SETTINGS_ID);
 	}
 	json_decref(settings);
 	json_decref(in);

@@ -23,7 +23,9 @@ struct mgmt_result {
 	char next[MODEL_ID_MAX]; /* lists: the $skiptoken of the next page, "" when none */
 };
 
-/* Called after each committed mutation with the resource's id (for the reconciler). */
+/* Called after each committed mutation with the resource's id (for the reconciler), and with
+ * MGMT_SETTINGS_ID after the deployment settings changed. */
+#define MGMT_SETTINGS_ID "/admin/settings"
 typedef void (*mgmt_change_fn)(void *arg, const char *id);
 void mgmt_ops_set_change_hook(mgmt_change_fn fn, void *arg);
 

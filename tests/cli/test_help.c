@@ -75,8 +75,8 @@ static const struct cmd_row cmds[] = {
 	{"local-gateway list", "--resource-group"},
 	{"local-gateway delete", RGN},
 	{"vpn-connection create", RGN " *--vnet-gateway1 *--local-gateway2 --shared-key "
-				      "--enable-bgp --routing-weight --location --tags"},
-	{"vpn-connection update", RGN " --enable-bgp --routing-weight --tags"},
+				      "--enable-bgp --routing-weight --connection-mode --location --tags"},
+	{"vpn-connection update", RGN " --enable-bgp --routing-weight --connection-mode --tags"},
 	{"vpn-connection show", RGN},
 	{"vpn-connection list", "--resource-group"},
 	{"vpn-connection delete", RGN},

@@ -96,10 +96,12 @@ Test(table, connection_list_status_and_counters)
 		"\"local\",\"properties\":{\"connectionType\":\"IPsec\",\"connectionStatus\":"
 		"\"Connected\",\"localNetworkGateway2\":{\"id\":\"" B "/localNetworkGateways/site1\"},"
 		"\"enableBgp\":false,\"routingWeight\":10,\"ingressBytesTransferred\":123456789012,"
-		"\"egressBytesTransferred\":42,\"provisioningState\":\"Succeeded\"}}]}",
-		"Name   ResourceGroup  Location  ConnectionType  ConnectionStatus  LocalGateway  EnableBgp  RoutingWeight  IngressBytes  EgressBytes  ProvisioningState\n"
-		"-----  -------------  --------  --------------  ----------------  ------------  ---------  -------------  ------------  -----------  -----------------\n"
-		"conn1  rg1            local     IPsec           Connected         site1         False      10             123456789012  42           Succeeded\n");
+		"\"egressBytesTransferred\":42,\"provisioningState\":\"Succeeded\","
+		"\"connectionMode\":\"Default\",\"connectionStatusChangedUtcTime\":"
+		"\"2026-11-27T09:00:00Z\",\"connectionStatusReason\":\"IKE_SA and CHILD_SA up\"}}]}",
+		"Name   ResourceGroup  Location  ConnectionType  ConnectionMode  ConnectionStatus  StatusChanged         LocalGateway  EnableBgp  RoutingWeight  IngressBytes  EgressBytes  ProvisioningState  StatusReason\n"
+		"-----  -------------  --------  --------------  --------------  ----------------  --------------------  ------------  ---------  -------------  ------------  -----------  -----------------  ----------------------\n"
+		"conn1  rg1            local     IPsec           Default         Connected         2026-11-27T09:00:00Z  site1         False      10             123456789012  42           Succeeded          IKE_SA and CHILD_SA up\n");
 }
 
 Test(table, public_ip_utf8_width_and_control_bytes)

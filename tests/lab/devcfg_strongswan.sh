@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Issue 6 item 6: the device configuration script configures a real strongSwan.
 #
-#   gw (vnetgwd --data-dir: the API only) ── wan ── site (charon, configured by the script)
-#   192.0.2.1                               .254 | .254   198.51.100.2
+#   gw ── wan ── site (charon, configured by the script)     api (vnetgwd --data-dir, the CLI)
+#   192.0.2.1  .254 | .254   198.51.100.2                    loopback only
 #
-# Through the CLI (in gw's namespace, to the API on its loopback) the operator sets a public IP
+# Through the CLI (in api's namespace, to the API on its loopback) the operator sets a public IP
 # pool of exactly 192.0.2.1 and creates a tenant; the tenant creates a VNet with a GatewaySubnet,
 # a public IP, a gateway, a local network gateway for the site and the connection. The site's
 # swanctl.conf is exactly what `vnetgw vpn-connection show-device-config-script --vendor
@@ -16,10 +16,11 @@
 # checked only as far as swanctl parses them (a bad one is "invalid value", config discarded):
 # they travel in IKE_AUTH, which needs a responder.
 #
-# WHAT THIS DOES NOT CHECK: no tunnel comes up. In --data-dir mode vnetgwd serves the API but does
-# not yet run the connections it stores (the reconciler is a later part of issue 6), so nothing
-# answers the site's IKE_SA_INIT. This test checks the configuration strongSwan loads and what it
-# proposes; the tunnel itself is covered by the s2s_* tests with --config.
+# WHAT THIS DOES NOT CHECK: no tunnel comes up. vnetgwd --data-dir runs the gateway too, so it runs
+# in a namespace of its own where 192.0.2.1 is not an address: its gateway cannot bind there and
+# nothing answers the site, which keeps the IKE_SA_INIT on the wire the site's own. This test
+# checks the configuration strongSwan loads and what it proposes; the tunnel brought up from the
+# script is api_lifecycle.sh's.
 cd "$(dirname "$0")/../.."
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
@@ -31,7 +32,7 @@ bin=$(cd "${VNETGW_BUILD:-build}" && pwd)
 port=$((20000 + RANDOM % 20000))
 
 lab_init
-for r in gw wan site; do ns_add "$r"; done
+for r in gw wan site api; do ns_add "$r"; done
 link gw wan0 wan g0
 link wan s0 site wan0
 addr gw wan0 $GW_IP/24
@@ -42,17 +43,17 @@ forwarding wan
 addr site wan0 $SITE_IP/24
 route site default via 198.51.100.254
 
-say "+ vnetgwd --data-dir $LAB_DIR/data --api-listen 127.0.0.1:$port in $(ns_name gw)"
-ip netns exec "$(ns_name gw)" "$bin/vnetgwd" --data-dir "$LAB_DIR/data" \
-	--api-listen "127.0.0.1:$port" >"$LAB_DIR/vnetgwd.log" 2>&1 &
+say "+ vnetgwd --data-dir $LAB_DIR/data --api-listen 127.0.0.1:$port in $(ns_name api)"
+ip netns exec "$(ns_name api)" "$bin/vnetgwd" --data-dir "$LAB_DIR/data" \
+	--api-listen "127.0.0.1:$port" --netns-prefix "vgt-$LAB_ID-" >"$LAB_DIR/vnetgwd.log" 2>&1 &
 lab_track $!
 wait_for 10 "vnetgwd's admin socket" test -S "$LAB_DIR/data/admin.sock" ||
 	{ cat "$LAB_DIR/vnetgwd.log" >&2; lab_fail "vnetgwd did not start"; }
 
-# The CLI, in gw's namespace; prints what it runs (never the token).
+# The CLI, in api's namespace; prints what it runs (never the token).
 cli() { say "+ vnetgw ${*//$PSK/<key>}"; cli_raw "$@"; }
 cli_raw() {
-	in_ns gw env VNETGW_SERVER="http://127.0.0.1:$port" VNETGW_ADMIN_SOCKET="$LAB_DIR/data/admin.sock" \
+	in_ns api env VNETGW_SERVER="http://127.0.0.1:$port" VNETGW_ADMIN_SOCKET="$LAB_DIR/data/admin.sock" \
 		VNETGW_SUBSCRIPTION="${SUB:-}" VNETGW_TOKEN="${TOKEN:-}" "$bin/vnetgw" "$@"
 }
 cli_ok() { say "+ vnetgw ${*//$PSK/<key>}"; cli_raw "$@" >"$LAB_DIR/cli.out" 2>&1 || { cat "$LAB_DIR/cli.out" >&2; lab_fail "vnetgw $*"; }; }
@@ -160,4 +161,5 @@ expect "wire: integrity HMAC-SHA2-256-128" on_wire "Transform ID (INTEG): AUTH_H
 expect "wire: MODP-2048" on_wire "Transform ID (D-H): 2048 bit MODP group (14)"
 expect "wire: no ECP-384 left" test "$(grep -c 'ECP group' "$LAB_DIR/wire.txt")" = 0
 expect "the shared key reached no log" test "$(cat "$LAB_DIR/vnetgwd.log" "$d/charon.log" | grep -c -F "$PSK")" = 0
-lab_pass "strongSwan loads the device script as it is (default and custom policy); no tunnel is brought up (no IKE responder yet)"
+expect "vnetgwd's gateway did not run (192.0.2.1 is not its address)" grep -q "not running: the gateway cannot open" "$LAB_DIR/vnetgwd.log"
+lab_pass "strongSwan loads the device script as it is (default and custom policy); the tunnel is api_lifecycle.sh's"

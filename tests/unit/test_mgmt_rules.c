@@ -216,7 +216,8 @@ Test(mgmt_rules, rule4_gateway_subnet)
 			 SUB_A, "v1", "gatewaysubnet", SUB_A, "p1"),
 		     MGMT_E_GATEWAY_SUBNET_REQUIRED, "the name must be exact, case included");
 	/* v4 has no GatewaySubnet at all: a reference to one says so (rule 4). */
-	cr_assert_eq(put(SUB_A, "virtualNetworks", "v4", VNET_BODY("10.0.4.0/24"), "apps"), MGMT_OK);
+	cr_assert_eq(put(SUB_A, "virtualNetworks", "v4", VNET_BODY("10.0.4.0/24"), "apps"),
+		     MGMT_OK);
 	cr_expect_eq(put(SUB_A, "virtualNetworkGateways", "g1",
 			 "{\"properties\":{\"gatewayType\":\"Vpn\",\"sku\":{\"name\":\"Basic\"},"
 			 "\"ipConfigurations\":[" IPC "]}}",
@@ -433,30 +434,41 @@ Test(mgmt_rules, references_do_not_cross_subscriptions)
 	(void)a;
 }
 
+static const char *pip_ip(const char *sub, const char *name, char *buf, size_t n)
+{
+	json_t *p = get(sub, "publicIPAddresses", name);
+	const char *ip =
+		json_string_value(json_object_get(json_object_get(p, "properties"), "ipAddress"));
+
+	snprintf(buf, n, "%s", ip ? ip : "(none)");
+	json_decref(p);
+	return buf;
+}
+
+/* SPEC §1: one shared public IP, the pool's first address, reported by every resource. */
 Test(mgmt_rules, public_ip_pool)
 {
-	json_t *p;
-	const char *ip;
+	char ip[64];
 
-	set_limits("{\"publicIpPool\":[\"203.0.113.8/31\"]}");
+	set_limits("{\"publicIpPool\":[\"203.0.113.8/31\",\"198.51.100.0/24\"]}");
 	cr_expect_eq(put(SUB_A, "publicIPAddresses", "p1", "{}"), MGMT_OK);
 	cr_expect_eq(put(SUB_B, "publicIPAddresses", "p1", "{}"), MGMT_OK);
-	cr_expect_eq(put(SUB_A, "publicIPAddresses", "p3", "{}"), MGMT_E_POOL_EXHAUSTED);
-	p = get(SUB_A, "publicIPAddresses", "p1");
-	ip = json_string_value(json_object_get(json_object_get(p, "properties"), "ipAddress"));
-	cr_expect_str_eq(ip, "203.0.113.8");
-	json_decref(p);
-	/* a replacement keeps its address */
-	cr_expect_eq(put(SUB_A, "publicIPAddresses", "p1",
-			 "{\"properties\":{\"publicIPAllocationMethod\":\"Static\"}}"),
-		     MGMT_OK);
-	p = get(SUB_A, "publicIPAddresses", "p1");
-	cr_expect_str_eq(
-		json_string_value(json_object_get(json_object_get(p, "properties"), "ipAddress")),
-		"203.0.113.8");
-	json_decref(p);
-	cr_expect_eq(del(SUB_B, "publicIPAddresses", "p1"), MGMT_OK);
+	/* no per-resource allocation: a third (more than a /31 holds) is the same address */
 	cr_expect_eq(put(SUB_A, "publicIPAddresses", "p3", "{}"), MGMT_OK);
+	cr_expect_str_eq(pip_ip(SUB_A, "p1", ip, sizeof(ip)), "203.0.113.8");
+	cr_expect_str_eq(pip_ip(SUB_B, "p1", ip, sizeof(ip)), "203.0.113.8");
+	cr_expect_str_eq(pip_ip(SUB_A, "p3", ip, sizeof(ip)), "203.0.113.8");
+	/* the operator moves the gateway: every resource follows; a /28's first host is .1 */
+	set_limits("{\"publicIpPool\":[\"198.51.100.16/28\"]}");
+	cr_expect_str_eq(pip_ip(SUB_A, "p1", ip, sizeof(ip)), "198.51.100.17");
+	cr_expect_str_eq(pip_ip(SUB_B, "p1", ip, sizeof(ip)), "198.51.100.17");
+	set_limits("{\"publicIpPool\":[\"192.0.2.77/32\"]}");
+	cr_expect_str_eq(pip_ip(SUB_A, "p3", ip, sizeof(ip)), "192.0.2.77");
+	/* an empty pool: nothing to report, and a new one is refused */
+	set_limits("{\"publicIpPool\":[]}");
+	cr_expect_str_eq(pip_ip(SUB_A, "p1", ip, sizeof(ip)), "(none)");
+	cr_expect_eq(put(SUB_A, "publicIPAddresses", "p4", "{}"), MGMT_E_POOL_EXHAUSTED);
+	cr_expect_str_eq(last.target, "properties.ipAddress");
 }
 
 Test(mgmt_rules, refused_write_leaves_nothing)

@@ -1,15 +1,81 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conn: the connection's actions -- the shared key's own endpoints (GET and PUT sharedkey, POST
- * sharedkey/reset), the only place a key is ever returned, and vpndeviceconfigurationscript.
+ * sharedkey/reset), the only place a key is ever returned, and vpndeviceconfigurationscript --
+ * and the live status every connection body carries (SPEC §2 read-only properties, §5).
  */
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 
 #include "mgmt/api/internal.h"
 #include "mgmt/devcfg.h"
+
+/* ARM's times: ISO 8601 in UTC. */
+static json_t *utc_time(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return json_null();
+	return json_string(buf);
+}
+
+void api_conn_report(struct api_req *r, json_t *conn)
+{
+	const struct api_config *cfg = api_server_config(r->srv);
+	json_t *props = json_object_get(conn, "properties"), *tunnels;
+	struct api_conn_status st;
+
+	if (!props)
+		return;
+	memset(&st, 0, sizeof(st));
+	if (cfg->conn_status) {
+		cfg->conn_status(cfg->conn_status_arg,
+				 json_string_value(json_object_get(conn, "id")), &st);
+	} else {
+		snprintf(st.status, sizeof(st.status), "NotConnected");
+		snprintf(st.reason, sizeof(st.reason), "no gateway runs in this process");
+	}
+	if (!st.status[0])
+		snprintf(st.status, sizeof(st.status), "NotConnected");
+	tunnels = json_array();
+	for (unsigned int i = 0; i < st.n_tunnels && i < API_TUNNELS_MAX; i++) {
+		const struct api_tunnel_status *t = &st.tunnels[i];
+		json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "tunnel", t->tunnel,
+				      "connectionStatus", t->status, "ingressBytesTransferred",
+				      (json_int_t)t->ingress_bytes, "egressBytesTransferred",
+				      (json_int_t)t->egress_bytes);
+
+		if (o && t->established)
+			json_object_set_new(o, "lastConnectionEstablishedUtcTime",
+					    utc_time(t->established));
+		json_array_append_new(tunnels, o);
+	}
+	json_object_set_new(props, "connectionStatus", json_string(st.status));
+	json_object_set_new(props, "connectionStatusReason", json_string(st.reason));
+	if (st.changed)
+		json_object_set_new(props, "connectionStatusChangedUtcTime", utc_time(st.changed));
+	else
+		json_object_del(props, "connectionStatusChangedUtcTime");
+	json_object_set_new(props, "tunnelConnectionStatus", tunnels);
+	json_object_set_new(props, "ingressBytesTransferred",
+			    json_integer((json_int_t)st.ingress_bytes));
+	json_object_set_new(props, "egressBytesTransferred",
+			    json_integer((json_int_t)st.egress_bytes));
+}
+
+void api_conn_report_list(struct api_req *r, json_t *list)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v) api_conn_report(r, v);
+}
 
 /* The script is text for the device, not JSON: it is answered as text/plain. It holds the shared
  * key (like Azure's), so the buffers are wiped. */

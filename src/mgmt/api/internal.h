@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "mgmt/api/api.h"
 #include "mgmt/auth.h"
 #include "mgmt/model/model.h"
 #include "mgmt/ops.h"
@@ -62,6 +63,12 @@ void api_reply_fail(struct api_req *r, enum mgmt_err_code code, const char *targ
 void api_reply_ops(struct api_req *r, int rc, struct mgmt_result *res,
 		   const struct mgmt_error *err);
 void api_reply_method_not_allowed(struct api_req *r);
+
+/* The server's configuration (borrowed). */
+const struct api_config *api_server_config(const struct api_server *srv);
+/* A connection's body (or a list's "value") with its live status filled in (api_conn_status). */
+void api_conn_report(struct api_req *r, json_t *conn);
+void api_conn_report_list(struct api_req *r, json_t *list);
 
 /* Handlers. */
 void api_admin_handle(struct api_req *r);

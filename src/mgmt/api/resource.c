@@ -42,6 +42,8 @@ void api_resource_handle(struct api_req *r, const struct api_route *rt)
 		api_reply_method_not_allowed(r);
 		return;
 	}
+	if (!rc && rt->id.type == MODEL_CONN && res.body)
+		api_conn_report(r, res.body);
 	api_reply_ops(r, rc, &res, &err);
 }
 
@@ -89,6 +91,8 @@ void api_list_handle(struct api_req *r, const struct api_route *rt)
 	rc = mgmt_ops_list(r->store, rt->type, rt->id.sub,
 			   rt->kind == API_ROUTE_LIST_RG ? rt->id.rg : NULL, &rt->id, skip, top,
 			   &res, &err);
+	if (!rc && rt->type == MODEL_CONN)
+		api_conn_report_list(r, json_object_get(res.body, "value"));
 	if (!rc && res.next[0]) {
 		char *link = next_link(r, res.next, top);
 

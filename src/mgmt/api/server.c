@@ -47,6 +47,11 @@ struct api_server {
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
+const struct api_config *api_server_config(const struct api_server *srv)
+{
+	return &srv->cfg;
+}
+
 const char *api_method_name(enum evhttp_cmd_type m)
 {
 	switch (m) {

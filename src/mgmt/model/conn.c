@@ -15,10 +15,13 @@
 #include "mgmt/model/field.h"
 #include "mgmt/model/model.h"
 
+/* Who starts the IKE SA (the property of later ARM versions): Default, both sides may. */
+static const char *const conn_modes[] = {"Default", "InitiatorOnly", "ResponderOnly", NULL};
+
 int model_conn_parse(json_t *in, json_t *props, char **shared_key, struct mgmt_error *err)
 {
 	json_t *gw = NULL, *lgw = NULL;
-	const char *type, *key;
+	const char *type, *key, *mode = NULL;
 	bool bgp = false, policy_ts = false;
 	json_int_t weight = 0, dpd = MODEL_DEFAULT_DPD;
 	int r;
@@ -53,6 +56,9 @@ int model_conn_parse(json_t *in, json_t *props, char **shared_key, struct mgmt_e
 	/* SPEC §3: dead peer detection timeout, 9-3600 s, 45 by default. */
 	if (!r)
 		r = field_get_int(in, "properties", "dpdTimeoutSeconds", false, 9, 3600, &dpd, err);
+	if (!r)
+		r = field_get_enum(in, "properties", "connectionMode", false, conn_modes, &mode,
+				   err);
 	if (r)
 		return r;
 	if (policy_ts)
@@ -67,6 +73,7 @@ int model_conn_parse(json_t *in, json_t *props, char **shared_key, struct mgmt_e
 	json_object_set_new(props, "usePolicyBasedTrafficSelectors", json_false());
 	json_object_set_new(props, "routingWeight", json_integer(weight));
 	json_object_set_new(props, "dpdTimeoutSeconds", json_integer(dpd));
+	json_object_set_new(props, "connectionMode", json_string(mode ? mode : "Default"));
 	/* Read-only: the running gateway reports these (issue 6); stored as "nothing yet". */
 	json_object_set_new(props, "connectionStatus", json_string("Unknown"));
 	json_object_set_new(props, "tunnelConnectionStatus", json_array());

@@ -146,7 +146,7 @@
 	/* connectionType other than IPsec (Vnet2Vnet, ExpressRoute, VPNClient are not offered).    \
 	 */                                                                                         \
 	X(MGMT_E_CONNECTION_TYPE, "ConnectionTypeNotSupported", 400)                                \
-	/* The operator's public IP pool has no free address (or is not configured). */             \
+	/* The operator has set no public IP pool: there is no shared public IP yet (SPEC §1). */  \
 	X(MGMT_E_POOL_EXHAUSTED, "PublicIpPoolExhausted", 409)                                      \
 	/* DELETE of a subscription that still holds resources. */                                  \
 	X(MGMT_E_SUBSCRIPTION_NOT_EMPTY, "SubscriptionNotEmpty", 409)

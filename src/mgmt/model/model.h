@@ -152,6 +152,13 @@ json_t *model_settings_default(void);
 /* Applies a PATCH body (a subset) to settings in place after validating it. */
 int model_settings_patch(json_t *settings, json_t *patch, struct mgmt_error *err);
 unsigned model_settings_tunnel_limit(json_t *settings, enum model_sku s);
+/*
+ * The deployment's shared public IP (SPEC §1): the first host address of the pool's first
+ * prefix (its only address for a /31's first or a /32). 0, or -ENOENT when the pool is empty.
+ */
+int model_settings_public_ip(json_t *settings, char *out, size_t n);
+/* A public IP resource as read: its ipAddress is the current shared address (none without). */
+void model_pip_report(json_t *res, json_t *settings);
 
 /* Per-type parts, used by model.c. */
 int model_vnet_parse(json_t *in, json_t *props, struct mgmt_error *err);

@@ -89,6 +89,88 @@ s2s_swan_routes() {
 s2s_status() { jq -r ".connections[] | select(.name == \"site1\") | .$1" "$LAB_DIR/status.json" 2>/dev/null; }
 s2s_connected() { [ "$(s2s_status connectionStatus)" = Connected ]; }
 
+# ---- issue 4: floods and impairment ----------------------------------------------------------
+
+# vnetgwd's engine-wide IKE figures from the status file, e.g. s2s_ike_stat halfOpen
+s2s_ike_stat() { jq -r ".ike.$1" "$LAB_DIR/status.json" 2>/dev/null; }
+# A drop counter of site1 by reason (ESP's or the data plane's names), 0 when absent.
+s2s_drop_count() { jq -r ".drops.site1.\"$1\" // 0" "$LAB_DIR/status.json" 2>/dev/null; }
+# vnetgwd's memory in kB from /proc: s2s_vnetgwd_mem VmHWM|VmRSS
+s2s_vnetgwd_mem() { sed -n "s/^$1:[[:space:]]*\\([0-9]*\\) kB/\\1/p" "/proc/$VNETGWD_PID/status"; }
+
+# Spoofed sources in PREFIX get their answers routed to the WAN router, which drops them
+# silently (a blackhole route): nothing answered to a spoofed address leaves the lab.
+s2s_spoof_blackhole() {
+	route wan blackhole "$1"
+}
+
+# The same topology with the WAN impairment tool (tests/lab/lib/impair.sh, sourced first)
+# bridging gw's link to the WAN router at layer 2:
+#
+#   gw wan0 (192.0.2.1) ── a0 [imp: impair] b0 ── g0 wan (192.0.2.254) ── site ...
+#
+# impair's direction ab is vnetgwd -> site, ba is site -> vnetgwd. IPv6 is off on gw, imp and
+# wan and both ends of the bridged link know each other's MAC, so every frame crossing the tool
+# is the test's own traffic (no ARP or IPv6 chatter to be lost).
+s2s_topology_impaired() {
+	for r in gw imp wan site host wl; do ns_add "$r"; done
+	for r in gw imp wan; do ipv6_off "$r"; done
+	link gw wan0 imp a0
+	link imp b0 wan g0
+	link wan s0 site wan0
+	link site lan host eth0
+	addr gw wan0 $S2S_GW_IP/24
+	route gw default via 192.0.2.254
+	addr wan g0 192.0.2.254/24
+	addr wan s0 198.51.100.254/24
+	forwarding wan
+	addr site wan0 $S2S_SITE_IP/24
+	route site default via 198.51.100.254
+	addr site lan 192.168.1.1/24
+	forwarding site
+	addr host eth0 $S2S_HOST_IP/24
+	route host default via 192.168.1.1
+	run in_ns gw ip neigh replace 192.0.2.254 lladdr "$(mac_of wan g0)" dev wan0 nud permanent
+	run in_ns wan ip neigh replace $S2S_GW_IP lladdr "$(mac_of gw wan0)" dev g0 nud permanent
+}
+
+# TCP transfer of FILE from role FROM to role TO (address TO_IP, port 9100) with python3 on
+# both ends; the received copy goes to FILE.recv. Fails if it does not complete in SECS.
+s2s_tcp_transfer() {
+	local file=$1 from=$2 to=$3 to_ip=$4 secs=$5 ready="$LAB_DIR/xfer.ready" pid
+	cat >"$LAB_DIR/xfer.py" <<'PY'
+# xfer.py recv PORT OUT READY | send HOST PORT FILE
+import socket, sys
+if sys.argv[1] == "recv":
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(sys.argv[2])))
+    s.listen(1)
+    open(sys.argv[4], "w").close()
+    c, _ = s.accept()
+    with open(sys.argv[3], "wb") as f:
+        while True:
+            b = c.recv(1 << 16)
+            if not b:
+                break
+            f.write(b)
+else:
+    c = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=30)
+    with open(sys.argv[4], "rb") as f:
+        c.sendfile(f)
+    c.shutdown(socket.SHUT_WR)
+    c.recv(1)
+    c.close()
+PY
+	rm -f "$ready" "$file.recv"
+	ip netns exec "$(ns_name "$to")" timeout "$secs" python3 "$LAB_DIR/xfer.py" recv 9100 "$file.recv" "$ready" &
+	pid=$!
+	lab_track "$pid"
+	wait_for 10 "receiver ready" test -e "$ready" || return 1
+	run in_ns "$from" timeout "$secs" python3 "$LAB_DIR/xfer.py" send "$to_ip" 9100 "$file" || return 1
+	wait "$pid"
+}
+
 s2s_pings_both_ways() {
 	expect "workload -> on-prem host ping" in_ns wl ping -c 5 -i 0.2 -W 2 $S2S_HOST_IP
 	expect "on-prem host -> workload ping" in_ns host ping -c 5 -i 0.2 -W 2 $S2S_WL_IP

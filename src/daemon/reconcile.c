@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reconcile: what the store says the gateway should run (SPEC §1: the store is the source of
+ * truth). Read through the store's and the model's read APIs only; every name handed to the
+ * gateway is a key derived from a resource id (readable part and a hash), so two tenants' "v1"
+ * never meet, and the id stays beside it for status reporting.
+ */
+#include "daemon/reconcile.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ike/engine.h"
+#include "lib/log.h"
+#include "mgmt/model/model.h"
+#include "mgmt/store/store.h"
+
+#define PAGE 1000
+
+void reconcile_key(const char *id, size_t max, char *out, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: stable across runs and builds */
+	const char *name = strrchr(id, '/');
+	char readable[GW_NAME_MAX];
+	size_t room, k = 0;
+
+	for (const char *p = id; *p; p++)
+		h = (h ^ (uint8_t)tolower((unsigned char)*p)) * 16777619u;
+	name = name ? name + 1 : id;
+	if (max > GW_NAME_MAX - 1)
+		max = GW_NAME_MAX - 1;
+	room = max > 9 ? max - 9 : 0;
+	for (; name[k] && k < room; k++) {
+		unsigned char c = (unsigned char)tolower((unsigned char)name[k]);
+
+		readable[k] = (char)(isalnum(c) ? c : '-');
+	}
+	readable[k] = '\0';
+	if (k)
+		snprintf(out, n, "%s-%08x", readable, h);
+	else
+		snprintf(out, n, "%08x", h);
+}
+
+void reconcile_vnet_key(const char *vnet_id, const char *netns_prefix, char *out, size_t n)
+{
+	size_t pl = strlen(netns_prefix);
+
+	reconcile_key(vnet_id, pl < RECONCILE_NETNS_MAX - 9 ? RECONCILE_NETNS_MAX - pl : 9, out, n);
+}
+
+void reconcile_conn_key(const char *conn_id, char *out, size_t n)
+{
+	reconcile_key(conn_id, RECONCILE_CONN_KEY_MAX, out, n);
+}
+
+/* properties.key of a resource (borrowed), or NULL. */
+static json_t *prop(json_t *doc, const char *key)
+{
+	return json_object_get(json_object_get(doc, "properties"), key);
+}
+
+static const char *str(json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s ? s : "";
+}
+
+/* Every resource of type t in the deployment, page by page, as one new array. */
+static json_t *list_all(struct store *s, json_t *subs, enum model_type t)
+{
+	json_t *all = json_array(), *sub;
+	size_t i;
+
+	json_array_foreach(subs, i, sub)
+	{
+		char after[MODEL_ID_MAX] = "";
+		bool more = true;
+
+		while (more) {
+			json_t *page = NULL;
+
+			if (store_list(s, t, str(json_object_get(sub, "subscriptionId")), NULL,
+				       after[0] ? after : NULL, PAGE, &page, &more) != 0) {
+				json_decref(all);
+				return NULL;
+			}
+			if (json_array_size(page))
+				snprintf(after, sizeof(after), "%s",
+					 str(json_object_get(
+						 json_array_get(page, json_array_size(page) - 1),
+						 "id")));
+			else
+				more = false;
+			json_array_extend(all, page);
+			json_decref(page);
+		}
+	}
+	return all;
+}
+
+static int parse_prefixes(json_t *arr, struct prefix *out, unsigned int *n, const char *what,
+			  const char *id)
+{
+	char e[ADDR_ERR_MAX];
+	json_t *v;
+	size_t i;
+
+	*n = 0;
+	json_array_foreach(arr, i, v)
+	{
+		if (*n >= GW_PREFIXES_MAX) {
+			log_err("Gateway", "%s: more than %d %s; the rest are ignored", id,
+				GW_PREFIXES_MAX, what);
+			break;
+		}
+		if (prefix_parse(&out[*n], str(v), 0, e, sizeof(e)) < 0) {
+			log_err("Gateway", "%s: %s: %s", id, what, e);
+			return -EINVAL;
+		}
+		prefix_mask(&out[*n]);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* The VNet a gateway sits in (its first ipConfiguration's subnet), as a gw_vnet. */
+static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefix,
+			   struct gw_vnet *v)
+{
+	json_t *cfg =
+		json_object_get(json_array_get(prop(vgw, "ipConfigurations"), 0), "properties");
+	const char *gid = str(json_object_get(vgw, "id"));
+	struct model_id mid;
+	char vid[MODEL_ID_MAX], e[ADDR_ERR_MAX];
+	json_t *vnet, *gs;
+	int r = -EINVAL;
+
+	if (model_id_parse(str(json_object_get(json_object_get(cfg, "subnet"), "id")), &mid) != 0) {
+		log_err("Gateway", "%s: no subnet in its ipConfigurations", gid);
+		return -EINVAL;
+	}
+	mid.type = MODEL_VNET;
+	mid.child[0] = '\0';
+	model_id_format(&mid, vid, sizeof(vid));
+	vnet = store_get(s, vid);
+	if (!vnet) {
+		log_err("Gateway", "%s: its virtual network %s is not in the store", gid, vid);
+		return -ENOENT;
+	}
+	memset(v, 0, sizeof(*v));
+	/* The stored spelling of the id: the one the API reports and the status file keys by. */
+	snprintf(v->ref, sizeof(v->ref), "%s", str(json_object_get(vnet, "id")));
+	reconcile_vnet_key(v->ref, netns_prefix, v->name, sizeof(v->name));
+	/* SPEC §2 rule 4: the subnet named exactly GatewaySubnet addresses the gateway. */
+	gs = model_vnet_subnet(vnet, "GatewaySubnet", NULL);
+	if (!gs ||
+	    prefix_parse(&v->gateway_subnet, str(prop(gs, "addressPrefix")), 0, e, sizeof(e)) < 0) {
+		log_err("Gateway", "%s: no usable GatewaySubnet", v->ref);
+		goto out;
+	}
+	prefix_mask(&v->gateway_subnet);
+	r = parse_prefixes(json_object_get(prop(vnet, "addressSpace"), "addressPrefixes"),
+			   v->address_space, &v->n_address_space, "address space", v->ref);
+out:
+	json_decref(vnet);
+	return r;
+}
+
+/* The gateways read so far: which VNet each one serves and at what rate. */
+struct gw_seen {
+	char id[MODEL_ID_MAX];
+	char vnet[GW_NAME_MAX];
+	uint64_t rate_bps;
+	bool custom_ok; /* not Basic (rule 11) */
+};
+
+static const struct gw_seen *seen_find(const struct gw_seen *seen, unsigned int n, const char *id)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcasecmp(seen[i].id, id) == 0)
+			return &seen[i];
+	return NULL;
+}
+
+static int conn_policy(json_t *pol, struct gw_conn *c, const char *id)
+{
+	struct ike_custom_policy p;
+	const char *why = "";
+	json_int_t life_s, life_kb;
+
+#define POL_STR(k) json_string_value(json_object_get(pol, k))
+	p = (struct ike_custom_policy){
+		.ike_encryption = POL_STR("ikeEncryption"),
+		.ike_integrity = POL_STR("ikeIntegrity"),
+		.dh_group = POL_STR("dhGroup"),
+		.ipsec_encryption = POL_STR("ipsecEncryption"),
+		.ipsec_integrity = POL_STR("ipsecIntegrity"),
+		.pfs_group = POL_STR("pfsGroup"),
+	};
+#undef POL_STR
+	life_s = json_integer_value(json_object_get(pol, "saLifeTimeSeconds"));
+	life_kb = json_integer_value(json_object_get(pol, "saDataSizeKilobytes"));
+	/* The same translation as the configuration file's: the engine's one idea of a policy. */
+	if (!p.ike_encryption || !p.ike_integrity || !p.dh_group || !p.ipsec_encryption ||
+	    !p.ipsec_integrity || !p.pfs_group || life_s <= 0 || life_kb <= 0 ||
+	    ike_policy_custom(&c->policy, &p, &why) < 0) {
+		log_err("Gateway", "%s: ipsecPolicies[0] cannot be run: %s", id,
+			why[0] ? why : "a field is missing");
+		return -EINVAL;
+	}
+	c->custom_policy = true;
+	c->child_lifetime_s = life_s > UINT32_MAX ? UINT32_MAX : (uint32_t)life_s;
+	c->child_lifetime_kb = (uint64_t)life_kb;
+	return 0;
+}
+
+static int conn_build(struct store *s, json_t *conn, const struct gw_seen *seen,
+		      unsigned int n_seen, struct gw_conn *c)
+{
+	const char *id = str(json_object_get(conn, "id")), *mode;
+	const struct gw_seen *g;
+	json_t *lgw = NULL, *pol;
+	char e[ADDR_ERR_MAX], *key = NULL;
+	json_int_t dpd;
+	int r = -EINVAL;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->ref, sizeof(c->ref), "%s", id);
+	reconcile_conn_key(id, c->name, sizeof(c->name));
+	g = seen_find(seen, n_seen,
+		      str(json_object_get(prop(conn, "virtualNetworkGateway1"), "id")));
+	if (!g) {
+		log_err("Gateway", "%s: its VPN gateway is not running", id);
+		return -ENOENT;
+	}
+	snprintf(c->vnet, sizeof(c->vnet), "%s", g->vnet);
+	lgw = store_get(s, str(json_object_get(prop(conn, "localNetworkGateway2"), "id")));
+	if (!lgw) {
+		log_err("Gateway", "%s: its local network gateway is not in the store", id);
+		return -ENOENT;
+	}
+	if (addr_parse(&c->peer, str(prop(lgw, "gatewayIpAddress")), e, sizeof(e)) < 0) {
+		log_err("Gateway", "%s: gatewayIpAddress: %s", id, e);
+		goto out;
+	}
+	r = parse_prefixes(
+		json_object_get(prop(lgw, "localNetworkAddressSpace"), "addressPrefixes"),
+		c->remote, &c->n_remote, "site prefixes", id);
+	if (r)
+		goto out;
+	r = store_shared_key_get(s, id, &key);
+	if (r) {
+		log_err("Gateway", "%s: no shared key in the store", id);
+		goto out;
+	}
+	c->psk = secret_dup(key, strlen(key));
+	secret_wipe(key, strlen(key));
+	free(key);
+	r = -ENOMEM;
+	if (!c->psk)
+		goto out;
+	ike_policy_default(&c->policy);
+	c->child_lifetime_s = IKE_DEFAULT_CHILD_LIFETIME_S;
+	c->child_lifetime_kb = IKE_DEFAULT_CHILD_LIFETIME_KB;
+	pol = json_array_get(prop(conn, "ipsecPolicies"), 0);
+	r = pol ? conn_policy(pol, c, id) : 0;
+	if (r)
+		goto out;
+	dpd = json_integer_value(prop(conn, "dpdTimeoutSeconds"));
+	c->dpd_timeout_s = dpd >= 9 && dpd <= 3600 ? (uint32_t)dpd : IKE_DEFAULT_DPD_TIMEOUT_S;
+	/* connectionMode: Default starts the tunnel and answers the peer; ResponderOnly waits. */
+	mode = str(prop(conn, "connectionMode"));
+	c->initiate = strcasecmp(mode, "ResponderOnly") != 0;
+	c->no_respond = strcasecmp(mode, "InitiatorOnly") == 0;
+	c->rate_bps = g->rate_bps;
+out:
+	if (r) {
+		secret_free(c->psk);
+		c->psk = NULL;
+	}
+	json_decref(lgw);
+	return r;
+}
+
+static bool vnet_key_taken(const struct gw_desired *d, const struct gw_vnet *v)
+{
+	const struct gw_vnet *o = gw_desired_vnet(d, v->name);
+
+	return o && strcasecmp(o->ref, v->ref) != 0;
+}
+
+int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d)
+{
+	json_t *settings, *subs = NULL, *vgws = NULL, *conns = NULL, *v;
+	struct gw_seen *seen = NULL;
+	unsigned int n_seen = 0;
+	char ip[64];
+	size_t i;
+	int r = -EIO;
+
+	memset(d, 0, sizeof(*d));
+	settings = store_settings_get(s);
+	if (!settings)
+		return -EIO;
+	if (model_settings_public_ip(settings, ip, sizeof(ip)) == 0 &&
+	    addr_parse(&d->public_ip, ip, NULL, 0) < 0)
+		memset(&d->public_ip, 0, sizeof(d->public_ip));
+	json_decref(settings);
+	if (store_sub_list(s, &subs) != 0)
+		goto out;
+	vgws = list_all(s, subs, MODEL_VGW);
+	conns = list_all(s, subs, MODEL_CONN);
+	seen = calloc(GW_VNETS_MAX, sizeof(*seen));
+	if (!vgws || !conns || !seen)
+		goto out;
+	json_array_foreach(vgws, i, v)
+	{
+		struct gw_vnet *gv = &d->vnets[d->n_vnets];
+		const char *sku = str(json_object_get(prop(v, "sku"), "name"));
+
+		if (d->n_vnets >= GW_VNETS_MAX || n_seen >= GW_VNETS_MAX) {
+			log_err("Gateway", "more than %d VPN gateways: the rest are not run",
+				GW_VNETS_MAX);
+			break;
+		}
+		if (vnet_of_gateway(s, v, netns_prefix, gv) != 0)
+			continue;
+		if (vnet_key_taken(d, gv)) {
+			log_err("Gateway", "%s: its key %s is taken by %s; not run", gv->ref,
+				gv->name, gw_desired_vnet(d, gv->name)->ref);
+			continue;
+		}
+		/* Rule 4 allows one VPN gateway per VNet; a second one would be a store fault. */
+		if (!gw_desired_vnet(d, gv->name))
+			d->n_vnets++;
+		snprintf(seen[n_seen].id, sizeof(seen[n_seen].id), "%s",
+			 str(json_object_get(v, "id")));
+		snprintf(seen[n_seen].vnet, sizeof(seen[n_seen].vnet), "%s", gv->name);
+		seen[n_seen].rate_bps = gw_sku_rate_bps(sku);
+		n_seen++;
+	}
+	json_array_foreach(conns, i, v)
+	{
+		struct gw_conn *c = &d->conns[d->n_conns];
+		bool clash = false;
+
+		if (d->n_conns >= GW_CONNS_MAX) {
+			log_err("Gateway", "more than %d connections: the rest are not run",
+				GW_CONNS_MAX);
+			break;
+		}
+		if (conn_build(s, v, seen, n_seen, c) != 0)
+			continue;
+		for (unsigned int k = 0; k < d->n_conns && !clash; k++)
+			clash = strcmp(d->conns[k].name, c->name) == 0 ||
+				addr_equal(&d->conns[k].peer, &c->peer);
+		if (clash) {
+			/* Rule 9 holds in the store; a key collision is the only way here. */
+			log_err("Gateway",
+				"%s: its key or peer clashes with another connection; "
+				"not run",
+				c->ref);
+			secret_free(c->psk);
+			c->psk = NULL;
+			continue;
+		}
+		d->n_conns++;
+	}
+	r = 0;
+out:
+	if (r)
+		gw_desired_clear(d);
+	free(seen);
+	json_decref(subs);
+	json_decref(vgws);
+	json_decref(conns);
+	return r;
+}

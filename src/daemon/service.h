@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * service: the store driving the running gateway in one process (SPEC §1). At start-up, after
+ * every committed mutation and when the deployment's public IP changes, the reconciler's desired
+ * state (daemon/reconcile.h) is applied to the gateway, which is started on the shared public IP
+ * once the operator has set one and re-created when it moves. Connection status goes back to the
+ * API by resource id, as plain data.
+ */
+#ifndef VNETGW_DAEMON_SERVICE_H
+#define VNETGW_DAEMON_SERVICE_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mgmt/api/api.h"
+
+struct store;
+
+struct service_options {
+	const char *netns_prefix;     /* VNet namespaces are <prefix><key>; NULL: "vnet-" */
+	const char *keylog_dir;	      /* debug: Wireshark key files (NULL: off) */
+	const char *status_path;      /* the gateway's JSON status file (NULL: none) */
+	bool unshaped;		      /* benchmarks only: no SKU rates */
+	uint16_t port_ike, port_natt; /* 0: 500 and 4500 */
+};
+
+struct service;
+
+/* Reconciles once at once (the start-up pass) and keeps the gateway in step from then on.
+ * s and base are borrowed and outlive the service. 0 or -ENOMEM; a gateway that cannot start
+ * is not an error here: it is retried, and the connections report why. */
+int service_new(struct service **out, struct event_base *base, struct store *s,
+		const struct service_options *o);
+/* Stops the gateway (VNet namespaces stay, as gw_free says); NULL-safe. */
+void service_free(struct service *svc);
+
+/* mgmt_change_fn: a committed change; the reconciliation runs from the loop, bursts coalesced. */
+void service_changed(void *arg, const char *id);
+/* api_conn_status_fn: a connection's live status by its resource id. */
+void service_conn_status(void *arg, const char *conn_id, struct api_conn_status *out);
+
+#endif
