@@ -544,6 +544,14 @@ void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint 
 		/* 2.21.4: a peer sending on an SA we lost is told, inside the IKE SA. */
 		if (ike_info_start_invalid_spi(sa, spi) == 0)
 			e->stats.invalid_spi_sent++;
+	} else if (sa && sa->state == IKE_SA_STATE_INIT_SENT && sa->req.kind == IKE_REQ_INIT &&
+		   ike_timers_request_age(sa, clock_now_ns()) >= CLOCK_NS_PER_SEC) {
+		/* The peer is up while our IKE_SA_INIT waits for its next retransmission: now. */
+		log_info("Tunnel",
+			 "conn=%s: ESP for unknown SPI %08x from %s: IKE_SA_INIT again now",
+			 c->cfg.name, spi, peer);
+		ike_sa_send_raw(sa, sa->req.pkt, sa->req.len);
+		ike_timers_request_resent(sa);
 	} else if (!sa && c->cfg.initiate && !c->retry_hold) {
 		/* The peer still has SAs with us, so it is up: no reason to wait for the back-off.
 		 */

@@ -241,7 +241,8 @@ void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const
  * (RFC 7296 2.21.4, a peer that lost our SAs or we lost its). From a configured peer: with an
  * established IKE SA, an INVALID_SPI notify about spi goes out in an INFORMATIONAL request (at
  * a bounded rate: at most one per IKE SA per second); without one, a connection that initiates
- * starts now instead of waiting for its back-off. Anyone else: ignored.
+ * starts now instead of waiting for its back-off, and an IKE_SA_INIT of ours waiting for its
+ * next retransmission is sent again now (when its last send is a second old). Anyone else: ignored.
  */
 void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint *ep, uint32_t spi);
 /* Monotonic time of the next timer, UINT64_MAX when none. */

@@ -385,6 +385,10 @@ void ike_rekey_forget(struct ike_engine *e, const struct ike_sa *gone);
 
 void ike_timers_request_sent(struct ike_sa *sa);
 void ike_timers_response_received(struct ike_sa *sa);
+/* Our outstanding request was sent again out of schedule (a sign of the peer's life). */
+void ike_timers_request_resent(struct ike_sa *sa);
+/* How long ago our outstanding request was last sent (0 when none). */
+uint64_t ike_timers_request_age(const struct ike_sa *sa, uint64_t now);
 void ike_timers_half_open(struct ike_sa *sa);
 void ike_timers_established(struct ike_sa *sa);
 /* Any message that passed its ICV: the peer is alive; DPD starts counting silence again. */

@@ -33,6 +33,22 @@ void ike_timers_request_sent(struct ike_sa *sa)
 	sa->req.deadline = clock_now_ns() + retransmit_wait(0);
 }
 
+uint64_t ike_timers_request_age(const struct ike_sa *sa, uint64_t now)
+{
+	uint64_t sent;
+
+	if (sa->req.kind == IKE_REQ_NONE || !sa->req.deadline)
+		return 0;
+	sent = sa->req.deadline - retransmit_wait(sa->req.tries);
+	return now > sent ? now - sent : 0;
+}
+
+void ike_timers_request_resent(struct ike_sa *sa)
+{
+	/* Counts as this try's send: its wait starts again, the number of tries stays. */
+	sa->req.deadline = clock_now_ns() + retransmit_wait(sa->req.tries);
+}
+
 void ike_timers_response_received(struct ike_sa *sa)
 {
 	sa->req.deadline = 0;

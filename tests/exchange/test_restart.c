@@ -207,3 +207,72 @@ Test(restart, restarted_gateway_brings_the_peer_back_at_once)
 	h_assert_esp_works(&H.s[0].children[H.s[0].n_children - 1],
 			   h_child_find(1, info_of(1).child_spi_in[0]));
 }
+
+/* Our IKE_SA_INIT waits for a long retransmission: ESP from the peer says it is up, so now. */
+Test(restart, unknown_esp_spi_resends_a_waiting_ike_sa_init)
+{
+	struct ike_endpoint ep = esp_from_peer("203.0.113.2");
+	unsigned int sent;
+
+	H.s[0].cfg.initiate = true;
+	cr_assert_eq(h_configure(0), 0);
+	clock_fake_advance(999 * CLOCK_NS_PER_MS);
+	ike_engine_esp_unknown_spi(H.s[0].e, &ep, 0x12345678);
+	cr_assert_eq(H.sent[0], 1, "a request sent less than a second ago is not repeated");
+	/* Lost at 0, 2, 6, 14 s; the next retransmission would be at 30 s. */
+	for (int i = 0; i < 60; i++) {
+		h_advance_ms(250);
+		while (H.n)
+			h_drop(0);
+	}
+	sent = H.sent[0];
+	cr_assert_eq(h_configure(1), 0);
+	ike_engine_esp_unknown_spi(H.s[0].e, &ep, 0x12345678);
+	cr_assert_eq(H.sent[0], sent + 1, "sent again at once");
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_SA_INIT);
+	ike_engine_esp_unknown_spi(H.s[0].e, &ep, 0x12345678);
+	cr_assert_eq(H.sent[0], sent + 1, "not again before a second");
+	h_run();
+	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
+}
+
+/*
+ * The responder restarted between IKE_SA_INIT and IKE_AUTH: the initiator's IKE_AUTH (and its
+ * retransmissions) get the unprotected INVALID_IKE_SPI with the exchange and Message ID copied,
+ * which the initiator must not act on (2.21.4); it gives up on the usual schedule and, as it
+ * initiates, is back on its first retry.
+ */
+Test(restart, ike_auth_to_a_restarted_responder)
+{
+	struct ike_hdr h;
+
+	H.s[1].cfg.initiate = true;
+	cr_assert_eq(h_configure(0), 0);
+	cr_assert_eq(h_configure(1), 0); /* side 1 initiates */
+	h_deliver();
+	h_deliver();
+	cr_assert_eq(H.n, 1);
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_AUTH);
+	h_restart(0);
+	cr_assert_eq(h_configure(0), 0);
+	h_deliver(); /* IKE_AUTH to an SA side 0 no longer has */
+	cr_assert_eq(H.n, 1);
+	h = h_hdr(0);
+	cr_assert_eq(h.exchange, IKE_EXCH_AUTH);
+	cr_assert_eq(h.msgid, 1);
+	cr_assert_eq(h.flags & IKE_FLAG_R, IKE_FLAG_R);
+	cr_assert(h_has_notify(0, IKE_N_INVALID_IKE_SPI));
+	h_deliver(); /* the initiator ignores it */
+	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTING);
+	/* Retransmissions at 2, 6, 14, 30, 62 s, each answered the same way; given up at 126 s. */
+	for (int i = 0; i < 126 * 4; i++) {
+		h_advance_ms(250);
+		h_run();
+	}
+	cr_assert(strstr(H.s[1].reason, "not responding"), "%s", H.s[1].reason);
+	cr_assert_geq(ike_engine_stats(H.s[0].e)->unknown_spi, 6);
+	h_advance_ms(1000); /* the first retry */
+	h_run();
+	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
+	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
+}
