@@ -151,6 +151,8 @@ struct dp_worker {
 	struct dp_txq txq[2]; /* by enum dp_encap */
 	struct dp_upcall up;  /* scratch for building one upcall */
 	struct log_ratelimit rl;
+	uint64_t no_sa_window; /* DP_UPCALL_ESP_NO_SA: the current second and its count */
+	unsigned no_sa_n;
 };
 
 /* ---- inbound SPI table: open addressing, linear probing, backward-shift deletion ---------- */
@@ -238,6 +240,37 @@ static void dp_upcall_life(struct dp_worker *w, const struct esp_result *res, ui
 	u->dir = esp_sa_dir(res->sa);
 	u->conn_id = conn_id;
 	u->life = res->life_event;
+	if (!dp_upq_put(w->upq, u, 0))
+		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
+}
+
+/*
+ * ESP for an SPI we do not know: the control plane may answer with INVALID_SPI or start the
+ * connection (RFC 7296 2.21.4). Bounded per second of the batch clock, so a flood costs two
+ * comparisons a packet and no lock.
+ */
+static void dp_upcall_no_sa(struct dp_worker *w, const struct buf *b,
+			    const struct sockaddr_storage *from, bool natt)
+{
+	struct dp_upcall *u = &w->up;
+	uint32_t spi;
+
+	if (w->now - w->no_sa_window >= CLOCK_NS_PER_SEC) {
+		w->no_sa_window = w->now;
+		w->no_sa_n = 0;
+	}
+	if (w->no_sa_n >= DP_NO_SA_UPCALLS_PER_S || buf_peek_be32(b, 0, &spi) < 0)
+		return;
+	w->no_sa_n++;
+	u->kind = DP_UPCALL_ESP_NO_SA;
+	if (addr_from_sockaddr(&u->peer, &u->peer_port, (const struct sockaddr *)from,
+			       sizeof(*from)) < 0)
+		return;
+	u->natt = natt;
+	u->len = 0;
+	u->spi = spi;
+	u->dir = ESP_DIR_IN;
+	u->conn_id = 0;
 	if (!dp_upq_put(w->upq, u, 0))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
@@ -366,6 +399,9 @@ static void dp_rx_buf(struct dp_worker *w, enum sock_kind kind, struct buf *b,
 			r = esp_decap(w->sad, b, &w->st.esp_in, &res);
 		break;
 	}
+	/* esp_decap left b at the SPI when it found no SA. */
+	if (r == -ENOENT && res.drop == ESP_DROP_NO_SA)
+		dp_upcall_no_sa(w, b, peer, kind == SOCK_KIND_NATT);
 	dp_deliver(w, b, r, &res);
 }
 

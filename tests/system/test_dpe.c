@@ -709,6 +709,37 @@ Test(dpe, ike_datagrams_go_to_the_control_plane)
 	free(u);
 }
 
+/* RFC 7296 2.21.4: ESP for an SPI nobody holds is reported, at most 10 a second. */
+Test(dpe, unknown_esp_spi_goes_to_the_control_plane_rate_limited)
+{
+	/* SPI 0x5eed0001, sequence 1, then bytes that would be IV and ciphertext. */
+	uint8_t esp[64] = {0x5e, 0xed, 0x00, 0x01, 0, 0, 0, 1};
+	struct pollfd p = {.fd = dp_upcall_fd(F.b), .events = POLLIN};
+	struct dp_upcall *u = malloc(sizeof(*u));
+	int fd = udp_in_ga(40501), got = 0;
+
+	cr_assert_not_null(u);
+	for (int i = 0; i < 50; i++)
+		send_to_b(fd, 4500, esp, sizeof(esp));
+	/* Wait until all 50 were dropped, then drain. */
+	for (int i = 0; i < 200 && dp_all(F.b).esp_in.drops[ESP_DROP_NO_SA] < 50; i++)
+		poll(NULL, 0, 10);
+	cr_assert_eq(dp_all(F.b).esp_in.drops[ESP_DROP_NO_SA], 50, "every packet counted");
+	while (poll(&p, 1, 200) == 1 && dp_upcall_next(F.b, u) == 0) {
+		cr_assert_eq(u->kind, DP_UPCALL_ESP_NO_SA);
+		cr_assert_eq(u->spi, 0x5eed0001u);
+		cr_assert(u->natt);
+		cr_assert(addr_equal(&u->peer,
+				     &(struct addr){.family = AF_INET, .bytes = {192, 0, 2, 1}}));
+		cr_assert_eq(u->peer_port, 40501);
+		got++;
+	}
+	/* 50 packets sent within well under 2 s: one or two windows of 10. */
+	cr_assert(got >= 1 && got <= 2 * DP_NO_SA_UPCALLS_PER_S, "%d upcalls for 50 packets", got);
+	close(fd);
+	free(u);
+}
+
 Test(dpe, connection_rate_is_enforced_per_direction)
 {
 	struct prefix site = P("10.2.0.0/16");
