@@ -8,8 +8,9 @@
 #
 #  1. the tunnel establishes (IKE retransmissions get through the loss);
 #  2. vnetgwd runs with --debug-lifetimes 120,$CHILD_S,0 (CHILD_SAs rekeyed by vnetgwd every
-#     0.9 * CHILD_S = 4.5 s): a 64 MiB random file goes host -> workload over TCP across at least
-#     two CHILD rekeys (counted in vnetgwd's log) and its sha256 matches; afterwards each side
+#     0.9 * CHILD_S = 4.5 s): a 64 MiB random file goes host -> workload over TCP, paced to last
+#     at least 3 * CHILD_S, across at least two CHILD rekeys (counted in vnetgwd's log) and its
+#     sha256 matches; afterwards each side
 #     holds exactly one CHILD_SA;
 #  3. ESP replay protection (RFC 4303 3.4.3): every ESP packet towards vnetgwd whose (SPI, seq)
 #     the tool had already forwarded (its esp_dup count) is dropped: as a replay while its SA
@@ -25,6 +26,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SEED=${IMPAIR_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 SIZE_MIB=${XFER_MIB:-64}
 CHILD_S=${CHILD_S:-5}
+PACE_MBPS=$((SIZE_MIB * 8 * 1049 / 1000 / (3 * CHILD_S)))
 SPEC=loss=5,dup=1,reorder=1
 
 lab_init
@@ -51,7 +53,8 @@ head -c $((SIZE_MIB << 20)) /dev/urandom >"$LAB_DIR/file"
 rekeys0=$(child_rekeys)
 nosa0=$(jq -r '.dataPlane.espNoSa // 0' "$LAB_DIR/status.json")
 t0=$(date +%s%N)
-s2s_tcp_transfer "$LAB_DIR/file" host wl $S2S_WL_IP 300 || lab_fail "the transfer did not complete"
+# Paced to at most PACE_MBPS so that it spans at least 3 rekey intervals on a fast machine too.
+s2s_tcp_transfer "$LAB_DIR/file" host wl $S2S_WL_IP 300 "$PACE_MBPS" || lab_fail "the transfer did not complete"
 ms=$((($(date +%s%N) - t0) / 1000000))
 sum_sent=$(sha256sum <"$LAB_DIR/file" | cut -d' ' -f1)
 sum_recv=$(sha256sum <"$LAB_DIR/file.recv" | cut -d' ' -f1)
