@@ -22,8 +22,8 @@
 #include "lib/log.h"
 #include "mgmt/ops.h"
 
-#define SERVICE_RETRY_S	     5
-#define SERVICE_RESETS_MAX   16 /* gateways whose reset waits for the loop */
+#define SERVICE_RETRY_S	   5
+#define SERVICE_RESETS_MAX 16 /* gateways whose reset waits for the loop */
 
 struct service {
 	struct event_base *base;
