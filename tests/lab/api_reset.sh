@@ -12,6 +12,9 @@
 # connection has new IKE and CHILD SPIs (status file and site a's charon) and is Connected again
 # (the time it took is printed), traffic flows through it; the reset is logged in the Gateway
 # category; tb's connection keeps its IKE and CHILD SPIs on both sides and stays Connected.
+# Then site b deletes tb's only CHILD_SA: cb is Connecting ("IKE SA up, no CHILD_SA (deleted by
+# the peer)") until vnetgwd creates a new child on the same IKE SA, then Connected, and traffic
+# flows (src/ike engine.h: Connected means an IKE SA with a CHILD_SA).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
@@ -63,7 +66,7 @@ api_cli_ok vnet-gateway reset -g "$SITES_RG" -n gw-ta
 expect "the reset answers with the gateway" grep -q '"name": *"gw-ta"' "$LAB_DIR/cli.out"
 new_ike() { local s; s=$(ike_spis ca); [ -n "$s" ] && [ "$s" != "$A_IKE" ] && sites_connected ca; }
 wait_for 20 "ca Connected with a new IKE SA" new_ike ||
-	lab_fail "ca after the reset: $(sites_status ca connectionStatus) ($(sites_status ca connectionStatusReason)) ike=[$(ike_spis ca)]"
+	lab_fail "ca after the reset: $(sites_status ca connectionStatus) ($(sites_status ca reason)) ike=[$(ike_spis ca)]"
 took=$(($(now_ms) - t0))
 has_new_child() { [ -n "$(child_spis ca)" ]; }
 wait_for 5 "ca's new CHILD_SA" has_new_child || lab_fail "ca has no CHILD_SA after the reset"
@@ -94,4 +97,19 @@ expect "site b's charon kept its SPIs ($(swan_sas b))" test "$(swan_sas b)" = "$
 expect "cb is still Connected" sites_connected cb
 expect "tb's workload still reaches site b" quiet in_ns wl-tb ping -c 2 -i 0.2 -W 2 "$(sites_host_ip b)"
 expect "no reset logged for tb's connection" sh -c "! grep -q 'conn=$(sites_status cb name) reset' '$LAB_DIR/vnetgwd.log'"
-lab_pass "reset of one gateway restarted its connection (Connected again in ${took} ms) and left the other tenant's alone"
+# ---- the site deletes cb's only CHILD_SA: not Connected without one, vnetgwd makes a new one --
+B_CHILD=$(child_spis cb)
+run swan_ctl s-b --terminate --child net
+no_child() { [ "$(sites_status cb connectionStatus)" = Connecting ] && [ -z "$(child_spis cb)" ]; }
+# The state lasts IKE_CHILD_RETRY_BASE_MS (2 s) and the status file is rewritten every second.
+expect_soon "cb says Connecting without a CHILD_SA ($(sites_status cb connectionStatus): $(sites_status cb reason))" no_child
+say "cb: $(sites_status cb connectionStatus) ($(sites_status cb reason))"
+expect "the reason says why" test "$(sites_status cb reason)" = "IKE SA up, no CHILD_SA (deleted by the peer)"
+t1=$(now_ms)
+child_back() { sites_connected cb && [ -n "$(child_spis cb)" ] && [ "$(child_spis cb)" != "$B_CHILD" ]; }
+wait_for 15 "cb Connected with a new CHILD_SA" child_back || lab_fail "cb: $(sites_status cb connectionStatus) ($(sites_status cb reason))"
+say "cb Connected again with CHILD SPI $(child_spis cb) after $(($(now_ms) - t1)) ms, on the same IKE SA: $(ike_spis cb)"
+expect "on the same IKE SA" test "$(ike_spis cb)" = "$B_IKE"
+expect "vnetgwd created it" grep -q "creating a CHILD_SA in" "$LAB_DIR/vnetgwd.log"
+expect "tb's workload reaches site b through the new CHILD_SA" quiet in_ns wl-tb ping -c 3 -i 0.2 -W 2 "$(sites_host_ip b)"
+lab_pass "reset of one gateway restarted its connection (Connected again in ${took} ms) and left the other tenant's alone; a deleted only child came back"
