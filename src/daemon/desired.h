@@ -32,6 +32,7 @@ struct gw_vnet {
 struct gw_conn {
 	char name[GW_NAME_MAX];
 	char ref[GW_REF_MAX]; /* the resource it stands for (reconciler), "" from the file */
+	char gw_ref[GW_REF_MAX]; /* its VPN gateway's resource id (reconciler: reset), "" */
 	char vnet[GW_NAME_MAX];
 	struct addr peer;	/* the on-premises device (local network gateway's IP) */
 	struct secret *psk;	/* owned */
