@@ -154,6 +154,24 @@ static void keylog_esp(const struct ike_sa *sa, const struct ike_child *c,
 	fclose(f);
 }
 
+/* The SK payload contexts from sa's new keys (2.14: SK_ei/SK_ai protect what the initiator
+ * sends), and the key log. */
+static int sk_install(struct ike_sa *sa)
+{
+	const struct ike_suite *s = &sa->chosen.suite;
+	const struct ike_keys *k = sa->keys;
+	int r;
+
+	r = ike_sk_new(sa->initiator ? &sa->sk_out : &sa->sk_in, s->encr, s->encr_bits, s->integ,
+		       k->sk_ei, k->sk_ai);
+	r = r
+		    ?: ike_sk_new(sa->initiator ? &sa->sk_in : &sa->sk_out, s->encr, s->encr_bits,
+				  s->integ, k->sk_er, k->sk_ar);
+	if (r == 0)
+		keylog_ike(sa);
+	return r;
+}
+
 int ike_sa_keys_derive(struct ike_sa *sa, const struct secret *gir)
 {
 	const struct ike_suite *s = &sa->chosen.suite;
@@ -177,15 +195,7 @@ int ike_sa_keys_derive(struct ike_sa *sa, const struct secret *gir)
 	r = ike_keys_derive(&ks, gir, &ni, &nr, sa->spi_i, sa->spi_r, k);
 	if (r)
 		return r;
-	/* 2.14: SK_ei/SK_ai protect what the initiator sends. */
-	r = ike_sk_new(sa->initiator ? &sa->sk_out : &sa->sk_in, s->encr, s->encr_bits, s->integ,
-		       k->sk_ei, k->sk_ai);
-	r = r
-		    ?: ike_sk_new(sa->initiator ? &sa->sk_in : &sa->sk_out, s->encr, s->encr_bits,
-				  s->integ, k->sk_er, k->sk_ar);
-	if (r == 0)
-		keylog_ike(sa);
-	return r;
+	return sk_install(sa);
 }
 
 int ike_sa_keys_derive_rekey(struct ike_sa *sa, const struct ike_sa *old, const struct secret *gir,
@@ -213,14 +223,7 @@ int ike_sa_keys_derive_rekey(struct ike_sa *sa, const struct ike_sa *old, const 
 	r = ike_keys_derive_rekey(&ks, old->keys, gir, ni, nr, sa->spi_i, sa->spi_r, k);
 	if (r)
 		return r;
-	r = ike_sk_new(sa->initiator ? &sa->sk_out : &sa->sk_in, s->encr, s->encr_bits, s->integ,
-		       k->sk_ei, k->sk_ai);
-	r = r
-		    ?: ike_sk_new(sa->initiator ? &sa->sk_in : &sa->sk_out, s->encr, s->encr_bits,
-				  s->integ, k->sk_er, k->sk_ar);
-	if (r == 0)
-		keylog_ike(sa);
-	return r;
+	return sk_install(sa);
 }
 
 int ike_sa_psk_auth(struct ike_sa *sa, bool initiator_side, const struct buf *id_body, uint8_t *out,
