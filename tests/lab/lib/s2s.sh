@@ -84,8 +84,9 @@ CONF
 #   s2s_conn_id NAME / s2s_vnet_id NAME    the resource id of the document's connection / VNet
 #   s2s_conn_key NAME                      the connection's key: .name in the status file, and
 #                                          the key of its entries elsewhere there
-#   S2S_VNET_ROLE[NAME]                    the VNet's namespace role for in_ns (after start)
-#   S2S_VNET                               the same for the first VNet (vnet1 in the lab's
+#   s2s_vnet_role NAME                     the VNet's namespace role for in_ns (after start)
+#   S2S_VNET_ROLE[NAME]                    the same, for the default vnetgwd (api_use "")
+#   S2S_VNET                               the same for its first VNet (vnet1 in the lab's
 #                                          document): `in_ns "$S2S_VNET" ...`
 S2S_RG=${S2S_RG:-lab}
 S2S_VNET=""
@@ -133,6 +134,7 @@ end'
 s2s_conn_id() { printf '%s' "${S2S_IDS[$API_CUR/conn/$1]-}"; }
 s2s_vnet_id() { printf '%s' "${S2S_IDS[$API_CUR/vnet/$1]-}"; }
 s2s_conn_key() { api_status_conn "$(s2s_conn_id "$1")" .name; }
+s2s_vnet_role() { printf '%s' "${S2S_IDS[$API_CUR/role/$1]-}"; }
 
 # s2s_import CONFIG: CONFIG's VNets and connections into the store of the running vnetgwd (the
 # one api_use addresses); fails (after saying why) when CONFIG is refused, by the check above or
@@ -199,7 +201,7 @@ s2s_import() {
 
 # s2s_vnetgwd_start CONFIG [extra vnetgwd args]: starts vnetgwd (--data-dir, api_vnetgwd_start)
 # in gw, imports CONFIG (s2s_import) and waits for every VNet's namespace and TUN; sets
-# S2S_VNET_ROLE and S2S_VNET. Started again on the same data directory (a restart) with the same
+# s2s_vnet_role (and, for the default vnetgwd, S2S_VNET_ROLE and S2S_VNET). Started again on the same data directory (a restart) with the same
 # CONFIG, it imports nothing: the store has it all, as it has for the product.
 s2s_vnetgwd_start() {
 	local conf=$1 name id
@@ -215,9 +217,12 @@ s2s_vnetgwd_start() {
 			cat "$(api_log)" >&2
 			return 1
 		}
-		S2S_VNET_ROLE[$name]=$(api_vnet_role "$id")
-		[ -n "$S2S_VNET" ] || S2S_VNET=${S2S_VNET_ROLE[$name]}
-		wait_for 10 "vnetgwd's TUN in $name" in_ns "${S2S_VNET_ROLE[$name]}" ip link show vnetgw0 ||
+		S2S_IDS[$API_CUR/role/$name]=$(api_vnet_role "$id")
+		if [ -z "$API_CUR" ]; then
+			S2S_VNET_ROLE[$name]=$(s2s_vnet_role "$name")
+			[ -n "$S2S_VNET" ] || S2S_VNET=${S2S_VNET_ROLE[$name]}
+		fi
+		wait_for 10 "vnetgwd's TUN in $name" in_ns "$(s2s_vnet_role "$name")" ip link show vnetgw0 ||
 			return 1
 	done
 }
