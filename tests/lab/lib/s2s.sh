@@ -204,13 +204,21 @@ s2s_import() {
 # s2s_vnet_role (and, for the default vnetgwd, S2S_VNET_ROLE and S2S_VNET). Started again on the same data directory (a restart) with the same
 # CONFIG, it imports nothing: the store has it all, as it has for the product.
 s2s_vnetgwd_start() {
-	local conf=$1 name id
+	local conf=$1
 	shift
 	api_vnetgwd_start "$@" || return 1
 	if ! cmp -s "$conf" "$(api_data)/imported.json"; then
 		s2s_import "$conf" || return 1
 		cp "$conf" "$(api_data)/imported.json"
 	fi
+	s2s_wait_vnets "$conf"
+}
+
+# s2s_wait_vnets CONFIG: waits for the namespace and TUN of every VNet of CONFIG (imported), and
+# sets s2s_vnet_role (S2S_VNET_ROLE, S2S_VNET) for them. For scenarios that import several
+# documents (e.g. one per tenant: api_tenant NAME; s2s_import DOC) into one vnetgwd.
+s2s_wait_vnets() {
+	local conf=$1 name id
 	for name in $(jq -r '.vnets // [] | .[].name' "$conf"); do
 		id=$(s2s_vnet_id "$name")
 		wait_for 10 "vnetgwd's namespace for $name" api_vnet_role "$id" || {
