@@ -4,7 +4,7 @@
 # namespace and TUN per VNet, the status file found by the document's names, a restart on the same
 # data directory imports nothing again, and a document with a member it does not know, or with
 # a value the API refuses, is refused with the reason. No site: nothing is established here.
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
 . tests/lab/lib/s2s.sh
@@ -60,7 +60,7 @@ expect "s2s_conn_key names site1's status entry ($key)" \
 
 say "--- a restart on the same data directory imports nothing again"
 etags() { for r in "vnet vnet1" "vnet-gateway vnet1-gw" "local-gateway site1" "vpn-connection site1"; do
-	show ${r% *} ${r#* } .etag; done | tr '\n' ' '; }
+	show "${r% *}" "${r#* }" .etag; done | tr '\n' ' '; }
 before=$(etags)
 api_vnetgwd_stop
 s2s_vnetgwd_start "$LAB_DIR/doc.json" || lab_fail "vnetgwd did not start again"

@@ -93,6 +93,7 @@ S2S_VNET=""
 declare -gA S2S_IDS=() S2S_VNET_ROLE=()
 
 # What the import refuses before anything is created: one line each.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
 S2S_IMPORT_CHECK='
 def known($where; $allowed): (keys - $allowed)[] | "\($where): unknown member \"\(.)\"";
 def str($where; $k): if has($k) and (.[$k] | type) != "string" then "\($where).\($k): must be a string" else empty end;
@@ -187,11 +188,13 @@ s2s_import() {
 		api_connection "$S2S_RG" "$name" "$vnet-gw" "$name" "$psk" --connection-mode $mode "${dpd[@]}"
 		S2S_IDS[$API_CUR/conn/$name]=$(api_id "$S2S_RG" connections "$name")
 		if [ "$(jq 'has("ipsecPolicy")' <<<"$c")" = true ]; then
+			mapfile -t policy < <(jq -r '.ipsecPolicy | "--ike-encryption", .ikeEncryption,
+				"--ike-integrity", .ikeIntegrity, "--dh-group", .dhGroup,
+				"--ipsec-encryption", .ipsecEncryption, "--ipsec-integrity", .ipsecIntegrity,
+				"--pfs-group", .pfsGroup, "--sa-lifetime", .saLifeTimeSeconds,
+				"--sa-max-size", .saDataSizeKilobytes' <<<"$c")
 			api_cli_ok vpn-connection ipsec-policy add -g "$S2S_RG" --connection-name "$name" \
-				$(jq -r '.ipsecPolicy | "--ike-encryption \(.ikeEncryption) --ike-integrity \(.ikeIntegrity)
-					--dh-group \(.dhGroup) --ipsec-encryption \(.ipsecEncryption)
-					--ipsec-integrity \(.ipsecIntegrity) --pfs-group \(.pfsGroup)
-					--sa-lifetime \(.saLifeTimeSeconds) --sa-max-size \(.saDataSizeKilobytes)"' <<<"$c")
+				"${policy[@]}"
 			[ "$initiate" = true ] &&
 				api_cli_ok vpn-connection update -g "$S2S_RG" -n "$name" --connection-mode Default
 		fi
