@@ -13,6 +13,17 @@ static bool same_psk(const struct secret *a, const struct secret *b)
 	return a->len == b->len && CRYPTO_memcmp(a->data, b->data, a->len) == 0;
 }
 
+bool gw_conn_same_dp(const struct gw_conn *a, const struct gw_conn *b)
+{
+	if (!addr_equal(&a->peer, &b->peer) || a->rate_bps != b->rate_bps ||
+	    a->n_remote != b->n_remote)
+		return false;
+	for (unsigned int i = 0; i < a->n_remote && i < GW_PREFIXES_MAX; i++)
+		if (!prefix_equal(&a->remote[i], &b->remote[i]))
+			return false;
+	return true;
+}
+
 /* Field by field: struct copies may carry padding bytes of no meaning. */
 static bool same_suites(const struct ike_suite_list *a, const struct ike_suite_list *b)
 {

@@ -64,6 +64,8 @@ const struct gw_vnet *gw_desired_vnet(const struct gw_desired *d, const char *na
  * What may differ without a restart: the site's prefixes and the rate (SPEC §3).
  */
 bool gw_conn_same_tunnel(const struct gw_conn *a, const struct gw_conn *b);
+/* True when a and b give the data plane the same peer, site prefixes (in order) and rate. */
+bool gw_conn_same_dp(const struct gw_conn *a, const struct gw_conn *b);
 /* Wipe the shared keys; the structure itself is the caller's. */
 void gw_desired_clear(struct gw_desired *d);
 

@@ -119,17 +119,41 @@ static int gw_op_child_install(void *ctx, const struct ike_child_sa *c)
 	r = dp_sa_install(g->dp, &in);
 	if (r < 0)
 		goto fail;
-	r = dp_sa_install(g->dp, &out);
+	/* A rekey responder's outbound SA waits for child_outbound (the old one's Delete). */
+	r = c->outbound ? dp_sa_install(g->dp, &out) : 0;
 	if (r < 0) {
 		dp_sa_remove(g->dp, c->spi_in, ESP_DIR_IN);
 		goto fail;
 	}
-	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x, %s", c->conn,
-		 c->spi_in, c->spi_out, c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
+	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->conn,
+		 c->spi_in, c->spi_out, c->outbound ? "" : " (outbound later)",
+		 c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
 	return 0;
 fail:
 	log_err("Tunnel", "conn=%s cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->conn,
 		c->spi_in, c->spi_out, strerror(-r));
+	return r;
+}
+
+static int gw_op_child_outbound(void *ctx, const struct ike_child_sa *c)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, c->conn);
+	struct dp_sa_params out = { 0 };
+	int r;
+
+	if (!cs)
+		return -ENOENT;
+	out.conn_id = cs->dp_id;
+	out.encap = c->udp_encap ? DP_ENCAP_UDP : DP_ENCAP_RAW;
+	out.peer_port = c->ep.peer_port;
+	r = ike_child_sa_esp_params(c, ESP_DIR_OUT, &out.esp);
+	r = r ?: dp_sa_install(g->dp, &out);
+	if (r < 0)
+		log_err("Tunnel", "conn=%s cannot install outbound SA 0x%08x: %s", c->conn,
+			c->spi_out, strerror(-r));
+	else
+		log_info("Tunnel", "conn=%s outbound SA now 0x%08x", c->conn, c->spi_out);
 	return r;
 }
 
@@ -158,6 +182,21 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 	if (st == IKE_CONN_CONNECTED)
 		cs->st.established = cs->st.since;
 	g->status_dirty = true;
+}
+
+/*
+ * DPD asks when it is about to act: when did ESP last arrive on this child? The data plane
+ * stamps each inbound SA as it accepts a packet (no lock, no message per packet); reading the
+ * stamp is one request to the receiving worker.
+ */
+static uint64_t gw_op_child_last_rx(void *ctx, const char *conn, uint32_t spi_in)
+{
+	struct gw *g = ctx;
+	struct dp_sa_info info;
+
+	if (dp_sa_info(g->dp, spi_in, ESP_DIR_IN, &info) < 0)
+		return 0;
+	return info.last_used_ns;
 }
 
 /* ---- loop -------------------------------------------------------------------------------- */
@@ -214,15 +253,74 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 			};
 
 			ike_engine_input(g->ike, &ep, u->data, u->len);
+		} else if (u->kind == DP_UPCALL_ESP_NO_SA) {
+			struct ike_endpoint ep = {
+				.local = g->opt.public_ip,
+				.peer = u->peer,
+				.local_port = u->natt ? g->opt.port_natt : g->opt.port_ike,
+				.peer_port = u->natt ? u->peer_port : IKE_PORT,
+			};
+
+			/* RFC 7296 2.21.4: INVALID_SPI, or start the connection (engine.h). */
+			ike_engine_esp_unknown_spi(g->ike, &ep, u->spi);
 		} else if (u->kind == DP_UPCALL_SA_LIFE) {
-			/* Rekeying on byte/packet lifetimes arrives with issue 4. */
-			log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime", u->spi,
-				 u->dir == ESP_DIR_IN ? "in" : "out",
-				 u->life == ESP_LIFE_HARD ? "hard" : "soft");
+			/* Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs it. */
+			if (ike_engine_sa_life(g->ike, u->spi, u->dir, u->life) < 0)
+				log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime; no "
+						   "child has it any more",
+					 u->spi, u->dir == ESP_DIR_IN ? "in" : "out",
+					 u->life == ESP_LIFE_HARD ? "hard" : "soft");
 		}
 	}
 	free(u);
 	gw_settle(g);
+}
+
+/* {"reason": count} for the non-zero ones; names from esp_drop_name / dp_drop_name. */
+static json_t *gw_json_drop_counts(const uint64_t *esp, const uint64_t *dp)
+{
+	json_t *o = json_object();
+
+	for (int d = 0; esp && d < ESP_DROP__COUNT; d++)
+		if (esp[d])
+			json_object_set_new(o, esp_drop_name((enum esp_drop)d),
+					    json_integer((json_int_t)esp[d]));
+	for (int d = 0; dp && d < DP_DROP__COUNT; d++)
+		if (dp[d])
+			json_object_set_new(o, dp_drop_name((enum dp_drop)d),
+					    json_integer((json_int_t)dp[d]));
+	return o;
+}
+
+/*
+ * The IKE engine's refusals (RFC 7296 2.6 flood handling included) and the data plane's drops
+ * outside any connection, for tests and operators.
+ */
+static json_t *gw_status_ike(struct gw *g)
+{
+	const struct ike_engine_stats *s = ike_engine_stats(g->ike);
+	struct dp_stats ds;
+	json_t *o;
+
+	o = json_pack("{s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		      "s:I}",
+		      "halfOpen", (int)ike_engine_half_open(g->ike), "cookiesRequired",
+		      ike_engine_cookies_required(g->ike), "malformed", (json_int_t)s->malformed,
+		      "unknownPeer", (json_int_t)s->unknown_peer, "unknownSpi",
+		      (json_int_t)s->unknown_spi, "badIcv", (json_int_t)s->bad_icv, "badMsgid",
+		      (json_int_t)s->bad_msgid, "retransmitsAnswered",
+		      (json_int_t)s->retransmits_answered, "cookiesSent",
+		      (json_int_t)s->cookies_sent, "cookieInvalid", (json_int_t)s->cookie_invalid,
+		      "sourceLimited", (json_int_t)s->source_limited, "sourceBlocked",
+		      (json_int_t)s->source_blocked, "sourceEvicted", (json_int_t)s->source_evicted,
+		      "halfOpenCap", (json_int_t)s->half_open_cap, "halfOpenExpired",
+		      (json_int_t)s->half_open_expired, "cookieRotations",
+		      (json_int_t)s->cookie_rotations);
+	if (o && dp_stats(g->dp, &ds) == 0) {
+		json_object_set_new(o, "dpRxIke", json_integer((json_int_t)ds.rx_ike));
+		json_object_set_new(o, "dpDrops", gw_json_drop_counts(ds.esp_in.drops, ds.drops));
+	}
+	return o;
 }
 
 static void gw_on_status_tick(evutil_socket_t fd, short what, void *arg)
@@ -240,6 +338,53 @@ static void gw_refresh_counters(struct gw *g, struct gw_conn_state *cs)
 		cs->st.packets_in = s.packets_in;
 		cs->st.packets_out = s.packets_out;
 	}
+}
+
+/* A connection's drops by reason (data plane's and ESP's, e.g. ESP's "replay": duplicates and
+ * packets older than the window, RFC 4303 3.4.3) and the packets its shaper queued (SPEC §4). */
+static void gw_status_conn_counters(struct gw *g, const struct gw_conn_state *cs, json_t *c)
+{
+	struct dp_conn_stats s;
+
+	if (dp_conn_stats(g->dp, cs->dp_id, &s) < 0)
+		return;
+	json_object_set_new(c, "drops", gw_json_drop_counts(s.esp_drops, s.drops));
+	json_object_set_new(c, "shapedPackets",
+			    json_pack("{s:I, s:I}", "in", (json_int_t)s.shaped_in, "out",
+				      (json_int_t)s.shaped_out));
+}
+
+/*
+ * What belonged to no connection: per VNet, added to root's "vnets" (no route: never left the
+ * VNet), on the public address (ESP with no SA), and the IKE engine's refusals (gw_status_ike).
+ */
+static void gw_status_counters(struct gw *g, json_t *root)
+{
+	json_t *vnets = json_object_get(root, "vnets"), *v;
+	struct dp_vnet_stats vs;
+	struct dp_stats ds;
+
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		const struct gw_vnet_state *st = &g->vnets[i];
+
+		v = st->used ? json_object_get(vnets, st->ref[0] ? st->ref : st->name) : NULL;
+		if (!v || dp_vnet_stats(g->dp, st->dp_id, &vs) < 0)
+			continue;
+		json_object_set_new(v, "packetsFromTun",
+				    json_integer((json_int_t)vs.packets_from_tun));
+		json_object_set_new(v, "packetsToTun", json_integer((json_int_t)vs.packets_to_tun));
+		json_object_set_new(v, "drops", gw_json_drop_counts(NULL, vs.drops));
+	}
+	/* Monotonic: the difference between two files is the interval their counters cover. */
+	json_object_set_new(root, "clockNs", json_integer((json_int_t)clock_now_ns()));
+	if (dp_stats(g->dp, &ds) == 0)
+		json_object_set_new(root, "dataPlane",
+				    json_pack("{s:I, s:I, s:I, s:o}", "rxEspRaw",
+					      (json_int_t)ds.rx_esp_raw, "rxEspUdp",
+					      (json_int_t)ds.rx_esp_udp, "espNoSa",
+					      (json_int_t)ds.esp_in.drops[ESP_DROP_NO_SA], "drops",
+					      gw_json_drop_counts(NULL, ds.drops)));
+	json_object_set_new(root, "ike", gw_status_ike(g));
 }
 
 static void gw_write_status(struct gw *g)
@@ -268,7 +413,7 @@ static void gw_write_status(struct gw *g)
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
 		struct gw_conn_state *cs = &g->conns[i];
 		struct ike_conn_info info;
-		json_t *c, *spis;
+		json_t *c, *spis, *pairs;
 
 		if (!cs->used)
 			continue;
@@ -284,22 +429,39 @@ static void gw_write_status(struct gw *g)
 			      "ingressPackets", (json_int_t)cs->st.packets_in, "egressPackets",
 			      (json_int_t)cs->st.packets_out);
 		spis = json_array();
+		pairs = json_array();
 		if (ike_engine_conn_info(g->ike, cs->name, &info) == 0) {
+			char ispi[40];
+
 			json_object_set_new(c, "ikeSaEstablished", json_boolean(info.established));
+			/* Stale SAs would show here (restart and DPD labs expect exactly 1). */
+			json_object_set_new(c, "ikeSaCount", json_integer(info.n_ike_sas));
 			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
+			/* For comparing with the peer (swanctl --list-sas prints SPIs alike). */
+			json_object_set_new(c, "ikeSas", json_integer(info.n_ike_sas));
+			snprintf(ispi, sizeof(ispi), "%016llx_i %016llx_r",
+				 (unsigned long long)info.spi_i, (unsigned long long)info.spi_r);
+			if (info.spi_i)
+				json_object_set_new(c, "ikeSpis", json_string(ispi));
 			for (unsigned int k = 0; k < info.n_children && k < 8; k++) {
-				char spi[16];
+				char spi[16], pair[24];
 
 				snprintf(spi, sizeof(spi), "0x%08x", info.child_spi_in[k]);
 				json_array_append_new(spis, json_string(spi));
+				snprintf(pair, sizeof(pair), "%08x_i %08x_o", info.child_spi_in[k],
+					 info.child_spi_out[k]);
+				json_array_append_new(pairs, json_string(pair));
 			}
 		}
 		json_object_set_new(c, "childSaInboundSpis", spis);
 		json_object_set_new(c, "id", json_string(cs->applied.ref));
 		json_object_set_new(c, "lastEstablished", json_integer(cs->st.established));
+		json_object_set_new(c, "childSaSpis", pairs);
+		gw_status_conn_counters(g, cs, c);
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "connections", arr);
+	gw_status_counters(g, root);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_path);
 	/* Written whole, then renamed: a reader never sees half a file. */
 	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
@@ -314,8 +476,10 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	struct ike_engine_ops ops = {
 		.send = gw_op_send,
 		.child_install = gw_op_child_install,
+		.child_outbound = gw_op_child_outbound,
 		.child_remove = gw_op_child_remove,
 		.status = gw_op_status,
+		.child_last_rx = gw_op_child_last_rx,
 	};
 	struct dp_config dc = { 0 };
 	struct timeval second = { 1, 0 };
@@ -353,6 +517,13 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 		goto fail;
 	if (o->unshaped)
 		log_warn("Gateway", "--no-rate-limit: connections are not held to their SKU rates");
+	if (o->debug_ike_lifetime_s)
+		log_warn("Gateway",
+			 "--debug-lifetimes (TESTS ONLY): every IKE SA lives %u s, every CHILD_SA "
+			 "%u s, rekey jitter %d %%",
+			 o->debug_ike_lifetime_s, o->debug_child_lifetime_s,
+			 o->debug_jitter_pct >= 0 ? o->debug_jitter_pct
+						  : IKE_DEFAULT_REKEY_JITTER_PCT);
 	if (o->keylog_dir) {
 		log_warn("Gateway", "debug key log on: every key goes to %s", o->keylog_dir);
 		ike_engine_set_keylog(g->ike, o->keylog_dir);
@@ -453,6 +624,13 @@ static int gw_conn_ike_set(struct gw *g, const struct gw_conn *c)
 	icc.dpd_timeout_s = c->dpd_timeout_s;
 	icc.initiate = c->initiate;
 	icc.no_respond = c->no_respond;
+	if (g->opt.debug_ike_lifetime_s) {
+		/* Lab tests only: short lifetimes to watch many rekeys (--debug-lifetimes). */
+		icc.ike_lifetime_s = g->opt.debug_ike_lifetime_s;
+		icc.child_lifetime_s = g->opt.debug_child_lifetime_s;
+		if (g->opt.debug_jitter_pct >= 0)
+			icc.rekey_jitter_pct = (uint8_t)g->opt.debug_jitter_pct;
+	}
 	r = ike_engine_conn_set(g->ike, &icc);
 	if (r < 0)
 		log_err("IKE", "conn=%s cannot be configured: %s", c->name, strerror(-r));
@@ -464,7 +642,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	struct gw_conn_state *cs = gw_conn_find(g, c->name);
 	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
 	struct dp_conn_params dcp = { 0 };
-	bool fresh = !cs, restart;
+	bool fresh = !cs, restart, same_dp;
 	int r;
 
 	if (!vs)
@@ -482,18 +660,24 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	/* Prefixes and rate change in the data plane alone (routes follow, SAs stay); a new
 	 * peer, key, policy, lifetime, DPD or mode restarts the tunnel (SPEC §3). */
 	restart = !fresh && !gw_conn_same_tunnel(&cs->applied, c);
+	same_dp = !fresh && gw_conn_same_dp(&cs->applied, c);
+	if (!fresh && !restart && same_dp)
+		return 0; /* the reconciler applies everything each time: most of it is as it was */
 	dcp.id = cs->dp_id;
 	dcp.vnet_id = vs->dp_id;
 	dcp.peer = c->peer;
 	dcp.prefixes = c->remote;
 	dcp.n_prefixes = c->n_remote;
 	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
-	r = fresh ? dp_conn_add(g->dp, &dcp) : dp_conn_update(g->dp, &dcp);
+	r = fresh ? dp_conn_add(g->dp, &dcp) : same_dp ? 0 : dp_conn_update(g->dp, &dcp);
 	if (r < 0) {
 		log_err("Gateway", "conn=%s cannot be set up in the data plane: %s", c->name,
 			strerror(-r));
 		return r;
 	}
+	if (!fresh && !same_dp)
+		log_info("Route", "conn=%s: %u site prefix(es) at %llu bit/s, its SAs kept", c->name,
+			 c->n_remote, (unsigned long long)dcp.rate_bps);
 	if (fresh) {
 		cs->used = true;
 		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
@@ -508,7 +692,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 			 c->name);
 		ike_engine_conn_remove(g->ike, c->name);
 	}
-	r = gw_conn_ike_set(g, c);
+	r = fresh || restart ? gw_conn_ike_set(g, c) : 0;
 	r = r ?: gw_conn_remember(cs, c);
 	if (r < 0) {
 		if (fresh || restart) {
@@ -521,7 +705,7 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 		return r;
 	}
 	g->status_dirty = true;
-	if (c->initiate)
+	if ((fresh || restart) && c->initiate)
 		ike_engine_conn_initiate(g->ike, c->name);
 	return 0;
 }

@@ -24,6 +24,13 @@ struct gw_options {
 	const char *status_path; /* JSON status, rewritten on changes and every second (NULL) */
 	unsigned int workers;	 /* data-plane threads (0: the data plane's default) */
 	bool unshaped;		 /* benchmarks only: no SKU rate on any connection */
+	/*
+	 * TESTS ONLY (--debug-lifetimes): when non-zero, every connection's IKE and CHILD_SA
+	 * lifetimes in seconds, whatever its configuration says; debug_jitter_pct >= 0 replaces
+	 * the rekey jitter too (0: rekey at exactly 90 %).
+	 */
+	uint32_t debug_ike_lifetime_s, debug_child_lifetime_s;
+	int debug_jitter_pct;
 };
 
 struct gw;

@@ -34,6 +34,8 @@ struct options {
 	const char *status_file;
 	const char *keylog_dir;
 	bool unshaped;
+	uint32_t debug_ike_s, debug_child_s;
+	int debug_jitter_pct;
 	const char *data_dir;
 	const char *listen;
 	const char *admin_token_file;
@@ -59,7 +61,11 @@ static void usage(FILE *out)
 		"                      characters, so P is at most 20)\n"
 		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
 		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
-		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n");
+		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n"
+		"  --debug-lifetimes IKE_S,CHILD_S[,JITTER_PCT]\n"
+		"                      TESTS ONLY: every connection's IKE SA lives IKE_S seconds and\n"
+		"                      its CHILD_SAs CHILD_S (rekeyed at 90 %% minus up to JITTER_PCT,\n"
+		"                      default 5)\n");
 }
 
 /* "1.2.3.4:80", "[::1]:80" or "host:80" into host and port. */
@@ -142,6 +148,24 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(arg, NULL);
 }
 
+/* "IKE_S,CHILD_S[,JITTER_PCT]" for --debug-lifetimes. */
+static int parse_debug_lifetimes(const char *s, struct options *o)
+{
+	unsigned int ike, child, jitter;
+	int n = sscanf(s, "%u,%u,%u", &ike, &child, &jitter);
+
+	if (n < 2 || ike < 5 || child < 5 || (n == 3 && jitter > 50)) {
+		fprintf(stderr, "vnetgwd: --debug-lifetimes wants IKE_S,CHILD_S[,JITTER_PCT] "
+				"(seconds >= 5, jitter 0-50), not '%s'\n",
+			s);
+		return -EINVAL;
+	}
+	o->debug_ike_s = ike;
+	o->debug_child_s = child;
+	o->debug_jitter_pct = n == 3 ? (int)jitter : -1;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -153,6 +177,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"status-file", required_argument, NULL, 's'},
 		{"keylog-dir", required_argument, NULL, 'k'},
 		{"no-rate-limit", no_argument, NULL, 'u'},
+		{"debug-lifetimes", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -161,6 +186,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
+	o->debug_jitter_pct = -1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -186,6 +212,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'u':
 			o->unshaped = true;
+			break;
+		case 'L':
+			if (parse_debug_lifetimes(optarg, o))
+				return -EINVAL;
 			break;
 		case 'h':
 			usage(stdout);
@@ -262,6 +292,9 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 				.keylog_dir = o->keylog_dir,
 				.status_path = o->status_file,
 				.unshaped = o->unshaped,
+				.debug_ike_lifetime_s = o->debug_ike_s,
+				.debug_child_lifetime_s = o->debug_child_s,
+				.debug_jitter_pct = o->debug_jitter_pct,
 			});
 	if (r)
 		goto out;

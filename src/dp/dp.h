@@ -143,6 +143,8 @@ struct dp_conn_stats {
 	uint64_t packets_out, bytes_out; /* encrypted and sent to the site (inner bytes) */
 	uint64_t drops[DP_DROP__COUNT];
 	uint64_t esp_drops[ESP_DROP__COUNT]; /* both directions, by ESP's reason */
+	/* Packets that waited in the shaper's queue for their tokens (dp/shaper.h), by direction. */
+	uint64_t shaped_in, shaped_out;
 };
 int dp_conn_stats(struct dp *dp, uint32_t id, struct dp_conn_stats *out);
 
@@ -182,17 +184,28 @@ int dp_sa_info(struct dp *dp, uint32_t spi, enum esp_dir dir, struct dp_sa_info 
 enum dp_upcall_kind {
 	DP_UPCALL_IKE,	   /* an IKE datagram */
 	DP_UPCALL_SA_LIFE, /* an SA reached its soft or hard byte/packet lifetime */
+	/*
+	 * ESP for an inbound SPI the data plane does not know (dropped; RFC 7296 2.21.4: the
+	 * peer may have lost our SAs or we its). At most DP_NO_SA_UPCALLS_PER_S per second per
+	 * worker, whoever sends it; the rest are only counted (esp drop "no-sa").
+	 */
+	DP_UPCALL_ESP_NO_SA,
 };
+
+#define DP_NO_SA_UPCALLS_PER_S 10
 
 struct dp_upcall {
 	enum dp_upcall_kind kind;
-	/* DP_UPCALL_IKE: from where, on which of our ports, the message without any marker. */
+	/*
+	 * DP_UPCALL_IKE: from where, on which of our ports, the message without any marker.
+	 * DP_UPCALL_ESP_NO_SA: from where (natt: ESP in UDP on 4500; else raw ESP, port 0), spi.
+	 */
 	struct addr peer;
 	uint16_t peer_port;
 	bool natt; /* received on the NAT-T port (4500), the non-ESP marker stripped */
 	size_t len;
 	uint8_t data[DP_IKE_MAX];
-	/* DP_UPCALL_SA_LIFE */
+	/* DP_UPCALL_SA_LIFE (and spi for DP_UPCALL_ESP_NO_SA) */
 	uint32_t spi;
 	enum esp_dir dir;
 	uint32_t conn_id;

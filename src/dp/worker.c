@@ -6,7 +6,9 @@
  * reads the public sockets (recvmmsg, UDP GRO), decrypts (RFC 4303 3.4, RFC 3948 framing),
  * checks the inner source, shapes and writes TCP runs to the TUN as one GSO packet (dp/gro).
  * Each owns its direction's SAs, buckets and counters, so the packet path takes no lock and
- * allocates nothing; control messages are applied between batches.
+ * allocates nothing; control messages are applied between batches. Packets over a connection's
+ * rate wait in its shaper queue (dp/shaper.h); the worker releases them as tokens come, waking
+ * for the earliest when nothing else does.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -82,6 +84,7 @@ struct dp_conn {
 	size_t n_prefixes;
 	struct lpm *allowed; /* the same prefixes: which inner sources the site may use */
 	struct shaper rate_in, rate_out;
+	struct shaper_queue wait_in, wait_out; /* slots only in the worker of that direction */
 	struct dp_out_sa out;
 	struct dp_conn_stats st;
 	struct dp_conn *next;
@@ -128,6 +131,7 @@ struct dp_worker {
 	pthread_t thread;
 	bool started, running;
 	uint64_t now;
+	bool backlog; /* some shaper queue may hold packets: dp_shape_service looks */
 
 	struct dp_pollref ctl_ref, sock_ref[SOCK_KIND_COUNT];
 	struct dp_vnet *vnets;
@@ -147,6 +151,8 @@ struct dp_worker {
 	struct dp_txq txq[2]; /* by enum dp_encap */
 	struct dp_upcall up;  /* scratch for building one upcall */
 	struct log_ratelimit rl;
+	uint64_t no_sa_window; /* DP_UPCALL_ESP_NO_SA: the current second and its count */
+	unsigned no_sa_n;
 };
 
 /* ---- inbound SPI table: open addressing, linear probing, backward-shift deletion ---------- */
@@ -238,6 +244,37 @@ static void dp_upcall_life(struct dp_worker *w, const struct esp_result *res, ui
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
+/*
+ * ESP for an SPI we do not know: the control plane may answer with INVALID_SPI or start the
+ * connection (RFC 7296 2.21.4). Bounded per second of the batch clock, so a flood costs two
+ * comparisons a packet and no lock.
+ */
+static void dp_upcall_no_sa(struct dp_worker *w, const struct buf *b,
+			    const struct sockaddr_storage *from, bool natt)
+{
+	struct dp_upcall *u = &w->up;
+	uint32_t spi;
+
+	if (w->now - w->no_sa_window >= CLOCK_NS_PER_SEC) {
+		w->no_sa_window = w->now;
+		w->no_sa_n = 0;
+	}
+	if (w->no_sa_n >= DP_NO_SA_UPCALLS_PER_S || buf_peek_be32(b, 0, &spi) < 0)
+		return;
+	w->no_sa_n++;
+	u->kind = DP_UPCALL_ESP_NO_SA;
+	if (addr_from_sockaddr(&u->peer, &u->peer_port, (const struct sockaddr *)from,
+			       sizeof(*from)) < 0)
+		return;
+	u->natt = natt;
+	u->len = 0;
+	u->spi = spi;
+	u->dir = ESP_DIR_IN;
+	u->conn_id = 0;
+	if (!dp_upq_put(w->upq, u, 0))
+		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
+}
+
 /* ---- inbound: public sockets -> ESP -> TUN ----------------------------------------------------
  */
 
@@ -294,7 +331,6 @@ static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct e
 	struct dp_in_sa *slot = res->sa ? dp_in_find(w, esp_sa_spi(res->sa)) : NULL;
 	struct dp_conn *c = slot ? slot->conn : NULL;
 	struct addr src, dst;
-	size_t len;
 
 	if (res->life_event != ESP_LIFE_OK)
 		dp_upcall_life(w, res, c ? c->id : 0);
@@ -310,18 +346,22 @@ static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct e
 		return;
 	}
 	slot->last_ns = w->now;
-	len = buf_left(b);
 	/* SPEC §4: the inner source must be one of the site's prefixes. */
 	if (inner_addrs(b, &src, &dst) < 0 || !lpm_lookup(c->allowed, &src)) {
 		c->st.drops[DP_DROP_SOURCE]++;
 		return;
 	}
-	if (!shaper_admit(&c->rate_in, (uint32_t)len, w->now)) {
-		c->st.drops[DP_DROP_RATE_IN]++;
-		return;
-	}
 	inner_clamp_mss(b, INNER_MSS_V4, INNER_MSS_V6);
-	dp_tun_out(w, c, b);
+	switch (shaper_offer(&c->rate_in, &c->wait_in, b, w->now)) {
+	case SHAPER_PASS:
+		dp_tun_out(w, c, b);
+		break;
+	case SHAPER_QUEUED:
+		w->backlog = true;
+		break;
+	case SHAPER_DROP:
+		break; /* counted by the bucket: DP_DROP_RATE_IN */
+	}
 }
 
 static void dp_rx_buf(struct dp_worker *w, enum sock_kind kind, struct buf *b,
@@ -359,6 +399,9 @@ static void dp_rx_buf(struct dp_worker *w, enum sock_kind kind, struct buf *b,
 			r = esp_decap(w->sad, b, &w->st.esp_in, &res);
 		break;
 	}
+	/* esp_decap left b at the SPI when it found no SA. */
+	if (r == -ENOENT && res.drop == ESP_DROP_NO_SA)
+		dp_upcall_no_sa(w, b, peer, kind == SOCK_KIND_NATT);
 	dp_deliver(w, b, r, &res);
 }
 
@@ -550,12 +593,38 @@ static void dp_txq_flush(struct dp_worker *w, struct dp_txq *q)
 	q->n = 0;
 }
 
-static void dp_tx_one(struct dp_worker *w, struct dp_vnet *v, uint8_t *mem, size_t len)
+/* Encrypt an inner packet of c (headroom and tailroom around it) and queue it for sending. */
+static void dp_tx_send(struct dp_worker *w, struct dp_conn *c, struct buf *b)
 {
 	struct esp_result res = {0};
+	uint32_t len = (uint32_t)buf_left(b);
+	struct dp_txq *q;
+
+	if (!c->out.sa) { /* removed while the packet waited in the shaper's queue */
+		c->st.drops[DP_DROP_NO_SA]++;
+		return;
+	}
+	if (esp_encap(c->out.sa, b, &w->st.esp_out, &res) < 0) {
+		c->st.drops[DP_DROP_ESP]++;
+		c->st.esp_drops[res.drop]++;
+		if (res.life_event != ESP_LIFE_OK)
+			dp_upcall_life(w, &res, c->id);
+		return;
+	}
+	if (res.life_event != ESP_LIFE_OK)
+		dp_upcall_life(w, &res, c->id);
+	c->out.last_ns = w->now;
+	q = &w->txq[c->out.encap];
+	q->iov[q->n] = (struct iovec){.iov_base = buf_data_mut(b), .iov_len = buf_left(b)};
+	q->conn[q->n] = c;
+	q->inner_len[q->n] = (uint32_t)len;
+	q->n++;
+}
+
+static void dp_tx_one(struct dp_worker *w, struct dp_vnet *v, uint8_t *mem, size_t len)
+{
 	struct addr src, dst;
 	struct dp_conn *c;
-	struct dp_txq *q;
 	struct buf b;
 
 	v->st.packets_from_tun++;
@@ -574,26 +643,17 @@ static void dp_tx_one(struct dp_worker *w, struct dp_vnet *v, uint8_t *mem, size
 		c->st.drops[DP_DROP_NO_SA]++;
 		return;
 	}
-	if (!shaper_admit(&c->rate_out, (uint32_t)len, w->now)) {
-		c->st.drops[DP_DROP_RATE_OUT]++;
-		return;
-	}
 	inner_clamp_mss(&b, INNER_MSS_V4, INNER_MSS_V6);
-	if (esp_encap(c->out.sa, &b, &w->st.esp_out, &res) < 0) {
-		c->st.drops[DP_DROP_ESP]++;
-		c->st.esp_drops[res.drop]++;
-		if (res.life_event != ESP_LIFE_OK)
-			dp_upcall_life(w, &res, c->id);
-		return;
+	switch (shaper_offer(&c->rate_out, &c->wait_out, &b, w->now)) {
+	case SHAPER_PASS:
+		dp_tx_send(w, c, &b);
+		break;
+	case SHAPER_QUEUED:
+		w->backlog = true;
+		break;
+	case SHAPER_DROP:
+		break; /* counted by the bucket: DP_DROP_RATE_OUT */
 	}
-	if (res.life_event != ESP_LIFE_OK)
-		dp_upcall_life(w, &res, c->id);
-	c->out.last_ns = w->now;
-	q = &w->txq[c->out.encap];
-	q->iov[q->n] = (struct iovec){.iov_base = buf_data_mut(&b), .iov_len = buf_left(&b)};
-	q->conn[q->n] = c;
-	q->inner_len[q->n] = (uint32_t)len;
-	q->n++;
 }
 
 static void dp_tx_flush(struct dp_worker *w)
@@ -657,6 +717,47 @@ static void dp_rx_tun(struct dp_worker *w, struct dp_vnet *v)
 	}
 	/* The buffers are reused by the next batch: everything queued leaves now. */
 	dp_tx_flush(w);
+}
+
+/* ---- shaping: the packets waiting for their tokens ------------------------------------------- */
+
+/*
+ * Release what the shaper queues may let go now, in order per connection, and send it. Returns
+ * the epoll timeout (ms, rounded up) until the earliest packet still waiting may go, or -1
+ * when none waits. Everything released is sent or written before returning: the queues' slots
+ * are then free to take new packets.
+ */
+static int dp_shape_service(struct dp_worker *w)
+{
+	uint64_t next = UINT64_MAX, t;
+	struct dp_conn *c;
+	struct buf b;
+
+	if (!w->backlog)
+		return -1;
+	w->now = clock_now_ns();
+	for (c = w->conns; c; c = c->next) {
+		while (shaper_release(&c->rate_out, &c->wait_out, w->now, &b)) {
+			if (w->txq[DP_ENCAP_RAW].n == DP_BATCH ||
+			    w->txq[DP_ENCAP_UDP].n == DP_BATCH)
+				dp_tx_flush(w);
+			dp_tx_send(w, c, &b);
+		}
+		while (shaper_release(&c->rate_in, &c->wait_in, w->now, &b))
+			dp_tun_out(w, c, &b);
+		t = shaper_next_ns(&c->rate_out, &c->wait_out, w->now);
+		next = t < next ? t : next;
+		t = shaper_next_ns(&c->rate_in, &c->wait_in, w->now);
+		next = t < next ? t : next;
+	}
+	dp_tx_flush(w);
+	dp_gro_flush(w);
+	if (next == UINT64_MAX) {
+		w->backlog = false;
+		return -1;
+	}
+	/* Tokens accrue while we sleep (the bucket holds 50 ms): a coarse wake loses none. */
+	return next >= 1000ull * 1000000 ? 1000 : (int)((next + 999999) / 1000000);
 }
 
 /* ---- control messages ------------------------------------------------------------------------ */
@@ -817,6 +918,31 @@ static int dp_conn_set_prefixes(struct dp_worker *w, struct dp_conn *c, const st
 	return 0;
 }
 
+/*
+ * The shaper queue of each direction this worker serves, allocated once the connection is
+ * shaped. Without memory the queue stays empty: packets over the rate are then dropped, as by
+ * a policer, and nothing else changes.
+ */
+static void dp_conn_alloc_queues(struct dp_worker *w, struct dp_conn *c)
+{
+	uint32_t out = shaper_queue_slots(c->rate_out.rate_bps);
+	uint32_t in = shaper_queue_slots(c->rate_in.rate_bps);
+
+	/* A new rate (an SKU resize) gets a queue of its size once the old one has drained. */
+	if (c->wait_out.slots != out && c->wait_out.count == 0)
+		shaper_queue_free(&c->wait_out);
+	if (c->wait_in.slots != in && c->wait_in.count == 0)
+		shaper_queue_free(&c->wait_in);
+	if ((w->dirs & DP_WORKER_TX) && out && !c->wait_out.slots &&
+	    shaper_queue_init(&c->wait_out, out, SHAPER_QUEUE_SLOT_SIZE, DP_HEADROOM,
+			      ESP_TAILROOM_MAX) < 0)
+		log_warn("Gateway", "connection %u: no memory for its outbound shaper queue",
+			 c->id);
+	if ((w->dirs & DP_WORKER_RX) && in && !c->wait_in.slots &&
+	    shaper_queue_init(&c->wait_in, in, SHAPER_QUEUE_SLOT_SIZE, 0, 0) < 0)
+		log_warn("Gateway", "connection %u: no memory for its inbound shaper queue", c->id);
+}
+
 static int dp_msg_conn_add(struct dp_worker *w, struct dp_msg *m)
 {
 	struct dp_vnet *v = dp_vnet_find(w, m->vnet_id);
@@ -835,11 +961,14 @@ static int dp_msg_conn_add(struct dp_worker *w, struct dp_msg *m)
 	c->peer = m->peer;
 	shaper_init(&c->rate_in, m->rate_bps, 0, w->now);
 	shaper_init(&c->rate_out, m->rate_bps, 0, w->now);
+	dp_conn_alloc_queues(w, c);
 	c->next = w->conns;
 	w->conns = c;
 	r = dp_conn_set_prefixes(w, c, m);
 	if (r < 0) {
 		w->conns = c->next;
+		shaper_queue_free(&c->wait_in);
+		shaper_queue_free(&c->wait_out);
 		free(c);
 		return r;
 	}
@@ -861,6 +990,7 @@ static int dp_msg_conn_update(struct dp_worker *w, struct dp_msg *m)
 		return r;
 	shaper_set_rate(&c->rate_in, m->rate_bps, 0, w->now);
 	shaper_set_rate(&c->rate_out, m->rate_bps, 0, w->now);
+	dp_conn_alloc_queues(w, c);
 	c->peer = m->peer;
 	if (c->out.sa)
 		dp_out_set_peer(w, c);
@@ -895,6 +1025,8 @@ static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
 	esp_sa_free(c->out.sa);
 	lpm_free(c->allowed);
 	free(c->prefixes);
+	shaper_queue_free(&c->wait_in);
+	shaper_queue_free(&c->wait_out);
 	c->vnet->n_conns--;
 	free(c);
 }
@@ -1054,6 +1186,8 @@ static int dp_worker_apply(struct dp_worker *w, struct dp_msg *m)
 		m->out.conn = c->st;
 		m->out.conn.drops[DP_DROP_RATE_IN] = c->rate_in.dropped_pkts;
 		m->out.conn.drops[DP_DROP_RATE_OUT] = c->rate_out.dropped_pkts;
+		m->out.conn.shaped_in = c->rate_in.queued_pkts;
+		m->out.conn.shaped_out = c->rate_out.queued_pkts;
 		return 0;
 	case DP_MSG_VNET_STATS:
 		v = dp_vnet_find(w, m->id);
@@ -1103,7 +1237,7 @@ static void *dp_worker_main(void *arg)
 	int i, n;
 
 	while (w->running) {
-		n = epoll_wait(w->epfd, ev, DP_EVENTS, -1);
+		n = epoll_wait(w->epfd, ev, DP_EVENTS, dp_shape_service(w));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -98,6 +98,21 @@ static int add_our_id_auth(struct ike_sa *sa, struct ike_msg_writer *w)
 
 /* ---- initiator ----------------------------------------------------------------------------- */
 
+/*
+ * RFC 7296 2.4: INITIAL_CONTACT says "I hold no other IKE SA with you" and makes the peer drop
+ * every older one at once. True for the first IKE_AUTH with a peer since the process started
+ * (a restart: the peer may still hold SAs from before) and after DPD or a failure took the last
+ * one; never while another SA of ours with the peer lives, in any state, so that two sides
+ * initiating at the same time cannot delete each other's new SA (strongSwan's rule too).
+ */
+bool ike_auth_first_contact(const struct ike_sa *sa)
+{
+	for (const struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
+			return false;
+	return true;
+}
+
 int ike_auth_start(struct ike_sa *sa)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
@@ -115,8 +130,8 @@ int ike_auth_start(struct ike_sa *sa)
 	r = ike_proposal_offer(&cfg->policy.esp.propose, IKE_PROTO_ESP, true, spi, 4, &offer);
 	r = r ?: ike_sa_request_begin(sa, &o, IKE_EXCH_AUTH);
 	r = r ?: add_our_id_auth(sa, &o.w);
-	/* 2.4: we hold no other IKE SA with this peer (one connection per peer, SPEC §1). */
-	r = r ?: ike_msg_add_notify(&o.w, &ic);
+	if (ike_auth_first_contact(sa))
+		r = r ?: ike_msg_add_notify(&o.w, &ic);
 	r = r ?: ike_msg_add_sa(&o.w, &offer);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &sa->pend.tsi);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &sa->pend.tsr);
@@ -197,7 +212,7 @@ void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	c->ts_remote = tsr;
 	ike_child_pending_clear(sa);
 	ike_sa_nonces(sa, &ni, &nr);
-	if (ike_sa_child_derive_install(sa, c, true, NULL, &ni, &nr)) {
+	if (ike_sa_child_derive_install(sa, c, true, true, NULL, &ni, &nr)) {
 		free(c);
 		snprintf(why, sizeof(why), "CHILD_SA could not be installed");
 		goto no_child;
@@ -334,7 +349,7 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	ike_sa_nonces(sa, &ni, &nr);
-	if (ike_sa_child_derive_install(sa, c, false, NULL, &ni, &nr)) {
+	if (ike_sa_child_derive_install(sa, c, false, true, NULL, &ni, &nr)) {
 		free(c);
 		ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_NOT_CONNECTED,
 				    "CHILD_SA could not be installed");

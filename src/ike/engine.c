@@ -30,6 +30,8 @@ void ike_conn_config_default(struct ike_conn_config *c)
 	c->child_lifetime_kb = IKE_DEFAULT_CHILD_LIFETIME_KB;
 	c->dpd_timeout_s = IKE_DEFAULT_DPD_TIMEOUT_S;
 	c->initiate = true;
+	c->rekey_margin_pct = IKE_DEFAULT_REKEY_MARGIN_PCT;
+	c->rekey_jitter_pct = IKE_DEFAULT_REKEY_JITTER_PCT;
 }
 
 const char *ike_conn_status_name(enum ike_conn_status s)
@@ -85,6 +87,10 @@ int ike_child_sa_esp_params(const struct ike_child_sa *c, enum esp_dir dir,
 	out->esn = c->esn;
 	out->life.hard_bytes = c->lifetime_bytes;
 	out->life.soft_bytes = c->lifetime_bytes - c->lifetime_bytes / 10;
+	if (!c->esn) {
+		out->life.soft_packets = IKE_CHILD_SOFT_PACKETS;
+		out->life.hard_packets = IKE_CHILD_HARD_PACKETS;
+	}
 	return 0;
 }
 
@@ -96,9 +102,11 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 		return NULL;
 	e->ops = *ops;
 	e->cookie_threshold = 10;
+	e->half_open_per_source = IKE_HALF_OPEN_PER_SOURCE;
+	e->half_open_max = IKE_HALF_OPEN_MAX;
 	e->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
 	e->rl_invalid_spi = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 10);
-	if (crypto_rand(e->cookie_secret, sizeof(e->cookie_secret))) {
+	if (ike_cookie_init(&e->cookies, clock_now_ns())) {
 		free(e);
 		return NULL;
 	}
@@ -125,6 +133,7 @@ static void reap(struct ike_engine *e)
 		}
 		ike_sa_children_remove(sa, "IKE_SA gone");
 		*pp = sa->next;
+		ike_rekey_forget(e, sa);
 		ike_sa_free(sa);
 	}
 }
@@ -143,7 +152,7 @@ void ike_engine_free(struct ike_engine *e)
 		conn_free(c);
 	}
 	free(e->keylog_dir);
-	secret_wipe(e->cookie_secret, sizeof(e->cookie_secret));
+	ike_cookie_wipe(&e->cookies);
 	free(e);
 }
 
@@ -210,6 +219,8 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 	c->cfg.psk = psk;
 	log_info("Tunnel", "conn=%s: configured (%s)", c->cfg.name,
 		 cfg->initiate ? "initiating" : "waiting for the peer");
+	if (!cfg->initiate)
+		ike_timers_conn_cancel(c); /* now it only waits for the peer */
 	if (cfg->initiate && !conn_sa(e, c))
 		return ike_engine_conn_initiate(e, cfg->name);
 	return 0;
@@ -221,6 +232,7 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 
 	if (!c)
 		return -ENOENT;
+	c->retry_hold = true; /* going away: no re-initiation */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		if (sa->conn != c)
 			continue;
@@ -239,15 +251,13 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 	return 0;
 }
 
-int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
+static int conn_start(struct ike_engine *e, struct ike_conn *c)
 {
-	struct ike_conn *c = conn_find(e, name);
 	struct ike_endpoint ep;
 	struct ike_sa *sa;
 	int r;
 
-	if (!c)
-		return -ENOENT;
+	ike_timers_conn_cancel(c);
 	if (conn_sa(e, c))
 		return 0;
 	ep = (struct ike_endpoint){
@@ -266,6 +276,26 @@ int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
 	return r;
 }
 
+int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
+{
+	struct ike_conn *c = conn_find(e, name);
+
+	if (!c)
+		return -ENOENT;
+	c->retry_hold = false;
+	return conn_start(e, c);
+}
+
+/* A scheduled re-initiation (timers.c back-off) or an early one (unknown ESP SPI, 2.21.4). */
+static void conn_retry(struct ike_engine *e, struct ike_conn *c, const char *why)
+{
+	log_info("Tunnel", "conn=%s: initiating again (%s, attempt %u)", c->cfg.name, why,
+		 c->retry_n);
+	e->stats.retries++;
+	c->retrying = true;
+	conn_start(e, c);
+	c->retrying = false;
+}
 static struct ike_sa *established(struct ike_engine *e, const char *name, int *err)
 {
 	struct ike_conn *c = conn_find(e, name);
@@ -304,7 +334,65 @@ int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
 	int r;
 	struct ike_sa *sa = established(e, name, &r);
 
-	return sa ? ike_info_start_delete_ike(sa) : r;
+	if (!sa)
+		return r;
+	sa->conn->retry_hold = true; /* an operator's Delete: do not fight it */
+	return ike_info_start_delete_ike(sa);
+}
+
+int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t spi_in)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+	struct ike_child *c = sa ? ike_sa_child_by_spi_in(sa, spi_in) : NULL;
+
+	if (!sa)
+		return r;
+	if (!c)
+		return -ENOENT;
+	r = ike_child_rekey_start(sa, c, "requested");
+	reap(e);
+	return r;
+}
+
+int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name)
+{
+	int r;
+	struct ike_sa *sa = established(e, name, &r);
+
+	return sa ? ike_rekey_ike_start(sa, "requested") : r;
+}
+
+int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		struct ike_child *c;
+
+		if (sa->state == IKE_SA_STATE_DEAD)
+			continue;
+		c = dir == ESP_DIR_IN ? ike_sa_child_by_spi_in(sa, spi)
+				      : ike_sa_child_by_spi_out(sa, spi);
+		if (!c)
+			continue;
+		log_info("IKE",
+			 IKE_LOG_FMT ": CHILD_SA %08x/%08x: %s %s byte/packet lifetime reached",
+			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in,
+			 c->spi_out, dir == ESP_DIR_IN ? "inbound" : "outbound",
+			 life == ESP_LIFE_HARD ? "hard" : "soft");
+		/* The time deadlines are the one mechanism: bring the right one forward. */
+		if (life == ESP_LIFE_HARD)
+			c->hard_ns = clock_now_ns();
+		else if (life == ESP_LIFE_SOFT && c->state == IKE_CHILD_ACTIVE) {
+			c->soft_ns = clock_now_ns();
+			c->soft_why = "soft byte/packet lifetime";
+		}
+		ike_rekey_run(sa, clock_now_ns());
+		reap(e);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* ---- input ----------------------------------------------------------------------------------- */
@@ -442,10 +530,51 @@ void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const
 	reap(e);
 }
 
+void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint *ep, uint32_t spi)
+{
+	struct ike_conn *c = conn_find_peer(e, &ep->peer);
+	struct ike_sa *sa;
+	char peer[ADDR_STR_MAX];
+
+	if (!c)
+		return; /* not a peer of ours: never answered (no reflection) */
+	addr_print(&ep->peer, peer, sizeof(peer));
+	sa = conn_sa(e, c);
+	if (sa && sa->state == IKE_SA_STATE_ESTABLISHED) {
+		/* 2.21.4: a peer sending on an SA we lost is told, inside the IKE SA. */
+		if (ike_info_start_invalid_spi(sa, spi) == 0)
+			e->stats.invalid_spi_sent++;
+	} else if (sa && sa->state == IKE_SA_STATE_INIT_SENT && sa->req.kind == IKE_REQ_INIT &&
+		   ike_timers_request_age(sa, clock_now_ns()) >= CLOCK_NS_PER_SEC) {
+		/* The peer is up while our IKE_SA_INIT waits for its next retransmission: now. */
+		log_info("Tunnel",
+			 "conn=%s: ESP for unknown SPI %08x from %s: IKE_SA_INIT again now",
+			 c->cfg.name, spi, peer);
+		ike_sa_send_raw(sa, sa->req.pkt, sa->req.len);
+		ike_timers_request_resent(sa);
+	} else if (!sa && c->cfg.initiate && !c->retry_hold) {
+		/* The peer still has SAs with us, so it is up: no reason to wait for the back-off.
+		 */
+		log_info("Tunnel", "conn=%s: ESP for unknown SPI %08x from %s: starting now",
+			 c->cfg.name, spi, peer);
+		conn_retry(e, c, "ESP from the peer for an SA we do not have");
+	} else {
+		log_debug("IKE", "conn=%s: ESP for unknown SPI %08x from %s: IKE_SA being set up",
+			  c->cfg.name, spi, peer);
+	}
+	reap(e);
+}
+
 uint64_t ike_engine_next_deadline(const struct ike_engine *e)
 {
 	uint64_t t = UINT64_MAX;
 
+	for (const struct ike_conn *c = e->conns; c; c = c->next) {
+		uint64_t d = ike_timers_conn_next(c);
+
+		if (d && d < t)
+			t = d;
+	}
 	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		uint64_t d = ike_timers_next(sa);
 
@@ -466,11 +595,36 @@ void ike_engine_run_timers(struct ike_engine *e)
 			ike_timers_run(sa, now);
 	}
 	reap(e);
+	for (struct ike_conn *c = e->conns; c; c = c->next)
+		if (ike_timers_conn_due(c, now))
+			conn_retry(e, c, "back-off elapsed");
 }
 
 void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n)
 {
 	e->cookie_threshold = n;
+}
+
+void ike_engine_set_half_open_limits(struct ike_engine *e, unsigned int per_source,
+				     unsigned int max)
+{
+	e->half_open_per_source = per_source;
+	e->half_open_max = max;
+}
+
+unsigned int ike_engine_half_open(const struct ike_engine *e)
+{
+	unsigned int n = 0;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		n += !sa->initiator && sa->state == IKE_SA_STATE_INIT_DONE;
+	return n;
+}
+
+bool ike_engine_cookies_required(const struct ike_engine *e)
+{
+	return ike_engine_half_open(e) >= e->cookie_threshold ||
+	       (e->cookies_until && clock_now_ns() < e->cookies_until);
 }
 
 void ike_engine_set_keylog(struct ike_engine *e, const char *dir)
@@ -486,6 +640,13 @@ const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e)
 	return &e->stats;
 }
 
+void ike_engine_set_nonce_source(struct ike_engine *e,
+				 int (*fn)(void *ctx, uint8_t *out, size_t len), void *ctx)
+{
+	e->nonce_fn = fn;
+	e->nonce_ctx = ctx;
+}
+
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out)
 {
 	const struct ike_conn *c = conn_find(e, name);
@@ -496,6 +657,8 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 		return -ENOENT;
 	out->status = c->status;
 	snprintf(out->reason, sizeof(out->reason), "%s", c->reason);
+	out->retry_at = c->retry_deadline;
+	out->n_retries = c->retry_n;
 	for (const struct ike_sa *s = e->sas; s; s = s->next)
 		out->n_ike_sas += s->conn == c && s->state != IKE_SA_STATE_DEAD;
 	sa = conn_sa(e, c);
@@ -508,8 +671,10 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 	out->nat_detected = sa->nat_local || sa->nat_remote;
 	out->ep = sa->ep;
 	for (const struct ike_child *ch = sa->children; ch; ch = ch->next) {
-		if (out->n_children < sizeof(out->child_spi_in) / sizeof(out->child_spi_in[0]))
+		if (out->n_children < sizeof(out->child_spi_in) / sizeof(out->child_spi_in[0])) {
 			out->child_spi_in[out->n_children] = ch->spi_in;
+			out->child_spi_out[out->n_children] = ch->spi_out;
+		}
 		out->n_children++;
 	}
 	return 0;

@@ -3,13 +3,15 @@
  * info: the INFORMATIONAL exchange (RFC 7296 1.4): an empty request is a liveness check and is
  * answered empty; Delete payloads remove child SAs (answered with the Delete of our inbound
  * halves, 1.4.1) or the whole IKE SA (answered empty); an error notify about the IKE SA ends it.
- * INITIAL_CONTACT (2.4) is handled here too: it makes every older SA with the peer stale.
+ * INITIAL_CONTACT (2.4) is handled here too: it makes every older SA with the peer stale; and
+ * the INVALID_SPI notify of 2.21.4 that tells a peer its ESP found no SA here.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ike/sa.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 int ike_info_start_liveness(struct ike_sa *sa)
@@ -21,6 +23,37 @@ int ike_info_start_liveness(struct ike_sa *sa)
 		return -ENOTCONN;
 	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
 	return r ?: ike_sa_send_request(sa, &o, IKE_REQ_LIVENESS);
+}
+
+int ike_info_start_invalid_spi(struct ike_sa *sa, uint32_t spi)
+{
+	uint64_t now = clock_now_ns();
+	struct ike_pld_notify n;
+	struct ike_out o;
+	uint8_t data[4];
+	char peer[ADDR_STR_MAX];
+	int r;
+
+	if (sa->state != IKE_SA_STATE_ESTABLISHED)
+		return -ENOTCONN;
+	/* A stream of ESP on a lost SA gets one notify per second per IKE SA, not one each. */
+	if (sa->invalid_spi_ns && now - sa->invalid_spi_ns < CLOCK_NS_PER_SEC)
+		return -EAGAIN;
+	/*
+	 * 3.10.1: the notification data is the SPI of the packet; the SPI field stays empty, so
+	 * the protocol is 0 (3.10).
+	 */
+	ike_spi_to_bytes(spi, data);
+	ike_notify_init(&n, IKE_N_INVALID_SPI, data, sizeof(data));
+	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
+	r = r ?: ike_msg_add_notify(&o.w, &n);
+	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_LIVENESS);
+	if (r)
+		return r;
+	sa->invalid_spi_ns = now;
+	log_info("IKE", IKE_LOG_FMT ": ESP for unknown SPI %08x: INVALID_SPI sent",
+		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), spi);
+	return 0;
 }
 
 int ike_info_start_delete_child(struct ike_sa *sa, uint32_t spi_in)
@@ -36,8 +69,10 @@ int ike_info_start_delete_child(struct ike_sa *sa, uint32_t spi_in)
 	r = ike_sa_request_begin(sa, &o, IKE_EXCH_INFORMATIONAL);
 	r = r ?: ike_msg_add_delete(&o.w, IKE_PROTO_ESP, &spi_in, 1);
 	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_DELETE_CHILD);
-	if (r == 0)
+	if (r == 0) {
 		sa->pend.del_spi_in = spi_in;
+		ike_sa_child_by_spi_in(sa, spi_in)->state = IKE_CHILD_DELETING;
+	}
 	return r;
 }
 
@@ -46,7 +81,8 @@ int ike_info_start_delete_ike(struct ike_sa *sa)
 	struct ike_out o;
 	int r;
 
-	if (sa->state != IKE_SA_STATE_ESTABLISHED && !sa->delete_queued)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED && sa->state != IKE_SA_STATE_REKEYED &&
+	    !sa->delete_queued)
 		return -ENOTCONN;
 	/* The children go now: nothing is sent on an SA being deleted. */
 	ike_sa_children_remove(sa, "IKE_SA deleted by us");
@@ -168,6 +204,7 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	     ike_msg_add_delete(&o.w, IKE_PROTO_ESP, ours, n_ours) == 0))
 		ike_sa_send_response(sa, &o);
 	if (delete_ike) {
+		ike_rekey_ike_deleted(sa);
 		ike_sa_fail(sa, "deleted by the peer");
 	} else if (err == IKE_N_AUTHENTICATION_FAILED || err == IKE_N_INVALID_SYNTAX) {
 		/* 2.21.2/2.21.4: an error about the IKE SA itself ends it. */

@@ -15,7 +15,9 @@
 
 #include "crypto/prf.h"
 #include "crypto/rand.h"
+#include "ike/cookie.h"
 #include "ike/sa.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 #define INIT_MAX_ATTEMPTS 5
@@ -311,33 +313,86 @@ static void send_stateless(struct ike_engine *e, const struct ike_endpoint *ep,
 		e->ops.send(e->ops.ctx, ep, buf_data(&b), buf_left(&b));
 }
 
-/* 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>), keyed with the secret. */
-static int cookie_compute(const struct ike_engine *e, const struct buf *ni, const struct addr *ip,
-			  uint64_t spi_i, uint8_t *out, size_t *len)
+/*
+ * Whether a request may create a half-open SA (RFC 7296 2.6; the bounds are engine.h's). When
+ * not, it was answered with a COOKIE or dropped, and counted; either way nothing was kept.
+ * Cookies are demanded from everyone while half-open SAs are at the threshold (and for the
+ * calm-down after), and from one address while its own half-open SAs are at the per-source
+ * limit. A valid cookie proves the sender receives at its address, so its request may replace
+ * that address's oldest half-open SA made without one (a spoofer's, most likely).
+ */
+static bool admit(struct ike_engine *e, const struct ike_conn *conn, const struct ike_endpoint *ep,
+		  const struct ike_msg *m, const struct buf *ni, bool *verified)
 {
-	uint8_t spi[8];
-	struct iovec iov[3] = {
-		{.iov_base = (void *)(uintptr_t)buf_data(ni), .iov_len = buf_left(ni)},
-		{.iov_base = (void *)(uintptr_t)ip->bytes,
-		 .iov_len = ip->family == AF_INET ? 4 : 16},
-		{.iov_base = spi, .iov_len = sizeof(spi)},
-	};
+	uint64_t now = clock_now_ns(), rotations = e->cookies.rotations;
+	unsigned int total = 0, from_src = 0;
+	struct ike_sa *victim = NULL;
+	struct ike_pld_notify n;
+	char peer[ADDR_STR_MAX];
+	bool need, valid = false;
 
-	for (int i = 0; i < 8; i++)
-		spi[i] = (uint8_t)(spi_i >> (56 - 8 * i));
-	out[0] = 1; /* version of the secret */
-	*len = 1 + crypto_prf_len(CRYPTO_PRF_HMAC_SHA2_256);
-	return crypto_prf(CRYPTO_PRF_HMAC_SHA2_256, e->cookie_secret, sizeof(e->cookie_secret), iov,
-			  3, out + 1);
-}
+	addr_print(&ep->peer, peer, sizeof(peer));
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->initiator || sa->state != IKE_SA_STATE_INIT_DONE)
+			continue;
+		total++;
+		if (!addr_equal(&sa->ep.peer, &ep->peer))
+			continue;
+		from_src++;
+		/* The oldest expires first. */
+		if (!sa->cookie_verified &&
+		    (!victim || sa->half_open_deadline < victim->half_open_deadline))
+			victim = sa;
+	}
+	if (ike_cookie_rotate(&e->cookies, now))
+		log_warn("IKE", "cannot draw a new cookie secret; keeping the current one");
+	e->stats.cookie_rotations += e->cookies.rotations - rotations;
+	if (total >= e->cookie_threshold)
+		e->cookies_until = now + (uint64_t)IKE_COOKIE_CALMDOWN_S * CLOCK_NS_PER_SEC;
+	need = total >= e->cookie_threshold || (e->cookies_until && now < e->cookies_until);
+	if (ike_msg_find_notify(m, IKE_N_COOKIE, &n)) {
+		valid = ike_cookie_check(&e->cookies, &n.data, ni, &ep->peer, m->hdr.spi_i);
+		e->stats.cookie_invalid += !valid;
+	}
+	if (!valid && from_src >= e->half_open_per_source) {
+		e->stats.source_limited++;
+		need = true;
+	}
+	if (need && !valid) {
+		uint8_t cookie[IKE_COOKIE_LEN];
 
-static unsigned int half_open(const struct ike_engine *e)
-{
-	unsigned int n = 0;
-
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		n += sa->state == IKE_SA_STATE_INIT_DONE;
-	return n;
+		if (ike_cookie_make(&e->cookies, ni, &ep->peer, m->hdr.spi_i, cookie))
+			return false;
+		e->stats.cookies_sent++;
+		log_rl(&e->rl_drop, LOG_LVL_INFO, "IKE",
+		       IKE_LOG_FMT ": IKE_SA_INIT without a valid COOKIE (%u half-open, %u from "
+				   "this address), asking for one",
+		       conn->cfg.name, peer, total, from_src);
+		send_stateless(e, ep, &m->hdr, IKE_N_COOKIE, cookie, sizeof(cookie));
+		return false;
+	}
+	if (from_src >= e->half_open_per_source) {
+		if (!victim) {
+			e->stats.source_blocked++;
+			log_rl(&e->rl_drop, LOG_LVL_WARN, "IKE",
+			       IKE_LOG_FMT ": %u half-open IKE_SAs from this address, all with "
+					   "cookies: IKE_SA_INIT dropped",
+			       conn->cfg.name, peer, from_src);
+			return false;
+		}
+		e->stats.source_evicted++;
+		ike_sa_fail(victim, "half-open IKE_SA replaced by a cookie-verified IKE_SA_INIT");
+		total--;
+	}
+	if (total >= e->half_open_max) {
+		e->stats.half_open_cap++;
+		log_rl(&e->rl_drop, LOG_LVL_WARN, "IKE",
+		       IKE_LOG_FMT ": %u half-open IKE_SAs, the most kept: IKE_SA_INIT dropped",
+		       conn->cfg.name, peer, total);
+		return false;
+	}
+	*verified = valid;
+	return true;
 }
 
 void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct ike_endpoint *ep,
@@ -353,6 +408,7 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 	struct secret *gir = NULL;
 	struct ike_out o;
 	char peer[ADDR_STR_MAX], theirs[512], ours[512];
+	bool verified = false;
 	int r;
 
 	addr_print(&ep->peer, peer, sizeof(peer));
@@ -362,23 +418,13 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 			  conn->cfg.name, peer);
 		return;
 	}
-	if (half_open(e) >= e->cookie_threshold) {
-		uint8_t cookie[IKE_COOKIE_MAX];
-		size_t len;
-
-		if (cookie_compute(e, &nonce.data, &ep->peer, m->hdr.spi_i, cookie, &len))
-			return;
-		if (!ike_msg_find_notify(m, IKE_N_COOKIE, &n) ||
-		    !buf_equal_mem(&n.data, cookie, len)) {
-			e->stats.cookies_sent++;
-			log_info("IKE",
-				 IKE_LOG_FMT ": IKE_SA_INIT without a valid COOKIE, asking "
-					     "for one",
-				 conn->cfg.name, peer);
-			send_stateless(e, ep, &m->hdr, IKE_N_COOKIE, cookie, len);
-			return;
-		}
+	if (buf_left(&m->raw) > IKE_MSG_BUF) {
+		/* What a half-open SA keeps of the request is bounded (engine.h). */
+		e->stats.malformed++;
+		return;
 	}
+	if (!admit(e, conn, ep, m, &nonce.data, &verified))
+		return;
 	if (ike_proposal_select(pol, IKE_PROTO_IKE, false, &offer, &chosen)) {
 		struct ike_pld_sa acc;
 
@@ -405,6 +451,7 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 	if (!sa)
 		return;
 	sa->spi_i = m->hdr.spi_i;
+	sa->cookie_verified = verified;
 	sa->chosen = chosen;
 	sa->peer_nonce_len = buf_left(&nonce.data);
 	memcpy(sa->peer_nonce, buf_data(&nonce.data), sa->peer_nonce_len);

@@ -31,12 +31,38 @@ const char *ike_sa_state_name(enum ike_sa_state s)
 		return "AUTH_SENT";
 	case IKE_SA_STATE_ESTABLISHED:
 		return "ESTABLISHED";
+	case IKE_SA_STATE_REKEYED:
+		return "REKEYED";
 	case IKE_SA_STATE_DELETING:
 		return "DELETING";
 	case IKE_SA_STATE_DEAD:
 		return "DEAD";
 	}
 	return "?";
+}
+
+const char *ike_child_state_name(enum ike_child_state s)
+{
+	switch (s) {
+	case IKE_CHILD_ACTIVE:
+		return "ACTIVE";
+	case IKE_CHILD_REKEYING:
+		return "REKEYING";
+	case IKE_CHILD_REKEYED:
+		return "REKEYED";
+	case IKE_CHILD_REDUNDANT:
+		return "REDUNDANT";
+	case IKE_CHILD_DELETING:
+		return "DELETING";
+	}
+	return "?";
+}
+
+int ike_nonce_new(struct ike_engine *e, uint8_t *out, size_t len)
+{
+	if (e->nonce_fn)
+		return e->nonce_fn(e->nonce_ctx, out, len);
+	return crypto_rand(out, len);
 }
 
 const char *ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len)
@@ -59,6 +85,7 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st, const char *why)
 		sa->req.deadline = 0;
 		sa->half_open_deadline = 0;
 		sa->lifetime_deadline = 0;
+		sa->hard_deadline = 0;
 	}
 }
 
@@ -73,7 +100,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->conn = conn;
 	sa->initiator = initiator;
 	sa->ep = *ep;
-	if (crypto_rand(sa->nonce, sizeof(sa->nonce)) ||
+	if (ike_nonce_new(e, sa->nonce, sizeof(sa->nonce)) ||
 	    ike_sa_new_spi(e, initiator ? &sa->spi_i : &sa->spi_r)) {
 		free(sa);
 		return NULL;
@@ -91,7 +118,7 @@ void ike_sa_free(struct ike_sa *sa)
 		return;
 	for (c = sa->children; c; c = n) {
 		n = c->next;
-		free(c);
+		ike_child_free(c);
 	}
 	ike_child_pending_clear(sa);
 	crypto_dh_free(sa->dh);
@@ -169,10 +196,15 @@ void ike_conn_set_status(struct ike_conn *c, struct ike_engine *e, enum ike_conn
 {
 	if (c->status == st && strcmp(c->reason, reason) == 0)
 		return;
+	/* A re-initiation shows the failure it follows (timers.c), not "IKE_SA_INIT sent". */
+	if (c->retrying && c->status == IKE_CONN_CONNECTING && st == IKE_CONN_CONNECTING)
+		return;
 	log_info("Tunnel", "conn=%s: %s -> %s (%s)", c->cfg.name, ike_conn_status_name(c->status),
 		 ike_conn_status_name(st), reason);
 	c->status = st;
 	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	if (st == IKE_CONN_CONNECTED)
+		ike_timers_conn_connected(c);
 	if (e->ops.status)
 		e->ops.status(e->ops.ctx, c->cfg.name, st, reason);
 }
@@ -187,7 +219,8 @@ void ike_sa_fail(struct ike_sa *sa, const char *reason)
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
 		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
 			return;
-	ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_NOT_CONNECTED, reason);
+	/* The last one: NotConnected, or Connecting again after a back-off (timers.c). */
+	ike_timers_conn_failed(sa->conn, sa->eng, reason);
 }
 
 /* ---- children -------------------------------------------------------------------------------- */
@@ -208,12 +241,12 @@ struct ike_child *ike_sa_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out)
 	return NULL;
 }
 
-int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, const struct secret *enc_in,
-			 const struct secret *integ_in, const struct secret *enc_out,
-			 const struct secret *integ_out)
+static void child_sa_info(const struct ike_sa *sa, const struct ike_child *c,
+			  struct ike_child_sa *info)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
-	struct ike_child_sa info = {
+
+	*info = (struct ike_child_sa){
 		.conn = cfg->name,
 		.spi_in = c->spi_in,
 		.spi_out = c->spi_out,
@@ -221,10 +254,6 @@ int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, const struct se
 		.encr_bits = c->suite.encr_bits,
 		.integ = c->suite.integ,
 		.esn = c->suite.esn == IKE_ESN_YES,
-		.enc_in = enc_in,
-		.integ_in = integ_in,
-		.enc_out = enc_out,
-		.integ_out = integ_out,
 		.ep = sa->ep,
 		.udp_encap = sa->nat_local || sa->nat_remote || sa->ep.peer_port == IKE_NATT_PORT,
 		.lifetime_s = cfg->child_lifetime_s,
@@ -232,33 +261,111 @@ int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, const struct se
 		.ts_local = &c->ts_local,
 		.ts_remote = &c->ts_remote,
 	};
+}
+
+void ike_child_free(struct ike_child *c)
+{
+	if (!c)
+		return;
+	secret_free(c->held_enc_out);
+	secret_free(c->held_integ_out);
+	free(c);
+}
+
+static int hold(struct secret **dst, const struct secret *src)
+{
+	*dst = NULL;
+	if (!src)
+		return 0;
+	*dst = secret_dup(src->data, src->len);
+	return *dst ? 0 : -ENOMEM;
+}
+
+int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, bool outbound,
+			 const struct secret *enc_in, const struct secret *integ_in,
+			 const struct secret *enc_out, const struct secret *integ_out)
+{
+	const struct ike_conn_config *cfg = &sa->conn->cfg;
+	struct ike_child_sa info;
 	char peer[ADDR_STR_MAX], suite[96], tsl[256], tsr[256];
 	int r = 0;
 
+	child_sa_info(sa, c, &info);
+	info.enc_in = enc_in;
+	info.integ_in = integ_in;
+	info.enc_out = enc_out;
+	info.integ_out = integ_out;
+	info.outbound = outbound;
 	ike_suite_format(&c->suite, IKE_PROTO_ESP, suite, sizeof(suite));
 	ike_ts_format(&c->ts_local, tsl, sizeof(tsl));
 	ike_ts_format(&c->ts_remote, tsr, sizeof(tsr));
-	if (sa->eng->ops.child_install)
+	if (!outbound) {
+		r = hold(&c->held_enc_out, enc_out);
+		r = r ?: hold(&c->held_integ_out, integ_out);
+	}
+	if (r == 0 && sa->eng->ops.child_install)
 		r = sa->eng->ops.child_install(sa->eng->ops.ctx, &info);
 	if (r) {
 		log_warn("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x %s not installed: %s", cfg->name,
 			 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, suite,
 			 strerror(-r));
+		secret_free(c->held_enc_out);
+		secret_free(c->held_integ_out);
+		c->held_enc_out = c->held_integ_out = NULL;
 		return r;
 	}
 	c->installed = true;
+	c->out_active = outbound;
+	c->out_held = !outbound;
 	c->next = sa->children;
 	sa->children = c;
-	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x %s installed, %s === %s%s", cfg->name,
-		 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, suite, tsl, tsr,
+	ike_rekey_child_arm(sa, c);
+	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x %s installed%s, %s === %s%s", cfg->name,
+		 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, suite,
+		 outbound ? "" : " (inbound; outbound when the old SA is deleted)", tsl, tsr,
 		 info.udp_encap ? ", UDP-encapsulated" : "");
 	return 0;
+}
+
+static void child_drop_held(struct ike_child *c)
+{
+	secret_free(c->held_enc_out);
+	secret_free(c->held_integ_out);
+	c->held_enc_out = c->held_integ_out = NULL;
+	c->out_held = false;
+}
+
+void ike_sa_child_activate(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_child_sa info;
+	char peer[ADDR_STR_MAX];
+	int r = 0;
+
+	if (!c->out_held)
+		return;
+	child_sa_info(sa, c, &info);
+	info.enc_out = c->held_enc_out;
+	info.integ_out = c->held_integ_out;
+	info.outbound = true;
+	if (sa->eng->ops.child_outbound)
+		r = sa->eng->ops.child_outbound(sa->eng->ops.ctx, &info);
+	child_drop_held(c);
+	c->out_active = r == 0;
+	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x: outbound SA %s", sa->conn->cfg.name,
+		 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out,
+		 r ? "could not be installed" : "now current");
 }
 
 void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why)
 {
 	char peer[ADDR_STR_MAX];
 
+	/* 2.8: the child that replaced c sends from now on, before c's SAs go (make before break).
+	 */
+	for (struct ike_child *n = sa->children; n; n = n->next)
+		if (n != c && n->out_held && n->replaces_spi_in == c->spi_in &&
+		    n->state != IKE_CHILD_REDUNDANT)
+			ike_sa_child_activate(sa, n);
 	for (struct ike_child **pp = &sa->children; *pp; pp = &(*pp)->next) {
 		if (*pp != c)
 			continue;
@@ -268,7 +375,7 @@ void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why
 						  c->spi_out);
 		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x removed (%s)", sa->conn->cfg.name,
 			 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, why);
-		free(c);
+		ike_child_free(c);
 		return;
 	}
 }
@@ -447,7 +554,11 @@ void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_m
 			ike_auth_handle_response(sa, m);
 			break;
 		case IKE_REQ_CHILD:
+		case IKE_REQ_REKEY_CHILD: /* child.c tells them apart by pend.rekey_spi_in */
 			ike_child_handle_response(sa, m);
+			break;
+		case IKE_REQ_REKEY_IKE:
+			ike_rekey_ike_handle_response(sa, m);
 			break;
 		case IKE_REQ_LIVENESS:
 		case IKE_REQ_DELETE_CHILD:

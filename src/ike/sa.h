@@ -15,6 +15,7 @@
 
 #include "crypto/dh.h"
 #include "crypto/prf.h"
+#include "ike/cookie.h"
 #include "ike/engine.h"
 #include "ike/msg.h"
 #include "ike/proposal.h"
@@ -32,8 +33,9 @@ enum ike_sa_state {
 	IKE_SA_STATE_INIT_DONE,	  /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
 	IKE_SA_STATE_AUTH_SENT,	  /* initiator: IKE_AUTH request out */
 	IKE_SA_STATE_ESTABLISHED, /* authenticated both ways */
-	IKE_SA_STATE_DELETING,	  /* our Delete (or error notify) is out, waiting for its answer */
-	IKE_SA_STATE_DEAD,	  /* done; freed by the engine after the current event */
+	IKE_SA_STATE_REKEYED,  /* replaced by a rekey (2.18): no children, waits for the Delete */
+	IKE_SA_STATE_DELETING, /* our Delete (or error notify) is out, waiting for its answer */
+	IKE_SA_STATE_DEAD,     /* done; freed by the engine after the current event */
 };
 const char *ike_sa_state_name(enum ike_sa_state s);
 
@@ -43,18 +45,46 @@ enum ike_req_kind {
 	IKE_REQ_INIT,
 	IKE_REQ_AUTH,
 	IKE_REQ_CHILD,
+	IKE_REQ_REKEY_CHILD, /* CREATE_CHILD_SA with REKEY_SA (1.3.3) */
+	IKE_REQ_REKEY_IKE,   /* CREATE_CHILD_SA for a new IKE SA (1.3.2) */
 	IKE_REQ_LIVENESS,
 	IKE_REQ_DELETE_CHILD,
 	IKE_REQ_DELETE_IKE,
 	IKE_REQ_NOTIFY_ERROR, /* INFORMATIONAL carrying an error about the IKE SA (2.21.2) */
 };
 
+enum ike_child_state {
+	IKE_CHILD_ACTIVE,   /* carries traffic */
+	IKE_CHILD_REKEYING, /* our CREATE_CHILD_SA with REKEY_SA for it is out */
+	IKE_CHILD_REKEYED, /* replaced; its inbound SA accepts until the old one is deleted (2.8) */
+	IKE_CHILD_REDUNDANT, /* the loser of a rekey collision (2.8.1), deleted by its creator */
+	IKE_CHILD_DELETING,  /* our Delete for it is out */
+};
+const char *ike_child_state_name(enum ike_child_state s);
+
 struct ike_child {
 	struct ike_child *next;
 	uint32_t spi_in, spi_out; /* host order */
 	struct ike_suite suite;	  /* ESP */
 	struct ike_pld_ts ts_local, ts_remote;
-	bool installed;
+	bool installed;	 /* its inbound SA is in the data plane */
+	bool out_active; /* its outbound SA was made the connection's current one */
+	bool out_held;	 /* held_* below wait for ike_sa_child_activate */
+	enum ike_child_state state;
+	/* The rekey that made it: the child it replaces and who started that exchange. */
+	uint32_t replaces_spi_in;
+	bool we_created;
+	/* The lower nonce of the exchange that created it (2.8.1 compares the lowest of four). */
+	uint8_t nonce_lo[IKE_NONCE_MAX];
+	size_t nonce_lo_len;
+	/*
+	 * Rekey responder: the outbound keys, held until the initiator deletes the old child and
+	 * so has the new inbound SA for certain (make before break); NULL once installed.
+	 */
+	struct secret *held_enc_out, *held_integ_out;
+	uint64_t soft_ns, hard_ns; /* time lifetime: rekey at soft, delete at hard */
+	const char *soft_why;	   /* what brought soft_ns forward (static text), NULL: time */
+	unsigned int rekey_tries;
 };
 
 /* A child being negotiated by our CREATE_CHILD_SA / IKE_AUTH request. */
@@ -63,7 +93,9 @@ struct ike_child_pending {
 	uint8_t nonce[IKE_NONCE_LEN];
 	struct crypto_dh *dh;
 	struct ike_pld_ts tsi, tsr;
-	uint32_t del_spi_in; /* IKE_REQ_DELETE_CHILD: the child's inbound SPI */
+	uint32_t del_spi_in;   /* IKE_REQ_DELETE_CHILD: the child's inbound SPI */
+	uint32_t rekey_spi_in; /* IKE_REQ_REKEY_CHILD: the inbound SPI of the child rekeyed */
+	uint64_t ike_spi;      /* IKE_REQ_REKEY_IKE: our SPI of the new IKE SA */
 };
 
 struct ike_conn;
@@ -91,6 +123,7 @@ struct ike_sa {
 	size_t init_req_len, init_resp_len;
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
+	bool cookie_verified; /* responder: the IKE_SA_INIT carried our valid COOKIE (2.6) */
 	unsigned int init_attempts;
 
 	/* Our requests (2.3): next Message ID, and the one outstanding. */
@@ -115,8 +148,20 @@ struct ike_sa {
 
 	struct ike_child *children;
 	uint64_t half_open_deadline;
-	uint64_t lifetime_deadline;
-	uint64_t last_rx_ns; /* the last authenticated message from the peer (DPD, issue 4) */
+	uint64_t lifetime_deadline; /* soft: rekey (rekey.c) */
+	uint64_t hard_deadline;	    /* the IKE SA's lifetime: deleted if not rekeyed by then */
+	/* IKE rekey (2.18): the exchange's lower nonce, and the peer's new SA we answered (2.8.2).
+	 */
+	uint8_t nonce_lo[IKE_NONCE_MAX];
+	size_t nonce_lo_len;
+	struct ike_sa *peer_rekey; /* the SA the peer's rekey of this one made; NULL */
+	unsigned int rekey_tries;
+	const char *rekey_why; /* why our current rekey (child or IKE) started: static text */
+	uint64_t last_rx_ns;   /* the last authenticated message from the peer, or ESP on a child */
+	uint64_t dpd_deadline; /* when DPD looks again (ESTABLISHED only), 0 when off */
+	uint64_t dpd_check_ns; /* when the current silence's check started, 0 when none */
+	uint64_t dpd_dead_ns;  /* then: the peer is dead at this time unless something arrives */
+	uint64_t invalid_spi_ns; /* the last INVALID_SPI notify we sent (rate limit, 2.21.4) */
 };
 
 struct ike_conn {
@@ -125,6 +170,12 @@ struct ike_conn {
 	struct secret *psk;
 	enum ike_conn_status status;
 	char reason[128];
+	/* Re-initiation after failures (timers.c): when, how many since Connected, and whether an
+	 * operator's Delete holds it back. */
+	uint64_t retry_deadline;
+	unsigned int retry_n;
+	bool retry_hold;
+	bool retrying; /* the engine is starting a scheduled re-initiation */
 };
 
 struct ike_engine {
@@ -133,10 +184,14 @@ struct ike_engine {
 	struct ike_sa *sas;
 	struct ike_engine_stats stats;
 	unsigned int cookie_threshold;
-	uint8_t cookie_secret[32];
+	unsigned int half_open_per_source, half_open_max;
+	uint64_t cookies_until; /* cookies required until then (calm-down), 0: not since start */
+	struct ike_cookie_secrets cookies;
 	char *keylog_dir;
 	struct log_ratelimit rl_drop;	     /* log lines about dropped datagrams */
 	struct log_ratelimit rl_invalid_spi; /* INVALID_IKE_SPI answers (2.21.4) */
+	int (*nonce_fn)(void *ctx, uint8_t *out, size_t len); /* tests only (engine.h) */
+	void *nonce_ctx;
 };
 
 /* ---- sa.c --------------------------------------------------------------------------------- */
@@ -150,6 +205,8 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st, const char *why);
 int ike_sa_new_spi(struct ike_engine *e, uint64_t *out);
 int ike_child_new_spi(struct ike_engine *e, uint32_t *out);
 uint64_t ike_sa_our_spi(const struct ike_sa *sa);
+/* A fresh nonce: the CSPRNG, or the test hook when one is set. */
+int ike_nonce_new(struct ike_engine *e, uint8_t *out, size_t len);
 /* The peer's nonce and ours, as Ni and Nr by role. */
 void ike_sa_nonces(const struct ike_sa *sa, struct buf *ni, struct buf *nr);
 
@@ -160,12 +217,24 @@ void ike_conn_set_status(struct ike_conn *c, struct ike_engine *e, enum ike_conn
 void ike_sa_fail(struct ike_sa *sa, const char *reason);
 
 /* Children. */
+void ike_child_free(struct ike_child *c); /* NULL-safe; wipes held keys */
 struct ike_child *ike_sa_child_by_spi_in(struct ike_sa *sa, uint32_t spi_in);
 struct ike_child *ike_sa_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out);
 /* Hand a negotiated child with its keys to the data plane and keep it. 0 or negative errno. */
-int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, const struct secret *enc_in,
-			 const struct secret *integ_in, const struct secret *enc_out,
-			 const struct secret *integ_out);
+/*
+ * Hand a negotiated child with its keys to the data plane and keep it. Its outbound SA becomes
+ * the current one unless c->held (a rekey responder's: then the outbound keys are kept until
+ * ike_sa_child_activate). 0 or negative errno.
+ */
+int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, bool outbound,
+			 const struct secret *enc_in, const struct secret *integ_in,
+			 const struct secret *enc_out, const struct secret *integ_out);
+/* Make a held child's outbound SA the current one (rekey responder, 2.8). */
+void ike_sa_child_activate(struct ike_sa *sa, struct ike_child *c);
+/*
+ * Remove from the data plane and forget. A child that replaced c (a rekey we answered) gets its
+ * outbound SA first, so the connection never lacks one (make before break).
+ */
 void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why);
 void ike_sa_children_remove(struct ike_sa *sa, const char *why);
 
@@ -232,8 +301,14 @@ int ike_sa_psk_auth(struct ike_sa *sa, bool initiator_side, const struct buf *id
  * with; gir NULL without PFS; ni/nr the exchange's nonces.
  */
 int ike_sa_child_derive_install(struct ike_sa *sa, struct ike_child *c, bool we_initiated,
-				const struct secret *gir, const struct buf *ni,
+				bool outbound, const struct secret *gir, const struct buf *ni,
 				const struct buf *nr);
+/*
+ * The keys of a new IKE SA made by rekeying old (2.18): SKEYSEED from old's SK_d with g^ir and
+ * the exchange's nonces, the SPIs and suite already in sa. ni/nr as the exchange had them.
+ */
+int ike_sa_keys_derive_rekey(struct ike_sa *sa, const struct ike_sa *old, const struct secret *gir,
+			     const struct buf *ni, const struct buf *nr);
 
 /* ---- the exchanges ------------------------------------------------------------------------- */
 
@@ -247,6 +322,8 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m);
 void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m);
 
 int ike_child_start(struct ike_sa *sa);
+/* CREATE_CHILD_SA with REKEY_SA for child c (1.3.3); why goes to the log. */
+int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, const char *why);
 void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m);
 void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m);
 /* The proposal and selectors of a new child (IKE_AUTH and CREATE_CHILD_SA). */
@@ -261,6 +338,44 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m);
 void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m);
 /* RFC 7296 2.4: INITIAL_CONTACT: every other IKE SA of this connection is stale. */
 void ike_info_initial_contact(struct ike_sa *sa);
+/* RFC 7296 2.21.4: tell the peer ESP with spi found no SA here (INFORMATIONAL request). */
+int ike_info_start_invalid_spi(struct ike_sa *sa, uint32_t spi);
+/* 2.4: whether our IKE_AUTH on sa carries INITIAL_CONTACT (no other IKE SA with the peer). */
+bool ike_auth_first_contact(const struct ike_sa *sa);
+
+/* ---- rekey.c: lifetimes, rekey triggers and collisions (2.8, 2.8.1, 2.25) ---------------------
+ */
+
+/* The lower of two nonces in 2.8.1's order (octet by octet, a prefix is lower). */
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+/* Record the lower of an exchange's two nonces into out (IKE_NONCE_MAX bytes). */
+void ike_nonce_lo(const struct buf *ni, const struct buf *nr, uint8_t *out, size_t *len);
+/* A child's soft and hard deadlines from now (with jitter, see rekey.c). */
+void ike_rekey_child_arm(struct ike_sa *sa, struct ike_child *c);
+/* The IKE SA's soft and hard deadlines from now. */
+void ike_rekey_ike_arm(struct ike_sa *sa);
+/* The earliest rekey/lifetime deadline of sa and its children; 0 when none. */
+uint64_t ike_rekey_next(const struct ike_sa *sa);
+/* Run what is due at now: rekeys at soft deadlines, deletes at hard ones. */
+void ike_rekey_run(struct ike_sa *sa, uint64_t now);
+/*
+ * Our rekey of a child completed with new child n (installed inbound only): resolve a collision
+ * with the peer's rekey of the same child, make the survivor's outbound current and delete the
+ * old child or our redundant one.
+ */
+void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n);
+/* Our rekey of child old was refused by the peer with notify err. */
+void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t err);
+
+/* rekey_ike.c: the IKE SA rekey exchange (1.3.2, 2.18, 2.8.2, 2.25.2). */
+int ike_rekey_ike_start(struct ike_sa *sa, const char *why);
+void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
+				  const struct ike_pld_sa *offer);
+void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m);
+/* The peer deletes sa while our rekey of it is out (2.25.2): its new SA takes the children. */
+void ike_rekey_ike_deleted(struct ike_sa *sa);
+/* An SA is being freed: forget references to it. */
+void ike_rekey_forget(struct ike_engine *e, const struct ike_sa *gone);
 
 /* ---- timers.c ------------------------------------------------------------------------------ */
 
@@ -270,11 +385,28 @@ void ike_info_initial_contact(struct ike_sa *sa);
 
 void ike_timers_request_sent(struct ike_sa *sa);
 void ike_timers_response_received(struct ike_sa *sa);
+/* Our outstanding request was sent again out of schedule (a sign of the peer's life). */
+void ike_timers_request_resent(struct ike_sa *sa);
+/* How long ago our outstanding request was last sent (0 when none). */
+uint64_t ike_timers_request_age(const struct ike_sa *sa, uint64_t now);
 void ike_timers_half_open(struct ike_sa *sa);
 void ike_timers_established(struct ike_sa *sa);
-/* Any message that passed its ICV: the peer is alive (what DPD, issue 4, will build on). */
+/* Any message that passed its ICV: the peer is alive; DPD starts counting silence again. */
 void ike_timers_authenticated_received(struct ike_sa *sa);
 uint64_t ike_timers_next(const struct ike_sa *sa);
 void ike_timers_run(struct ike_sa *sa, uint64_t now);
+/*
+ * The connection's last IKE SA is gone (why): a connection that initiates (and is not held by
+ * an operator's Delete) schedules its next attempt with back-off and shows Connecting (why);
+ * others stay NotConnected (why).
+ */
+void ike_timers_conn_failed(struct ike_conn *c, struct ike_engine *e, const char *why);
+/* Connected: the back-off starts from the beginning next time. */
+void ike_timers_conn_connected(struct ike_conn *c);
+/* Forget a pending re-initiation (one starts now, or the connection goes away). */
+void ike_timers_conn_cancel(struct ike_conn *c);
+uint64_t ike_timers_conn_next(const struct ike_conn *c);
+/* True when the connection's re-initiation is due at now (the deadline is cleared). */
+bool ike_timers_conn_due(struct ike_conn *c, uint64_t now);
 
 #endif

@@ -188,6 +188,41 @@ int ike_sa_keys_derive(struct ike_sa *sa, const struct secret *gir)
 	return r;
 }
 
+int ike_sa_keys_derive_rekey(struct ike_sa *sa, const struct ike_sa *old, const struct secret *gir,
+			     const struct buf *ni, const struct buf *nr)
+{
+	const struct ike_suite *s = &sa->chosen.suite;
+	struct ike_keys_suite ks = {
+		.encr = s->encr,
+		.encr_keybits = s->encr_bits,
+		.prf = s->prf,
+		.integ = s->integ,
+		.dh = s->dh,
+	};
+	struct ike_keys *k;
+	int r;
+
+	if (!old->keys)
+		return -EINVAL;
+	ike_sa_keys_free(sa);
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	sa->keys = k;
+	/* 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF. */
+	r = ike_keys_derive_rekey(&ks, old->keys, gir, ni, nr, sa->spi_i, sa->spi_r, k);
+	if (r)
+		return r;
+	r = ike_sk_new(sa->initiator ? &sa->sk_out : &sa->sk_in, s->encr, s->encr_bits, s->integ,
+		       k->sk_ei, k->sk_ai);
+	r = r
+		    ?: ike_sk_new(sa->initiator ? &sa->sk_in : &sa->sk_out, s->encr, s->encr_bits,
+				  s->integ, k->sk_er, k->sk_ar);
+	if (r == 0)
+		keylog_ike(sa);
+	return r;
+}
+
 int ike_sa_psk_auth(struct ike_sa *sa, bool initiator_side, const struct buf *id_body, uint8_t *out,
 		    size_t *outlen)
 {
@@ -206,7 +241,7 @@ int ike_sa_psk_auth(struct ike_sa *sa, bool initiator_side, const struct buf *id
 }
 
 int ike_sa_child_derive_install(struct ike_sa *sa, struct ike_child *c, bool we_initiated,
-				const struct secret *gir, const struct buf *ni,
+				bool outbound, const struct secret *gir, const struct buf *ni,
 				const struct buf *nr)
 {
 	struct ike_child_keys k;
@@ -218,9 +253,9 @@ int ike_sa_child_derive_install(struct ike_sa *sa, struct ike_child *c, bool we_
 		return r;
 	/* 2.17: the first half protects what the initiator of this exchange sends. */
 	if (we_initiated)
-		r = ike_sa_child_install(sa, c, k.er, k.ar, k.ei, k.ai);
+		r = ike_sa_child_install(sa, c, outbound, k.er, k.ar, k.ei, k.ai);
 	else
-		r = ike_sa_child_install(sa, c, k.ei, k.ai, k.er, k.ar);
+		r = ike_sa_child_install(sa, c, outbound, k.ei, k.ai, k.er, k.ar);
 	if (r == 0)
 		keylog_esp(sa, c, &k, we_initiated);
 	ike_child_keys_clear(&k);

@@ -365,6 +365,19 @@ Test(api_basic, gateway_actions_and_shared_key)
 	}
 }
 
+/* What the running gateway reports live (docs/api.md) is not stored: leave it out of a comparison
+ * of stored state. */
+static void strip_live(json_t *res)
+{
+	static const char *const live[] = {"connectionStatus", "connectionStatusReason",
+					   "connectionStatusChangedUtcTime", "tunnelConnectionStatus",
+					   "ingressBytesTransferred", "egressBytesTransferred"};
+	json_t *props = json_object_get(res, "properties");
+
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		json_object_del(props, live[i]);
+}
+
 Test(api_basic, restart_keeps_everything)
 {
 	struct http_resp r;
@@ -379,12 +392,14 @@ Test(api_basic, restart_keeps_everything)
 	for (i = 0; i < 3; i++) {
 		cr_assert_eq(req("GET", names[i], NULL, NULL, &r), 200);
 		before[i] = json_incref(r.json);
+		strip_live(before[i]);
 		http_resp_free(&r);
 	}
 	daemon_stop(&d);
 	daemon_start(&d);
 	for (i = 0; i < 3; i++) {
 		cr_assert_eq(req("GET", names[i], NULL, NULL, &r), 200);
+		strip_live(r.json);
 		cr_expect(json_equal(before[i], r.json), "%s changed across restart", names[i]);
 		http_resp_free(&r);
 		json_decref(before[i]);
@@ -458,6 +473,8 @@ Test(api_basic, get_put_round_trip)
 						"subnets"),
 				k, s) json_object_del(s, "etag");
 		}
+		strip_live(r.json);
+		strip_live(again.json);
 		cr_expect(json_equal(r.json, again.json), "%s changed on a round trip:\n%s\n%s",
 			  names[i], r.body, again.body);
 		free(text);

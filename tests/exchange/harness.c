@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/rand.h"
 #include "esp/esp.h"
 #include "esp/sad.h"
 #include "ike/sk.h"
@@ -41,9 +42,37 @@ static struct secret *dup_key(const struct secret *s)
 	return s ? secret_dup(s->data, s->len) : NULL;
 }
 
+static void op_log(int i, enum h_op_kind kind, uint32_t spi_in, uint32_t spi_out)
+{
+	struct h_side *s = &H.s[i];
+
+	if (s->n_ops < H_MAX_OPS)
+		s->ops[s->n_ops++] =
+			(struct h_op){.kind = kind, .spi_in = spi_in, .spi_out = spi_out};
+}
+
+static void mbb_violation(int i, const char *what, uint32_t spi)
+{
+	struct h_side *s = &H.s[i];
+
+	if (s->mbb_violations++ == 0)
+		snprintf(s->mbb_why, sizeof(s->mbb_why), "side %d %s %08x", i, what, spi);
+}
+
+/* Side i sends on spi_out from now on: the other side must already receive on it. */
+static void set_outbound(int i, uint32_t spi_in, uint32_t spi_out)
+{
+	op_log(i, H_OP_INSTALL_OUT, spi_in, spi_out);
+	/* Switching from one SA to another (the first child of IKE_AUTH replaces nothing). */
+	if (H.s[i].out_spi && !h_child_find(1 - i, spi_out))
+		mbb_violation(i, "sends before the peer has its inbound SA:", spi_out);
+	H.s[i].out_spi = spi_out;
+}
+
 static int on_install(void *ctx, const struct ike_child_sa *c)
 {
 	struct h_side *s = &H.s[(intptr_t)ctx];
+	int i = (int)(intptr_t)ctx;
 	struct h_child *hc;
 
 	if (s->install_result)
@@ -65,6 +94,24 @@ static int on_install(void *ctx, const struct ike_child_sa *c)
 	hc->sa.ts_local = &hc->ts_local;
 	hc->sa.ts_remote = &hc->ts_remote;
 	hc->sa.conn = NULL;
+	op_log(i, H_OP_INSTALL_IN, c->spi_in, c->spi_out);
+	if (c->outbound)
+		set_outbound(i, c->spi_in, c->spi_out);
+	return 0;
+}
+
+static int on_outbound(void *ctx, const struct ike_child_sa *c)
+{
+	int i = (int)(intptr_t)ctx;
+	struct h_child *hc = h_child_find(i, c->spi_in);
+
+	cr_assert(hc, "child_outbound for a child never installed: %08x", c->spi_in);
+	cr_assert_eq(hc->sa.spi_out, c->spi_out);
+	/* The keys must be the ones negotiated, held since child_install. */
+	cr_assert((!hc->enc_out && !c->enc_out) ||
+		  (hc->enc_out && c->enc_out && hc->enc_out->len == c->enc_out->len &&
+		   memcmp(hc->enc_out->data, c->enc_out->data, c->enc_out->len) == 0));
+	set_outbound(i, c->spi_in, c->spi_out);
 	return 0;
 }
 
@@ -73,10 +120,23 @@ static void on_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi
 	struct h_side *s = &H.s[(intptr_t)ctx];
 	struct h_child *c = h_child_find((int)(intptr_t)ctx, spi_in);
 
+	int i = (int)(intptr_t)ctx;
+
 	cr_assert(c, "child_remove for an SPI never installed: %08x", spi_in);
 	cr_assert_eq(c->sa.spi_out, spi_out);
 	c->removed = true;
 	s->n_removed++;
+	op_log(i, H_OP_REMOVE, spi_in, spi_out);
+	/* (A child deleted for good has no successor to move to; a replaced one has.) */
+	if (H.s[1 - i].out_spi == spi_in && h_children_live(1 - i) > 1)
+		mbb_violation(i, "removed its inbound SA while the peer sends on it:", spi_in);
+	if (s->out_spi == spi_out) {
+		/* Fine when the child is deleted for good; not while another could carry on. */
+		s->out_spi = 0;
+		if (h_children_live(i) > 0)
+			mbb_violation(
+				i, "removed its current outbound SA, another child live:", spi_out);
+	}
 }
 
 static void on_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
@@ -88,18 +148,65 @@ static void on_status(void *ctx, const char *conn, enum ike_conn_status st, cons
 	s->n_status++;
 }
 
+static uint64_t on_last_rx(void *ctx, const char *conn, uint32_t spi_in)
+{
+	int i = (int)(intptr_t)ctx;
+	struct h_child *c = h_child_find(i, spi_in);
+
+	H.s[i].n_last_rx_asked++;
+	return c ? c->last_rx_ns : 0;
+}
+
+void h_esp_received(int i)
+{
+	for (unsigned int k = 0; k < H.s[i].n_children; k++)
+		if (!H.s[i].children[k].removed)
+			H.s[i].children[k].last_rx_ns = clock_now_ns();
+}
+
+
+static int nonce_source(void *ctx, uint8_t *out, size_t len)
+{
+	struct h_side *s = ctx;
+	int r = crypto_rand(out, len);
+
+	if (r == 0 && len && s->nonces_drawn < s->n_nonce_first)
+		out[0] = s->nonce_first[s->nonces_drawn];
+	s->nonces_drawn++;
+	return r;
+}
+
+void h_nonces(int i, const uint8_t *first, unsigned int n)
+{
+	cr_assert_leq(n, H_MAX_NONCES);
+	memcpy(H.s[i].nonce_first, first, n);
+	H.s[i].n_nonce_first = n;
+	H.s[i].nonces_drawn = 0;
+}
+
+int h_op_index(int i, enum h_op_kind kind, uint32_t spi_in)
+{
+	for (unsigned int k = 0; k < H.s[i].n_ops; k++)
+		if (H.s[i].ops[k].kind == kind && H.s[i].ops[k].spi_in == spi_in)
+			return (int)k;
+	return -1;
+}
+
 static void side_engine_new(int i)
 {
 	struct ike_engine_ops ops = {
 		.ctx = (void *)(intptr_t)i,
 		.send = on_send,
 		.child_install = on_install,
+		.child_outbound = on_outbound,
 		.child_remove = on_remove,
 		.status = on_status,
+		.child_last_rx = on_last_rx,
 	};
 
 	H.s[i].e = ike_engine_new(&ops);
 	cr_assert(H.s[i].e);
+	ike_engine_set_nonce_source(H.s[i].e, nonce_source, &H.s[i]);
 }
 
 void h_restart(int i)
@@ -129,6 +236,12 @@ void h_setup(void)
 		s->cfg.psk = s->psk;
 		s->cfg.initiate = false;
 	}
+}
+
+void h_setup_without_dpd(void)
+{
+	h_setup();
+	H.s[0].cfg.dpd_timeout_s = H.s[1].cfg.dpd_timeout_s = 0;
 }
 
 void h_teardown(void)
@@ -335,6 +448,19 @@ void h_assert_esp_works(const struct h_child *c0, const struct h_child *c1)
 	cr_assert_eq(ip.icmp_seq, 1);
 	esp_sa_free(out);
 	esp_sad_free(sad);
+}
+
+unsigned int h_log_count(const char *needle)
+{
+	unsigned int n = 0;
+	char line[1024];
+
+	fflush(log_file);
+	rewind(log_file);
+	while (fgets(line, sizeof(line), log_file))
+		n += strstr(line, needle) != NULL;
+	fseek(log_file, 0, SEEK_END);
+	return n;
 }
 
 bool h_log_contains(const char *needle)

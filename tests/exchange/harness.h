@@ -19,6 +19,8 @@
 #define H_MAX_PKTS     64
 #define H_MAX_CHILDREN 16
 #define H_PKT_MAX      4096
+#define H_MAX_OPS      64
+#define H_MAX_NONCES   8
 
 struct h_pkt {
 	int from;		/* 0 or 1 */
@@ -32,10 +34,36 @@ struct h_child {
 	struct ike_pld_ts ts_local, ts_remote;
 	struct secret *enc_in, *integ_in, *enc_out, *integ_out;
 	bool removed;
+	uint64_t last_rx_ns; /* what the data plane reports for DPD (child_last_rx), 0: never */
+};
+
+/* What the data plane was told, in order (make before break is checked on these). */
+enum h_op_kind {
+	H_OP_INSTALL_IN,  /* child_install: the inbound SA */
+	H_OP_INSTALL_OUT, /* child_install with outbound, or child_outbound: now current */
+	H_OP_REMOVE,	  /* child_remove */
+};
+
+struct h_op {
+	enum h_op_kind kind;
+	uint32_t spi_in, spi_out;
 };
 
 struct h_side {
 	struct ike_engine *e;
+	struct h_op ops[H_MAX_OPS];
+	unsigned int n_ops;
+	uint32_t out_spi; /* the current outbound SA's SPI (0: none) */
+	/*
+	 * Make-before-break violations seen so far: an outbound SA made current before the other
+	 * side had its inbound SA, an inbound SA removed while the other side still sent on it,
+	 * or the current outbound SA removed with no successor. mbb_why says the first.
+	 */
+	unsigned int mbb_violations;
+	char mbb_why[160];
+	/* Test nonces: the first byte of the next nonces this side draws (then random). */
+	uint8_t nonce_first[H_MAX_NONCES];
+	unsigned int n_nonce_first, nonces_drawn;
 	struct ike_conn_config cfg;
 	struct secret *psk;
 	struct h_child children[H_MAX_CHILDREN];
@@ -43,7 +71,8 @@ struct h_side {
 	enum ike_conn_status status;
 	char reason[128];
 	unsigned int n_status;
-	int install_result; /* what child_install returns (0 = accept) */
+	int install_result;	      /* what child_install returns (0 = accept) */
+	unsigned int n_last_rx_asked; /* child_last_rx calls */
 };
 
 struct harness {
@@ -59,6 +88,12 @@ extern struct harness H;
 
 /* Fresh harness: fake clock, log capture, two engines with default configs (not started). */
 void h_setup(void);
+/*
+ * h_setup with DPD off on both sides: for suites that jump the fake clock over long silences
+ * (rekeying), where the liveness checks DPD would start after a third of its timeout would take
+ * the request window the test counts on.
+ */
+void h_setup_without_dpd(void);
 void h_teardown(void);
 /* Side i crashes and comes back: its engine is freed (children removed) and a new one made. */
 void h_restart(int i);
@@ -94,12 +129,21 @@ bool h_inner_notify(unsigned int idx, uint16_t type);
 
 /* The live child of side i with inbound SPI spi, or NULL. */
 struct h_child *h_child_find(int i, uint32_t spi_in);
+/* ESP arrived now on every live child of side i (what its data plane reports to DPD). */
+void h_esp_received(int i);
 /* Number of installed and not removed children on side i. */
 unsigned int h_children_live(int i);
 /* Assert that side 0's child c0 and side 1's child c1 are the two ends of one SA. */
 void h_assert_child_pair(const struct h_child *c0, const struct h_child *c1);
 /* Send one packet through c0's outbound SA and open it with c1's inbound one (real ESP). */
 void h_assert_esp_works(const struct h_child *c0, const struct h_child *c1);
+
+/* Side i's next nonces start with these bytes, in order (2.8.1 ordering in collision tests). */
+void h_nonces(int i, const uint8_t *first, unsigned int n);
+/* The index in side i's op log of the first op of kind for a child with that inbound SPI, or -1. */
+int h_op_index(int i, enum h_op_kind kind, uint32_t spi_in);
+/* Count of log lines containing needle. */
+unsigned int h_log_count(const char *needle);
 
 /* Whether the captured log contains needle. */
 bool h_log_contains(const char *needle);

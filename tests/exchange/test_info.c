@@ -397,18 +397,6 @@ Test(info, responder_reports_connecting_then_connected)
 	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED);
 }
 
-/* The IKE SA lifetime (28800 s by default) reaches the issue 4 rekey hook; nothing breaks yet. */
-Test(info, ike_lifetime_reaches_the_rekey_hook)
-{
-	establish();
-	h_advance_ms((uint64_t)IKE_DEFAULT_IKE_LIFETIME_S * 1000 - 1);
-	cr_assert(!h_log_contains("IKE_SA lifetime reached"));
-	h_advance_ms(1);
-	cr_assert(h_log_contains("IKE_SA lifetime reached"));
-	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED);
-	cr_assert_eq(ike_engine_next_deadline(H.s[0].e), UINT64_MAX);
-}
-
 /* 1.3: the responder wants ECP384 for PFS, our KE was Curve25519: one retry with its group. */
 Test(info, create_child_invalid_ke_retry)
 {

@@ -13,9 +13,12 @@
 # and carries pings both ways; `vpn-connection show` says Connected with growing byte counters; a
 # second site on the same gateway; the first site's prefixes changed through the API change its
 # routes in the VNet namespace while the other connection's SPIs and status stay; the first
-# connection deleted -> its SAs gone on both sides within 5 s and its routes withdrawn; vnetgwd
-# killed and restarted on the same data directory -> the second site's tunnel is back.
-cd "$(dirname "$0")/../.."
+# connection's shared key changed -> its tunnel restarts (and comes back once the site loads the
+# new script), the other's stays; the first connection deleted -> its SAs gone on both sides within 5 s and its routes withdrawn; vnetgwd
+# killed and restarted on the same data directory -> the second site's tunnel is back; the shared
+# public IP moved by the operator -> the gateway follows (not running where it cannot bind, with
+# the reason in every connection's status; back when the address is usable again).
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
 . tests/lab/lib/s2s.sh
@@ -30,6 +33,9 @@ since() { echo "$(($(now_ms) - $1)) ms"; }
 
 lab_init
 s2s_topology
+# site1 gains 172.16.1.0/24 through the API later; charon installs the policy only for a prefix
+# it has an address in (kernel-libipsec routes from it).
+addr site lan 172.16.1.1/24
 for r in site2 host2; do ns_add "$r"; done
 link wan s2 site2 wan0
 link site2 lan host2 eth0
@@ -41,7 +47,7 @@ forwarding site2
 addr host2 eth0 $HOST2_IP/24
 route host2 default via 192.168.2.1
 
-api_vnetgwd_start || lab_fail "vnetgwd did not start"
+api_vnetgwd_start --log-level info || lab_fail "vnetgwd did not start"
 api_pool $S2S_GW_IP
 api_tenant lab
 api_vnet_gateway $RG vnet1 10.1.0.0/16 10.1.255.0/27 gw1 Standard
@@ -55,12 +61,15 @@ wait_for 10 "vnetgwd's TUN in the VNet" in_ns "$VNET" ip link show vnetgw0 || la
 api_attach_workload wl "$VNET" 10.1.0.1/24 $S2S_WL_IP/24
 
 # --- 1. a connection created through the CLI is Connected within 5 s ---------------------------
+# The site's charon is up before (its start-up is strongSwan's time, not the gateway's); it loads
+# the device script as soon as the connection exists.
+api_swan_idle site || lab_fail "charon did not start at the site"
 api_site $RG site1 $S2S_SITE_IP 192.168.1.0/24
 t0=$(now_ms)
 api_connection $RG conn1 gw1 site1 "api-Lab-key-one-1"
 CONN1_ID=$(api_id $RG connections conn1)
-api_swan_site site $RG conn1 || lab_fail "the site did not start from the device script"
-say "site up from the device script after $(since "$t0")"
+api_swan_reload site $RG conn1 || lab_fail "the site did not load the device script"
+say "the site loaded the device script $(since "$t0") after vpn-connection create"
 if wait_for 5 "conn1 Connected" api_conn_connected $RG conn1 && [ $(($(now_ms) - t0)) -le 5000 ]; then
 	say "ok: conn1 Connected $(since "$t0") after vpn-connection create"
 else
@@ -121,7 +130,25 @@ expect "conn1's tunnel not restarted (SPIs $spis1)" test "$(api_status_conn "$CO
 expect "conn1 still Connected" api_conn_connected $RG conn1
 expect "conn2 still Connected" api_conn_connected $RG conn2
 
-# --- 5. conn1 deleted: SAs gone on both sides within 5 s, routes withdrawn ----------------------
+# --- 5. conn1's shared key changed: its tunnel restarts (SPEC §3), conn2 untouched -------------
+t0=$(now_ms)
+api_cli_ok vpn-connection shared-key update -g $RG --connection-name conn1 --value "api-Lab-key-new-3"
+API_SECRETS+=("api-Lab-key-new-3")
+# shellcheck disable=SC2317 # called through wait_for
+restarted() { [ "$(api_status_conn "$CONN1_ID" '.childSaInboundSpis | join(",")')" != "$spis1" ]; }
+wait_for 5 "conn1's old SAs replaced" restarted || lab_fail "conn1's tunnel was not restarted by the key change"
+say "ok: conn1's old SAs ($spis1) gone $(since "$t0") after the key change"
+api_swan_reload site $RG conn1 || lab_fail "the site did not load the new script"
+wait_for 10 "conn1 Connected with the new key" api_conn_connected $RG conn1 || {
+	tail -n 30 "$LAB_DIR/vnetgwd.log" >&2
+	lab_fail "conn1 not Connected again with the new key"
+}
+say "ok: conn1 Connected with the new key $(since "$t0") after the change (SPIs $(api_status_conn "$CONN1_ID" '.childSaInboundSpis | join(",")'))"
+expect "workload -> host ping with the new key" in_ns wl ping -c 2 -i 0.2 -W 2 $S2S_HOST_IP
+expect "conn2's SPIs still $spis2" test "$(api_status_conn "$CONN2_ID" '.childSaInboundSpis | join(",")')" = "$spis2"
+expect "conn2's status still since $since2" test "$(api_status_conn "$CONN2_ID" .lastChange)" = "$since2"
+
+# --- 6. conn1 deleted: SAs gone on both sides within 5 s, routes withdrawn ----------------------
 expect "the site has conn1's IKE SA" test "$(api_swan_conn_sas site conn1)" -ge 1
 t0=$(now_ms)
 api_cli_ok vpn-connection delete -g $RG -n conn1
@@ -143,10 +170,10 @@ expect "conn2's route stays" sh -c "ip netns exec $(ns_name "$VNET") ip route sh
 expect "conn2's SPIs still $spis2" test "$(api_status_conn "$CONN2_ID" '.childSaInboundSpis | join(",")')" = "$spis2"
 expect "workload -> host2 ping after the delete" in_ns wl ping -c 2 -i 0.2 -W 2 $HOST2_IP
 
-# --- 6. vnetgwd killed and restarted on the same data directory: the tunnel is back ------------
+# --- 7. vnetgwd killed and restarted on the same data directory: the tunnel is back ------------
 api_vnetgwd_kill
 t0=$(now_ms)
-api_vnetgwd_start || lab_fail "vnetgwd did not restart"
+api_vnetgwd_start --log-level info || lab_fail "vnetgwd did not restart"
 wait_for 20 "conn2 Connected after the restart" api_conn_connected $RG conn2 || {
 	tail -n 40 "$LAB_DIR/vnetgwd.log" >&2
 	lab_fail "conn2 did not come back after the restart"
@@ -158,5 +185,24 @@ wait_for 10 "workload -> host2 ping after the restart" in_ns wl ping -c 1 -W 1 $
 	lab_fail "no traffic through conn2 after the restart"
 expect "workload -> host2 ping after the restart" in_ns wl ping -c 3 -i 0.2 -W 2 $HOST2_IP
 expect "host2 -> workload ping after the restart" in_ns host2 ping -c 3 -i 0.2 -W 2 $S2S_WL_IP
+# --- 8. the operator moves the shared public IP: the gateway follows ----------------------------
+# 192.0.2.9 is not gw's: the gateway cannot run there, and every connection says why.
+api_pool 192.0.2.9
+# shellcheck disable=SC2317 # called through wait_for
+reason_names() { api_conn_prop "$RG" conn2 .properties.connectionStatusReason | grep -q "$1"; }
+wait_for 10 "conn2's reason names 192.0.2.9" reason_names 192.0.2.9 ||
+	lab_fail "no reason naming the unusable public IP"
+say "conn2: $(api_conn_prop $RG conn2 .properties.connectionStatus): $(api_conn_prop $RG conn2 .properties.connectionStatusReason)"
+expect "conn2 NotConnected while the public IP is unusable" test "$(api_conn_prop $RG conn2 .properties.connectionStatus)" = NotConnected
+expect "the public IP resource reports 192.0.2.9" test "$(api_cli_raw public-ip show -g $RG -n gw1-ip -o json | jq -r .properties.ipAddress)" = 192.0.2.9
+t0=$(now_ms)
+api_pool $S2S_GW_IP
+wait_for 20 "conn2 Connected on $S2S_GW_IP again" api_conn_connected $RG conn2 || {
+	tail -n 30 "$LAB_DIR/vnetgwd.log" >&2
+	lab_fail "conn2 did not come back when the public IP was set back"
+}
+say "ok: conn2 Connected $(since "$t0") after the pool was set back to $S2S_GW_IP"
+wait_for 10 "workload -> host2 ping on the re-created gateway" in_ns wl ping -c 1 -W 1 $HOST2_IP ||
+	lab_fail "no traffic through the re-created gateway"
 expect "no shared key in vnetgwd's log" test "$(grep -c 'api-Lab-key' "$LAB_DIR/vnetgwd.log")" = 0
 lab_pass "the store drives the gateway: create, second site, prefix change, delete, restart"

@@ -94,7 +94,8 @@ wire_proposal() {
 		>"$out" 2>"$out.err" &
 	pid=$!
 	lab_track "$pid"
-	wait_for 10 "tshark listening" grep -q 'Capturing on' "$out.err" || return 1
+	# tshark takes seconds to start on a loaded machine (2 cores, several labs at once)
+	wait_for 30 "tshark listening" grep -q 'Capturing on' "$out.err" || return 1
 	"$@"
 	wait_for 10 "an IKE_SA_INIT on the wire" grep -q 'Exchange type: IKE_SA_INIT' "$out"
 }

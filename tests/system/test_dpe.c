@@ -29,6 +29,7 @@
 #include "dp/dp.h"
 #include "dp/netns.h"
 #include "esp/esp.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/secret.h"
 #include "support/pkt.h"
@@ -708,6 +709,37 @@ Test(dpe, ike_datagrams_go_to_the_control_plane)
 	free(u);
 }
 
+/* RFC 7296 2.21.4: ESP for an SPI nobody holds is reported, at most 10 a second. */
+Test(dpe, unknown_esp_spi_goes_to_the_control_plane_rate_limited)
+{
+	/* SPI 0x5eed0001, sequence 1, then bytes that would be IV and ciphertext. */
+	uint8_t esp[64] = {0x5e, 0xed, 0x00, 0x01, 0, 0, 0, 1};
+	struct pollfd p = {.fd = dp_upcall_fd(F.b), .events = POLLIN};
+	struct dp_upcall *u = malloc(sizeof(*u));
+	int fd = udp_in_ga(40501), got = 0;
+
+	cr_assert_not_null(u);
+	for (int i = 0; i < 50; i++)
+		send_to_b(fd, 4500, esp, sizeof(esp));
+	/* Wait until all 50 were dropped, then drain. */
+	for (int i = 0; i < 200 && dp_all(F.b).esp_in.drops[ESP_DROP_NO_SA] < 50; i++)
+		poll(NULL, 0, 10);
+	cr_assert_eq(dp_all(F.b).esp_in.drops[ESP_DROP_NO_SA], 50, "every packet counted");
+	while (poll(&p, 1, 200) == 1 && dp_upcall_next(F.b, u) == 0) {
+		cr_assert_eq(u->kind, DP_UPCALL_ESP_NO_SA);
+		cr_assert_eq(u->spi, 0x5eed0001u);
+		cr_assert(u->natt);
+		cr_assert(addr_equal(&u->peer,
+				     &(struct addr){.family = AF_INET, .bytes = {192, 0, 2, 1}}));
+		cr_assert_eq(u->peer_port, 40501);
+		got++;
+	}
+	/* 50 packets sent within well under 2 s: one or two windows of 10. */
+	cr_assert(got >= 1 && got <= 2 * DP_NO_SA_UPCALLS_PER_S, "%d upcalls for 50 packets", got);
+	close(fd);
+	free(u);
+}
+
 Test(dpe, connection_rate_is_enforced_per_direction)
 {
 	struct prefix site = P("10.2.0.0/16");
@@ -718,17 +750,26 @@ Test(dpe, connection_rate_is_enforced_per_direction)
 				    .n_prefixes = 1,
 				    .rate_bps = 1000000};
 	struct dp_conn_stats a, b;
+	uint64_t t0, secs_x1000;
 
 	tenant(1, DP_ENCAP_UDP, NULL);
-	/* 1 Mbit/s towards the site: a burst of 300 x 1.3 kB (390 kB) overflows the bucket. */
+	/*
+	 * 1 Mbit/s towards the site: a burst of 300 x 1.3 kB (390 kB) is more than the bucket
+	 * holds (64 KiB); the rest waits in the shaper's queue and leaves at the rate.
+	 */
 	cr_assert_eq(dp_conn_update(F.a, &ca), 0);
+	t0 = clock_now_ns();
 	sh("ip netns exec %s-wa1 ping -q -f -c 300 -s 1300 -W 1 10.2.0.10 >/dev/null 2>&1", F.pfx);
+	secs_x1000 = (clock_now_ns() - t0) / 1000000;
 	a = conn_stats(F.a, 1);
 	b = conn_stats(F.b, 1);
-	cr_assert_gt(a.drops[DP_DROP_RATE_OUT], 0, "the bucket refused part of the burst");
-	cr_assert_lt(a.bytes_out, 300 * 1328, "not everything went out");
+	cr_assert_gt(a.shaped_out, 0, "part of the burst waited for its tokens");
+	cr_assert_leq(a.bytes_out, 65536 + 125000 * secs_x1000 / 1000 + 1328,
+		      "%llu bytes out in %llu ms: more than the bucket and 1 Mbit/s allow",
+		      (unsigned long long)a.bytes_out, (unsigned long long)secs_x1000);
 	cr_assert_eq(b.drops[DP_DROP_RATE_IN], 0, "B's connection is not limited");
 	cr_assert_eq(b.drops[DP_DROP_RATE_OUT], 0);
+	cr_assert_eq(b.shaped_in + b.shaped_out, 0);
 	/* A's own bucket for the replies (the other direction) holds only what got through. */
 	cr_assert_leq(a.bytes_in, a.bytes_out);
 
@@ -738,6 +779,7 @@ Test(dpe, connection_rate_is_enforced_per_direction)
 	a = conn_stats(F.a, 1);
 	cr_assert(ping("wa1", "10.2.0.10"));
 	cr_assert_eq(conn_stats(F.a, 1).drops[DP_DROP_RATE_OUT], a.drops[DP_DROP_RATE_OUT]);
+	cr_assert_eq(conn_stats(F.a, 1).shaped_out, a.shaped_out, "nothing waits any more");
 }
 
 /* Byte i of the test stream: position-dependent, so a lost, doubled or moved byte shows. */

@@ -303,6 +303,8 @@ Test(reconcile, prefix_change_keeps_the_tunnel_key_change_restarts_it)
 	cr_assert_eq(a2->n_remote, 2);
 	cr_expect_str_eq(pfx(&a2->remote[1], buf, sizeof(buf)), "172.16.0.0/12");
 	cr_expect(gw_conn_same_tunnel(a1, a2), "new prefixes: routes change, not the tunnel");
+	cr_expect_not(gw_conn_same_dp(a1, a2), "... the data plane's prefixes do");
+	cr_expect(gw_conn_same_dp(b1, b2));
 	cr_expect(gw_conn_same_tunnel(b1, b2));
 	cr_expect_eq(b2->n_remote, 1);
 	/* a new shared key: that tunnel restarts, the other does not */

@@ -29,6 +29,11 @@
 #   api_swan_site ROLE RG CONN    a strongSwan site in ROLE configured by exactly what
 #                                 `vpn-connection show-device-config-script --vendor strongSwan`
 #                                 prints (and the plugin list its comment gives), started
+#   api_swan_idle ROLE            a charon in ROLE with no connection yet (swan.sh's plugin list,
+#                                 the one the script names), to load a script into later
+#   api_swan_reload ROLE RG CONN  the site's swanctl.conf replaced by the script as it is now
+#                                 (a new connection, or after a key or policy change), loaded
+#                                 with swanctl --load-all
 #   api_swan_conn_sas ROLE CONN   how many IKE SAs the site has for CONN (swanctl --list-sas)
 #   api_use NAME [ROLE]           switch to another vnetgwd of the lab (e.g. a second gateway or
 #                                 a site's device), created on first use: it runs in ROLE's
@@ -205,6 +210,24 @@ api_swan_site() {
 	plugins=$(sed -n 's/^#[[:space:]]*load = //p' "$script")
 	swan_config_file "$role" "$script" "$plugins" || return 1
 	swan_start "$role"
+}
+
+api_swan_idle() {
+	swan_base "$1" || return 1
+	: >"$(swan_dir "$1")/swanctl/swanctl.conf"
+	swan_start "$1"
+}
+
+api_swan_reload() {
+	local role=$1 rg=$2 conn=$3 script
+	script="$LAB_DIR/$role.swanctl.conf"
+	api_cli vpn-connection show-device-config-script -g "$rg" -n "$conn" --vendor strongSwan \
+		>"$script" 2>"$LAB_DIR/script.err" || {
+		cat "$LAB_DIR/script.err" >&2
+		return 1
+	}
+	install -m 600 "$script" "$(swan_dir "$role")/swanctl/swanctl.conf"
+	swan_ctl "$role" --load-all --noprompt >"$LAB_DIR/load-$role.out" 2>&1
 }
 
 api_swan_conn_sas() {

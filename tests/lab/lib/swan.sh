@@ -7,6 +7,8 @@
 # swan_config ROLE LOCAL_IP REMOTE_IP PSK IKE_PROPOSALS ESP_PROPOSALS [START_ACTION]
 # swan_config_file ROLE SWANCTL_CONF [PLUGINS]   a ready swanctl.conf (e.g. vnetgw's device
 #                             script) and, if given, charon's plugin list ("load = ...")
+# swan_set_lifetimes ROLE IKE_REKEY IKE_OVER IKE_RAND CHILD_REKEY CHILD_LIFE CHILD_RAND
+#                             lifetimes (swanctl.conf syntax, e.g. 40s) into swan_config's file
 # swan_ctl ROLE ARGS...      swanctl against that charon
 # swan_route ROLE PREFIX      route PREFIX through ipsec0 (route-based with libipsec)
 
@@ -98,6 +100,16 @@ secrets {
 	}
 }
 CONF
+}
+
+# strongSwan rekeys an IKE SA at rekey_time minus up to rand_time and deletes it over_time
+# later; a CHILD_SA at rekey_time minus up to rand_time, hard at life_time.
+swan_set_lifetimes() {
+	local f
+	f="$(swan_dir "$1")/swanctl/swanctl.conf"
+	sed -i -e "s/^\t\tversion = 2\$/&\n\t\trekey_time = $2\n\t\tover_time = $3\n\t\trand_time = $4/" \
+		-e "s/^\t\t\t\tmode = tunnel\$/&\n\t\t\t\trekey_time = $5\n\t\t\t\tlife_time = $6\n\t\t\t\trand_time = $7/" "$f"
+	grep -q "life_time = $6" "$f"
 }
 
 swan_start() {

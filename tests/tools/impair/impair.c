@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "tools/impair/impair_core.h"
+#include "tools/impair/impair_esp.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -114,6 +115,9 @@ static void port_collect_drops(const struct impair_port *p, struct impair_dir *d
 		impair_dir_counters(d)->rx_drops += st.tp_drops;
 }
 
+/* ESP packets forwarded each way, and repeats of an (SPI, seq) already forwarded. */
+static struct impair_esp esp_seen[IMPAIR_SIDE_COUNT];
+
 static void counters_print(struct impair_dir *const dirs[], const struct impair_port ports[],
 			   const char *what)
 {
@@ -123,13 +127,17 @@ static void counters_print(struct impair_dir *const dirs[], const struct impair_
 		port_collect_drops(&ports[i], dirs[i]);
 		impair_counters_format(impair_dir_counters(dirs[i]), dir_names[i], line,
 				       sizeof(line));
-		printf("impair: %s %s\n", what, line);
+		printf("impair: %s %s esp=%" PRIu64 " esp_dup=%" PRIu64 " esp_late=%" PRIu64
+		       " esp_untracked=%" PRIu64 "\n",
+		       what, line, esp_seen[i].esp, esp_seen[i].esp_dup, esp_seen[i].esp_late,
+		       esp_seen[i].untracked);
 	}
 	fflush(stdout);
 }
 
-/* Send everything due now on direction i out of port out. */
-static void dir_flush(struct impair_dir *d, const struct impair_port *out, uint64_t t)
+/* Send everything due now on direction d out of port out; es notes the ESP among it. */
+static void dir_flush(struct impair_dir *d, const struct impair_port *out, struct impair_esp *es,
+		      uint64_t t)
 {
 	const void *frame;
 	size_t len;
@@ -137,6 +145,8 @@ static void dir_flush(struct impair_dir *d, const struct impair_port *out, uint6
 	while (impair_dir_pop(d, t, &frame, &len) == 0) {
 		if (send(out->fd, frame, len, MSG_DONTWAIT) != (ssize_t)len)
 			impair_dir_counters(d)->send_errors++;
+		else
+			impair_esp_note(es, frame, len);
 	}
 }
 
@@ -265,6 +275,10 @@ int main(int argc, char **argv)
 		}
 		if (port_open(&ports[i]))
 			goto out;
+		if (impair_esp_init(&esp_seen[i], 1u << 21)) {
+			fprintf(stderr, "impair: cannot allocate the ESP table\n");
+			goto out;
+		}
 	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -337,7 +351,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < IMPAIR_SIDE_COUNT; i++) {
 			uint64_t n;
 
-			dir_flush(dirs[i], &ports[!i], t);
+			dir_flush(dirs[i], &ports[!i], &esp_seen[i], t);
 			n = impair_dir_next_ns(dirs[i]);
 			if (n < next)
 				next = n;
@@ -354,6 +368,7 @@ out:
 		if (ports[i].fd >= 0)
 			close(ports[i].fd);
 		impair_dir_free(dirs[i]);
+		impair_esp_free(&esp_seen[i]);
 	}
 	if (sfd >= 0)
 		close(sfd);
