@@ -31,6 +31,7 @@ struct gw_vnet {
 struct gw_conn {
 	char name[GW_NAME_MAX];
 	char ref[GW_REF_MAX]; /* the id of the resource it stands for */
+	char gw_ref[GW_REF_MAX]; /* its VPN gateway's resource id (for reset) */
 	char vnet[GW_NAME_MAX];
 	struct addr peer;	/* the on-premises device (local network gateway's IP) */
 	struct secret *psk;	/* owned */

@@ -774,6 +774,27 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 	return first;
 }
 
+int gw_conn_reset(struct gw *g, const char *name)
+{
+	struct gw_conn_state *cs = gw_conn_find(g, name);
+	int r;
+
+	if (!cs)
+		return -ENOENT;
+	/* RFC 7296 1.4.1: the peer is told the SAs are gone; then a fresh IKE SA, as a restart. */
+	ike_engine_conn_remove(g->ike, cs->name);
+	r = gw_conn_ike_set(g, &cs->applied);
+	if (r == 0 && cs->applied.initiate)
+		r = ike_engine_conn_initiate(g->ike, cs->name);
+	log_info("Gateway", "conn=%s reset: tunnel deleted%s", cs->name,
+		 r < 0 ? ", cannot be started again (see above)"
+		 : cs->applied.initiate ? ", initiating a new one"
+					: ", waiting for the peer to start a new one");
+	g->status_dirty = true;
+	gw_settle(g);
+	return r;
+}
+
 int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out)
 {
 	struct gw_conn_state *cs = gw_conn_find(g, name);

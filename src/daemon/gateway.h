@@ -54,6 +54,14 @@ void gw_free(struct gw *g);
  */
 int gw_apply(struct gw *g, const struct gw_desired *d);
 
+/*
+ * Reset (SPEC §5, virtualNetworkGateways/{n}/reset): the connection's SAs are deleted with a
+ * Delete to the peer and its tunnel starts again from IKE_SA_INIT -- at once when it initiates,
+ * otherwise when the peer comes back (its DPD or retry). Configuration and routes are kept.
+ * 0, or -ENOENT when name is not running.
+ */
+int gw_conn_reset(struct gw *g, const char *name);
+
 /* A connection's state for status output. -ENOENT when unknown. */
 struct gw_conn_status {
 	enum ike_conn_status status;

@@ -240,6 +240,7 @@ static int conn_build(struct store *s, json_t *conn, const struct gw_seen *seen,
 		return -ENOENT;
 	}
 	snprintf(c->vnet, sizeof(c->vnet), "%s", g->vnet);
+	snprintf(c->gw_ref, sizeof(c->gw_ref), "%s", g->id);
 	lgw = store_get(s, str(json_object_get(prop(conn, "localNetworkGateway2"), "id")));
 	if (!lgw) {
 		log_err("Gateway", "%s: its local network gateway is not in the store", id);

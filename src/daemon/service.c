@@ -4,6 +4,7 @@
  * request that made them: the change hook only activates an event, so a burst of mutations
  * becomes one pass over the store, run from the loop after the answers have gone out. The
  * gateway lives on the deployment's shared public IP and follows it when the operator moves it.
+ * A gateway's reset is queued the same way and restarts the tunnels of its connections alone.
  */
 #include "daemon/service.h"
 
@@ -13,20 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon/gateway.h"
 #include "daemon/reconcile.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "mgmt/ops.h"
 
-#define SERVICE_RETRY_S 5
+#define SERVICE_RETRY_S	   5
+#define SERVICE_RESETS_MAX 16 /* gateways whose reset waits for the loop */
 
 struct service {
 	struct event_base *base;
 	struct store *store;
 	struct service_options opt;
 	char netns_prefix[RECONCILE_PREFIX_MAX + 1];
-	struct event *ev_kick, *ev_retry;
+	struct event *ev_kick, *ev_retry, *ev_reset;
+	char resets[SERVICE_RESETS_MAX][GW_REF_MAX]; /* gateway resource ids to reset */
+	unsigned int n_resets;
 	struct gw *gw;
 	struct addr gw_ip;	    /* where gw runs */
 	struct gw_desired *desired; /* the last state built (for peers and ids) */
@@ -172,6 +178,60 @@ void service_changed(void *arg, const char *id)
 	event_active(svc->ev_kick, EV_TIMEOUT, 0);
 }
 
+/* SPEC §5 reset: every connection of the gateway (reconcile's gw_ref) restarts its tunnel. */
+static void service_reset_gateway(struct service *svc, const char *vgw_id)
+{
+	unsigned int n = 0;
+
+	if (!svc->gw || !svc->desired) {
+		log_info("Gateway", "reset of %s: no gateway is running (%s)", vgw_id, svc->why);
+		return;
+	}
+	for (unsigned int i = 0; i < svc->desired->n_conns; i++) {
+		const struct gw_conn *c = &svc->desired->conns[i];
+
+		if (strcasecmp(c->gw_ref, vgw_id) != 0)
+			continue;
+		if (gw_conn_reset(svc->gw, c->name) == 0)
+			n++;
+	}
+	log_info("Gateway", "reset of %s: %u connection(s) restarted", vgw_id, n);
+}
+
+static void service_on_reset(evutil_socket_t fd, short what, void *arg)
+{
+	struct service *svc = arg;
+
+	/* A change made before the reset is applied first: the reset acts on what it says. */
+	if (event_pending(svc->ev_kick, EV_TIMEOUT, NULL)) {
+		event_del(svc->ev_kick);
+		service_reconcile(svc);
+	}
+	for (unsigned int i = 0; i < svc->n_resets; i++)
+		service_reset_gateway(svc, svc->resets[i]);
+	svc->n_resets = 0;
+}
+
+void service_reset(void *arg, const char *vgw_id)
+{
+	struct service *svc = arg;
+	unsigned int i;
+
+	if (!vgw_id)
+		return;
+	for (i = 0; i < svc->n_resets; i++)
+		if (strcasecmp(svc->resets[i], vgw_id) == 0)
+			return; /* already queued: one reset */
+	if (i == SERVICE_RESETS_MAX) {
+		log_warn("Gateway", "reset of %s dropped: %u resets already wait for the loop",
+			 vgw_id, i);
+		return;
+	}
+	snprintf(svc->resets[svc->n_resets++], GW_REF_MAX, "%s", vgw_id);
+	log_info("Gateway", "reset of %s requested", vgw_id);
+	event_active(svc->ev_reset, EV_TIMEOUT, 0);
+}
+
 int service_new(struct service **out, struct event_base *base, struct store *s,
 		const struct service_options *o)
 {
@@ -186,12 +246,14 @@ int service_new(struct service **out, struct event_base *base, struct store *s,
 		 o->netns_prefix ? o->netns_prefix : "vnet-");
 	svc->ev_kick = event_new(base, -1, 0, service_on_kick, svc);
 	svc->ev_retry = evtimer_new(base, service_on_kick, svc);
-	if (!svc->ev_kick || !svc->ev_retry) {
+	svc->ev_reset = event_new(base, -1, 0, service_on_reset, svc);
+	if (!svc->ev_kick || !svc->ev_retry || !svc->ev_reset) {
 		service_free(svc);
 		return -ENOMEM;
 	}
 	/* Start-up: the store is the truth, a restart restores every tunnel. */
 	service_reconcile(svc);
+	mgmt_ops_set_reset_hook(service_reset, svc);
 	*out = svc;
 	return 0;
 }
@@ -200,10 +262,13 @@ void service_free(struct service *svc)
 {
 	if (!svc)
 		return;
+	mgmt_ops_set_reset_hook(NULL, NULL);
 	if (svc->ev_kick)
 		event_free(svc->ev_kick);
 	if (svc->ev_retry)
 		event_free(svc->ev_retry);
+	if (svc->ev_reset)
+		event_free(svc->ev_reset);
 	service_stop_gateway(svc);
 	if (svc->desired) {
 		gw_desired_clear(svc->desired);

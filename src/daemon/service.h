@@ -40,6 +40,9 @@ void service_free(struct service *svc);
 
 /* mgmt_change_fn: a committed change; the reconciliation runs from the loop, bursts coalesced. */
 void service_changed(void *arg, const char *id);
+/* mgmt_reset_fn: the gateway vgw_id's connections restart their tunnels, from the loop.
+ * service_new registers it with mgmt_ops_set_reset_hook and service_free unregisters it. */
+void service_reset(void *arg, const char *vgw_id);
 /* api_conn_status_fn: a connection's live status by its resource id. */
 void service_conn_status(void *arg, const char *conn_id, struct api_conn_status *out);
 

@@ -186,8 +186,15 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		log_warn("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA%s refused by peer: %s", cfg->name,
 			 peer, rekey_spi ? " (rekey)" : "", ike_notify_name(err));
 		ike_child_pending_clear(sa);
-		if (rekey_spi)
+		if (rekey_spi) {
 			ike_rekey_child_refused(sa, old, err);
+		} else if (sa->no_child) {
+			char refused[96];
+
+			snprintf(refused, sizeof(refused),
+				 "CREATE_CHILD_SA refused by the peer: %s", ike_notify_name(err));
+			ike_timers_sa_no_child(sa, refused);
+		}
 		return;
 	}
 	why = "response without SA, nonce or selectors";
@@ -236,6 +243,8 @@ fail:
 		ike_rekey_child_done(sa, c);
 	else if (rekey_spi)
 		ike_rekey_child_refused(sa, old, 0);
+	else if (why && sa->no_child)
+		ike_timers_sa_no_child(sa, why);
 }
 
 /* Answer m with a notify about the ESP SA spi (CHILD_SA_NOT_FOUND copies REKEY_SA's, 2.25). */

@@ -61,6 +61,17 @@
 #define IKE_RETRY_BASE_MS 1000
 #define IKE_RETRY_MAX_MS  30000
 
+/*
+ * Connected means an IKE SA established with at least one CHILD_SA installed. An IKE SA left
+ * without one (the peer deleted the only child, its hard lifetime passed, a new one failed)
+ * shows Connecting, "IKE SA up, no CHILD_SA (why)"; a connection that initiates creates a new
+ * child on that IKE SA (RFC 7296 1.3.1) after IKE_CHILD_RETRY_BASE_MS, the n-th failed attempt
+ * waiting min(IKE_CHILD_RETRY_BASE_MS * 2^n, IKE_CHILD_RETRY_MAX_MS) before the next; a
+ * responder-only one waits for the peer to create one. Connected again once a child is in.
+ */
+#define IKE_CHILD_RETRY_BASE_MS 2000
+#define IKE_CHILD_RETRY_MAX_MS	60000
+
 /* Where a datagram goes or came from. Ports in host order. */
 struct ike_endpoint {
 	struct addr local, peer;

@@ -27,6 +27,14 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 		tail = &(*tail)->next;
 	*tail = from->children;
 	from->children = NULL;
+	/* An SA without CHILD_SA hands its pending child creation on (timers.c). */
+	if (from->no_child && !to->no_child) {
+		to->no_child = true;
+		to->child_retry_deadline = from->child_retry_deadline;
+		to->child_retry_n = from->child_retry_n;
+	}
+	from->no_child = false;
+	from->child_retry_deadline = 0;
 }
 
 /* Every IKE rekey, old -> new SPIs, who and why (IKE category). */

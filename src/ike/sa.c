@@ -356,7 +356,17 @@ void ike_sa_child_activate(struct ike_sa *sa, struct ike_child *c)
 		 r ? "could not be installed" : "now current");
 }
 
-void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why)
+static bool sa_has_installed_child(const struct ike_sa *sa)
+{
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		if (c->installed)
+			return true;
+	return false;
+}
+
+/* last_check: an SA that stays established and loses its last child says so (timers.c); not
+ * when every child goes with the IKE SA itself. */
+static void child_remove(struct ike_sa *sa, struct ike_child *c, const char *why, bool last_check)
 {
 	char peer[ADDR_STR_MAX];
 
@@ -376,14 +386,22 @@ void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why
 		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x removed (%s)", sa->conn->cfg.name,
 			 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, why);
 		ike_child_free(c);
+		if (last_check && sa->state == IKE_SA_STATE_ESTABLISHED &&
+		    !sa_has_installed_child(sa))
+			ike_timers_sa_no_child(sa, why);
 		return;
 	}
+}
+
+void ike_sa_child_remove(struct ike_sa *sa, struct ike_child *c, const char *why)
+{
+	child_remove(sa, c, why, true);
 }
 
 void ike_sa_children_remove(struct ike_sa *sa, const char *why)
 {
 	while (sa->children)
-		ike_sa_child_remove(sa, sa->children, why);
+		child_remove(sa, sa->children, why, false);
 }
 
 /* ---- sending --------------------------------------------------------------------------------- */

@@ -162,6 +162,11 @@ struct ike_sa {
 	uint64_t dpd_check_ns; /* when the current silence's check started, 0 when none */
 	uint64_t dpd_dead_ns;  /* then: the peer is dead at this time unless something arrives */
 	uint64_t invalid_spi_ns; /* the last INVALID_SPI notify we sent (rate limit, 2.21.4) */
+	/* Established but left without a CHILD_SA (timers.c): when we create one next (0: not
+	 * scheduled), how many attempts since the last child was installed. */
+	bool no_child;
+	uint64_t child_retry_deadline;
+	unsigned int child_retry_n;
 };
 
 struct ike_conn {
@@ -401,6 +406,16 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now);
  * others stay NotConnected (why).
  */
 void ike_timers_conn_failed(struct ike_conn *c, struct ike_engine *e, const char *why);
+/*
+ * An established SA just lost its last installed CHILD_SA, or a new child it needs failed
+ * (why): the connection is Connecting, "IKE SA up, no CHILD_SA (why)", since Connected means
+ * an IKE SA with at least one CHILD_SA. A connection that initiates creates a child
+ * after IKE_CHILD_RETRY_BASE_MS, doubling up to IKE_CHILD_RETRY_MAX_MS while it keeps failing;
+ * a responder-only one waits for the peer.
+ */
+void ike_timers_sa_no_child(struct ike_sa *sa, const char *why);
+/* A CHILD_SA of sa was installed: Connected again if sa was without one, back-off reset. */
+void ike_timers_sa_child_installed(struct ike_sa *sa);
 /* Connected: the back-off starts from the beginning next time. */
 void ike_timers_conn_connected(struct ike_conn *c);
 /* Forget a pending re-initiation (one starts now, or the connection goes away). */

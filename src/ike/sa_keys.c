@@ -256,8 +256,10 @@ int ike_sa_child_derive_install(struct ike_sa *sa, struct ike_child *c, bool we_
 		r = ike_sa_child_install(sa, c, outbound, k.er, k.ar, k.ei, k.ai);
 	else
 		r = ike_sa_child_install(sa, c, outbound, k.ei, k.ai, k.er, k.ar);
-	if (r == 0)
+	if (r == 0) {
 		keylog_esp(sa, c, &k, we_initiated);
+		ike_timers_sa_child_installed(sa);
+	}
 	ike_child_keys_clear(&k);
 	return r;
 }

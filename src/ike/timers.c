@@ -4,8 +4,9 @@
  * timers.c). Retransmission of our requests with exponential back-off and giving up after the
  * last try (RFC 7296 2.1, 2.4), the half-open SA timeout, the lifetimes of the IKE SA and its
  * children (whose rekey and expiry policy is rekey.c's), dead peer detection (2.4: liveness
- * checks after silence, engine.h says how the interval and timeout relate) and the back-off of a
- * connection's re-initiation after failures. Time is clock_now_ns(), so tests drive all of it
+ * checks after silence, engine.h says how the interval and timeout relate), the back-off of a
+ * connection's re-initiation after failures, and of a new CHILD_SA on an IKE SA left without one
+ * (1.3.1). Time is clock_now_ns(), so tests drive all of it
  * with a fake clock.
  */
 #include <inttypes.h>
@@ -206,6 +207,66 @@ void ike_timers_conn_cancel(struct ike_conn *c)
 	c->retry_deadline = 0;
 }
 
+/* ---- an established IKE SA without CHILD_SA ----------------------------------------------- */
+
+static uint64_t child_retry_wait_ms(unsigned int n)
+{
+	if (n < 16 && ((uint64_t)IKE_CHILD_RETRY_BASE_MS << n) < IKE_CHILD_RETRY_MAX_MS)
+		return (uint64_t)IKE_CHILD_RETRY_BASE_MS << n;
+	return IKE_CHILD_RETRY_MAX_MS;
+}
+
+void ike_timers_sa_no_child(struct ike_sa *sa, const char *why)
+{
+	struct ike_conn *c = sa->conn;
+	char reason[sizeof(c->reason)];
+	uint64_t wait;
+
+	sa->no_child = true;
+	snprintf(reason, sizeof(reason), "IKE SA up, no CHILD_SA (%s)", why);
+	if (c->cfg.initiate && !c->retry_hold) {
+		/* RFC 7296 1.3.1: a new child on the existing IKE SA, not a new IKE SA. */
+		wait = child_retry_wait_ms(sa->child_retry_n);
+		sa->child_retry_deadline = clock_now_ns() + wait * CLOCK_NS_PER_MS;
+		log_info("Tunnel",
+			 "conn=%s: %s; creating a CHILD_SA in %" PRIu64 " ms (attempt %u)",
+			 c->cfg.name, reason, wait, sa->child_retry_n + 1);
+		sa->child_retry_n++;
+	} else {
+		log_info("Tunnel", "conn=%s: %s; waiting for the peer to create one", c->cfg.name,
+			 reason);
+	}
+	ike_conn_set_status(c, sa->eng, IKE_CONN_CONNECTING, reason);
+}
+
+void ike_timers_sa_child_installed(struct ike_sa *sa)
+{
+	sa->child_retry_n = 0;
+	sa->child_retry_deadline = 0;
+	if (!sa->no_child || sa->state != IKE_SA_STATE_ESTABLISHED)
+		return;
+	sa->no_child = false;
+	ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_CONNECTED,
+			    "established (CHILD_SA created)");
+}
+
+static void child_retry_run(struct ike_sa *sa, uint64_t now)
+{
+	int r;
+
+	sa->child_retry_deadline = 0;
+	if (!sa->no_child)
+		return;
+	if (sa->req.kind != IKE_REQ_NONE) {
+		/* 2.3: window 1; the child's request waits for the outstanding one. */
+		sa->child_retry_deadline = now + IKE_CHILD_RETRY_BASE_MS * CLOCK_NS_PER_MS;
+		return;
+	}
+	r = ike_child_start(sa);
+	if (r)
+		ike_timers_sa_no_child(sa, "CREATE_CHILD_SA request could not be sent");
+}
+
 uint64_t ike_timers_conn_next(const struct ike_conn *c)
 {
 	return c->retry_deadline;
@@ -237,8 +298,10 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 	if (sa->req.kind != IKE_REQ_NONE)
 		t = earliest(t, sa->req.deadline);
 	t = earliest(t, sa->half_open_deadline);
-	if (sa->state == IKE_SA_STATE_ESTABLISHED)
+	if (sa->state == IKE_SA_STATE_ESTABLISHED) {
 		t = earliest(t, sa->dpd_deadline);
+		t = earliest(t, sa->child_retry_deadline);
+	}
 	return earliest(t, ike_rekey_next(sa));
 }
 
@@ -277,4 +340,7 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 		return;
 	}
 	ike_rekey_run(sa, now);
+	if (sa->state == IKE_SA_STATE_ESTABLISHED && sa->child_retry_deadline &&
+	    now >= sa->child_retry_deadline)
+		child_retry_run(sa, now);
 }

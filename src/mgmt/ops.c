@@ -26,11 +26,19 @@
 
 static mgmt_change_fn change_fn;
 static void *change_arg;
+static mgmt_reset_fn reset_fn;
+static void *reset_arg;
 
 void mgmt_ops_set_change_hook(mgmt_change_fn fn, void *arg)
 {
 	change_fn = fn;
 	change_arg = arg;
+}
+
+void mgmt_ops_set_reset_hook(mgmt_reset_fn fn, void *arg)
+{
+	reset_fn = fn;
+	reset_arg = arg;
 }
 
 static void changed(const char *id)
@@ -814,8 +822,9 @@ int mgmt_ops_vgw_reset(struct store *s, const struct model_id *id, struct mgmt_r
 
 	if (r)
 		return r;
-	/* The reconciler restarts the gateway's tunnels on this notice (issue 6). */
-	changed(json_string_value(json_object_get(res->body, "id")));
+	/* Nothing in the store changes: the service restarts the gateway's tunnels. */
+	if (reset_fn)
+		reset_fn(reset_arg, json_string_value(json_object_get(res->body, "id")));
 	return 0;
 }
 

@@ -28,6 +28,10 @@ struct mgmt_result {
 #define MGMT_SETTINGS_ID "/admin/settings"
 typedef void (*mgmt_change_fn)(void *arg, const char *id);
 void mgmt_ops_set_change_hook(mgmt_change_fn fn, void *arg);
+/* Called by mgmt_ops_vgw_reset with the gateway's resource id (as stored) once it is known to
+ * exist; the service restarts that gateway's tunnels from its loop (nothing in the store moves). */
+typedef void (*mgmt_reset_fn)(void *arg, const char *vgw_id);
+void mgmt_ops_set_reset_hook(mgmt_reset_fn fn, void *arg);
 
 void mgmt_result_clear(struct mgmt_result *r);
 
@@ -65,6 +69,8 @@ int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const 
  */
 int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, const char *body,
 				size_t len, char **script, struct mgmt_error *err);
+/* virtualNetworkGateways/{n}/reset: 200 with the gateway (404 when it does not exist); the
+ * reset hook is told, the tunnels restart after the answer. */
 int mgmt_ops_vgw_reset(struct store *s, const struct model_id *id, struct mgmt_result *res,
 		       struct mgmt_error *err);
 /* getBgpPeerStatus, getLearnedRoutes, getAdvertisedRoutes: {"value":[]} until the BGP speaker

@@ -24,6 +24,7 @@
 cd "$(dirname "$0")/../.."
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
+. tests/lab/lib/api.sh
 . tests/lab/lib/sites.sh
 
 SECS=${SKU_SECONDS:-10}
@@ -34,26 +35,25 @@ declare -A RATE=([basic]=100 [hp]=200 [other]=100) DEV_PID
 
 lab_init
 sites_wan
-# Three tenants, each a VNet and gateway of its SKU; a vnetgwd site device initiates (the
-# gateway only answers it), a strongSwan site runs its device script with the gateway initiating.
-MODE=ResponderOnly
-[ "$SITE_KIND" = swan ] && MODE=Default
-sites_vnet ta ta 10.1.0.0/16 10.1.255.0/27 Basic
-sites_vnet tb tb 10.1.0.0/16 10.1.255.0/27 HighPerformance
-sites_vnet tc tc 10.1.0.0/16 10.1.255.0/27 Standard
+# A subscription per tenant, each with its VNet and VPN gateway of the SKU, through the CLI.
+sites_vnet ta tenant-a 10.1.0.0/16 10.1.255.0/27 Basic
+sites_vnet tb tenant-b 10.1.0.0/16 10.1.255.0/27 HighPerformance
+sites_vnet tc tenant-c 10.1.0.0/16 10.1.255.0/27 Standard
 sites_add sa 198.51.100.11 172.16.11.0/24
 sites_add sb 198.51.100.21 172.16.21.0/24
 sites_add sc 198.51.100.31 172.16.31.0/24
-sites_conn basic ta sa psk-basic $MODE
-sites_conn hp tb sb psk-hp $MODE
-sites_conn other tc sc psk-other $MODE
+# A vnetgwd site device initiates: the gateway's side then only answers.
+MODE=$([ "$SITE_KIND" = swan ] && echo Default || echo ResponderOnly)
+sites_conn basic ta sa psk-basic-shaping "$MODE"
+sites_conn hp tb sb psk-hp-shaping "$MODE"
+sites_conn other tc sc psk-other-shaping "$MODE"
 sites_gateway_up || lab_fail "vnetgwd did not start"
 for v in ta tb tc; do sites_attach_workload $v; done
 for c in basic hp other; do
 	if [ "$SITE_KIND" = swan ]; then
 		sites_swan_up "${SITE[$c]}" "$c" || lab_fail "site ${SITE[$c]} could not establish"
 	else
-		sites_vnetgwd_site "${SITE[$c]}" "psk-$c" 10.1.0.0/16 || lab_fail "vnetgwd at site ${SITE[$c]}"
+		sites_vnetgwd_site "${SITE[$c]}" "psk-$c-shaping" 10.1.0.0/16 || lab_fail "vnetgwd at site ${SITE[$c]}"
 	fi
 done
 for c in basic hp other; do DEV_PID[$c]=${SITES_DEV_PID[${SITE[$c]}]}; done
@@ -126,13 +126,13 @@ measure() {
 		mbps=$(jq -e '.end.sum_received.bits_per_second / 1e6' "$LAB_DIR/iperf-$c-$dir.json") ||
 			lab_fail "iperf3 $c $dir: no result"
 		ctr=$(jq -rn --slurpfile a "$LAB_DIR/st1.json" --slurpfile b "$LAB_DIR/st2.json" \
-			"((\$b[0].connections[] | select(.id == \"${SITES_CONN_ID[$c]}\") | .$field) -
-			  (\$a[0].connections[] | select(.id == \"${SITES_CONN_ID[$c]}\") | .$field)) * 8e3 /
+			"((\$b[0] | $(sites_conn_sel "$c") | .$field) -
+			  (\$a[0] | $(sites_conn_sel "$c") | .$field)) * 8e3 /
 			 (\$b[0].clockNs - \$a[0].clockNs)")
 		cpu=$(awk -v a="${t_dev[$c]}" -v b="$(ticks "${DEV_PID[$c]}")" -v t0="$t0" -v t1="$(date +%s%N)" \
 			'BEGIN { printf "%.0f", (b - a) / ((t1 - t0) / 1e9) }') # ticks of 1/100 s: percent
 		say "$c $dir: iperf3 $(printf %.1f "$mbps") Mbit/s received ($(jq -r '"\(.end.sum_sent.retransmits) retransmits, mean RTT \(.end.streams[0].sender.mean_rtt / 1000) ms"' "$LAB_DIR/iperf-$c-$dir.json")), vnetgwd counted $(printf %.1f "$ctr") Mbit/s of inner IP; site device CPU ${cpu}% of a core"
-		say "  per second: $(jq -r '[.intervals[] | select(.sum.omitted | not) | .sum.bits_per_second / 1e6 | round] | @csv' "$LAB_DIR/iperf-$c-$dir.json"); shaper: $(jq -c ".connections[] | select(.id == \"${SITES_CONN_ID[$c]}\") | {drops, shapedPackets}" "$LAB_DIR/st2.json")"
+		say "  per second: $(jq -r '[.intervals[] | select(.sum.omitted | not) | .sum.bits_per_second / 1e6 | round] | @csv' "$LAB_DIR/iperf-$c-$dir.json"); shaper: $(jq -c "$(sites_conn_sel "$c") | {drops, shapedPackets}" "$LAB_DIR/st2.json")"
 		checks+=("$c $dir: counters $(printf %.1f "$ctr") Mbit/s of inner IP are ${RATE[$c]} Mbit/s ±5% ($(pct "$ctr" "${RATE[$c]}"))|within $ctr ${RATE[$c]}")
 		checks+=("$c $dir: iperf3 $(printf %.1f "$mbps") Mbit/s is the TCP payload of ${RATE[$c]} Mbit/s ($(awk -v r="${RATE[$c]}" -v g="$GOODPUT" 'BEGIN { printf "%.1f", r * g }')) ±5% ($(pct "$mbps" "$(awk -v r="${RATE[$c]}" -v g="$GOODPUT" 'BEGIN { print r * g }')"); $(pct "$mbps" "${RATE[$c]}") of the nominal rate)|goodput_within $mbps ${RATE[$c]}")
 	done

@@ -62,6 +62,10 @@ for t in contoso fabrikam; do
 	SUB[$t]=$API_SUB
 	TOKEN[$t]=$API_TOKEN
 	api_vnet_gateway $RG vnet1 10.1.0.0/16 10.1.255.0/27 gw1 Standard
+	# The VNet's namespace (made by vnetgwd): known, so that cleanup removes it.
+	wait_for 10 "$t's VNet namespace" api_vnet_role "$(api_id $RG virtualNetworks vnet1)" ||
+		lab_fail "no VNet namespace for $t"
+	api_vnet_role "$(api_id $RG virtualNetworks vnet1)" >/dev/null
 done
 
 for i in $(seq 1 12); do filler "$i" contoso gw1; done

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon/reconcile.h"
 #include "ike/engine.h"
@@ -399,4 +400,69 @@ Test(reconcile, keys)
 	reconcile_vnet_key(id, "vnet-", k, sizeof(k));
 	cr_expect_eq(strncmp(k, "v1-", 3), 0, "%s", k);
 	cr_expect_leq(5 + strlen(k), RECONCILE_NETNS_MAX);
+}
+
+/* virtualNetworkGateways/{n}/reset: the reset hook gets the gateway's id, the change hook
+ * nothing (the store does not move), and that id finds the gateway's connections alone. */
+static char reset_seen[4][512];
+static unsigned int n_reset_seen, n_changes_seen;
+
+static void on_reset(void *arg, const char *vgw_id)
+{
+	cr_assert_eq(arg, &n_reset_seen);
+	cr_assert_lt(n_reset_seen, 4);
+	snprintf(reset_seen[n_reset_seen++], sizeof(reset_seen[0]), "%s", vgw_id);
+}
+
+static void on_change(void *arg, const char *id)
+{
+	n_changes_seen++;
+}
+
+static int reset(const char *sub, const char *name)
+{
+	struct model_id id = {0};
+	struct mgmt_result res = {0};
+	int r;
+
+	snprintf(id.sub, sizeof(id.sub), "%s", sub);
+	snprintf(id.rg, sizeof(id.rg), "rg");
+	snprintf(id.name, sizeof(id.name), "%s", name);
+	id.type = MODEL_VGW;
+	r = mgmt_ops_vgw_reset(st, &id, &res, &last);
+	if (r == 0)
+		cr_expect_str_eq(json_string_value(json_object_get(res.body, "name")), name);
+	mgmt_result_clear(&res);
+	return r;
+}
+
+Test(reconcile, reset_hook_names_the_gateway_and_its_connections)
+{
+	char ga[512], gb[512];
+	const struct gw_conn *ca, *cb;
+
+	tenant(SUB_A, "Standard", "198.51.100.10", "key-a");
+	tenant(SUB_B, "Standard", "198.51.100.20", "key-b");
+	build(d1);
+	id_of(ga, sizeof(ga), SUB_A, "virtualNetworkGateways/g1");
+	id_of(gb, sizeof(gb), SUB_B, "virtualNetworkGateways/g1");
+	mgmt_ops_set_reset_hook(on_reset, &n_reset_seen);
+	mgmt_ops_set_change_hook(on_change, NULL);
+	n_reset_seen = n_changes_seen = 0;
+	cr_expect_eq(reset(SUB_A, "g1"), 0);
+	cr_expect_neq(reset(SUB_A, "g9"), 0, "a gateway that does not exist");
+	cr_expect_eq(last.code, MGMT_E_RESOURCE_NOT_FOUND);
+	mgmt_ops_set_reset_hook(NULL, NULL);
+	mgmt_ops_set_change_hook(NULL, NULL);
+	cr_assert_eq(n_reset_seen, 1, "resets seen: %u", n_reset_seen);
+	cr_expect_str_eq(reset_seen[0], ga);
+	cr_expect_eq(n_changes_seen, 0);
+	/* the service maps the id to connections through gw_ref */
+	ca = conn_by_ref(d1, SUB_A, "c1");
+	cb = conn_by_ref(d1, SUB_B, "c1");
+	cr_assert(ca && cb);
+	cr_expect_str_eq(ca->gw_ref, ga);
+	cr_expect_str_eq(cb->gw_ref, gb);
+	cr_expect(strcasecmp(ca->gw_ref, reset_seen[0]) == 0);
+	cr_expect(strcasecmp(cb->gw_ref, reset_seen[0]) != 0);
 }

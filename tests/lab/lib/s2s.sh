@@ -309,12 +309,13 @@ s2s_topology_impaired() {
 }
 
 # TCP transfer of FILE from role FROM to role TO (address TO_IP, port 9100) with python3 on
-# both ends; the received copy goes to FILE.recv. Fails if it does not complete in SECS.
+# both ends; the received copy goes to FILE.recv. Fails if it does not complete in SECS. With
+# MBPS the sender paces itself to at most that rate (so the transfer lasts long enough).
 s2s_tcp_transfer() {
-	local file=$1 from=$2 to=$3 to_ip=$4 secs=$5 ready="$LAB_DIR/xfer.ready" pid
+	local file=$1 from=$2 to=$3 to_ip=$4 secs=$5 mbps=${6:-0} ready="$LAB_DIR/xfer.ready" pid
 	cat >"$LAB_DIR/xfer.py" <<'PY'
-# xfer.py recv PORT OUT READY | send HOST PORT FILE
-import socket, sys
+# xfer.py recv PORT OUT READY | send HOST PORT FILE MBPS (0: unpaced)
+import socket, sys, time
 if sys.argv[1] == "recv":
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -330,8 +331,18 @@ if sys.argv[1] == "recv":
             f.write(b)
 else:
     c = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=30)
+    mbps, sent, t0 = float(sys.argv[5]), 0, time.monotonic()
     with open(sys.argv[4], "rb") as f:
-        c.sendfile(f)
+        while True:
+            b = f.read(1 << 16)
+            if not b:
+                break
+            c.sendall(b)
+            sent += len(b)
+            if mbps > 0:
+                ahead = sent * 8 / (mbps * 1e6) - (time.monotonic() - t0)
+                if ahead > 0:
+                    time.sleep(ahead)
     c.shutdown(socket.SHUT_WR)
     c.recv(1)
     c.close()
@@ -341,7 +352,7 @@ PY
 	pid=$!
 	lab_track "$pid"
 	wait_for 10 "receiver ready" test -e "$ready" || return 1
-	run in_ns "$from" timeout "$secs" python3 "$LAB_DIR/xfer.py" send "$to_ip" 9100 "$file" || return 1
+	run in_ns "$from" timeout "$secs" python3 "$LAB_DIR/xfer.py" send "$to_ip" 9100 "$file" "$mbps" || return 1
 	wait "$pid"
 }
 
