@@ -71,6 +71,9 @@ static const struct cli_flag create_flags[] = {
 	{"--connection-mode", NULL, CLI_FLAG_STR, 0, "Default InitiatorOnly ResponderOnly", 0, 0,
 	 "Who starts the tunnel: Default (the gateway, and it answers too), InitiatorOnly, "
 	 "ResponderOnly (it waits for the site)."},
+	{"--dpd-timeout", NULL, CLI_FLAG_INT, 0, NULL, 9, 3600,
+	 "Dead peer detection timeout in seconds: the tunnel is declared down after this long "
+	 "without a sign of the peer (default 45)."},
 	CLI_FLAG_LOCATION,
 	CLI_FLAG_TAGS,
 	CLI_FLAG_END,
@@ -85,6 +88,9 @@ static const struct cli_flag update_flags[] = {
 	{"--connection-mode", NULL, CLI_FLAG_STR, 0, "Default InitiatorOnly ResponderOnly", 0, 0,
 	 "Who starts the tunnel: Default (the gateway, and it answers too), InitiatorOnly, "
 	 "ResponderOnly (it waits for the site)."},
+	{"--dpd-timeout", NULL, CLI_FLAG_INT, 0, NULL, 9, 3600,
+	 "Dead peer detection timeout in seconds: the tunnel is declared down after this long "
+	 "without a sign of the peer (default 45)."},
 	CLI_FLAG_TAGS,
 	CLI_FLAG_END,
 };
@@ -155,6 +161,9 @@ static int conn_create(const struct cli_ctx *ctx, const struct cli_args *a, stru
 	if (cli_arg_set(a, "--connection-mode"))
 		json_object_set_new(props, "connectionMode",
 				    json_string(cli_arg_str(a, "--connection-mode")));
+	if (cli_arg_set(a, "--dpd-timeout"))
+		json_object_set_new(props, "dpdTimeoutSeconds",
+				    json_integer(cli_arg_int(a, "--dpd-timeout")));
 	return 0;
 }
 
@@ -179,6 +188,9 @@ static int conn_modify(const struct cli_args *a, json_t *res, FILE *err)
 	if (cli_arg_set(a, "--connection-mode"))
 		json_object_set_new(props, "connectionMode",
 				    json_string(cli_arg_str(a, "--connection-mode")));
+	if (cli_arg_set(a, "--dpd-timeout"))
+		json_object_set_new(props, "dpdTimeoutSeconds",
+				    json_integer(cli_arg_int(a, "--dpd-timeout")));
 	return 0;
 }
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * desired: what the gateway should be running — VNets and site-to-site connections in the terms
- * the data plane and the IKE engine need. Issue 3's configuration file produces it; the store's
- * reconciler (issue 6) will produce the same structure from the resources, so the gateway has
- * one way of being told what to do.
+ * the data plane and the IKE engine need. The store's reconciler (daemon/reconcile.h) produces
+ * it from the resources; it is the gateway's one way of being told what to do.
  */
 #ifndef VNETGW_DAEMON_DESIRED_H
 #define VNETGW_DAEMON_DESIRED_H
@@ -23,7 +22,7 @@
 
 struct gw_vnet {
 	char name[GW_NAME_MAX];
-	char ref[GW_REF_MAX]; /* the resource it stands for (reconciler), "" from the file */
+	char ref[GW_REF_MAX]; /* the id of the resource it stands for */
 	struct prefix address_space[GW_PREFIXES_MAX];
 	unsigned int n_address_space;
 	struct prefix gateway_subnet; /* the VNet's GatewaySubnet (SPEC §2 rule 4) */
@@ -31,8 +30,8 @@ struct gw_vnet {
 
 struct gw_conn {
 	char name[GW_NAME_MAX];
-	char ref[GW_REF_MAX]; /* the resource it stands for (reconciler), "" from the file */
-	char gw_ref[GW_REF_MAX]; /* its VPN gateway's resource id (reconciler: reset), "" */
+	char ref[GW_REF_MAX]; /* the id of the resource it stands for */
+	char gw_ref[GW_REF_MAX]; /* its VPN gateway's resource id (for reset) */
 	char vnet[GW_NAME_MAX];
 	struct addr peer;	/* the on-premises device (local network gateway's IP) */
 	struct secret *psk;	/* owned */

@@ -18,7 +18,7 @@
 struct gw_options {
 	struct addr public_ip;
 	uint16_t port_ike, port_natt; /* 0: 500 and 4500 */
-	/* VNet namespaces are named prefix + VNet name ("vnet-" by default; tests use vgt-...). */
+	/* VNet namespaces are prefix + the VNet's key ("vnet-" by default; tests use vgt-...). */
 	const char *netns_prefix;
 	const char *keylog_dir;	 /* debug: Wireshark key files (NULL: off) */
 	const char *status_path; /* JSON status, rewritten on changes and every second (NULL) */

@@ -3,8 +3,7 @@
  * vnetgwd: the gateway daemon. With --data-dir it opens the store (migrating it), serves the
  * management API (docs/api.md) on TCP and on the operator's Unix socket, and runs the gateway —
  * data plane and IKEv2 engine — for what the store holds, kept in step by the reconciler
- * (daemon/service.h). With --config it runs the gateway for the VNets and connections a file
- * declares instead (SIGHUP reloads it). It exits cleanly on SIGTERM or SIGINT.
+ * (daemon/service.h). It exits cleanly on SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -17,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
-#include "daemon/gateway.h"
 #include "daemon/reconcile.h"
 #include "daemon/service.h"
 #include "lib/log.h"
@@ -33,7 +30,6 @@
 #define DEFAULT_LISTEN "127.0.0.1:8480"
 
 struct options {
-	const char *config;
 	const char *netns_prefix;
 	const char *status_file;
 	const char *keylog_dir;
@@ -52,7 +48,6 @@ static void usage(FILE *out)
 		"usage: vnetgwd --data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]\n"
 		"               [--netns-prefix P] [--status-file F] [--keylog-dir D] [--no-rate-limit]\n"
 		"               [--log-level err|warn|info|debug]\n"
-		"       vnetgwd --config FILE [--netns-prefix P] [--status-file F] [--keylog-dir D] ...\n"
 		"       vnetgwd --help | --version\n"
 		"The site-to-site VPN gateway daemon.\n"
 		"  --data-dir DIR      serve the management API on ADDR:PORT (default " DEFAULT_LISTEN ")\n"
@@ -61,12 +56,9 @@ static void usage(FILE *out)
 		"                      public IP (the first address of the publicIpPool setting); the\n"
 		"                      admin token is DIR/admin.token (created at first start) unless\n"
 		"                      --admin-token-file names one\n"
-		"  --config FILE       instead of a store, run the gateway for the public IP, VNets and\n"
-		"                      connections FILE declares (JSON; see src/daemon/config.h);\n"
-		"                      SIGHUP reloads it\n"
-		"  --netns-prefix P    VNet namespaces are named P<vnet> (default vnet-; with a store\n"
-		"                      <vnet> is a key from the VNet's name and a hash of its id, the\n"
-		"                      whole at most 32 characters, so P is at most 20)\n"
+		"  --netns-prefix P    VNet namespaces are named P<key> (default vnet-; <key> is from\n"
+		"                      the VNet's name and a hash of its id, the whole at most 32\n"
+		"                      characters, so P is at most 20)\n"
 		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
 		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
 		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n"
@@ -181,7 +173,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"api-listen", required_argument, NULL, 'l'},
 		{"admin-token-file", required_argument, NULL, 't'},
 		{"log-level", required_argument, NULL, 'v'},
-		{"config", required_argument, NULL, 'c'},
 		{"netns-prefix", required_argument, NULL, 'n'},
 		{"status-file", required_argument, NULL, 's'},
 		{"keylog-dir", required_argument, NULL, 'k'},
@@ -210,9 +201,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'v':
 			o->log_level = optarg;
 			break;
-		case 'c':
-			o->config = optarg;
-			break;
 		case 'n':
 			o->netns_prefix = optarg;
 			break;
@@ -240,17 +228,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc || (!o->data_dir && !o->config)) {
+	if (optind != argc || !o->data_dir) {
 		usage(stderr);
 		return -EINVAL;
 	}
-	if (o->data_dir && o->config) {
-		fprintf(stderr, "vnetgwd: --config and --data-dir cannot be combined: with --data-dir "
-				"the store drives the gateway (create resources through the API); "
-				"--config runs a gateway from a file, without a store\n");
-		return -EINVAL;
-	}
-	if (o->data_dir && o->netns_prefix && strlen(o->netns_prefix) > RECONCILE_PREFIX_MAX) {
+	if (o->netns_prefix && strlen(o->netns_prefix) > RECONCILE_PREFIX_MAX) {
 		fprintf(stderr, "vnetgwd: --netns-prefix '%s' is longer than %d characters (namespace "
 				"names are at most %d)\n",
 			o->netns_prefix, RECONCILE_PREFIX_MAX, RECONCILE_NETNS_MAX);
@@ -310,6 +292,9 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 				.keylog_dir = o->keylog_dir,
 				.status_path = o->status_file,
 				.unshaped = o->unshaped,
+				.debug_ike_lifetime_s = o->debug_ike_s,
+				.debug_child_lifetime_s = o->debug_child_s,
+				.debug_jitter_pct = o->debug_jitter_pct,
 			});
 	if (r)
 		goto out;
@@ -339,79 +324,13 @@ out:
 	return r;
 }
 
-struct gw_run {
-	const struct options *o;
-	struct event_base *gw_base;
-	struct gw *gw;
-	struct gw_desired *desired;
-};
-
-/* Load the configuration file and converge the gateway to it (at start and on SIGHUP). */
-static int gw_load_apply(struct gw_run *run, bool first)
-{
-	char err[512];
-	struct gw_desired *d = calloc(1, sizeof(*d));
-	int r;
-
-	if (!d)
-		return -ENOMEM;
-	r = gw_config_load(run->o->config, d, err, sizeof(err));
-	if (r < 0) {
-		log_err("Gateway", "%s%s", err, first ? "" : " (keeping the running configuration)");
-		free(d);
-		return r;
-	}
-	if (!first && !addr_equal(&d->public_ip, &run->desired->public_ip)) {
-		log_err("Gateway", "%s: publicIp changed: restart vnetgwd to move to it",
-			run->o->config);
-		gw_desired_clear(d);
-		free(d);
-		return -EINVAL;
-	}
-	if (first) {
-		struct gw_options go = {
-			.public_ip = d->public_ip,
-			.netns_prefix = run->o->netns_prefix,
-			.keylog_dir = run->o->keylog_dir,
-			.status_path = run->o->status_file,
-			.unshaped = run->o->unshaped,
-			.debug_ike_lifetime_s = run->o->debug_ike_s,
-			.debug_child_lifetime_s = run->o->debug_child_s,
-			.debug_jitter_pct = run->o->debug_jitter_pct,
-		};
-
-		r = gw_new(&run->gw, run->gw_base, &go);
-		if (r < 0) {
-			gw_desired_clear(d);
-			free(d);
-			return r;
-		}
-	}
-	r = gw_apply(run->gw, d);
-	log_info("Gateway", "%s: %u VNet(s), %u connection(s) %s", run->o->config, d->n_vnets,
-		 d->n_conns, r < 0 ? "applied with errors (see above)" : "applied");
-	if (run->desired) {
-		gw_desired_clear(run->desired);
-		free(run->desired);
-	}
-	run->desired = d;
-	return r;
-}
-
-static void on_hup(evutil_socket_t sig, short what, void *arg)
-{
-	log_info("Gateway", "SIGHUP: reloading the configuration");
-	gw_load_apply(arg, false);
-}
-
 int main(int argc, char **argv)
 {
 	struct event_base *base = NULL;
-	struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
+	struct event *ev_term = NULL, *ev_int = NULL;
 	struct api_server *api = NULL;
 	struct service *svc = NULL;
 	struct store *store = NULL;
-	struct gw_run run = { 0 };
 	struct options o;
 	enum log_level lvl;
 	int r = 1;
@@ -431,17 +350,11 @@ int main(int argc, char **argv)
 	base = event_base_new();
 	if (!base)
 		goto out;
-	if (o.data_dir && mgmt_start(&o, base, &store, &api, &svc) != 0)
-		goto out;
-	run.o = &o;
-	run.gw_base = base;
-	if (o.config && gw_load_apply(&run, true) != 0 && !run.gw)
+	if (mgmt_start(&o, base, &store, &api, &svc) != 0)
 		goto out;
 	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, on_signal, base);
-	ev_hup = evsignal_new(base, SIGHUP, on_hup, &run);
-	if (!ev_term || !ev_int || !ev_hup || event_add(ev_term, NULL) || event_add(ev_int, NULL) ||
-	    (o.config && event_add(ev_hup, NULL)))
+	if (!ev_term || !ev_int || event_add(ev_term, NULL) || event_add(ev_int, NULL))
 		goto out;
 	event_base_dispatch(base);
 	r = 0;
@@ -450,13 +363,6 @@ out:
 		event_free(ev_term);
 	if (ev_int)
 		event_free(ev_int);
-	if (ev_hup)
-		event_free(ev_hup);
-	gw_free(run.gw);
-	if (run.desired) {
-		gw_desired_clear(run.desired);
-		free(run.desired);
-	}
 	api_server_free(api);
 	mgmt_ops_set_change_hook(NULL, NULL);
 	service_free(svc);

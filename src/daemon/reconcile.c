@@ -206,7 +206,7 @@ static int conn_policy(json_t *pol, struct gw_conn *c, const char *id)
 #undef POL_STR
 	life_s = json_integer_value(json_object_get(pol, "saLifeTimeSeconds"));
 	life_kb = json_integer_value(json_object_get(pol, "saDataSizeKilobytes"));
-	/* The same translation as the configuration file's: the engine's one idea of a policy. */
+	/* The API's policy in the engine's terms: the engine's one idea of a policy. */
 	if (!p.ike_encryption || !p.ike_integrity || !p.dh_group || !p.ipsec_encryption ||
 	    !p.ipsec_integrity || !p.pfs_group || life_s <= 0 || life_kb <= 0 ||
 	    ike_policy_custom(&c->policy, &p, &why) < 0) {

@@ -98,6 +98,9 @@ static int service_start_gateway(struct service *svc, const struct addr *ip)
 		.keylog_dir = svc->opt.keylog_dir,
 		.status_path = svc->opt.status_path,
 		.unshaped = svc->opt.unshaped,
+		.debug_ike_lifetime_s = svc->opt.debug_ike_lifetime_s,
+		.debug_child_lifetime_s = svc->opt.debug_child_lifetime_s,
+		.debug_jitter_pct = svc->opt.debug_jitter_pct,
 	};
 	char a[ADDR_STR_MAX];
 	int r;

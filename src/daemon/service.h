@@ -23,6 +23,9 @@ struct service_options {
 	const char *status_path;      /* the gateway's JSON status file (NULL: none) */
 	bool unshaped;		      /* benchmarks only: no SKU rates */
 	uint16_t port_ike, port_natt; /* 0: 500 and 4500 */
+	/* TESTS ONLY (--debug-lifetimes): as gw_options says; 0 lifetimes: off. */
+	uint32_t debug_ike_lifetime_s, debug_child_lifetime_s;
+	int debug_jitter_pct;
 };
 
 struct service;

@@ -3,13 +3,15 @@
  * API tests, the successful paths of every endpoint of docs/api.md against a real vnetgwd: the
  * operator's endpoints (token and Unix socket), each resource type's PUT/GET/PATCH/DELETE with
  * their statuses, subnets as child resources, lists at both levels with paging, the gateway's
- * actions, the shared key's endpoints, and restart with everything still there.
+ * actions, the shared key's endpoints, restart with everything still there, and no start
+ * without a store.
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "api/harness.h"
 
@@ -483,4 +485,35 @@ Test(api_basic, get_put_round_trip)
 	cr_expect_str_eq(json_string_value(json_object_get(r.json, "value")), "round-trip-key",
 			 "a PUT without sharedKey keeps the key");
 	http_resp_free(&r);
+}
+
+/* vnetgwd runs only with a store: without --data-dir, or with the retired --config, it refuses
+ * to start and prints its usage (exit 2), whatever else is given. */
+Test(api_basic, only_with_a_store)
+{
+	static const char *const argv_tails[] = {
+		"--config /nonexistent.json",
+		"--config /nonexistent.json --data-dir /nonexistent-dir",
+		"--status-file /dev/null",
+	};
+	const char *build = getenv("VNETGW_BUILD");
+
+	for (size_t i = 0; i < sizeof(argv_tails) / sizeof(argv_tails[0]); i++) {
+		char cmd[512], out[4096];
+		size_t n;
+		FILE *p;
+		int status;
+
+		snprintf(cmd, sizeof(cmd), "%s/vnetgwd %s 2>&1", build ? build : "build",
+			 argv_tails[i]);
+		p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		n = fread(out, 1, sizeof(out) - 1, p);
+		out[n] = '\0';
+		status = pclose(p);
+		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: status %d", cmd,
+			  status);
+		cr_expect(strstr(out, "usage: vnetgwd --data-dir DIR"), "%s: %s", cmd, out);
+		cr_expect(!strstr(out, "--config FILE"), "%s: usage still offers --config", cmd);
+	}
 }

@@ -574,7 +574,7 @@ Test(e2e, vnet_gateway_update)
 	run_result_clear(&r);
 }
 
-/* vpn-connection update: only routing weight and BGP change; an explicit false is sent. */
+/* vpn-connection update: only routing weight, BGP and DPD change; an explicit false is sent. */
 Test(e2e, vpn_connection_update)
 {
 	const struct fake_reply replies[] = {
@@ -589,7 +589,8 @@ Test(e2e, vpn_connection_update)
 	fake_start_tcp(&s, replies, 2);
 	cli_env_for(&e, &s);
 	run_cli(&r, e.vars,
-		"vpn-connection update -g rg1 -n conn1 --routing-weight 20 --enable-bgp false",
+		"vpn-connection update -g rg1 -n conn1 --routing-weight 20 --enable-bgp false "
+		"--dpd-timeout 120",
 		NULL);
 	fake_stop(&s);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -597,7 +598,7 @@ Test(e2e, vpn_connection_update)
 	expect_header(&s.reqs[1], "If-Match", "W/\"e7\"");
 	expect_json_eq(s.reqs[1].body,
 		       "{" CONN1_HEAD ",\"properties\":{" CONN1_PROPS
-		       ",\"enableBgp\":false,\"routingWeight\":20}}",
+		       ",\"enableBgp\":false,\"routingWeight\":20,\"dpdTimeoutSeconds\":120}}",
 		       "PUT body");
 	run_result_clear(&r);
 }

@@ -74,9 +74,12 @@ static const struct cmd_row cmds[] = {
 	{"local-gateway show", RGN},
 	{"local-gateway list", "--resource-group"},
 	{"local-gateway delete", RGN},
-	{"vpn-connection create", RGN " *--vnet-gateway1 *--local-gateway2 --shared-key "
-				      "--enable-bgp --routing-weight --connection-mode --location --tags"},
-	{"vpn-connection update", RGN " --enable-bgp --routing-weight --connection-mode --tags"},
+	{"vpn-connection create",
+	 RGN " *--vnet-gateway1 *--local-gateway2 --shared-key "
+	     "--enable-bgp --routing-weight --connection-mode --dpd-timeout "
+	     "--location --tags"},
+	{"vpn-connection update", RGN " --enable-bgp --routing-weight --connection-mode "
+				      "--dpd-timeout --tags"},
 	{"vpn-connection show", RGN},
 	{"vpn-connection list", "--resource-group"},
 	{"vpn-connection delete", RGN},

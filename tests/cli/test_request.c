@@ -279,12 +279,15 @@ Test(request, vpn_connection)
 {
 	static const struct row rows[] = {
 		{"vpn-connection create -g rg1 -n conn1 --vnet-gateway1 gw1 --local-gateway2 site1 "
-		 "--shared-key abc123 --enable-bgp --routing-weight 3 --connection-mode ResponderOnly",
+		 "--shared-key abc123 --enable-bgp --routing-weight 3 --connection-mode "
+		 "ResponderOnly "
+		 "--dpd-timeout 60",
 		 "{'method':'PUT','path':'$B/connections/conn1',$Q,'body':{'location':'local',"
 		 "'properties':{'connectionType':'IPsec','virtualNetworkGateway1':{'id':"
 		 "'$B/virtualNetworkGateways/gw1'},'localNetworkGateway2':{'id':"
 		 "'$B/localNetworkGateways/site1'},'sharedKey':'abc123','enableBgp':true,"
-		 "'routingWeight':3,'connectionMode':'ResponderOnly'}}}"},
+		 "'routingWeight':3,'connectionMode':'ResponderOnly',"
+		 "'dpdTimeoutSeconds':60}}}"},
 		/* 1: --enable-bgp false; az's routing weight 10; no key: the API generates one */
 		{"vpn-connection create -g rg1 -n conn1 --vnet-gateway1 gw1 --local-gateway2 "
 		 "/subscriptions/sub1/resourceGroups/x/providers/Microsoft.Network/"

@@ -118,6 +118,11 @@ Test(usage, flags)
 		/* 25 */
 		{"vnet show -g rg1 -n v --server http://127.0.0.1:99999", 2,
 		 "is not an http://HOST[:PORT] URL"},
+		{"vpn-connection create -g r -n c --vnet-gateway1 g --local-gateway2 l "
+		 "--dpd-timeout 8",
+		 2, "argument --dpd-timeout: 8 is out of range (9 to 3600)"},
+		{"vpn-connection update -g r -n c --dpd-timeout 3601", 2,
+		 "argument --dpd-timeout: 3601 is out of range (9 to 3600)"},
 	};
 	check_rows(env, rows, sizeof(rows) / sizeof(rows[0]));
 }

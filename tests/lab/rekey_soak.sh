@@ -53,7 +53,7 @@ drop_report() {
 	for r in gw site; do
 		say "$r UDP: $(in_ns "$r" awk '/^Udp:/ { if (h) print; h = 1 }' /proc/net/snmp)"
 	done
-	for r in gw wan site host wl vnet1; do
+	for r in gw wan site host wl "$S2S_VNET"; do
 		in_ns "$r" ip -s -j link 2>/dev/null | jq -r --arg r "$r" '.[] | select(.stats64.rx.dropped + .stats64.tx.dropped + .stats64.rx.errors + .stats64.tx.errors > 0) |
 			"  \($r) \(.ifname): rx dropped \(.stats64.rx.dropped) errors \(.stats64.rx.errors), tx dropped \(.stats64.tx.dropped) errors \(.stats64.tx.errors)"' |
 			while read -r line; do say "$line"; done

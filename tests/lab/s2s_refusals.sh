@@ -2,7 +2,8 @@
 # Issue 3, scenarios 4 and 5: refusals against strongSwan, each asserted on both sides.
 #  A. strongSwan initiates with the wrong shared key: vnetgwd answers AUTHENTICATION_FAILED and
 #     logs why; strongSwan fails; no CHILD_SA anywhere.
-#  B. vnetgwd initiates, strongSwan has the wrong key: strongSwan refuses, vnetgwd logs it.
+#  B. vnetgwd initiates (the connection updated to connectionMode Default through the CLI),
+#     strongSwan has the wrong key: strongSwan refuses, vnetgwd logs it.
 #  C. no common proposal: vnetgwd answers NO_PROPOSAL_CHOSEN and logs both sides' offers.
 cd "$(dirname "$0")/../.."
 . tests/lab/lib/netns.sh
@@ -29,16 +30,14 @@ expect "A: vnetgwd is not Connected" test "$(s2s_status connectionStatus)" != Co
 expect_soon "A: no CHILD_SA on either side" no_child_anywhere
 
 say "--- B: vnetgwd initiates; strongSwan holds the wrong key"
-s2s_vnetgwd_config "$LAB_DIR/vnetgwd.json" true
-kill -HUP "$VNETGWD_PID"
+api_cli_ok vpn-connection update -g "$S2S_RG" -n site1 --connection-mode Default
 wait_for 10 "vnetgwd logs strongSwan's refusal" vnetgwd_logged "authentication failed: peer answered AUTHENTICATION_FAILED" ||
 	{ tail -20 "$LAB_DIR/vnetgwd.log" >&2; lab_fail "B: vnetgwd did not log the peer's refusal"; }
 expect_soon "B: strongSwan refused vnetgwd's AUTH" swan_logged 'generating IKE_AUTH response .*N(AUTH_FAILED)'
 expect_soon "B: no CHILD_SA on either side" no_child_anywhere
 
 say "--- C: no common proposal"
-s2s_vnetgwd_config "$LAB_DIR/vnetgwd.json" false
-kill -HUP "$VNETGWD_PID"
+api_cli_ok vpn-connection update -g "$S2S_RG" -n site1 --connection-mode ResponderOnly
 swan_config site $S2S_SITE_IP $S2S_GW_IP "$S2S_PSK" 3des-sha1-modp1024 aes128gcm16
 swan_ctl site --load-all --noprompt >/dev/null || lab_fail "C: reload strongSwan"
 ! swan_ctl site --initiate --child net >/dev/null 2>&1 || lab_fail "C: established without a common proposal"

@@ -35,8 +35,7 @@ declare -A RATE=([basic]=100 [hp]=200 [other]=100) DEV_PID
 
 lab_init
 sites_wan
-# A subscription per tenant, each with its VNet and VPN gateway of the SKU (API mode: through
-# the CLI; SITES_MODE=config: vnetgwd --config).
+# A subscription per tenant, each with its VNet and VPN gateway of the SKU, through the CLI.
 sites_vnet ta tenant-a 10.1.0.0/16 10.1.255.0/27 Basic
 sites_vnet tb tenant-b 10.1.0.0/16 10.1.255.0/27 HighPerformance
 sites_vnet tc tenant-c 10.1.0.0/16 10.1.255.0/27 Standard

@@ -8,8 +8,7 @@
 #                                                   ├─ s-t3a .31, s-t3b .32 (172.16.31/32.0/24)
 #                                                   └─ s-rogue .99: no connection anywhere
 # Every resource is created with the vnetgw CLI against vnetgwd --data-dir, each tenant a
-# subscription of its own, and each site runs the device script vnetgw prints for its connection
-# (SITES_MODE=config: vnetgwd --config instead, lib/sites.sh).
+# subscription of its own, and each site runs the device script vnetgw prints for its connection.
 # Checks: every workload reaches exactly its own two sites (and they it); traffic to each site
 # goes through its own tunnel (per-connection counters); a packet sent toward another tenant's
 # site prefix and a packet from a site spoofing another tenant's site address are captured
@@ -47,7 +46,7 @@ for s in "${ALL_SITES[@]}"; do sites_swan_up "$s" "$s" || lab_fail "site $s coul
 all_connected() { for s in "${ALL_SITES[@]}"; do sites_connected "$s" || return 1; done; }
 wait_for 10 "every connection Connected" all_connected ||
 	lab_fail "status: $(jq -c '[.connections[] | {name, connectionStatus}]' "$LAB_DIR/status.json")"
-say "ok: six connections Connected on one public IP ($SITES_MODE mode): $(jq -c '[.connections[] | .name]' "$LAB_DIR/status.json")"
+say "ok: six connections Connected on one public IP: $(jq -c '[.connections[] | .name]' "$LAB_DIR/status.json")"
 for t in "${TENANTS[@]}"; do say "$t's VNet namespace: $(ns_name "$(sites_vnet_role "$t")")"; done
 
 # ---- reachability: exactly the tenant's own sites ----------------------------------------------
@@ -86,16 +85,14 @@ done
 # The spoofing site: its device script's selectors (its own prefix only) would keep charon from
 # sending a foreign source at all; a hostile or misconfigured device does not follow it. Site
 # t1a's charon is reloaded with any-to-any selectors, so the gateway's own check is what stops it.
-if [ "$SITES_MODE" = api ]; then
-	swan_ctl s-t1a --terminate --ike t1a >/dev/null 2>&1
-	swan_config s-t1a 198.51.100.11 "$SITES_GW_IP" psk-t1a-isolation aes256-sha384-ecp384 aes256gcm16-ecp384
-	swan_ctl s-t1a --load-all --noprompt >/dev/null || lab_fail "reloading t1a's charon"
-	sites_swan_initiate t1a || lab_fail "t1a could not establish with any-to-any selectors"
-	wait_for 10 "t1a Connected again" sites_connected t1a || lab_fail "t1a: $(sites_status t1a connectionStatus)"
-	wait_for 10 "ipsec0 at t1a" in_ns s-t1a ip link show ipsec0 || lab_fail "no ipsec0 at t1a"
-	swan_route s-t1a 10.1.0.0/16
-	expect "t1a carries traffic with any-to-any selectors" quiet in_ns h-t1a ping -c 2 -i 0.2 -W 2 "$SITES_WL_IP"
-fi
+swan_ctl s-t1a --terminate --ike t1a >/dev/null 2>&1
+swan_config s-t1a 198.51.100.11 "$SITES_GW_IP" psk-t1a-isolation aes256-sha384-ecp384 aes256gcm16-ecp384
+swan_ctl s-t1a --load-all --noprompt >/dev/null || lab_fail "reloading t1a's charon"
+sites_swan_initiate t1a || lab_fail "t1a could not establish with any-to-any selectors"
+wait_for 10 "t1a Connected again" sites_connected t1a || lab_fail "t1a: $(sites_status t1a connectionStatus)"
+wait_for 10 "ipsec0 at t1a" in_ns s-t1a ip link show ipsec0 || lab_fail "no ipsec0 at t1a"
+swan_route s-t1a 10.1.0.0/16
+expect "t1a carries traffic with any-to-any selectors" quiet in_ns h-t1a ping -c 2 -i 0.2 -W 2 "$SITES_WL_IP"
 CAPS=(h-t2a h-t2b h-t3a h-t3b t1 t2 t3 wl-t1)
 declare -A CAP_PID CAP_ROLE=([t1]=$(sites_vnet_role t1) [t2]=$(sites_vnet_role t2) [t3]=$(sites_vnet_role t3))
 for r in "${CAPS[@]}"; do

@@ -29,6 +29,8 @@
 	",\"ipsecEncryption\":\"" enc "\",\"ipsecIntegrity\":\"" integ                             \
 	"\",\"ikeEncryption\":\"" ike "\",\"ikeIntegrity\":\"" ikei "\",\"dhGroup\":\"" dh         \
 	"\",\"pfsGroup\":\"" pfs "\"}]"
+#define K16  "0123456789abcdef"
+#define K128 K16 K16 K16 K16 K16 K16 K16 K16
 #define GOOD_POLICY                                                                                \
 	POLICY("GCMAES256", "GCMAES256", "AES256", "SHA384", "ECP384", "ECP384", "27000",          \
 	       "102400000")
@@ -363,6 +365,18 @@ static const struct row rows[] = {
 	      "\"AES256\",\"ikeIntegrity\":\"SHA256\",\"dhGroup\":\"ECP256\",\"pfsGroup\":\"None\"}"
 	      "]"),
 	 MGMT_E_INVALID_REQUEST_FORMAT, "properties.ipsecPolicies[0].saLifeTimeSeconds"},
+	/* 80: the shared key is 1 to 128 characters (the config file's rule, now the API's) */
+	{MODEL_CONN, "c1",
+	 "{\"properties\":{\"connectionType\":\"IPsec\",\"virtualNetworkGateway1\":{\"id\":\"" B
+	 "virtualNetworkGateways/g1\"},\"localNetworkGateway2\":{\"id\":\"" B
+	 "localNetworkGateways/l1\"},\"sharedKey\":\"" K128 "\"}}",
+	 MGMT_OK, NULL},
+	/* 81 */
+	{MODEL_CONN, "c1",
+	 "{\"properties\":{\"connectionType\":\"IPsec\",\"virtualNetworkGateway1\":{\"id\":\"" B
+	 "virtualNetworkGateways/g1\"},\"localNetworkGateway2\":{\"id\":\"" B
+	 "localNetworkGateways/l1\"},\"sharedKey\":\"" K128 "x\"}}",
+	 MGMT_E_INVALID_SHARED_KEY, "properties.sharedKey"},
 };
 
 Test(mgmt_parse, rows)

@@ -259,7 +259,7 @@ Test(reconcile, custom_policy_and_mode)
 	cr_expect_eq(c->dpd_timeout_s, 30);
 	cr_expect_not(c->initiate, "ResponderOnly waits for the peer");
 	cr_expect_not(c->no_respond);
-	/* the same translation as the configuration file's (ike_policy_custom) */
+	/* the engine's translation of an API policy (ike_policy_custom) */
 	cr_assert_eq(ike_policy_custom(&want.policy, &p, &why), 0);
 	cr_expect_eq(c->policy.ike.propose.n, 1);
 	cr_expect_eq(c->policy.ike.propose.s[0].encr, want.policy.ike.propose.s[0].encr);

@@ -6,7 +6,8 @@
 # Columns, each measured in this run on the same topology:
 #   plain       gwA and gwB just route (no tunnel): the ceiling
 #   strongswan  charon (kernel-libipsec) on gwA and gwB, aes256-sha384-ecp384 / aes256gcm16
-#   vnetgwd     vnetgwd on both ends, same proposals, unshaped (--no-rate-limit)
+#   vnetgwd     vnetgwd on both ends (each with its store, the tunnel made through the CLI),
+#               same proposals, unshaped (--no-rate-limit)
 #   dp-udp      vnetgwd's data plane (src/dp) on both ends without IKE: the TEST-ONLY
 #   dp-raw      build/bench/dp with hand-made AES-256-GCM keys; ESP in UDP 4500 / raw ESP.
 #               Each gateway's LAN moves into the VNet namespace the data plane creates.
@@ -123,55 +124,55 @@ for enc in udp raw; do
 	: >"$LAB_DIR/dp-ga.log"; : >"$LAB_DIR/dp-gb.log"
 done
 
-# vnetgwd <-> vnetgwd: the daemon on both ends, IKEv2 with the default proposal (SPEC §3), the
-# VNets va/vb (left in place by the data plane above, with the hosts attached) reused. Run with
-# --no-rate-limit: this measures the data plane, not the SKU shaper (issue 6 measures that).
-VNETGWD="${VNETGW_BUILD:-build}/vnetgwd"
-# vnetgwd_conf FILE PUBLIC PEER VNET SPACE GWSUBNET REMOTE INITIATE [WITH_CONN]
-vnetgwd_conf() {
-	local conns="[]"
-	[ "${9:-yes}" = yes ] && conns="[ { \"name\": \"peer\", \"vnet\": \"$4\", \"peer\": \"$3\",
-	    \"sharedKey\": \"bench-psk\", \"remotePrefixes\": [\"$7\"], \"sku\": \"HighPerformance\",
-	    \"initiate\": $8 } ]"
+# vnetgwd <-> vnetgwd: the daemon on both ends, each with its store (its own data directory),
+# the tunnel made through the CLI (tests/lab/lib/s2s.sh's import), IKEv2 with the default
+# proposal (SPEC §3); each host's LAN moves from the data plane's VNet above to the VNet
+# namespace vnetgwd makes. Run with --no-rate-limit: this measures the data plane, not the SKU
+# shaper (issue 6 measures that).
+. tests/lab/lib/s2s.sh
+# vnetgwd_doc FILE PUBLIC PEER VNET SPACE GWSUBNET REMOTE INITIATE: the import's document
+vnetgwd_doc() {
 	cat >"$1" <<CONF
 { "publicIp": "$2",
   "vnets": [ { "name": "$4", "addressSpace": ["$5"], "gatewaySubnet": "$6" } ],
-  "connections": $conns }
+  "connections": [ { "name": "peer", "vnet": "$4", "peer": "$3", "sharedKey": "bench-psk",
+                     "remotePrefixes": ["$7"], "sku": "HighPerformance", "initiate": $8 } ] }
 CONF
 }
-# vnetgwd_start ROLE CONFIG: in ROLE's network namespace only (nsenter: see tests/lab/lib/s2s.sh).
+# vnetgwd_start ROLE DOC VNET CIDR: vnetgwd in ROLE (api_use ROLE), DOC imported, the LAN moved
+# from the data plane's namespace VNET into vnetgwd's and addressed CIDR.
 vnetgwd_start() {
-	say "+ vnetgwd --config $2 in $(ns_name "$1")"
-	nsenter --net="/run/netns/$(ns_name "$1")" "$VNETGWD" --config "$2" --no-rate-limit \
-		--netns-prefix "vgt-$LAB_ID-" --status-file "$LAB_DIR/status-$1.json" >"$LAB_DIR/vnetgwd-$1.log" 2>&1 &
-	lab_track $!
-	eval "VNETGWD_$1=$!"
+	local ns
+	api_use "$1" "$1"
+	s2s_vnetgwd_start "$2" --no-rate-limit >/dev/null || { cat "$(api_log)" >&2; lab_fail "vnetgwd on $1"; }
+	ns=$(s2s_vnet_role "$3")
+	run in_ns "$3" ip link set lan netns "$(ns_name "$ns")"
+	addr "$ns" lan "$4"
+	in_ns "$ns" ip link set lan up
 }
-vnetgwd_connected() { [ "$(jq -r '.connections[0].connectionStatus' "$LAB_DIR/status-$1.json" 2>/dev/null)" = Connected ]; }
-vnetgwd_idle() { [ "$(jq -r '.connections | length' "$LAB_DIR/status-$1.json" 2>/dev/null)" = 0 ]; }
+vnetgwd_connected() { [ "$(jq -r '.connections[0].connectionStatus' "$(api_status_file)" 2>/dev/null)" = Connected ]; }
+vnetgwd_idle() { [ "$(jq -r '.connections | length' "$(api_status_file)" 2>/dev/null)" = 0 ]; }
 say "vnetgwd <-> vnetgwd"
-vnetgwd_conf "$LAB_DIR/vga.json" 192.0.2.2 198.51.100.2 va 10.1.0.0/16 10.1.255.0/29 10.2.0.0/24 true
-vnetgwd_conf "$LAB_DIR/vgb.json" 198.51.100.2 192.0.2.2 vb 10.2.0.0/16 10.2.255.0/29 10.1.0.0/24 false
-vnetgwd_start gb "$LAB_DIR/vgb.json"
-wait_for 10 "vnetgwd on gwB" in_ns vb ip link show vnetgw0 || lab_fail "vnetgwd on gwB"
-vnetgwd_start ga "$LAB_DIR/vga.json"
-wait_for 10 "vnetgwd tunnel up" vnetgwd_connected ga || { cat "$LAB_DIR/vnetgwd-ga.log" >&2; lab_fail "vnetgwd tunnel"; }
+vnetgwd_doc "$LAB_DIR/vga.json" 192.0.2.2 198.51.100.2 va 10.1.0.0/16 10.1.255.0/29 10.2.0.0/24 true
+vnetgwd_doc "$LAB_DIR/vgb.json" 198.51.100.2 192.0.2.2 vb 10.2.0.0/16 10.2.255.0/29 10.1.0.0/24 false
+vnetgwd_start gb "$LAB_DIR/vgb.json" vb 10.2.0.1/24
+vnetgwd_start ga "$LAB_DIR/vga.json" va 10.1.0.1/24
+wait_for 10 "vnetgwd tunnel up" vnetgwd_connected || { cat "$(api_log)" >&2; lab_fail "vnetgwd tunnel"; }
 wait_for 10 "path through vnetgwd" in_ns ha ping -c1 -W1 10.2.0.10 || lab_fail "no path through vnetgwd"
 R[vnetgwd,1]=$(tput 1); R[vnetgwd,4]=$(tput 4)
-# Setups: the connection removed (a Delete to the peer) and added again (initiated), SETUPS times.
+# Setups: the connection deleted through the CLI (a Delete to the peer) and created again
+# (initiated), SETUPS times.
 for i in $(seq 2 "$SETUPS"); do
-	vnetgwd_conf "$LAB_DIR/vga.json" 192.0.2.2 198.51.100.2 va 10.1.0.0/16 10.1.255.0/29 10.2.0.0/24 true no
-	kill -HUP "$VNETGWD_ga"
-	wait_for 5 "connection removed on gwA" vnetgwd_idle ga || lab_fail "vnetgwd remove $i"
-	vnetgwd_conf "$LAB_DIR/vga.json" 192.0.2.2 198.51.100.2 va 10.1.0.0/16 10.1.255.0/29 10.2.0.0/24 true
-	kill -HUP "$VNETGWD_ga"
-	wait_for 5 "vnetgwd tunnel up again" vnetgwd_connected ga || lab_fail "vnetgwd setup $i"
+	api_cli_ok vpn-connection delete -g "$S2S_RG" -n peer
+	wait_for 5 "connection removed on gwA" vnetgwd_idle || lab_fail "vnetgwd remove $i"
+	api_connection "$S2S_RG" peer va-gw peer bench-psk --connection-mode Default
+	wait_for 5 "vnetgwd tunnel up again" vnetgwd_connected || lab_fail "vnetgwd setup $i"
 done
 # From vnetgwd's own log (ms timestamps): IKE_SA_INIT sent -> IKE_AUTH done with the CHILD_SA.
 R[vnetgwd,setup]=$(awk '/NEW -> INIT_SENT/ { split($1, t, /[T:.Z]/); s[++n] = ((t[2]*60+t[3])*60+t[4])*1000+t[5] }
 	/AUTH_SENT -> ESTABLISHED/ { split($1, t, /[T:.Z]/); e[++m] = ((t[2]*60+t[3])*60+t[4])*1000+t[5] }
-	END { for (i = 1; i <= m; i++) print (e[i] - s[i]) * 1000 }' "$LAB_DIR/vnetgwd-ga.log" | median)
-say "vnetgwd setups measured: $(grep -c 'AUTH_SENT -> ESTABLISHED' "$LAB_DIR/vnetgwd-ga.log")"
+	END { for (i = 1; i <= m; i++) print (e[i] - s[i]) * 1000 }' "$(api_log)" | median)
+say "vnetgwd setups measured: $(grep -c 'AUTH_SENT -> ESTABLISHED' "$(api_log)")"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 printf '\n%-12s %14s %14s %18s\n' "path" "TCP 1 stream" "TCP 4 streams" "IKE setup (med)"

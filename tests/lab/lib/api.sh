@@ -35,26 +35,62 @@
 #                                 (a new connection, or after a key or policy change), loaded
 #                                 with swanctl --load-all
 #   api_swan_conn_sas ROLE CONN   how many IKE SAs the site has for CONN (swanctl --list-sas)
+#   api_use NAME [ROLE]           switch to another vnetgwd of the lab (e.g. a second gateway or
+#                                 a site's device), created on first use: it runs in ROLE's
+#                                 namespace with data dir $LAB_DIR/NAME.data, status file
+#                                 $LAB_DIR/NAME.status.json, log $LAB_DIR/vnetgwd-NAME.log, a
+#                                 port, tenant and VNETGWD_PID of its own; `api_use ""` is back
+#                                 to the default one (gw, $LAB_DIR/data, status.json, vnetgwd.log)
 
 API_PORT=${API_PORT:-$((20000 + RANDOM % 20000))}
 API_SUB=""
 API_TOKEN=""
 API_SECRETS=() # never printed
+API_CUR=""     # the vnetgwd the functions address (api_use); "" is the default one
+API_NS=gw
+API_DATA=""   # default: $LAB_DIR/data (LAB_DIR is set by lab_init, after sourcing)
+API_STATUS="" # default: $LAB_DIR/status.json
+API_LOG=""    # default: $LAB_DIR/vnetgwd.log
+declare -gA API_SAVED=()
 
-api_data() { printf '%s/data' "$LAB_DIR"; }
-api_status_file() { printf '%s/status.json' "$LAB_DIR"; }
+api_data() { printf '%s' "${API_DATA:-$LAB_DIR/data}"; }
+api_status_file() { printf '%s' "${API_STATUS:-$LAB_DIR/status.json}"; }
+api_log() { printf '%s' "${API_LOG:-$LAB_DIR/vnetgwd.log}"; }
+
+api_use() {
+	local name=$1 role=${2:-gw} v
+	[ "$name" = "$API_CUR" ] && return 0
+	for v in API_PORT API_SUB API_TOKEN API_NS API_DATA API_STATUS API_LOG VNETGWD_PID; do
+		API_SAVED[$API_CUR/$v]=${!v-}
+	done
+	API_CUR=$name
+	if [ -n "${API_SAVED[$name/API_PORT]+x}" ]; then
+		for v in API_PORT API_SUB API_TOKEN API_NS API_DATA API_STATUS API_LOG VNETGWD_PID; do
+			printf -v "$v" '%s' "${API_SAVED[$name/$v]}"
+		done
+	else
+		API_PORT=$((20000 + RANDOM % 20000))
+		API_SUB="" API_TOKEN="" VNETGWD_PID=""
+		API_NS=$role
+		API_DATA=$LAB_DIR/$name.data
+		API_STATUS=$LAB_DIR/$name.status.json
+		API_LOG=$LAB_DIR/vnetgwd-$name.log
+	fi
+}
 
 api_vnetgwd_start() {
 	local bin
 	bin=$(cd "${VNETGW_BUILD:-build}" && pwd)
-	say "+ vnetgwd --data-dir $(api_data) --api-listen 127.0.0.1:$API_PORT in $(ns_name gw)"
-	nsenter --net="/run/netns/$(ns_name gw)" "$bin/vnetgwd" --data-dir "$(api_data)" \
+	say "+ vnetgwd --data-dir $(api_data) --api-listen 127.0.0.1:$API_PORT $* in $(ns_name "$API_NS")"
+	# Not running: a socket left there is a killed process's, and would pass for readiness.
+	rm -f "$(api_data)/admin.sock"
+	nsenter --net="/run/netns/$(ns_name "$API_NS")" "$bin/vnetgwd" --data-dir "$(api_data)" \
 		--api-listen "127.0.0.1:$API_PORT" --netns-prefix "vgt-$LAB_ID-" \
-		--status-file "$(api_status_file)" "$@" >>"$LAB_DIR/vnetgwd.log" 2>&1 &
+		--status-file "$(api_status_file)" "$@" >>"$(api_log)" 2>&1 &
 	VNETGWD_PID=$!
 	lab_track "$VNETGWD_PID"
 	wait_for 10 "vnetgwd's admin socket" test -S "$(api_data)/admin.sock" || {
-		cat "$LAB_DIR/vnetgwd.log" >&2
+		cat "$(api_log)" >&2
 		return 1
 	}
 }
@@ -74,7 +110,7 @@ api_vnetgwd_kill() {
 api_cli_raw() {
 	local bin
 	bin=$(cd "${VNETGW_BUILD:-build}" && pwd)
-	in_ns gw env VNETGW_SERVER="http://127.0.0.1:$API_PORT" \
+	in_ns "$API_NS" env VNETGW_SERVER="http://127.0.0.1:$API_PORT" \
 		VNETGW_ADMIN_SOCKET="$(api_data)/admin.sock" VNETGW_SUBSCRIPTION="$API_SUB" \
 		VNETGW_TOKEN="$API_TOKEN" "$bin/vnetgw" "$@"
 }

@@ -7,7 +7,11 @@
 #   192.0.2.1      .254 | .254   198.51.100.2   192.168.1.10  (site LAN 192.168.1.0/24)
 #
 # vnetgwd runs in gw's network namespace through nsenter --net only (not ip netns exec, whose
-# private mount namespace would hide the VNet namespaces vnetgwd bind-mounts under /run/netns).
+# private mount namespace would hide the VNet namespaces vnetgwd bind-mounts under /run/netns),
+# with its store (tests/lab/lib/api.sh), and the lab's resources go in through the CLI.
+
+# shellcheck source=tests/lab/lib/api.sh
+. "$(dirname "${BASH_SOURCE[0]}")/api.sh"
 
 S2S_GW_IP=192.0.2.1
 S2S_SITE_IP=198.51.100.2
@@ -33,7 +37,8 @@ s2s_topology() {
 	route host default via 192.168.1.1
 }
 
-# s2s_vnetgwd_config FILE INITIATE(true|false) [IKE-POLICY-JSON]
+# s2s_vnetgwd_config FILE INITIATE(true|false) [IKE-POLICY-JSON]: the lab's one VNet and one
+# connection "site1" as a document for s2s_vnetgwd_start / s2s_import (format below).
 s2s_vnetgwd_config() {
 	local policy=""
 	[ -n "${3:-}" ] && policy=", \"ipsecPolicy\": $3"
@@ -46,30 +51,199 @@ s2s_vnetgwd_config() {
 CONF
 }
 
-# s2s_vnetgwd_start CONFIG [extra vnetgwd args]: starts vnetgwd, waits for the VNet namespace.
-s2s_vnetgwd_start() {
-	local conf=$1 bin="${VNETGW_BUILD:-build}/vnetgwd"
-	shift
-	say "+ vnetgwd --config $conf in $(ns_name gw)"
-	nsenter --net="/run/netns/$(ns_name gw)" "$bin" --config "$conf" \
-		--netns-prefix "vgt-$LAB_ID-" --status-file "$LAB_DIR/status.json" "$@" \
-		>"$LAB_DIR/vnetgwd.log" 2>&1 &
-	VNETGWD_PID=$!
-	lab_track "$VNETGWD_PID"
-	LAB_NS+=("vgt-$LAB_ID-vnet1") # made by vnetgwd; removed at cleanup if it stays
-	wait_for 10 "vnetgwd's VNet namespace" test -e "/run/netns/vgt-$LAB_ID-vnet1" || {
-		cat "$LAB_DIR/vnetgwd.log" >&2
+# ---- vnetgwd from a document, through the API --------------------------------------------------
+#
+# A lab describes its gateway as one JSON document (all members; optional ones marked):
+#
+#   { "publicIp": "192.0.2.1",
+#     "vnets": [ { "name": "vnet1", "addressSpace": ["10.1.0.0/16"],
+#                  "gatewaySubnet": "10.1.255.0/27" } ],
+#     "connections": [ { "name": "site1", "vnet": "vnet1", "peer": "198.51.100.2",
+#                        "sharedKey": "...", "remotePrefixes": ["192.168.1.0/24"],
+#                        "initiate": true,              (optional, default true)
+#                        "sku": "Standard",             (optional: Basic|Standard|HighPerformance)
+#                        "dpdTimeoutSeconds": 45,       (optional, 9..3600)
+#                        "ipsecPolicy": {               (optional; all eight members)
+#                          "ikeEncryption": "AES256", "ikeIntegrity": "SHA384",
+#                          "dhGroup": "ECP384", "ipsecEncryption": "GCMAES256",
+#                          "ipsecIntegrity": "GCMAES256", "pfsGroup": "ECP384",
+#                          "saLifeTimeSeconds": 27000, "saDataSizeKilobytes": 102400000 } } ] }
+#
+# s2s_import makes it resources of vnetgwd's store with the vnetgw CLI, as a tenant would (the
+# operator sets the pool): publicIp is the pool (the shared public IP); each VNet becomes a VNet
+# with its GatewaySubnet, a public IP <vnet>-gw-ip and a VPN gateway <vnet>-gw whose SKU is its
+# connections' "sku" (they must agree; Standard without one); each connection a local network
+# gateway <name> (peer, remotePrefixes) and a connection <name> (sharedKey, dpdTimeoutSeconds,
+# connectionMode Default when it initiates, else ResponderOnly) with its ipsecPolicy added. All in
+# resource group $S2S_RG of a subscription "lab" made on first import. A member the document
+# format does not have is refused, as is a connection naming no VNet of the document; the values
+# themselves are checked by the API (SPEC §2), whose error the import shows.
+#
+# The API's names are not the document's: the status file lists connections by resource id (.id)
+# with a key derived from it (.name), and vnetgwd names the VNet namespaces by such keys. So:
+#   s2s_conn_id NAME / s2s_vnet_id NAME    the resource id of the document's connection / VNet
+#   s2s_conn_key NAME                      the connection's key: .name in the status file, and
+#                                          the key of its entries elsewhere there
+#   s2s_vnet_role NAME                     the VNet's namespace role for in_ns (after start)
+#   S2S_VNET_ROLE[NAME]                    the same, for the default vnetgwd (api_use "")
+#   S2S_VNET                               the same for its first VNet (vnet1 in the lab's
+#                                          document): `in_ns "$S2S_VNET" ...`
+S2S_RG=${S2S_RG:-lab}
+S2S_VNET=""
+declare -gA S2S_IDS=() S2S_VNET_ROLE=()
+
+# What the import refuses before anything is created: one line each.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+S2S_IMPORT_CHECK='
+def known($where; $allowed): (keys - $allowed)[] | "\($where): unknown member \"\(.)\"";
+def str($where; $k): if has($k) and (.[$k] | type) != "string" then "\($where).\($k): must be a string" else empty end;
+def req($where; $ks): $ks[] as $k | if has($k) | not then "\($where).\($k): missing" else empty end;
+def prefixes($where; $k): if has($k) and ((.[$k] | type) != "array" or (.[$k] | length) == 0 or any(.[$k][]; type != "string"))
+	then "\($where).\($k): must be a non-empty array of prefixes" else empty end;
+if type != "object" then "the document must be a JSON object" else
+	known("config"; ["publicIp", "vnets", "connections"]),
+	req("config"; ["publicIp"]), str("config"; "publicIp"),
+	(if has("vnets") and (.vnets | type) != "array" then "config.vnets: must be an array" else empty end),
+	(if has("connections") and (.connections | type) != "array" then "config.connections: must be an array" else empty end),
+	([(.vnets // [])[] | objects | .name]) as $vnets |
+	((.vnets // []) | to_entries[] | "vnets[\(.key)]" as $w | .value |
+		if type != "object" then "\($w): must be an object" else
+		known($w; ["name", "addressSpace", "gatewaySubnet"]),
+		req($w; ["name", "addressSpace", "gatewaySubnet"]),
+		str($w; "name"), str($w; "gatewaySubnet"), prefixes($w; "addressSpace") end),
+	((.connections // []) | to_entries[] | "connections[\(.key)]" as $w | .value |
+		if type != "object" then "\($w): must be an object" else
+		known($w; ["name", "vnet", "peer", "sharedKey", "remotePrefixes", "initiate", "sku",
+			"dpdTimeoutSeconds", "ipsecPolicy"]),
+		req($w; ["name", "vnet", "peer", "sharedKey", "remotePrefixes"]),
+		str($w; "name"), str($w; "vnet"), str($w; "peer"), str($w; "sharedKey"), str($w; "sku"),
+		prefixes($w; "remotePrefixes"),
+		(if has("initiate") and (.initiate | type) != "boolean" then "\($w).initiate: must be true or false" else empty end),
+		(if has("dpdTimeoutSeconds") and (.dpdTimeoutSeconds | type) != "number" then "\($w).dpdTimeoutSeconds: must be a whole number" else empty end),
+		(if has("vnet") and ([.vnet] | inside($vnets) | not) then "\($w).vnet: no VNet named \"\(.vnet)\"" else empty end),
+		(if has("ipsecPolicy") then .ipsecPolicy |
+			if type != "object" then "\($w).ipsecPolicy: must be an object" else
+			["ikeEncryption", "ikeIntegrity", "dhGroup", "ipsecEncryption", "ipsecIntegrity",
+				"pfsGroup", "saLifeTimeSeconds", "saDataSizeKilobytes"] as $p |
+			known("\($w).ipsecPolicy"; $p), req("\($w).ipsecPolicy"; $p) end
+		else empty end) end),
+	((.vnets // []) | .[] | objects | .name as $v |
+		([$doc.connections // [] | .[] | objects | select(.vnet == $v) | .sku // "Standard"] | unique) |
+		if length > 1 then "vnets \($v): its connections ask for different SKUs (\(join(", "))); a gateway has one" else empty end)
+end'
+
+s2s_conn_id() { printf '%s' "${S2S_IDS[$API_CUR/conn/$1]-}"; }
+s2s_vnet_id() { printf '%s' "${S2S_IDS[$API_CUR/vnet/$1]-}"; }
+s2s_conn_key() { api_status_conn "$(s2s_conn_id "$1")" .name; }
+s2s_vnet_role() { printf '%s' "${S2S_IDS[$API_CUR/role/$1]-}"; }
+
+# s2s_import CONFIG: CONFIG's VNets and connections into the store of the running vnetgwd (the
+# one api_use addresses); fails (after saying why) when CONFIG is refused, by the check above or
+# by the API.
+s2s_import() {
+	local conf=$1 errors n i v c sku
+	errors=$(jq -r --slurpfile d "$conf" '$d[0] as $doc | $doc | '"$S2S_IMPORT_CHECK" "$conf" 2>&1) || {
+		say "s2s_import $conf: not JSON: $errors"
 		return 1
 	}
-	wait_for 10 "vnetgwd's TUN" in_ns vnet1 ip link show vnetgw0 || return 1
+	if [ -n "$errors" ]; then
+		say "s2s_import $conf refused:"
+		printf '%s\n' "$errors" | while read -r line; do say "  $line"; done
+		return 1
+	fi
+	api_pool "$(jq -r .publicIp "$conf")"
+	[ -n "$API_SUB" ] || api_tenant lab
+	n=$(jq '.vnets // [] | length' "$conf")
+	for ((i = 0; i < n; i++)); do
+		v=$(jq -c ".vnets[$i]" "$conf")
+		local name gws
+		name=$(jq -r .name <<<"$v")
+		gws=$(jq -r .gatewaySubnet <<<"$v")
+		sku=$(jq -r --arg v "$name" '[.connections // [] | .[] | select(.vnet == $v) | .sku // "Standard"] | .[0] // "Standard"' "$conf")
+		mapfile -t space < <(jq -r '.addressSpace[]' <<<"$v")
+		api_cli_ok vnet create -g "$S2S_RG" -n "$name" --address-prefixes "${space[@]}" \
+			--subnet-name GatewaySubnet --subnet-prefix "$gws"
+		api_cli_ok public-ip create -g "$S2S_RG" -n "$name-gw-ip"
+		api_cli_ok vnet-gateway create -g "$S2S_RG" -n "$name-gw" --vnet "$name" \
+			--public-ip-addresses "$name-gw-ip" --gateway-type Vpn --vpn-type RouteBased --sku "$sku"
+		S2S_IDS[$API_CUR/vnet/$name]=$(api_id "$S2S_RG" virtualNetworks "$name")
+	done
+	n=$(jq '.connections // [] | length' "$conf")
+	for ((i = 0; i < n; i++)); do
+		c=$(jq -c ".connections[$i]" "$conf")
+		local name vnet peer psk initiate dpd mode
+		name=$(jq -r .name <<<"$c")
+		vnet=$(jq -r .vnet <<<"$c")
+		peer=$(jq -r .peer <<<"$c")
+		psk=$(jq -r .sharedKey <<<"$c")
+		initiate=$(jq -r 'if has("initiate") then .initiate else true end' <<<"$c")
+		dpd=()
+		[ "$(jq 'has("dpdTimeoutSeconds")' <<<"$c")" = true ] &&
+			dpd=(--dpd-timeout "$(jq -r .dpdTimeoutSeconds <<<"$c")")
+		mapfile -t remote < <(jq -r '.remotePrefixes[]' <<<"$c")
+		api_site "$S2S_RG" "$name" "$peer" "${remote[@]}"
+		# A connection that initiates does so once its policy is in place, not before.
+		mode=ResponderOnly
+		[ "$initiate" = true ] && [ "$(jq 'has("ipsecPolicy")' <<<"$c")" = false ] && mode=Default
+		api_connection "$S2S_RG" "$name" "$vnet-gw" "$name" "$psk" --connection-mode $mode "${dpd[@]}"
+		S2S_IDS[$API_CUR/conn/$name]=$(api_id "$S2S_RG" connections "$name")
+		if [ "$(jq 'has("ipsecPolicy")' <<<"$c")" = true ]; then
+			mapfile -t policy < <(jq -r '.ipsecPolicy | "--ike-encryption", .ikeEncryption,
+				"--ike-integrity", .ikeIntegrity, "--dh-group", .dhGroup,
+				"--ipsec-encryption", .ipsecEncryption, "--ipsec-integrity", .ipsecIntegrity,
+				"--pfs-group", .pfsGroup, "--sa-lifetime", .saLifeTimeSeconds,
+				"--sa-max-size", .saDataSizeKilobytes' <<<"$c")
+			api_cli_ok vpn-connection ipsec-policy add -g "$S2S_RG" --connection-name "$name" \
+				"${policy[@]}"
+			[ "$initiate" = true ] &&
+				api_cli_ok vpn-connection update -g "$S2S_RG" -n "$name" --connection-mode Default
+		fi
+	done
+	return 0
+}
+
+# s2s_vnetgwd_start CONFIG [extra vnetgwd args]: starts vnetgwd (--data-dir, api_vnetgwd_start)
+# in gw, imports CONFIG (s2s_import) and waits for every VNet's namespace and TUN; sets
+# s2s_vnet_role (and, for the default vnetgwd, S2S_VNET_ROLE and S2S_VNET). Started again on the same data directory (a restart) with the same
+# CONFIG, it imports nothing: the store has it all, as it has for the product.
+s2s_vnetgwd_start() {
+	local conf=$1
+	shift
+	api_vnetgwd_start "$@" || return 1
+	if ! cmp -s "$conf" "$(api_data)/imported.json"; then
+		s2s_import "$conf" || return 1
+		cp "$conf" "$(api_data)/imported.json"
+	fi
+	s2s_wait_vnets "$conf"
+}
+
+# s2s_wait_vnets CONFIG: waits for the namespace and TUN of every VNet of CONFIG (imported), and
+# sets s2s_vnet_role (S2S_VNET_ROLE, S2S_VNET) for them. For scenarios that import several
+# documents (e.g. one per tenant: api_tenant NAME; s2s_import DOC) into one vnetgwd.
+s2s_wait_vnets() {
+	local conf=$1 name id
+	for name in $(jq -r '.vnets // [] | .[].name' "$conf"); do
+		id=$(s2s_vnet_id "$name")
+		wait_for 10 "vnetgwd's namespace for $name" api_vnet_role "$id" || {
+			cat "$(api_log)" >&2
+			return 1
+		}
+		S2S_IDS[$API_CUR/role/$name]=$(api_vnet_role "$id")
+		if [ -z "$API_CUR" ]; then
+			S2S_VNET_ROLE[$name]=$(s2s_vnet_role "$name")
+			[ -n "$S2S_VNET" ] || S2S_VNET=${S2S_VNET_ROLE[$name]}
+		fi
+		wait_for 10 "vnetgwd's TUN in $name" in_ns "$(s2s_vnet_role "$name")" ip link show vnetgw0 ||
+			return 1
+	done
 }
 
 # The workload attaches to the VNet by veth, as tenants' VMs would.
 s2s_attach_workload() {
-	run ip link add name eth0 netns "$(ns_name wl)" type veth peer name wl0 netns "$(ns_name vnet1)"
+	run ip link add name eth0 netns "$(ns_name wl)" type veth peer name wl0 netns "$(ns_name "$S2S_VNET")"
 	in_ns wl ip link set dev eth0 up
-	in_ns vnet1 ip link set dev wl0 up
-	addr vnet1 wl0 10.1.0.1/24
+	in_ns "$S2S_VNET" ip link set dev wl0 up
+	addr "$S2S_VNET" wl0 10.1.0.1/24
 	addr wl eth0 $S2S_WL_IP/24
 	route wl default via 10.1.0.1
 }
@@ -86,7 +260,7 @@ s2s_swan_routes() {
 }
 
 # Status of site1 from vnetgwd's status file, e.g. s2s_status connectionStatus
-s2s_status() { jq -r ".connections[] | select(.name == \"site1\") | .$1" "$LAB_DIR/status.json" 2>/dev/null; }
+s2s_status() { api_status_conn "$(s2s_conn_id site1)" ".$1"; }
 s2s_connected() { [ "$(s2s_status connectionStatus)" = Connected ]; }
 
 # ---- issue 4: floods and impairment ----------------------------------------------------------
@@ -94,7 +268,7 @@ s2s_connected() { [ "$(s2s_status connectionStatus)" = Connected ]; }
 # vnetgwd's engine-wide IKE figures from the status file, e.g. s2s_ike_stat halfOpen
 s2s_ike_stat() { jq -r ".ike.$1" "$LAB_DIR/status.json" 2>/dev/null; }
 # A drop counter of site1 by reason (ESP's or the data plane's names), 0 when absent.
-s2s_drop_count() { jq -r ".connections[] | select(.name == \"site1\") | .drops.\"$1\" // 0" "$LAB_DIR/status.json" 2>/dev/null; }
+s2s_drop_count() { s2s_status "drops.\"$1\" // 0"; }
 # vnetgwd's memory in kB from /proc: s2s_vnetgwd_mem VmHWM|VmRSS
 s2s_vnetgwd_mem() { sed -n "s/^$1:[[:space:]]*\\([0-9]*\\) kB/\\1/p" "/proc/$VNETGWD_PID/status"; }
 

@@ -12,14 +12,11 @@
 #   192.0.2.1    .254 | .254   ├─ s-<b> (charon) ── h-<b>
 #                              └─ ...
 #
-# The gateway is driven one of two ways (SITES_MODE):
-#   api     (default) vnetgwd --data-dir, each tenant a subscription, every resource created with
-#           the vnetgw CLI (lib/api.sh, sourced by the test); the gateways start the tunnels and
-#           strongSwan sites run exactly the device script vnetgw prints for their connection
-#   config  vnetgwd --config FILE (src/daemon/config.h); strongSwan sites with their own
-#           swanctl.conf initiate
+# The gateway is vnetgwd --data-dir, each tenant a subscription, every resource created with the
+# vnetgw CLI (lib/api.sh); the gateways start the tunnels and strongSwan sites run exactly the
+# device script vnetgw prints for their connection.
 #
-# Use (after netns.sh, swan.sh and api.sh):
+# Use (after netns.sh and swan.sh; this sources s2s.sh and with it api.sh):
 #   sites_wan                                gw and wan namespaces
 #   sites_add SITE PUBLIC_IP LAN_PREFIX      site namespace s-SITE and host h-SITE (LAN_PREFIX a /24)
 #   sites_vnet VNET TENANT SPACE GWSUBNET SKU  a VNet and its VPN gateway of that SKU
@@ -35,14 +32,16 @@
 
 SITES_GW_IP=192.0.2.1
 SITES_WL_IP=10.1.0.10
-SITES_MODE=${SITES_MODE:-api}
+# shellcheck source=tests/lab/lib/s2s.sh
+. "$(dirname "${BASH_SOURCE[0]}")/s2s.sh"
+
 SITES_RG=rg1
 SITES_VNETS=() # "name tenant space gwsubnet sku"
 SITES_CONNS=() # "name vnet site psk mode"
 SITES_N=0
 # SITES_DEV_PID: each site's VPN device process (charon or vnetgwd), for the tests to watch.
 # SITES_ROLE: VNet -> its namespace's role; SITES_VNET_KEY / SITES_CONN_ID: keys in the status
-# file (API mode: resource ids; config mode: names); SITES_SUB/TOKEN: each tenant's credentials.
+# file (resource ids); SITES_SUB/TOKEN: each tenant's credentials.
 declare -A SITES_PUB SITES_LAN SITES_DEV_PID SITES_ROLE SITES_VNET_KEY SITES_CONN_ID SITES_SUB \
 	SITES_TOKEN SITES_CONN_VNET SITES_VNET_TENANT SITES_VNET_SKU
 
@@ -99,55 +98,6 @@ sites_conn() {
 }
 sites_vnet_role() { printf '%s' "${SITES_ROLE[$1]}"; }
 
-# The --config document (src/daemon/config.h) of every VNet and connection registered.
-sites_config() {
-	local v c sep="" name space gws vnet site sku psk mode
-	{
-		printf '{ "publicIp": "%s",\n  "vnets": [' "$SITES_GW_IP"
-		for v in "${SITES_VNETS[@]}"; do
-			read -r name _ space gws _ <<<"$v"
-			printf '%s\n    { "name": "%s", "addressSpace": ["%s"], "gatewaySubnet": "%s" }' \
-				"$sep" "$name" "$space" "$gws"
-			sep=,
-		done
-		printf ' ],\n  "connections": ['
-		sep=""
-		for c in "${SITES_CONNS[@]}"; do
-			read -r name vnet site psk mode <<<"$c"
-			sku=${SITES_VNET_SKU[$vnet]}
-			printf '%s\n    { "name": "%s", "vnet": "%s", "peer": "%s", "sharedKey": "%s",' \
-				"$sep" "$name" "$vnet" "${SITES_PUB[$site]}" "$psk"
-			printf ' "remotePrefixes": ["%s"], "sku": "%s", "initiate": false }' \
-				"${SITES_LAN[$site]}" "$sku"
-			sep=,
-		done
-		printf ' ] }\n'
-	} >"$1"
-}
-
-# sites_vnetgwd_start CONFIG [extra vnetgwd args]
-sites_vnetgwd_start() {
-	local conf=$1 bin="${VNETGW_BUILD:-build}/vnetgwd" v name
-	shift
-	say "+ vnetgwd --config $conf in $(ns_name gw)"
-	# nsenter --net only: ip netns exec's private mounts would hide the VNet namespaces.
-	nsenter --net="/run/netns/$(ns_name gw)" "$bin" --config "$conf" \
-		--netns-prefix "vgt-$LAB_ID-" --status-file "$LAB_DIR/status.json" "$@" \
-		>"$LAB_DIR/vnetgwd.log" 2>&1 &
-	VNETGWD_PID=$!
-	lab_track "$VNETGWD_PID"
-	for v in "${SITES_VNETS[@]}"; do
-		read -r name _ <<<"$v"
-		LAB_NS+=("vgt-$LAB_ID-$name") # made by vnetgwd; removed at cleanup if it stays
-		if ! wait_for 10 "vnetgwd's namespace for $name" test -e "/run/netns/vgt-$LAB_ID-$name" ||
-			! wait_for 10 "vnetgwd's TUN in $name" in_ns "$name" ip link show vnetgw0; then
-			cat "$LAB_DIR/vnetgwd.log" >&2
-			return 1
-		fi
-	done
-	wait_for 5 "vnetgwd's status file" test -s "$LAB_DIR/status.json"
-}
-
 # A workload attached to the VNet by veth, as tenants' VMs would be.
 sites_attach_workload() {
 	local vnet=$1 role=${SITES_ROLE[$1]}
@@ -177,33 +127,26 @@ sites_swan_initiate() {
 	}
 }
 
-# sites_swan_up SITE CONN: charon in s-SITE for CONN, up, its VNet's space through ipsec0. API
-# mode: configured by exactly the device script of CONN (start_action = start: it initiates as
-# the gateway does); config mode: sites_swan with CONN's key, initiating.
+# sites_swan_up SITE CONN: charon in s-SITE for CONN, up, its VNet's space through ipsec0,
+# configured by exactly the device script of CONN (start_action = start: it initiates as the
+# gateway does).
 sites_swan_up() {
-	local site=$1 conn=$2 space c psk
-	for c in "${SITES_CONNS[@]}"; do
-		[ "${c%% *}" = "$conn" ] && read -r _ _ _ psk _ <<<"$c"
-	done
+	local site=$1 conn=$2 space c
 	for c in "${SITES_VNETS[@]}"; do
 		[ "${c%% *}" = "${SITES_CONN_VNET[$conn]}" ] && read -r _ _ space _ <<<"$c"
 	done
-	if [ "$SITES_MODE" = api ]; then
-		sites_as "${SITES_VNET_TENANT[${SITES_CONN_VNET[$conn]}]}"
-		api_swan_site "s-$site" "$SITES_RG" "$conn" || return 1
-		SITES_DEV_PID[$site]=$(cat "$(swan_dir "s-$site")/pid")
-	else
-		sites_swan "$site" "$psk" || return 1
-		sites_swan_initiate "$site" || return 1
-	fi
+	sites_as "${SITES_VNET_TENANT[${SITES_CONN_VNET[$conn]}]}"
+	api_swan_site "s-$site" "$SITES_RG" "$conn" || return 1
+	SITES_DEV_PID[$site]=$(cat "$(swan_dir "s-$site")/pid")
 	wait_for 10 "ipsec0 at site $site" in_ns "s-$site" ip link show ipsec0 || return 1
 	swan_route "s-$site" "$space"
 }
 
-# sites_vnetgwd_site SITE PSK VNET_SPACE: an unshaped vnetgwd as site SITE's VPN device (its
-# LAN moves into the VNet namespace that vnetgwd makes there), initiating to the gateway.
+# sites_vnetgwd_site SITE PSK VNET_SPACE: an unshaped vnetgwd as site SITE's VPN device, with a
+# store of its own (api_use s-SITE; its document imported, s2s.sh), initiating to the gateway;
+# its LAN moves into the VNet namespace that vnetgwd makes there.
 sites_vnetgwd_site() {
-	local site=$1 psk=$2 space=$3 bin="${VNETGW_BUILD:-build}/vnetgwd" lan net pid
+	local site=$1 psk=$2 space=$3 lan net role
 	lan=${SITES_LAN[$site]}
 	net=${lan%/*}
 	net=${net%.*}
@@ -213,30 +156,23 @@ sites_vnetgwd_site() {
   "connections": [ { "name": "gateway", "vnet": "lan", "peer": "$SITES_GW_IP", "sharedKey": "$psk",
                      "remotePrefixes": ["$space"], "sku": "HighPerformance", "initiate": true } ] }
 CONF
-	say "+ vnetgwd (site device, unshaped) --config $LAB_DIR/site-$site.json in $(ns_name "s-$site")"
-	nsenter --net="/run/netns/$(ns_name "s-$site")" "$bin" --config "$LAB_DIR/site-$site.json" \
-		--no-rate-limit --netns-prefix "vgt-$LAB_ID-s-$site-" \
-		--status-file "$LAB_DIR/status-site-$site.json" >"$LAB_DIR/vnetgwd-site-$site.log" 2>&1 &
-	pid=$!
-	lab_track "$pid"
-	SITES_DEV_PID[$site]=$pid
-	LAB_NS+=("vgt-$LAB_ID-s-$site-lan")
-	wait_for 10 "site $site's VNet namespace" test -e "/run/netns/vgt-$LAB_ID-s-$site-lan" || return 1
-	wait_for 10 "site $site's TUN" in_ns "s-$site-lan" ip link show vnetgw0 || return 1
+	say "site $site's device: vnetgwd (unshaped) in $(ns_name "s-$site")"
+	api_use "s-$site" "s-$site"
+	s2s_vnetgwd_start "$LAB_DIR/site-$site.json" --no-rate-limit || {
+		api_use ""
+		return 1
+	}
+	SITES_DEV_PID[$site]=$VNETGWD_PID
+	role=$(s2s_vnet_role lan)
+	api_use ""
 	# The site's LAN router address moves from s-SITE to its vnetgwd's VNet namespace.
-	run in_ns "s-$site" ip link set lan netns "$(ns_name "s-$site-lan")"
-	addr "s-$site-lan" lan "$net.1/24"
-	in_ns "s-$site-lan" ip link set lan up
+	run in_ns "s-$site" ip link set lan netns "$(ns_name "$role")"
+	addr "$role" lan "$net.1/24"
+	in_ns "$role" ip link set lan up
 }
 
-# The status file's entry of a connection (by resource id in API mode, by name with --config).
-sites_conn_sel() {
-	if [ "$SITES_MODE" = api ]; then
-		printf '(.connections[] | select(.id == "%s"))' "${SITES_CONN_ID[$1]}"
-	else
-		printf '(.connections[] | select(.name == "%s"))' "$1"
-	fi
-}
+# The status file's entry of a connection (by resource id).
+sites_conn_sel() { printf '(.connections[] | select(.id == "%s"))' "${SITES_CONN_ID[$1]}"; }
 sites_status() { jq -r "$(sites_conn_sel "$1") | .$2" "$LAB_DIR/status.json" 2>/dev/null; }
 sites_counter() { jq -r "($(sites_conn_sel "$1") | .$2) // 0" "$LAB_DIR/status.json" 2>/dev/null; }
 sites_vnet_counter() {
@@ -244,21 +180,16 @@ sites_vnet_counter() {
 }
 sites_connected() { [ "$(sites_status "$1" connectionStatus)" = Connected ]; }
 
-# ---- the gateway, either way ---------------------------------------------------------------
+# ---- the gateway ---------------------------------------------------------------------------
 
 sites_as() {
 	API_SUB=${SITES_SUB[$1]}
 	API_TOKEN=${SITES_TOKEN[$1]}
 }
 
-# vnetgwd with every VNet and connection registered (SITES_MODE), each VNet's namespace up.
+# vnetgwd with every VNet and connection registered, each VNet's namespace up.
 sites_gateway_up() {
 	local v c name tenant space gws sku vnet site psk mode id
-	if [ "$SITES_MODE" != api ]; then
-		sites_config "$LAB_DIR/vnetgwd.json"
-		sites_vnetgwd_start "$LAB_DIR/vnetgwd.json" "$@"
-		return
-	fi
 	api_vnetgwd_start "$@" || return 1
 	api_pool "$SITES_GW_IP"
 	for v in "${SITES_VNETS[@]}"; do
