@@ -10,7 +10,8 @@
 #   wl ── [VNet ns] ── gw (vnetgwd) ── wan ── site (charon) ── host
 #
 # Each lab sends 100 pings a second with sequence numbers (ping -i 0.01) and runs a TCP iperf3
-# (-b 20M, so three labs fit on two cores) for REKEY_SOAK_SECONDS (300), then asserts: not one
+# (-b 20M, so three labs fit on two cores; site -> VNet) for REKEY_SOAK_SECONDS (300), then
+# asserts: not one
 # ping lost, iperf3 completed, rekeys happened (counted in both logs, printed), and at the end
 # one IKE SA and one CHILD_SA pair on each side with the same SPIs.
 cd "$(dirname "$0")/../.."
@@ -113,9 +114,11 @@ lab() {
 	in_ns wl ping -D -c "$n" -i 0.01 -W 5 $S2S_HOST_IP >"$LAB_DIR/ping.out" 2>&1 &
 	local ping_pid=$!
 	lab_track $ping_pid
-	# Paced by the socket (--fq-rate) rather than in 1 ms bursts: the site's charon reads ESP
-	# from a socket with the default 208 KiB buffer that a burst can overflow on a busy host.
-	in_ns wl iperf3 -c $S2S_HOST_IP -t "$SOAK" -b 20M --fq-rate 20M -J >"$LAB_DIR/iperf.json" 2>&1 &
+	# The bulk flows from the site to the VNet (-R): the site's charon reads ESP from a socket
+	# of the default 208 KiB that a burst overflows when its thread waits for a CPU on a busy
+	# host (RcvbufErrors below), so it gets the ACKs and the pings, vnetgwd (4 MiB sockets)
+	# the data; paced by the socket (--fq-rate) rather than in 1 ms bursts.
+	in_ns wl iperf3 -c $S2S_HOST_IP -R -t "$SOAK" -b 20M --fq-rate 20M -J >"$LAB_DIR/iperf.json" 2>&1 &
 	local iperf_pid=$!
 	lab_track $iperf_pid
 	wait $ping_pid
