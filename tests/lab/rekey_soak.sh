@@ -11,9 +11,8 @@
 #
 # Each lab sends 100 pings a second with sequence numbers (ping -i 0.01) and runs a TCP iperf3
 # (-b 20M, so three labs fit on two cores; site -> VNet) for REKEY_SOAK_SECONDS (300), then
-# asserts: not one
-# ping lost, iperf3 completed, rekeys happened (counted in both logs, printed), and at the end
-# one IKE SA and one CHILD_SA pair on each side with the same SPIs.
+# asserts: not one ping lost, iperf3 completed, rekeys happened (counted in both logs, printed),
+# and at the end one IKE SA and one CHILD_SA pair on each side with the same SPIs.
 cd "$(dirname "$0")/../.."
 SOAK=${REKEY_SOAK_SECONDS:-300}
 PARENT=${LAB_ID:-$$}
