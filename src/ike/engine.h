@@ -31,6 +31,13 @@
 #define IKE_DEFAULT_DPD_TIMEOUT_S     45
 #define IKE_DEFAULT_REKEY_MARGIN_PCT  10
 #define IKE_DEFAULT_REKEY_JITTER_PCT  5
+/*
+ * How long the peer has to delete an SA it created that lost a rekey collision (RFC 7296
+ * 2.8.1/2.8.2) before we drop it ourselves: a peer that saw our Delete of the old IKE SA before
+ * our answer to its rekey (strongSwan: "peer did not notice IKE_SA rekey collision") never
+ * completes, nor deletes, its own.
+ */
+#define IKE_REDUNDANT_GRACE_S 10
 
 /*
  * Dead peer detection. Azure's dpdTimeoutSeconds (9..3600, default 45) names only the time after

@@ -166,6 +166,16 @@ static void ike_lifetime(struct ike_sa *sa, uint64_t now)
 	char peer[ADDR_STR_MAX];
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
+	if (sa->hard_deadline && now >= sa->hard_deadline && sa->state == IKE_SA_STATE_REKEYED &&
+	    !sa->children) {
+		/* Replaced and empty: the peer was to delete it; a Delete would find nothing. */
+		log_info("IKE",
+			 IKE_LOG_FMT ": rekeyed IKE_SA %016" PRIx64 "/%016" PRIx64
+				     " not deleted by the peer, dropped",
+			 sa->conn->cfg.name, peer, sa->spi_i, sa->spi_r);
+		ike_sa_fail(sa, "rekeyed IKE_SA not deleted by the peer");
+		return;
+	}
 	if (sa->hard_deadline && now >= sa->hard_deadline) {
 		sa->hard_deadline = 0;
 		sa->lifetime_deadline = 0;
@@ -294,6 +304,10 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 		 name, peer, n->replaces_spi_in, rival->spi_in, rival->spi_out, n->spi_in,
 		 n->spi_out);
 	rival->state = IKE_CHILD_REDUNDANT;
+	if (!rival->hard_ns ||
+	    rival->hard_ns > clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC)
+		rival->hard_ns =
+			clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC;
 	drop_held(rival);
 	ike_sa_child_activate(sa, n);
 	if (old)

@@ -225,6 +225,8 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			 cfg->name, peer, rival->spi_i, rival->spi_r);
 		move_children(rival, n); /* none normally: they stay on the old one till now */
 		ike_sa_set_state(rival, IKE_SA_STATE_REKEYED, "redundant after a rekey collision");
+		rival->hard_deadline =
+			clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC;
 	}
 	log_rekeyed(sa, n, "by us", sa->rekey_why);
 	move_children(sa, n);

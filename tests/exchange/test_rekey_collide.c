@@ -359,6 +359,48 @@ Test(rekey_collide, ike_lowest_nonce_is_a_responder_nonce)
 	ike_collision(1); /* side 0's 0x01 answered side 1's rekey: side 1's SA goes */
 }
 
+/*
+ * The loser never deletes its redundant IKE SA (strongSwan, when our Delete of the old SA
+ * overtakes our answer to its rekey, drops its own silently): we drop it after a grace time.
+ */
+Test(rekey_collide, ike_redundant_sa_never_deleted_by_the_peer)
+{
+	static const uint8_t n0[] = {0x80, 0x90, 0x90}, n1[] = {0x01, 0x90, 0x90};
+	unsigned int k, t;
+	uint64_t spi;
+
+	establish();
+	h_nonces(0, n0, 3);
+	h_nonces(1, n1, 3);
+	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[0].e, H.s[0].cfg.name), 0);
+	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[1].e, H.s[1].cfg.name), 0);
+	h_deliver();
+	h_deliver();
+	h_deliver(); /* side 0 wins: Delete of the old SA */
+	h_deliver(); /* side 1 loses: Delete of its redundant SA... */
+	for (k = 0; k < H.n; k++)
+		if (H.q[k].from == 1 && h_hdr(k).exchange == IKE_EXCH_INFORMATIONAL)
+			break;
+	cr_assert_lt(k, H.n);
+	spi = h_hdr(k).spi_i;
+	/* ...and every retransmission of it are lost: side 0 never hears of it. */
+	for (t = 0; t < IKE_REDUNDANT_GRACE_S * 10 + 1; t++) {
+		for (k = 0; k < H.n;)
+			if (h_hdr(k).spi_i == spi)
+				h_drop(k);
+			else
+				k++;
+		h_run();
+		if (t == IKE_REDUNDANT_GRACE_S * 10 - 1)
+			cr_assert_eq(info_of(0).n_ike_sas, 2,
+				     "the redundant SA waits for the peer");
+		h_advance_ms(100);
+	}
+	cr_assert_eq(info_of(0).n_ike_sas, 1, "dropped after the grace time");
+	cr_assert(h_log_contains("not deleted by the peer, dropped"));
+	cr_assert_eq(h_children_live(0), 1);
+}
+
 /* Side 0's IKE rekey completes before side 1's crossing request: TEMPORARY_FAILURE there. */
 Test(rekey_collide, ike_response_before_crossing_request)
 {
