@@ -296,6 +296,14 @@ void h_start(void)
 	cr_assert_eq(ike_engine_conn_initiate(H.s[0].e, H.s[0].cfg.name), 0);
 }
 
+void h_establish(void)
+{
+	h_start();
+	h_run();
+	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
+	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
+}
+
 void h_drop(unsigned int idx)
 {
 	cr_assert_lt(idx, H.n);

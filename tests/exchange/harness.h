@@ -101,6 +101,8 @@ void h_restart(int i);
 int h_configure(int i);
 /* Configure both sides and let side 0 initiate. */
 void h_start(void);
+/* h_start, run to quiet, and both sides Connected (the reason printed if not). */
+void h_establish(void);
 
 /* Deliver the queued datagram at index idx (removing it); the receiving engine processes it. */
 void h_deliver_at(unsigned int idx);

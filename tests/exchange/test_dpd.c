@@ -25,14 +25,6 @@ static void setup(void)
 
 TestSuite(dpd, .init = setup, .fini = h_teardown);
 
-static void establish(void)
-{
-	h_start();
-	h_run();
-	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
-}
-
 static struct ike_conn_info info0(void)
 {
 	struct ike_conn_info i;
@@ -77,7 +69,7 @@ static void silence(uint64_t ms, uint64_t start_ms, uint64_t *at, unsigned int *
 
 Test(dpd, liveness_check_after_the_interval_and_not_before)
 {
-	establish();
+	h_establish();
 	h_advance_ms(D_MS - 1);
 	cr_assert_eq(H.n, 0, "no check before %u ms of silence", D_MS);
 	h_advance_ms(1);
@@ -102,7 +94,7 @@ Test(dpd, peer_declared_dead_at_the_timeout_and_not_before)
 	/* The check at D, then retransmitted 2, 4, 8 s after each send; 29 + 16 = 45 is death. */
 	static const uint64_t want[] = {15000, 17000, 21000, 29000};
 
-	establish();
+	h_establish();
 	silence(T_MS - 1, 0, at, &n, 16);
 	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "alive until %u ms", T_MS);
 	cr_assert_eq(h_children_live(0), 1);
@@ -132,7 +124,7 @@ Test(dpd, shortest_timeout)
 	unsigned int n = 0;
 
 	H.s[0].cfg.dpd_timeout_s = 9;
-	establish();
+	h_establish();
 	silence(9000 - 1, 0, at, &n, 8);
 	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED);
 	cr_assert_eq(n, 2);
@@ -144,7 +136,7 @@ Test(dpd, shortest_timeout)
 
 Test(dpd, esp_received_defers_the_check)
 {
-	establish();
+	h_establish();
 	h_advance_ms(10000);
 	h_esp_received(0); /* the data plane accepted ESP on the child at 10 s */
 	h_advance_ms(D_MS - 10000);
@@ -160,7 +152,7 @@ Test(dpd, esp_received_defers_the_check)
 /* Sending is no sign of life (2.4): outbound traffic alone does not defer the check. */
 Test(dpd, esp_only_sent_does_not_defer_the_check)
 {
-	establish();
+	h_establish();
 	/* Only the peer's side records traffic: what side 0 sent does not count for side 0. */
 	h_advance_ms(10000);
 	h_esp_received(1);
@@ -174,7 +166,7 @@ Test(dpd, esp_after_the_check_keeps_the_peer_alive)
 	uint64_t at[16];
 	unsigned int n = 0;
 
-	establish();
+	h_establish();
 	silence(20000, 0, at, &n, 16); /* check at 15 s, unanswered */
 	cr_assert_geq(n, 2);
 	h_esp_received(0); /* ESP at 20 s: alive */
@@ -190,7 +182,7 @@ Test(dpd, esp_after_the_check_keeps_the_peer_alive)
 /* The peer's own requests are signs of life too. */
 Test(dpd, peer_request_defers_the_check)
 {
-	establish();
+	h_establish();
 	h_advance_ms(10000);
 	cr_assert_eq(ike_engine_conn_check_liveness(H.s[1].e, H.s[1].cfg.name), 0);
 	h_run();
@@ -203,7 +195,7 @@ Test(dpd, peer_request_defers_the_check)
 /* Jumping far past the timeout (a suspended host) probes first instead of declaring death. */
 Test(dpd, clock_jump_probes_before_declaring_death)
 {
-	establish();
+	h_establish();
 	h_advance_ms(10 * T_MS);
 	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED);
 	cr_assert_eq(H.n, 1);
@@ -219,7 +211,7 @@ Test(dpd, clock_jump_probes_before_declaring_death)
 static void establish_then_break_proposal(void)
 {
 	H.s[0].cfg.initiate = true;
-	establish();
+	h_establish();
 	cr_assert_eq(ike_suite_parse(&H.s[0].cfg.policy.ike.propose.s[0], IKE_PROTO_IKE,
 				     "aes256-sha1-modp2048"),
 		     0);
@@ -309,7 +301,7 @@ Test(dpd, unanswered_init_is_retried)
 Test(dpd, own_delete_is_not_reinitiated)
 {
 	H.s[0].cfg.initiate = true;
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	h_run();
 	cr_assert_eq(H.s[0].status, IKE_CONN_NOT_CONNECTED);
@@ -324,7 +316,7 @@ Test(dpd, peer_delete_is_reinitiated)
 	uint64_t wait;
 
 	H.s[0].cfg.initiate = true;
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_delete_ike(H.s[1].e, H.s[1].cfg.name), 0);
 	h_run();
 	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTING);

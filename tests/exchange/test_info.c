@@ -15,14 +15,6 @@
 
 TestSuite(info, .init = h_setup, .fini = h_teardown);
 
-static void establish(void)
-{
-	h_start();
-	h_run();
-	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
-}
-
 static struct ike_conn_info info_of(int side)
 {
 	struct ike_conn_info i;
@@ -85,7 +77,7 @@ Test(info, create_child_with_and_without_pfs)
 	struct h_child *c0, *c1;
 	size_t with_pfs, without_pfs;
 
-	establish();
+	h_establish();
 	with_pfs = create_child();
 	cr_assert(h_log_contains("CREATE_CHILD_SA request sent (PFS)"));
 	cr_assert_eq(h_children_live(0), 2);
@@ -120,7 +112,7 @@ Test(info, create_child_matrix_suite_without_pfs)
 	cr_assert_eq(ike_suite_parse(&H.s[0].cfg.policy.esp.propose.s[0], IKE_PROTO_ESP,
 				     "aes128-sha256"),
 		     0);
-	establish();
+	h_establish();
 	create_child();
 	newest_pair(&c0, &c1);
 	h_assert_child_pair(c0, c1);
@@ -140,7 +132,7 @@ Test(info, create_child_refused_without_required_pfs)
 	cr_assert_eq(
 		ike_suite_parse(&H.s[0].cfg.policy.esp.propose.s[0], IKE_PROTO_ESP, "aes256gcm16"),
 		0);
-	establish();
+	h_establish();
 	create_child();
 	cr_assert(h_log_contains("CREATE_CHILD_SA refused by peer: NO_PROPOSAL_CHOSEN"));
 	cr_assert_eq(h_children_live(0), 1);
@@ -152,7 +144,7 @@ Test(info, liveness_check_from_either_side)
 {
 	struct ike_hdr h;
 
-	establish();
+	h_establish();
 	for (int side = 0; side < 2; side++) {
 		cr_assert_eq(ike_engine_conn_check_liveness(H.s[side].e, H.s[side].cfg.name), 0);
 		cr_assert_eq(H.n, 1);
@@ -183,7 +175,7 @@ Test(info, delete_child_from_the_responder)
 	struct h_child *first0 = &H.s[0].children[0], *c0, *c1;
 	uint32_t first_spi1;
 
-	establish();
+	h_establish();
 	first_spi1 = first0->sa.spi_out;
 	create_child();
 	newest_pair(&c0, &c1);
@@ -204,14 +196,14 @@ Test(info, delete_child_from_the_responder)
 
 Test(info, delete_unknown_child_is_refused_locally)
 {
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_delete_child(H.s[0].e, H.s[0].cfg.name, 0xdeadbeef), -ENOENT);
 	cr_assert_eq(H.n, 0);
 }
 
 Test(info, delete_ike_sa_removes_children_on_both_sides)
 {
-	establish();
+	h_establish();
 	create_child();
 	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(h_children_live(0), 0, "the deleting side removes its children at once");
@@ -231,7 +223,7 @@ Test(info, initial_contact_clears_stale_sas)
 {
 	struct ike_conn_info before, after;
 
-	establish();
+	h_establish();
 	before = info_of(1);
 	h_restart(0); /* the initiator crashes: the responder still holds the old SA */
 	cr_assert_eq(h_configure(0), 0);
@@ -291,7 +283,7 @@ Test(info, nat_detected_floats_to_4500)
 
 Test(info, no_nat_no_encapsulation)
 {
-	establish();
+	h_establish();
 	cr_assert(!info_of(0).nat_detected && !info_of(1).nat_detected);
 	cr_assert(!H.s[0].children[0].sa.udp_encap);
 	cr_assert(!h_log_contains("NAT detected"));
@@ -301,7 +293,7 @@ Test(info, unknown_spi_request_gets_unprotected_invalid_ike_spi)
 {
 	struct ike_hdr req, h;
 
-	establish();
+	h_establish();
 	h_restart(0); /* side 0 forgot everything */
 	H.s[0].cfg.initiate = false;
 	cr_assert_eq(h_configure(0), 0);
@@ -325,7 +317,7 @@ Test(info, unknown_spi_request_gets_unprotected_invalid_ike_spi)
 
 Test(info, unknown_spi_response_is_not_answered)
 {
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_check_liveness(H.s[0].e, H.s[0].cfg.name), 0);
 	h_deliver();
 	h_restart(0);
@@ -369,7 +361,7 @@ Test(info, delete_ike_sa_waits_for_the_outstanding_request)
 {
 	struct ike_hdr h;
 
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_check_liveness(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(h_children_live(0), 0);
@@ -411,7 +403,7 @@ Test(info, create_child_invalid_ke_retry)
 	cr_assert_eq(ike_suite_parse(&l->s[0], IKE_PROTO_ESP, "aes256gcm16-x25519"), 0);
 	cr_assert_eq(ike_suite_parse(&l->s[1], IKE_PROTO_ESP, "aes256gcm16-ecp384"), 0);
 	h_keylog_enable();
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_create_child(H.s[0].e, H.s[0].cfg.name), 0);
 	h_deliver();
 	cr_assert(h_inner_notify(0, IKE_N_INVALID_KE_PAYLOAD));
@@ -431,7 +423,7 @@ Test(info, create_child_invalid_ke_retry)
 Test(info, create_child_ts_unacceptable)
 {
 	h_keylog_enable();
-	establish();
+	h_establish();
 	ts4(&H.s[1].cfg.ts_remote, "10.0.0.0", "10.255.255.255");
 	cr_assert_eq(h_configure(1), 0);
 	ts4(&H.s[0].cfg.ts_local, "192.168.0.0", "192.168.255.255");
@@ -449,7 +441,7 @@ Test(info, create_child_ts_unacceptable)
 Test(info, create_child_on_a_deleting_sa_is_refused)
 {
 	h_keylog_enable();
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_check_liveness(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(ike_engine_conn_create_child(H.s[1].e, H.s[1].cfg.name), 0);
@@ -469,7 +461,7 @@ Test(info, invalid_ike_spi_answers_are_rate_limited)
 {
 	unsigned int answers = 0;
 
-	establish();
+	h_establish();
 	h_restart(0);
 	H.s[0].cfg.initiate = false;
 	cr_assert_eq(h_configure(0), 0);

@@ -22,14 +22,6 @@
 
 TestSuite(rekey_child, .init = h_setup_without_dpd, .fini = h_teardown);
 
-static void establish(void)
-{
-	h_start();
-	h_run();
-	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
-}
-
 static struct h_child *only_child(int side)
 {
 	struct h_child *found = NULL;
@@ -141,7 +133,7 @@ Test(rekey_child, by_the_original_initiator)
 	uint32_t old_in, old_out;
 
 	h_keylog_enable();
-	establish();
+	h_establish();
 	old_in = only_child(0)->sa.spi_in;
 	old_out = only_child(0)->sa.spi_out;
 	cr_assert_eq(ike_engine_conn_rekey_child(H.s[0].e, H.s[0].cfg.name, old_in), 0);
@@ -162,7 +154,7 @@ Test(rekey_child, by_the_original_initiator)
 
 Test(rekey_child, step_by_step_from_either_side_and_again)
 {
-	establish();
+	h_establish();
 	rekey_by(0);
 	rekey_by(1);
 	rekey_by(1);
@@ -176,7 +168,7 @@ Test(rekey_child, without_pfs_keys_still_fresh)
 	cr_assert_eq(
 		ike_suite_parse(&H.s[0].cfg.policy.esp.propose.s[0], IKE_PROTO_ESP, "aes256gcm16"),
 		0);
-	establish();
+	h_establish();
 	rekey_by(0);
 	cr_assert(h_log_contains("(rekey, no PFS)"));
 }
@@ -201,7 +193,7 @@ Test(rekey_child, soft_lifetime_with_jitter_then_again)
 
 	H.s[0].cfg.child_lifetime_s = 1000;
 	H.s[1].cfg.child_lifetime_s = 2000;
-	establish();
+	h_establish();
 	t = wait_for_request(1000 * 1000, 100);
 	cr_log_info("first rekey after %llu ms", (unsigned long long)t);
 	cr_assert_geq(t, 850 * 1000, "%llu ms", (unsigned long long)t);
@@ -225,7 +217,7 @@ Test(rekey_child, soft_lifetime_without_jitter_is_exact)
 	H.s[0].cfg.child_lifetime_s = 20;
 	H.s[0].cfg.rekey_jitter_pct = 0;
 	H.s[1].cfg.child_lifetime_s = 40;
-	establish();
+	h_establish();
 	h_advance_ms(18000 - 1);
 	cr_assert_eq(H.n, 0);
 	h_advance_ms(1);
@@ -240,7 +232,7 @@ Test(rekey_child, data_plane_limits)
 	struct h_child *c0;
 	uint32_t old;
 
-	establish();
+	h_establish();
 	c0 = only_child(0);
 	old = c0->sa.spi_in;
 	cr_assert_eq(ike_engine_sa_life(H.s[0].e, 0x1234, ESP_DIR_OUT, ESP_LIFE_SOFT), -ENOENT);
@@ -277,7 +269,7 @@ Test(rekey_child, hard_lifetime_deletes)
 	H.s[0].cfg.policy.esp.propose.s[0].dh = 0;
 	H.s[0].cfg.child_lifetime_s = 100;
 	H.s[1].cfg.child_lifetime_s = 1000;
-	establish();
+	h_establish();
 	while (h_children_live(0) > 0 && t < 101 * 1000) {
 		h_advance_ms(100);
 		t += 100;
@@ -298,7 +290,7 @@ Test(rekey_child, lost_response_recovered_without_a_second_child)
 	struct h_pkt req;
 	unsigned int installed;
 
-	establish();
+	h_establish();
 	cr_assert_eq(
 		ike_engine_conn_rekey_child(H.s[0].e, H.s[0].cfg.name, only_child(0)->sa.spi_in),
 		0);
@@ -319,7 +311,7 @@ Test(rekey_child, lost_response_recovered_without_a_second_child)
 /* The request is lost twice; the rekey completes on the third try. */
 Test(rekey_child, lost_requests_retransmitted)
 {
-	establish();
+	h_establish();
 	cr_assert_eq(
 		ike_engine_conn_rekey_child(H.s[1].e, H.s[1].cfg.name, only_child(1)->sa.spi_in),
 		0);
@@ -338,7 +330,7 @@ Test(rekey_child, sequence_number_limits)
 	struct esp_sa_params p;
 	struct h_child *c0, *c1;
 
-	establish();
+	h_establish();
 	c0 = only_child(0);
 	c1 = only_child(1);
 	cr_assert(!c0->sa.esn);
@@ -369,7 +361,7 @@ Test(rekey_child, esn_rolls_past_2_32)
 	cr_assert_eq(ike_suite_parse(&H.s[0].cfg.policy.esp.propose.s[0], IKE_PROTO_ESP,
 				     "aes256gcm16-ecp384-esn"),
 		     0);
-	establish();
+	h_establish();
 	c0 = only_child(0);
 	c1 = only_child(1);
 	cr_assert(c0->sa.esn && c1->sa.esn, "ESN negotiated");

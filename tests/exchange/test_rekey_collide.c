@@ -18,14 +18,6 @@
 
 TestSuite(rekey_collide, .init = h_setup_without_dpd, .fini = h_teardown);
 
-static void establish(void)
-{
-	h_start();
-	h_run();
-	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
-}
-
 static struct ike_conn_info info_of(int side)
 {
 	struct ike_conn_info i;
@@ -94,7 +86,7 @@ static void child_collision(int loser_creator, const uint8_t *n0, const uint8_t 
 	uint32_t in0, in1;
 	struct h_child *c;
 
-	establish();
+	h_establish();
 	h_nonces(0, n0, 2);
 	h_nonces(1, n1, 2);
 	both_rekey_child(&in0, &in1);
@@ -160,7 +152,7 @@ Test(rekey_collide, child_collision_other_order_and_lost_response)
 	static const uint8_t n0[] = {0x10, 0x90}, n1[] = {0x80, 0x90};
 	uint32_t in0, in1;
 
-	establish();
+	h_establish();
 	h_nonces(0, n0, 2);
 	h_nonces(1, n1, 2);
 	both_rekey_child(&in0, &in1);
@@ -185,7 +177,7 @@ Test(rekey_collide, child_response_before_crossing_request)
 {
 	uint32_t in0, in1;
 
-	establish();
+	h_establish();
 	both_rekey_child(&in0, &in1);
 	h_deliver(); /* 0's request at 1 (collision there) */
 	cr_assert_eq(H.n, 2);
@@ -205,7 +197,7 @@ Test(rekey_collide, child_refusal_before_the_delete)
 {
 	uint32_t in0, in1;
 
-	establish();
+	h_establish();
 	both_rekey_child(&in0, &in1);
 	h_deliver();	 /* 0's request at 1 (collision there) */
 	h_deliver_at(1); /* 1's response to 0: side 0 done, Delete(old) queued */
@@ -230,7 +222,7 @@ Test(rekey_collide, child_delete_overtakes_the_losers_response)
 	static const uint8_t n0[] = {0x01, 0x90}, n1[] = {0x80, 0x90};
 	uint32_t in0, in1;
 
-	establish();
+	h_establish();
 	h_nonces(0, n0, 2);
 	h_nonces(1, n1, 2);
 	both_rekey_child(&in0, &in1);
@@ -251,7 +243,7 @@ Test(rekey_collide, child_rekey_crosses_delete)
 {
 	uint32_t in0 = 0, in1;
 
-	establish();
+	h_establish();
 	in0 = only_child(0)->sa.spi_in;
 	in1 = only_child(1)->sa.spi_in;
 	cr_assert_eq(ike_engine_conn_delete_child(H.s[0].e, H.s[0].cfg.name, in0), 0);
@@ -277,7 +269,7 @@ Test(rekey_collide, child_rekey_after_delete_not_found)
 	struct h_pkt rk;
 
 	h_keylog_enable();
-	establish();
+	h_establish();
 	in0 = only_child(0)->sa.spi_in;
 	in1 = only_child(1)->sa.spi_in;
 	cr_assert_eq(ike_engine_conn_delete_child(H.s[0].e, H.s[0].cfg.name, in0), 0);
@@ -333,7 +325,7 @@ Test(rekey_collide, ike_lowest_nonce_side0)
 {
 	static const uint8_t n0[] = {0x01, 0x90, 0x90}, n1[] = {0x80, 0x90, 0x90};
 
-	establish();
+	h_establish();
 	h_nonces(0, n0, 3);
 	h_nonces(1, n1, 3);
 	ike_collision(0);
@@ -343,7 +335,7 @@ Test(rekey_collide, ike_lowest_nonce_side1)
 {
 	static const uint8_t n0[] = {0x80, 0x90, 0x90}, n1[] = {0x01, 0x90, 0x90};
 
-	establish();
+	h_establish();
 	h_nonces(0, n0, 3);
 	h_nonces(1, n1, 3);
 	ike_collision(1);
@@ -353,7 +345,7 @@ Test(rekey_collide, ike_lowest_nonce_is_a_responder_nonce)
 {
 	static const uint8_t n0[] = {0x80, 0x01, 0x90}, n1[] = {0x90, 0x90, 0x90};
 
-	establish();
+	h_establish();
 	h_nonces(0, n0, 3);
 	h_nonces(1, n1, 3);
 	ike_collision(1); /* side 0's 0x01 answered side 1's rekey: side 1's SA goes */
@@ -369,7 +361,7 @@ Test(rekey_collide, ike_redundant_sa_never_deleted_by_the_peer)
 	unsigned int k, t;
 	uint64_t spi;
 
-	establish();
+	h_establish();
 	h_nonces(0, n0, 3);
 	h_nonces(1, n1, 3);
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[0].e, H.s[0].cfg.name), 0);
@@ -404,7 +396,7 @@ Test(rekey_collide, ike_redundant_sa_never_deleted_by_the_peer)
 /* Side 0's IKE rekey completes before side 1's crossing request: TEMPORARY_FAILURE there. */
 Test(rekey_collide, ike_response_before_crossing_request)
 {
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[1].e, H.s[1].cfg.name), 0);
 	h_deliver();	 /* 0's at 1 (collision there) */
@@ -423,7 +415,7 @@ Test(rekey_collide, ike_rekey_crosses_child_rekey)
 	struct ike_conn_info before;
 	uint64_t t = 0;
 
-	establish();
+	h_establish();
 	before = info_of(0);
 	child = only_child(1)->sa.spi_in;
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[0].e, H.s[0].cfg.name), 0);
@@ -449,7 +441,7 @@ Test(rekey_collide, ike_rekey_crosses_child_rekey)
 /* 2.25.2: the peer deletes the IKE SA while we rekey it: answered, no SA left anywhere. */
 Test(rekey_collide, ike_rekey_crosses_delete)
 {
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_delete_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[1].e, H.s[1].cfg.name), 0);
 	h_run();
@@ -464,7 +456,7 @@ Test(rekey_collide, ike_rekey_crosses_delete)
 /* Our IKE rekey was answered by the peer after it answered ours... and its Delete comes first. */
 Test(rekey_collide, ike_collision_delete_before_refusal)
 {
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[1].e, H.s[1].cfg.name), 0);
 	h_deliver_at(1); /* 1's request at 0: collision at side 0 */

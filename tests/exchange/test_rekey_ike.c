@@ -17,14 +17,6 @@
 
 TestSuite(rekey_ike, .init = h_setup_without_dpd, .fini = h_teardown);
 
-static void establish(void)
-{
-	h_start();
-	h_run();
-	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
-}
-
 static struct ike_conn_info info_of(int side)
 {
 	struct ike_conn_info i;
@@ -128,7 +120,7 @@ static void rekey_ike_by(int r)
 
 Test(rekey_ike, by_the_original_initiator)
 {
-	establish();
+	h_establish();
 	rekey_ike_by(0);
 	cr_assert(h_log_contains("rekeying IKE_SA"));
 	cr_assert_eq(ike_engine_stats(H.s[0].e)->ike_rekeys, 1);
@@ -139,7 +131,7 @@ Test(rekey_ike, by_the_responder_then_children_rekey_on_the_new_sa)
 {
 	struct ike_conn_info i;
 
-	establish();
+	h_establish();
 	rekey_ike_by(1);
 	rekey_ike_by(1);
 	rekey_ike_by(0);
@@ -160,7 +152,7 @@ Test(rekey_ike, soft_lifetime_then_again)
 	H.s[0].cfg.ike_lifetime_s = 1000;
 	H.s[1].cfg.ike_lifetime_s = 3000;
 	H.s[0].cfg.child_lifetime_s = H.s[1].cfg.child_lifetime_s = 100000;
-	establish();
+	h_establish();
 	first = info_of(0);
 	while (H.n == 0 && t < 1000 * 1000) {
 		h_advance_ms(100);
@@ -186,7 +178,7 @@ Test(rekey_ike, soft_lifetime_then_again)
 
 Test(rekey_ike, lost_response_answered_from_the_cache)
 {
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_rekey_ike(H.s[0].e, H.s[0].cfg.name), 0);
 	h_deliver();
 	h_drop(0);
@@ -206,7 +198,7 @@ Test(rekey_ike, hard_lifetime_deletes)
 
 	H.s[0].cfg.ike_lifetime_s = 100;
 	H.s[0].cfg.child_lifetime_s = H.s[1].cfg.child_lifetime_s = 100000;
-	establish();
+	h_establish();
 	/* Side 1 only accepts AES-128 from now on: the rekey gets NO_PROPOSAL_CHOSEN. */
 	cr_assert_eq(ike_suite_parse(&H.s[1].cfg.policy.ike.propose.s[0], IKE_PROTO_IKE,
 				     "aes128-sha256-ecp256"),

@@ -15,14 +15,6 @@
 
 TestSuite(restart, .init = h_setup, .fini = h_teardown);
 
-static void establish(void)
-{
-	h_start();
-	h_run();
-	cr_assert_eq(H.s[0].status, IKE_CONN_CONNECTED, "%s", H.s[0].reason);
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED, "%s", H.s[1].reason);
-}
-
 static struct ike_conn_info info_of(int side)
 {
 	struct ike_conn_info i;
@@ -87,7 +79,7 @@ Test(restart, peer_initial_contact_drops_stale_sas_without_delete)
 	struct ike_conn_info before, after;
 	unsigned int sent;
 
-	establish();
+	h_establish();
 	before = info_of(0);
 	h_restart(1);
 	H.s[1].cfg.initiate = true;
@@ -118,7 +110,7 @@ Test(restart, unknown_esp_spi_gets_invalid_spi_at_a_bounded_rate)
 	struct ike_endpoint ep;
 
 	h_keylog_enable();
-	establish();
+	h_establish();
 	ep = esp_from_peer("203.0.113.2");
 	ike_engine_esp_unknown_spi(H.s[0].e, &ep, 0x12345678);
 	cr_assert_eq(H.n, 1);
@@ -154,7 +146,7 @@ Test(restart, unknown_esp_spi_without_sa_starts_the_connection_now)
 
 	H.s[0].cfg.initiate = true;
 	H.s[1].cfg.dpd_timeout_s = 0;
-	establish();
+	h_establish();
 	for (int i = 0; i < 180; i++) { /* the peer goes quiet: DPD */
 		h_advance_ms(250);
 		while (H.n)
@@ -189,7 +181,7 @@ Test(restart, unknown_esp_spi_without_sa_waits_when_only_responding)
 Test(restart, restarted_gateway_brings_the_peer_back_at_once)
 {
 	H.s[0].cfg.initiate = true;
-	establish();
+	h_establish();
 	cr_assert_eq(ike_engine_conn_check_liveness(H.s[1].e, H.s[1].cfg.name), 0);
 	cr_assert_eq(H.n, 1);
 	h_restart(0);
