@@ -194,18 +194,7 @@ static int conn_policy(json_t *pol, struct gw_conn *c, const char *id)
 	const char *why = "";
 	json_int_t life_s, life_kb;
 
-#define POL_STR(k) json_string_value(json_object_get(pol, k))
-	p = (struct ike_custom_policy){
-		.ike_encryption = POL_STR("ikeEncryption"),
-		.ike_integrity = POL_STR("ikeIntegrity"),
-		.dh_group = POL_STR("dhGroup"),
-		.ipsec_encryption = POL_STR("ipsecEncryption"),
-		.ipsec_integrity = POL_STR("ipsecIntegrity"),
-		.pfs_group = POL_STR("pfsGroup"),
-	};
-#undef POL_STR
-	life_s = json_integer_value(json_object_get(pol, "saLifeTimeSeconds"));
-	life_kb = json_integer_value(json_object_get(pol, "saDataSizeKilobytes"));
+	model_ipsec_policy_custom(pol, &p, &life_s, &life_kb);
 	/* The API's policy in the engine's terms: the engine's one idea of a policy. */
 	if (!p.ike_encryption || !p.ike_integrity || !p.dh_group || !p.ipsec_encryption ||
 	    !p.ipsec_integrity || !p.pfs_group || life_s <= 0 || life_kb <= 0 ||

@@ -93,15 +93,6 @@ void ike_rekey_ike_arm(struct ike_sa *sa)
 	sa->hard_deadline = now + (uint64_t)cfg->ike_lifetime_s * CLOCK_NS_PER_SEC;
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	return a < b ? a : b;
-}
-
 uint64_t ike_rekey_next(const struct ike_sa *sa)
 {
 	uint64_t t = 0;
@@ -109,12 +100,12 @@ uint64_t ike_rekey_next(const struct ike_sa *sa)
 	if (sa->state != IKE_SA_STATE_ESTABLISHED && sa->state != IKE_SA_STATE_REKEYED)
 		return 0;
 	if (sa->state == IKE_SA_STATE_ESTABLISHED)
-		t = earliest(t, sa->lifetime_deadline);
-	t = earliest(t, sa->hard_deadline);
+		t = ike_time_earliest(t, sa->lifetime_deadline);
+	t = ike_time_earliest(t, sa->hard_deadline);
 	for (const struct ike_child *c = sa->children; c; c = c->next) {
 		if (c->state == IKE_CHILD_ACTIVE)
-			t = earliest(t, c->soft_ns);
-		t = earliest(t, c->hard_ns);
+			t = ike_time_earliest(t, c->soft_ns);
+		t = ike_time_earliest(t, c->hard_ns);
 	}
 	return t;
 }

@@ -399,6 +399,8 @@ void ike_timers_established(struct ike_sa *sa);
 /* Any message that passed its ICV: the peer is alive; DPD starts counting silence again. */
 void ike_timers_authenticated_received(struct ike_sa *sa);
 uint64_t ike_timers_next(const struct ike_sa *sa);
+/* The earlier of two deadlines, 0 meaning none. */
+uint64_t ike_time_earliest(uint64_t a, uint64_t b);
 void ike_timers_run(struct ike_sa *sa, uint64_t now);
 /*
  * The connection's last IKE SA is gone (why): a connection that initiates (and is not held by

@@ -280,7 +280,7 @@ bool ike_timers_conn_due(struct ike_conn *c, uint64_t now)
 	return true;
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
+uint64_t ike_time_earliest(uint64_t a, uint64_t b)
 {
 	if (a == 0)
 		return b;
@@ -296,13 +296,13 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 	if (sa->state == IKE_SA_STATE_DEAD)
 		return 0;
 	if (sa->req.kind != IKE_REQ_NONE)
-		t = earliest(t, sa->req.deadline);
-	t = earliest(t, sa->half_open_deadline);
+		t = ike_time_earliest(t, sa->req.deadline);
+	t = ike_time_earliest(t, sa->half_open_deadline);
 	if (sa->state == IKE_SA_STATE_ESTABLISHED) {
-		t = earliest(t, sa->dpd_deadline);
-		t = earliest(t, sa->child_retry_deadline);
+		t = ike_time_earliest(t, sa->dpd_deadline);
+		t = ike_time_earliest(t, sa->child_retry_deadline);
 	}
-	return earliest(t, ike_rekey_next(sa));
+	return ike_time_earliest(t, ike_rekey_next(sa));
 }
 
 void ike_timers_run(struct ike_sa *sa, uint64_t now)

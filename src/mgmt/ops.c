@@ -713,6 +713,7 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 	json_t *in = NULL, *conn = NULL, *lgw = NULL, *vgw = NULL, *pip = NULL, *vnet = NULL;
 	json_t *cp, *cfg, *pol;
 	struct ike_custom_policy custom;
+	json_int_t life_s, life_kb;
 	struct devcfg_conn c = {0};
 	struct model_id vid;
 	enum devcfg_vendor v;
@@ -774,21 +775,10 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 	c.child_lifetime_kb = IKE_DEFAULT_CHILD_LIFETIME_KB;
 	pol = json_array_get(json_object_get(cp, "ipsecPolicies"), 0);
 	if (pol) {
-#define POL_STR(k) json_string_value(json_object_get(pol, k))
-		custom = (struct ike_custom_policy){
-			.ike_encryption = POL_STR("ikeEncryption"),
-			.ike_integrity = POL_STR("ikeIntegrity"),
-			.dh_group = POL_STR("dhGroup"),
-			.ipsec_encryption = POL_STR("ipsecEncryption"),
-			.ipsec_integrity = POL_STR("ipsecIntegrity"),
-			.pfs_group = POL_STR("pfsGroup"),
-		};
-#undef POL_STR
+		model_ipsec_policy_custom(pol, &custom, &life_s, &life_kb);
 		c.custom = &custom;
-		c.child_lifetime_s =
-			(uint32_t)json_integer_value(json_object_get(pol, "saLifeTimeSeconds"));
-		c.child_lifetime_kb =
-			(uint64_t)json_integer_value(json_object_get(pol, "saDataSizeKilobytes"));
+		c.child_lifetime_s = (uint32_t)life_s;
+		c.child_lifetime_kb = (uint64_t)life_kb;
 	}
 	if (!c.name || !c.device_ip || !c.gateway_ip) {
 		r = internal(err);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ike/proposal.h"
 #include "mgmt/model/field.h"
 #include "mgmt/model/model.h"
 
@@ -167,4 +168,21 @@ int model_ipsec_policies_parse(json_t *props_in, json_t *props, struct mgmt_erro
 			return r;
 	}
 	return 0;
+}
+
+void model_ipsec_policy_custom(json_t *pol, struct ike_custom_policy *out, json_int_t *life_s,
+			       json_int_t *life_kb)
+{
+#define POL_STR(k) json_string_value(json_object_get(pol, k))
+	*out = (struct ike_custom_policy){
+		.ike_encryption = POL_STR("ikeEncryption"),
+		.ike_integrity = POL_STR("ikeIntegrity"),
+		.dh_group = POL_STR("dhGroup"),
+		.ipsec_encryption = POL_STR("ipsecEncryption"),
+		.ipsec_integrity = POL_STR("ipsecIntegrity"),
+		.pfs_group = POL_STR("pfsGroup"),
+	};
+#undef POL_STR
+	*life_s = json_integer_value(json_object_get(pol, "saLifeTimeSeconds"));
+	*life_kb = json_integer_value(json_object_get(pol, "saDataSizeKilobytes"));
 }

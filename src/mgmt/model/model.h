@@ -161,6 +161,14 @@ int model_settings_public_ip(json_t *settings, char *out, size_t n);
 void model_pip_report(json_t *res, json_t *settings);
 
 /* Per-type parts, used by model.c. */
+/*
+ * A stored connection's ipsecPolicies[i] in the IKE engine's terms (names borrowed from pol)
+ * and its two lifetimes; fields absent from pol are NULL / 0 (the engine refuses those).
+ */
+struct ike_custom_policy;
+void model_ipsec_policy_custom(json_t *pol, struct ike_custom_policy *out, json_int_t *life_s,
+			       json_int_t *life_kb);
+
 int model_vnet_parse(json_t *in, json_t *props, struct mgmt_error *err);
 int model_vnet_check(const struct model_ctx *ctx, json_t *res, json_t *old, struct mgmt_error *err);
 int model_subnet_parse(json_t *in, json_t *props, struct mgmt_error *err);

@@ -19,11 +19,8 @@ S2S_HOST_IP=192.168.1.10
 S2S_WL_IP=10.1.0.10
 S2S_PSK=${S2S_PSK:-lab-shared-key-1}
 
-s2s_topology() {
-	for r in gw wan site host wl; do ns_add "$r"; done
-	link gw wan0 wan g0
-	link wan s0 site wan0
-	link site lan host eth0
+# The addresses and routes of the topology (the links made by the caller).
+s2s_addresses() {
 	addr gw wan0 $S2S_GW_IP/24
 	route gw default via 192.0.2.254
 	addr wan g0 192.0.2.254/24
@@ -35,6 +32,14 @@ s2s_topology() {
 	forwarding site
 	addr host eth0 $S2S_HOST_IP/24
 	route host default via 192.168.1.1
+}
+
+s2s_topology() {
+	for r in gw wan site host wl; do ns_add "$r"; done
+	link gw wan0 wan g0
+	link wan s0 site wan0
+	link site lan host eth0
+	s2s_addresses
 }
 
 # s2s_vnetgwd_config FILE INITIATE(true|false) [IKE-POLICY-JSON]: the lab's one VNet and one
@@ -293,17 +298,7 @@ s2s_topology_impaired() {
 	link imp b0 wan g0
 	link wan s0 site wan0
 	link site lan host eth0
-	addr gw wan0 $S2S_GW_IP/24
-	route gw default via 192.0.2.254
-	addr wan g0 192.0.2.254/24
-	addr wan s0 198.51.100.254/24
-	forwarding wan
-	addr site wan0 $S2S_SITE_IP/24
-	route site default via 198.51.100.254
-	addr site lan 192.168.1.1/24
-	forwarding site
-	addr host eth0 $S2S_HOST_IP/24
-	route host default via 192.168.1.1
+	s2s_addresses
 	run in_ns gw ip neigh replace 192.0.2.254 lladdr "$(mac_of wan g0)" dev wan0 nud permanent
 	run in_ns wan ip neigh replace $S2S_GW_IP lladdr "$(mac_of gw wan0)" dev g0 nud permanent
 }
