@@ -56,6 +56,18 @@ static const struct cli_view keylen_view = {keylen_cols};
 
 /* ---- vpn-connection ------------------------------------------------------------------------ */
 
+/* What both create and update may set on a connection. */
+#define CONN_FLAGS_SETTABLE                                                                        \
+	{"--enable-bgp", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,                                       \
+	 "Run BGP over this connection (not on Basic gateways)."},                                 \
+	{"--routing-weight", NULL, CLI_FLAG_INT, 0, NULL, 0, 32000, "The routing weight."},        \
+	{"--connection-mode", NULL, CLI_FLAG_STR, 0, "Default InitiatorOnly ResponderOnly", 0, 0,  \
+	 "Who starts the tunnel: Default (the gateway, and it answers too), InitiatorOnly, "       \
+	 "ResponderOnly (it waits for the site)."},                                                \
+	{"--dpd-timeout", NULL, CLI_FLAG_INT, 0, NULL, 9, 3600,                                    \
+	 "Dead peer detection timeout in seconds: the tunnel is declared down after this long "    \
+	 "without a sign of the peer (default 45)."}
+
 static const struct cli_flag create_flags[] = {
 	CLI_FLAG_RG_REQ,
 	CLI_FLAG_NAME_REQ("connection"),
@@ -65,15 +77,7 @@ static const struct cli_flag create_flags[] = {
 	 "Name or id of the local network gateway (the on-premises site)."},
 	{"--shared-key", NULL, CLI_FLAG_STR, 0, NULL, 0, 0,
 	 "The IPsec pre-shared key (never shown again; see 'shared-key show')."},
-	{"--enable-bgp", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,
-	 "Run BGP over this connection (not on Basic gateways)."},
-	{"--routing-weight", NULL, CLI_FLAG_INT, 0, NULL, 0, 32000, "The routing weight."},
-	{"--connection-mode", NULL, CLI_FLAG_STR, 0, "Default InitiatorOnly ResponderOnly", 0, 0,
-	 "Who starts the tunnel: Default (the gateway, and it answers too), InitiatorOnly, "
-	 "ResponderOnly (it waits for the site)."},
-	{"--dpd-timeout", NULL, CLI_FLAG_INT, 0, NULL, 9, 3600,
-	 "Dead peer detection timeout in seconds: the tunnel is declared down after this long "
-	 "without a sign of the peer (default 45)."},
+	CONN_FLAGS_SETTABLE,
 	CLI_FLAG_LOCATION,
 	CLI_FLAG_TAGS,
 	CLI_FLAG_END,
@@ -82,15 +86,7 @@ static const struct cli_flag create_flags[] = {
 static const struct cli_flag update_flags[] = {
 	CLI_FLAG_RG_REQ,
 	CLI_FLAG_NAME_REQ("connection"),
-	{"--enable-bgp", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,
-	 "Run BGP over this connection (not on Basic gateways)."},
-	{"--routing-weight", NULL, CLI_FLAG_INT, 0, NULL, 0, 32000, "The routing weight."},
-	{"--connection-mode", NULL, CLI_FLAG_STR, 0, "Default InitiatorOnly ResponderOnly", 0, 0,
-	 "Who starts the tunnel: Default (the gateway, and it answers too), InitiatorOnly, "
-	 "ResponderOnly (it waits for the site)."},
-	{"--dpd-timeout", NULL, CLI_FLAG_INT, 0, NULL, 9, 3600,
-	 "Dead peer detection timeout in seconds: the tunnel is declared down after this long "
-	 "without a sign of the peer (default 45)."},
+	CONN_FLAGS_SETTABLE,
 	CLI_FLAG_TAGS,
 	CLI_FLAG_END,
 };
