@@ -391,11 +391,17 @@ static void gw_write_status(struct gw *g)
 {
 	json_t *root, *arr, *vnets;
 	char tmp[4200], ip[ADDR_STR_MAX];
+	int64_t written_ms = clock_wall_ms();
 
 	g->status_dirty = false;
 	if (!g->status_path[0])
 		return;
 	root = json_object();
+	/*
+	 * Taken before anything is read: everything below is at least this new, so a reader that
+	 * waits for a file stamped after its own action sees that action's effect (tests/lab).
+	 */
+	json_object_set_new(root, "writtenAtMs", json_integer((json_int_t)written_ms));
 	vnets = json_object();
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
 		struct gw_vnet_state *vs = &g->vnets[i];

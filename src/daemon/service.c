@@ -53,8 +53,8 @@ static void service_write_idle_status(struct service *svc)
 
 	if (!svc->opt.status_path)
 		return;
-	root = json_pack("{s:n, s:s, s:{}, s:[]}", "publicIp", "gatewayNotRunning", svc->why,
-			 "vnets", "connections");
+	root = json_pack("{s:n, s:s, s:{}, s:[], s:I}", "publicIp", "gatewayNotRunning", svc->why,
+			 "vnets", "connections", "writtenAtMs", (json_int_t)clock_wall_ms());
 	snprintf(tmp, sizeof(tmp), "%s.tmp", svc->opt.status_path);
 	if (root && json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
 		rename(tmp, svc->opt.status_path);

@@ -31,6 +31,16 @@ int64_t clock_wall_s(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t clock_wall_ms(void)
+{
+	struct timespec ts;
+
+	if (fake_on)
+		return CLOCK_FAKE_EPOCH * 1000 + (int64_t)(fake_ns / CLOCK_NS_PER_MS);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void clock_fake_install(uint64_t start_ns)
 {
 	fake_on = true;

@@ -16,6 +16,8 @@
 uint64_t clock_now_ns(void);
 /* Wall-clock seconds since the epoch (fake time + a fixed epoch under a fake clock). */
 int64_t clock_wall_s(void);
+/* Wall-clock milliseconds since the epoch (stamps that outside readers compare with `date`). */
+int64_t clock_wall_ms(void);
 
 /* Install a fake clock starting at start_ns; clock_fake_advance moves it forward. */
 void clock_fake_install(uint64_t start_ns);

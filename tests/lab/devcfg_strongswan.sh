@@ -24,6 +24,7 @@
 cd "$(dirname "$0")/../.."
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
+. tests/lab/lib/capture.sh
 
 GW_IP=192.0.2.1
 SITE_IP=198.51.100.2
@@ -86,18 +87,21 @@ fetch_script() {
 		grep -q 'kernel-libipsec.*kernel-netlink' <<<"$plugins"
 }
 
-# wire_proposal FILE: the first IKE_SA_INIT charon sends to the gateway, dissected, into FILE.
+# wire_proposal FILE CMD...: runs CMD with a capture on gw's WAN side, and puts the first
+# IKE_SA_INIT charon sends to the gateway, dissected, into FILE (nothing answers it here: later
+# frames are its retransmissions).
+WIRE_N=0
 wire_proposal() {
-	local out=$1 pid
+	local out=$1 name first
 	shift
-	in_ns gw tshark -l -n -i wan0 -f "udp and dst host $GW_IP and dst port 500" -c 1 -V \
-		>"$out" 2>"$out.err" &
-	pid=$!
-	lab_track "$pid"
-	# tshark takes seconds to start on a loaded machine (2 cores, several labs at once)
-	wait_for 30 "tshark listening" grep -q 'Capturing on' "$out.err" || return 1
-	"$@"
-	wait_for 10 "an IKE_SA_INIT on the wire" grep -q 'Exchange type: IKE_SA_INIT' "$out"
+	WIRE_N=$((WIRE_N + 1))
+	name=wire$WIRE_N
+	cap_start "$name" "$(ns_name gw)" wan0 "udp and dst host $GW_IP and dst port 500"
+	"$@" || return 1
+	cap_wait "$name" "an IKE_SA_INIT from the site" 1 'isakmp.exchangetype == 34'
+	cap_stop "$name"
+	first=$(tshark -n -r "$(cap_file "$name")" -Y 'isakmp.exchangetype == 34' -T fields -e frame.number | head -n 1)
+	tshark -n -r "$(cap_file "$name")" -Y "frame.number == $first" -V >"$out"
 }
 
 list_conns() { swan_ctl site --list-conns >"$LAB_DIR/conns.out" 2>&1; }

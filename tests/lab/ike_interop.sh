@@ -18,6 +18,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
+. tests/lab/lib/capture.sh
 
 BUILD=${VNETGW_BUILD:-build}
 PEER=$BUILD/bench/ikepeer
@@ -91,12 +92,7 @@ stop_peer
 
 # ---- 2: we initiate, strongSwan responds; a second child, a liveness check; tshark decrypts --
 mkdir -p "$LAB_DIR/keys" "$LAB_DIR/ws"
-ip netns exec "$(ns_name gw)" dumpcap -i eth0 -f udp -w "$LAB_DIR/ike.pcap" \
-	>"$LAB_DIR/tshark.out" 2>&1 &
-TSHARK_PID=$!
-lab_track "$TSHARK_PID"
-wait_for 30 "dumpcap capturing" grep -q "Capturing on" "$LAB_DIR/tshark.out" ||
-	lab_fail "dumpcap did not start"
+cap_start ike "$(ns_name gw)" eth0 udp
 start_peer --initiate --create-child --liveness --keylog "$LAB_DIR/keys"
 check_established "AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384" "AES_GCM_16-256"
 two_children() { [ "$(sas | grep -c 'INSTALLED, TUNNEL')" = 2 ]; }
@@ -112,23 +108,25 @@ wait_for 10 "strongSwan answers our empty INFORMATIONAL" liveness_answered ||
 	lab_fail "the liveness check was not answered"
 say "ok: strongSwan answered the liveness check"
 expect "ikepeer: still connected" sh -c "! grep -q '^STATUS NotConnected' '$PEER_OUT'"
-kill -INT "$TSHARK_PID"
-wait "$TSHARK_PID" 2>/dev/null
 cp "$LAB_DIR/keys/ikev2_decryption_table" "$LAB_DIR/ws/" || {
 	ls -la "$LAB_DIR" "$LAB_DIR/keys" >&2
 	grep -i "key log" "$LAB_DIR/peer$PEER_RUN.log" >&2
 	lab_fail "no ikev2_decryption_table written by --keylog"
 }
-decrypted() {
-	WIRESHARK_CONFIG_DIR=$LAB_DIR/ws tshark -r "$LAB_DIR/ike.pcap" -Y "$1" 2>/dev/null | grep -q .
-}
+export WIRESHARK_CONFIG_DIR=$LAB_DIR/ws
+# The capture must hold all eight messages (IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA and the
+# liveness INFORMATIONAL, each a request and its response) before it is stopped: the six
+# encrypted ones, decrypted with the key log, each show an ICV tshark checked.
+ICV_OK='isakmp.exchangetype >= 35 && isakmp.exchangetype <= 37'
+cap_wait ike "the six encrypted messages" 6 "$ICV_OK"
+cap_stop ike
+decrypted() { [ "$(cap_count ike "$1")" -ge 1 ]; }
 expect "tshark decrypts our IKE_AUTH with the key log (IDi inside SK)" \
 	decrypted "isakmp.exchangetype == 35 && isakmp.id.type == 1"
 expect "tshark decrypts CREATE_CHILD_SA (a KE inside SK)" \
 	decrypted "isakmp.exchangetype == 36 && isakmp.key_exchange.dh_group == 20"
 icv_ok() {
-	[ "$(WIRESHARK_CONFIG_DIR=$LAB_DIR/ws tshark -r "$LAB_DIR/ike.pcap" -V 2>/dev/null |
-		grep -c 'Integrity Checksum Data: .*\[correct\]')" = 6 ]
+	[ "$(tshark -r "$(cap_file ike)" -V 2>/dev/null | grep -c 'Integrity Checksum Data: .*\[correct\]')" = 6 ]
 }
 expect "tshark: the ICVs of all six encrypted messages are [correct]" icv_ok
 stop_peer # ikepeer deletes its IKE SA on the way out

@@ -22,11 +22,11 @@ s2s_gone() { [ "$(s2s_status connectionStatus)" = NotConnected ] && [ "$(s2s_sta
 expect_soon "vnetgwd removed its SAs and is NotConnected" s2s_gone
 expect "the status reason names the peer's Delete" test "$(s2s_status reason)" = "deleted by the peer"
 expect "vnetgwd removed the CHILD_SA from its data plane" grep -q "CHILD_SA removed" "$LAB_DIR/vnetgwd.log"
-# The status file is rewritten every second: let it settle, then nothing more may leave.
-sleep 1.2
+# Counters from status files written after each point: nothing more may leave.
+api_status_sync
 before=$(s2s_status egressBytesTransferred)
 ! in_ns wl ping -c 3 -i 0.2 -W 1 $S2S_HOST_IP >/dev/null 2>&1 || lab_fail "traffic still reaches the site"
-sleep 1.2
+api_status_sync
 after=$(s2s_status egressBytesTransferred)
 expect "no byte was encrypted after the Delete ($before -> $after)" test "$before" = "$after"
 lab_pass "the peer's Delete removes vnetgwd's SAs and stops the traffic"

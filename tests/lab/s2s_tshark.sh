@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 . tests/lab/lib/netns.sh
 . tests/lab/lib/swan.sh
 . tests/lab/lib/s2s.sh
+. tests/lab/lib/capture.sh
 
 lab_init
 s2s_topology
@@ -18,28 +19,24 @@ s2s_vnetgwd_start "$LAB_DIR/vnetgwd.json" --keylog-dir "$LAB_DIR/ws" || lab_fail
 s2s_attach_workload
 s2s_swan aes256-sha384-ecp384 aes256-sha256 || lab_fail "charon did not start"
 
-say "+ tshark on the WAN (site side)"
-ip netns exec "$(ns_name wan)" tshark -i s0 -w "$LAB_DIR/wan.pcapng" -f "udp port 500 or udp port 4500 or esp" \
-	>"$LAB_DIR/tshark.out" 2>&1 &
-TSHARK_PID=$!
-lab_track "$TSHARK_PID"
-wait_for 10 "tshark capturing" grep -q "Capturing on" "$LAB_DIR/tshark.out" || lab_fail "tshark did not start"
+cap_start wan "$(ns_name wan)" s0 "udp port 500 or udp port 4500 or esp"
 
 swan_ctl site --initiate --child net >/dev/null 2>&1 || lab_fail "not established"
 s2s_swan_routes || lab_fail "no ipsec0 at the site"
 expect "pings through the tunnel" in_ns wl ping -c 4 -i 0.2 -W 2 $S2S_HOST_IP
 expect "pings back" in_ns host ping -c 4 -i 0.2 -W 2 $S2S_WL_IP
-kill -INT "$TSHARK_PID"
-wait_for 10 "tshark wrote its capture" sh -c "! kill -0 $TSHARK_PID 2>/dev/null" || lab_fail "tshark did not stop"
-
 # count FILTER [extra tshark args]: frames matching a display filter
 count() {
 	local f=$1
 	shift
-	tshark -n -r "$LAB_DIR/wan.pcapng" "$@" -Y "$f" 2>/dev/null | wc -l
+	cap_count wan "$f" "$@"
 }
 keys=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE)
 export WIRESHARK_CONFIG_DIR="$LAB_DIR/ws"
+# 4 pings each way: 16 ESP packets, each an ICMP message inside. The capture is stopped only
+# once it holds them all.
+cap_wait wan "the 16 ESP packets of the pings, decrypted" 16 'esp && icmp' "${keys[@]}"
+cap_stop wan
 
 expect "IKE_SA_INIT dissected as IKEv2 (request and response)" test "$(count 'isakmp.exchangetype == 34 && isakmp.version == 0x20')" -ge 2
 expect "IKE_AUTH captured" test "$(count 'isakmp.exchangetype == 35')" -ge 2
@@ -47,11 +44,10 @@ expect "no malformed packet without keys" test "$(WIRESHARK_CONFIG_DIR=/nonexist
 expect "the key log has IKE and ESP entries" test -s "$LAB_DIR/ws/ikev2_decryption_table" -a -s "$LAB_DIR/ws/esp_sa"
 expect "IKE_AUTH decrypted: both identities visible" test "$(count 'isakmp.exchangetype == 35 && isakmp.id.data.ipv4_addr' "${keys[@]}")" -ge 2
 expect "IKE_AUTH decrypted: AUTH payloads visible" test "$(count 'isakmp.auth.method == 2' "${keys[@]}")" -ge 2
-# 8 pings each way went through; the capture may lose the last pair at shutdown.
-expect "ESP decrypted to the pings inside" test "$(count 'esp && icmp' "${keys[@]}")" -ge 12
+expect "ESP decrypted to the pings inside" test "$(count 'esp && icmp' "${keys[@]}")" -ge 16
 good=$(count 'esp.icv_good == 1' "${keys[@]}")
 bad=$(count 'esp.icv_bad == 1' "${keys[@]}")
 all=$(count 'esp' "${keys[@]}")
-expect "every ESP ICV is correct ($good good, $bad bad, of $all)" test "$good" -ge 12 -a "$bad" = 0 -a "$good" = "$all"
+expect "every ESP ICV is correct ($good good, $bad bad, of $all)" test "$good" -ge 16 -a "$bad" = 0 -a "$good" = "$all"
 expect "no malformed packet with keys" test "$(count '_ws.malformed' "${keys[@]}")" = 0
 lab_pass "tshark agrees with vnetgwd's wire format and keys"

@@ -20,6 +20,7 @@ cd "$(dirname "$0")/../.."
 . tests/lab/lib/swan.sh
 . tests/lab/lib/api.sh
 . tests/lab/lib/sites.sh
+. tests/lab/lib/capture.sh
 
 TENANTS=(t1 t2 t3)
 declare -A SITES_OF=([t1]="t1a t1b" [t2]="t2a t2b" [t3]="t3a t3b")
@@ -94,20 +95,10 @@ wait_for 10 "ipsec0 at t1a" in_ns s-t1a ip link show ipsec0 || lab_fail "no ipse
 swan_route s-t1a 10.1.0.0/16
 expect "t1a carries traffic with any-to-any selectors" quiet in_ns h-t1a ping -c 2 -i 0.2 -W 2 "$SITES_WL_IP"
 CAPS=(h-t2a h-t2b h-t3a h-t3b t1 t2 t3 wl-t1)
-declare -A CAP_PID CAP_ROLE=([t1]=$(sites_vnet_role t1) [t2]=$(sites_vnet_role t2) [t3]=$(sites_vnet_role t3))
-for r in "${CAPS[@]}"; do
-	ns=$(ns_name "${CAP_ROLE[$r]:-$r}")
-	say "+ dumpcap -i any -f icmp in $ns"
-	# Started directly (not through in_ns, a function: its subshell) so that $! is dumpcap.
-	ip netns exec "$ns" dumpcap -q -i any -f icmp -w "$LAB_DIR/cap-$r.pcapng" \
-		>"$LAB_DIR/cap-$r.out" 2>&1 &
-	CAP_PID[$r]=$!
-	lab_track "${CAP_PID[$r]}"
-done
-for r in "${CAPS[@]}"; do
-	wait_for 10 "dumpcap capturing in $r" grep -q "Capturing on" "$LAB_DIR/cap-$r.out" || lab_fail "no capture in $r"
-done
+declare -A CAP_ROLE=([t1]=$(sites_vnet_role t1) [t2]=$(sites_vnet_role t2) [t3]=$(sites_vnet_role t3))
+for r in "${CAPS[@]}"; do cap_start "$r" "$(ns_name "${CAP_ROLE[$r]:-$r}")" any icmp; done
 vstat() { sites_vnet_counter "$1" "drops[\"$2\"]"; }
+api_status_sync
 nr0=$(vstat t1 no-route)
 src0=$(sites_counter t1a 'drops["source-not-allowed"]')
 
@@ -132,13 +123,19 @@ for t in "${TENANTS[@]}"; do
 			lab_fail "control ping $t -> $s"
 	done
 done
-sleep 0.5 # the last control replies reach the capture buffers
-for r in "${CAPS[@]}"; do kill -INT "${CAP_PID[$r]}"; done
+# Every capture holds all of its control frames before it is stopped: they were sent after the
+# crafted packets, and a capture keeps the order of what it sees, so with them in the file
+# anything crafted that reached that point is in it too. Two pings to each of a tenant's two
+# sites, request and reply: 4 frames at a site's host, 8 at the workload's eth0, 16 in a VNet
+# namespace (each on wl0 and vnetgw0).
+ctl_filter="icmp && frame contains ${MARK_CTL:0:2}:${MARK_CTL:2:2}:${MARK_CTL:4:2}:${MARK_CTL:6:2}"
 for r in "${CAPS[@]}"; do
-	wait_for 10 "dumpcap in $r wrote its file" sh -c "! kill -0 ${CAP_PID[$r]} 2>/dev/null" || lab_fail "dumpcap in $r"
+	case $r in h-*) want=4 ;; wl-*) want=8 ;; *) want=16 ;; esac
+	cap_wait "$r" "its control frames" "$want" "$ctl_filter"
 done
+for r in "${CAPS[@]}"; do cap_stop "$r"; done
 # frames CAPTURE MARK: ICMP frames carrying the pattern
-frames() { tshark -n -r "$LAB_DIR/cap-$1.pcapng" -Y "icmp && frame contains ${2:0:2}:${2:2:2}:${2:4:2}:${2:6:2}" 2>/dev/null | wc -l; }
+frames() { cap_count "$1" "icmp && frame contains ${2:0:2}:${2:2:2}:${2:4:2}:${2:6:2}"; }
 for r in "${CAPS[@]}"; do
 	ctl=$(frames "$r" $MARK_CTL) foreign=$(frames "$r" $MARK_FOREIGN) spoof=$(frames "$r" $MARK_SPOOF)
 	case $r in
@@ -161,6 +158,7 @@ expect "3 spoofed packets counted as source-not-allowed on t1a ($src0 -> $(sites
 	test $(($(sites_counter t1a 'drops["source-not-allowed"]') - src0)) -ge 3
 
 # ---- an IKE_SA_INIT from an address with no connection ----------------------------------------
+api_status_sync
 up0=$(jq -r '.ike.unknownPeer' "$LAB_DIR/status.json")
 sites_swan rogue psk-rogue-isolation || lab_fail "charon did not start in s-rogue"
 ! swan_ctl s-rogue --initiate --child net --timeout 3 >"$LAB_DIR/initiate-rogue.out" 2>&1 ||

@@ -16,8 +16,12 @@ trap cleanup EXIT
 port=$((20000 + RANDOM % 20000))
 "$bin/vnetgwd" --data-dir "$dir/data" --api-listen "127.0.0.1:$port" >"$dir/vnetgwd.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do [ -S "$dir/data/admin.sock" ] && break; sleep 0.05; done
-[ -S "$dir/data/admin.sock" ] || { cat "$dir/vnetgwd.log"; echo "walkthrough: vnetgwd did not start"; exit 1; }
+# Ready once the admin socket exists (the API's TCP listener is bound before it), within 30 s.
+deadline=$(($(date +%s) + 30))
+while [ ! -S "$dir/data/admin.sock" ] && [ "$(date +%s)" -le "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
+	sleep 0.05
+done
+[ -S "$dir/data/admin.sock" ] || { cat "$dir/vnetgwd.log"; echo "walkthrough: vnetgwd did not start within 30 s"; exit 1; }
 
 export PATH="$bin:$PATH" VNETGW_SERVER="http://127.0.0.1:$port" VNETGW_ADMIN_SOCKET="$dir/data/admin.sock"
 cd "$dir"

@@ -24,6 +24,15 @@
 #   api_vnet_role VNET_ID         the VNet namespace's role for in_ns (from the status file),
 #                                 remembered for cleanup
 #   api_status_conn CONN_ID JQ    a field of the status file's entry for a connection
+#   api_status_sync               waits for a status file written after this call: vnetgwd
+#                                 rewrites it every second (and at once on a change of status),
+#                                 so a one-shot read right after an action, a baseline of a
+#                                 counter, or a check that something did NOT change must sync
+#                                 first; waiting for a condition to become true needs no sync
+#   api_status_window SECONDS     waits until vnetgwd has written a status file stamped SECONDS
+#                                 after this call: it has run its loop (timers, retries) through
+#                                 that window, however slowly the machine runs -- for checks
+#                                 that something does not happen
 #   api_attach_workload WL VNET_ROLE GW_CIDR WL_CIDR   a workload namespace WL on a veth into
 #                                 the VNet (GW_CIDR on the VNet side, WL_CIDR on WL's)
 #   api_swan_site ROLE RG CONN    a strongSwan site in ROLE configured by exactly what
@@ -186,6 +195,20 @@ api_vnet_role() {
 api_status_conn() {
 	jq -r --arg id "$1" ".connections[] | select(.id == \$id) | $2" "$(api_status_file)" 2>/dev/null
 }
+
+# api_status_since MS: the status file was written at MS (wall clock, ms) or later.
+api_status_since() {
+	[ "$(jq -r '.writtenAtMs // 0' "$(api_status_file)" 2>/dev/null)" -ge "$1" ] 2>/dev/null
+}
+
+api_status_window() {
+	local t
+	t=$(($(date +%s%3N) + $1 * 1000))
+	wait_for $(($1 + 20)) "vnetgwd's status file stamped $1 s from now" api_status_since "$t" ||
+		lab_fail "vnetgwd wrote no status file for $1 s (+20 s): is it running? $(tail -n 3 "$(api_log)")"
+}
+
+api_status_sync() { api_status_window 0; }
 
 api_attach_workload() {
 	local wl=$1 vnet=$2 gw_cidr=$3 wl_cidr=$4 if_vnet

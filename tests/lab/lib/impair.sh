@@ -46,16 +46,11 @@ impair_start() {
 	say "$(grep '^impair: ready' "$IMPAIR_LOG")"
 }
 
-# Exited (a zombie until reaped still answers kill -0).
-impair_exited() {
-	! kill -0 "$IMPAIR_PID" 2>/dev/null || [ "$(ps -o stat= -p "$IMPAIR_PID" | cut -c1)" = Z ]
-}
-
 # Stop it with SIGTERM (it prints its final counters), bounded to 5 s.
 impair_stop() {
 	[ -n "$IMPAIR_PID" ] || return 0
 	kill -TERM "$IMPAIR_PID" 2>/dev/null
-	wait_for 5 "impair exits" impair_exited || lab_fail "impair ignored SIGTERM"
+	wait_for 5 "impair exits" pid_gone "$IMPAIR_PID" || lab_fail "impair ignored SIGTERM"
 	wait "$IMPAIR_PID" || lab_fail "impair exited with $?"
 	IMPAIR_PID=""
 	grep '^impair: final' "$IMPAIR_LOG" >&2

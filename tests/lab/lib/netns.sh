@@ -88,6 +88,9 @@ wait_for() {
 	done
 }
 
+# pid_gone PID: the process has exited (a zombie its parent has not reaped yet counts as exited).
+pid_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" | cut -c1)" = Z ]; }
+
 lab_fail() { say "FAIL: $*"; exit 1; }
 lab_pass() { say "PASS: $*"; exit 0; }
 expect() {
