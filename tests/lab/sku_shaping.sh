@@ -57,21 +57,13 @@ for c in basic hp other; do
 	fi
 done
 for c in basic hp other; do DEV_PID[$c]=${SITES_DEV_PID[${SITE[$c]}]}; done
-# The machine is shared (2 cores): the processes measured run at a higher priority than the
-# rest, as a gateway host's would (SKU_NICE=0 to not). Machine-wide stalls of a few hundred ms
-# otherwise show as dips in every flow at once.
-NICE=${SKU_NICE:--10}
-for p in "$VNETGWD_PID" "${DEV_PID[@]}"; do
-	# Every thread (the data-plane workers are threads of their own): renice takes thread ids.
-	run renice -n "$NICE" -p $(ls "/proc/$p/task") >/dev/null
-done
 all_connected() { sites_connected basic && sites_connected hp && sites_connected other; }
 wait_for 10 "three connections Connected" all_connected ||
 	lab_fail "status: $(jq -c '[.connections[] | {name, connectionStatus}]' "$LAB_DIR/status.json")"
 for c in basic hp other; do
 	expect "$c: the workload reaches its site" in_ns "wl-${VNET[$c]}" ping -c 2 -i 0.2 -W 2 -q "$(sites_host_ip "${SITE[$c]}")"
-	in_ns "h-${SITE[$c]}" nice -n "$NICE" iperf3 -s -D -I "$LAB_DIR/iperf-h-$c.pid" >/dev/null
-	in_ns "wl-${VNET[$c]}" nice -n "$NICE" iperf3 -s -D -I "$LAB_DIR/iperf-wl-$c.pid" >/dev/null
+	in_ns "h-${SITE[$c]}" iperf3 -s -D -I "$LAB_DIR/iperf-h-$c.pid" >/dev/null
+	in_ns "wl-${VNET[$c]}" iperf3 -s -D -I "$LAB_DIR/iperf-wl-$c.pid" >/dev/null
 	wait_for 5 "iperf3 servers for $c" test -s "$LAB_DIR/iperf-h-$c.pid" -a -s "$LAB_DIR/iperf-wl-$c.pid" ||
 		lab_fail "iperf3 servers"
 	lab_track "$(cat "$LAB_DIR/iperf-h-$c.pid")"
@@ -108,10 +100,10 @@ measure() {
 	for c in "$@"; do
 		t_dev[$c]=$(ticks "${DEV_PID[$c]}")
 		if [ "$dir" = up ]; then
-			in_ns "wl-${VNET[$c]}" nice -n "$NICE" iperf3 -c "$(sites_host_ip "${SITE[$c]}")" -t "$SECS" -O 1 -P "$STREAMS" -J \
+			in_ns "wl-${VNET[$c]}" iperf3 -c "$(sites_host_ip "${SITE[$c]}")" -t "$SECS" -O 1 -P "$STREAMS" -J \
 				>"$LAB_DIR/iperf-$c-$dir.json" &
 		else
-			in_ns "h-${SITE[$c]}" nice -n "$NICE" iperf3 -c "$SITES_WL_IP" -t "$SECS" -O 1 -P "$STREAMS" -J \
+			in_ns "h-${SITE[$c]}" iperf3 -c "$SITES_WL_IP" -t "$SECS" -O 1 -P "$STREAMS" -J \
 				>"$LAB_DIR/iperf-$c-$dir.json" &
 		fi
 		pids+=($!)
