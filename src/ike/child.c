@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "ike/ts.h"
 #include "lib/log.h"
 
@@ -40,10 +42,12 @@ int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group)
 }
 
 /*
- * CREATE_CHILD_SA with a KE of group (0: none); the offer is the policy's either way. rekey:
- * the child it replaces (1.3.3: N(REKEY_SA) first, naming the SPI we receive on), or NULL.
+ * CREATE_CHILD_SA for task t with a KE of group (0: none); the offer is the policy's either
+ * way. rekey: the child it replaces (1.3.3: N(REKEY_SA) first, naming the SPI we receive on),
+ * or NULL.
  */
-static int child_start_group(struct ike_sa *sa, uint16_t group, struct ike_child *rekey)
+static int child_start_group(struct ike_sa *sa, const struct ike_task *t, uint16_t group,
+			     struct ike_child *rekey)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer;
@@ -56,15 +60,12 @@ static int child_start_group(struct ike_sa *sa, uint16_t group, struct ike_child
 	int r;
 
 	if (sa->state != IKE_SA_STATE_ESTABLISHED)
-		return -ENOTCONN;
-	if (sa->req.kind != IKE_REQ_NONE)
-		return -EBUSY;
+		return -ECANCELED;
 	r = ike_child_pending_prepare(sa, group);
 	if (r)
 		return r;
 	if (rekey) {
 		/* 2.8: the new child SHOULD NOT have other selectors than the old one. */
-		sa->pend.rekey_spi_in = rekey->spi_in;
 		sa->pend.tsi = rekey->ts_local;
 		sa->pend.tsr = rekey->ts_remote;
 		ike_notify_init(&rn, IKE_N_REKEY_SA, NULL, 0);
@@ -86,13 +87,13 @@ static int child_start_group(struct ike_sa *sa, uint16_t group, struct ike_child
 		r = r ?: ike_msg_add_ke_dh(&o.w, sa->pend.dh);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &tsi);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &tsr);
-	r = r ?: ike_sa_send_request(sa, &o, rekey ? IKE_REQ_REKEY_CHILD : IKE_REQ_CHILD);
+	r = r ?: ike_sa_send_request(sa, &o, t);
 	if (r) {
 		ike_child_pending_clear(sa);
 		return r;
 	}
 	if (rekey)
-		rekey->state = IKE_CHILD_REKEYING;
+		ike_child_set_state(sa, rekey, IKE_CHILD_REKEYING, t->why ? t->why : "rekey");
 	log_info("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA request sent (%s%s)", cfg->name,
 		 ike_sa_peer_str(sa, peer, sizeof(peer)), rekey ? "rekey, " : "",
 		 sa->pend.dh ? "PFS" : "no PFS");
@@ -106,23 +107,24 @@ static uint16_t pfs_group(const struct ike_sa *sa)
 	return l->n ? l->s[0].dh : 0;
 }
 
-int ike_child_start(struct ike_sa *sa)
+int ike_child_start(struct ike_sa *sa, const struct ike_task *t)
 {
 	sa->child_ke_retries = 0;
-	return child_start_group(sa, pfs_group(sa), NULL);
+	return child_start_group(sa, t, pfs_group(sa), NULL);
 }
 
-int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, const char *why)
+int ike_child_rekey_start(struct ike_sa *sa, const struct ike_task *t)
 {
+	struct ike_child *c = ike_sa_child_by_spi_in(sa, t->arg);
+	const char *why = t->why ? t->why : "requested";
 	char peer[ADDR_STR_MAX];
 	int r;
 
-	if (sa->req.kind != IKE_REQ_NONE)
-		return -EBUSY;
-	if (c->state != IKE_CHILD_ACTIVE)
-		return -EALREADY;
+	/* Gone, or no longer the one that carries traffic (deleted, replaced meanwhile). */
+	if (!c || c->state != IKE_CHILD_ACTIVE)
+		return -ECANCELED;
 	sa->child_ke_retries = 0;
-	r = child_start_group(sa, pfs_group(sa), c);
+	r = child_start_group(sa, t, pfs_group(sa), c);
 	if (r == 0)
 		sa->rekey_why = why;
 	if (r == 0)
@@ -132,8 +134,12 @@ int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, const char *wh
 	return r;
 }
 
-/* 1.3: INVALID_KE_PAYLOAD names the group the responder wants; retry once with it if offered. */
-static bool retry_with_group(struct ike_sa *sa, const struct ike_pld_notify *n)
+/*
+ * 1.3: INVALID_KE_PAYLOAD names the group the responder wants; retry once with it if offered
+ * (the same task, sent again at once: the window is free, the response just came).
+ */
+static bool retry_with_group(struct ike_sa *sa, const struct ike_task *t,
+			     const struct ike_pld_notify *n)
 {
 	const struct ike_suite_list *l = &sa->conn->cfg.policy.esp.propose;
 	struct ike_child *rekey = NULL;
@@ -147,16 +153,15 @@ static bool retry_with_group(struct ike_sa *sa, const struct ike_pld_notify *n)
 		offered |= l->s[i].dh == group && group != 0;
 	if (!offered || (sa->pend.dh && crypto_dh_group(sa->pend.dh) == group))
 		return false;
-	if (sa->pend.rekey_spi_in) {
-		rekey = ike_sa_child_by_spi_in(sa, sa->pend.rekey_spi_in);
+	if (t->kind == IKE_TASK_REKEY_CHILD) {
+		rekey = ike_sa_child_by_spi_in(sa, t->arg);
 		if (!rekey || rekey->state != IKE_CHILD_REKEYING)
 			return false;
-		rekey->state = IKE_CHILD_ACTIVE; /* child_start_group sets it again */
 	}
-	return child_start_group(sa, group, rekey) == 0;
+	return child_start_group(sa, t, group, rekey) == 0;
 }
 
-void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
+void ike_child_handle_response(struct ike_sa *sa, const struct ike_task *t, struct ike_msg *m)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_notify n;
@@ -166,17 +171,15 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	struct ike_pld_ke ke;
 	struct ike_chosen ch;
 	struct secret *gir = NULL;
-	struct ike_child *c = NULL, *old = NULL;
+	struct ike_child *c = NULL;
 	struct buf ni;
 	char peer[ADDR_STR_MAX];
 	const char *why = NULL;
 	uint16_t err = ike_msg_error_notify(m, &n);
-	uint32_t rekey_spi = sa->pend.rekey_spi_in;
+	uint32_t rekey_spi = t->kind == IKE_TASK_REKEY_CHILD ? t->arg : 0;
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
-	if (rekey_spi)
-		old = ike_sa_child_by_spi_in(sa, rekey_spi); /* NULL: deleted meanwhile */
-	if (err == IKE_N_INVALID_KE_PAYLOAD && retry_with_group(sa, &n)) {
+	if (err == IKE_N_INVALID_KE_PAYLOAD && retry_with_group(sa, t, &n)) {
 		log_info("IKE",
 			 IKE_LOG_FMT ": CREATE_CHILD_SA: INVALID_KE_PAYLOAD, retried with %s",
 			 cfg->name, peer, crypto_dh_name(crypto_dh_group(sa->pend.dh)));
@@ -187,7 +190,7 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			 peer, rekey_spi ? " (rekey)" : "", ike_notify_name(err));
 		ike_child_pending_clear(sa);
 		if (rekey_spi) {
-			ike_rekey_child_refused(sa, old, err);
+			ike_rekey_child_refused(sa, rekey_spi, err);
 		} else if (sa->no_child) {
 			char refused[96];
 
@@ -242,7 +245,7 @@ fail:
 	if (rekey_spi && c)
 		ike_rekey_child_done(sa, c);
 	else if (rekey_spi)
-		ike_rekey_child_refused(sa, old, 0);
+		ike_rekey_child_refused(sa, rekey_spi, 0);
 	else if (why && sa->no_child)
 		ike_timers_sa_no_child(sa, why);
 }
@@ -299,7 +302,7 @@ static uint16_t rekey_target(struct ike_sa *sa, const struct ike_pld_notify *rn,
 			 ike_child_state_name((*old)->state));
 		return IKE_N_TEMPORARY_FAILURE;
 	}
-	if (sa->req.kind == IKE_REQ_REKEY_IKE) {
+	if (sa->req.kind == IKE_TASK_REKEY_IKE) {
 		log_info("IKE",
 			 IKE_LOG_FMT ": rekey of CHILD_SA %08x/%08x while we rekey the "
 				     "IKE_SA: TEMPORARY_FAILURE",
@@ -349,7 +352,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			ike_sa_respond_notify(sa, m, refuse, NULL, 0);
 			return;
 		}
-	} else if (sa->req.kind == IKE_REQ_REKEY_IKE) {
+	} else if (sa->req.kind == IKE_TASK_REKEY_IKE) {
 		/* 2.25.2: new children belong on the IKE SA our rekey is about to make. */
 		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
@@ -428,7 +431,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		sa->eng->stats.child_rekeys++;
 		/* In a collision old stays REKEYING: rekey.c decides when our response comes. */
 		if (old->state == IKE_CHILD_ACTIVE)
-			old->state = IKE_CHILD_REKEYED;
+			ike_child_set_state(sa, old, IKE_CHILD_REKEYED, "rekeyed by the peer");
 	}
 	c = NULL;
 out:

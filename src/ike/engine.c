@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "ike/ts.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -234,10 +236,13 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 		return -ENOENT;
 	c->retry_hold = true; /* going away: no re-initiation */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		static const struct ike_task del = {.kind = IKE_TASK_DELETE_IKE};
+
 		if (sa->conn != c)
 			continue;
-		if (sa->state == IKE_SA_STATE_ESTABLISHED)
-			ike_info_start_delete_ike(sa); /* sent once, not awaited */
+		/* Sent once if the window is free, not awaited: the connection is gone. */
+		if (sa->state == IKE_SA_STATE_ESTABLISHED && sa->req.kind == IKE_TASK_NONE)
+			ike_info_start_delete_ike(sa, &del);
 		ike_sa_fail(sa, "connection removed");
 	}
 	reap(e);
@@ -305,28 +310,43 @@ static struct ike_sa *established(struct ike_engine *e, const char *name, int *e
 	return sa && sa->state == IKE_SA_STATE_ESTABLISHED ? sa : NULL;
 }
 
-int ike_engine_conn_create_child(struct ike_engine *e, const char *name)
+/* Queue a request of ours on the connection's established IKE SA (exchange.h). */
+static int conn_queue(struct ike_engine *e, const char *name, enum ike_task_kind kind,
+		      uint32_t arg)
 {
 	int r;
 	struct ike_sa *sa = established(e, name, &r);
 
-	return sa ? ike_child_start(sa) : r;
+	if (!sa)
+		return r;
+	r = ike_task_queue(sa, kind, arg, "requested");
+	reap(e);
+	return r;
+}
+
+int ike_engine_conn_create_child(struct ike_engine *e, const char *name)
+{
+	return conn_queue(e, name, IKE_TASK_CHILD, 0);
 }
 
 int ike_engine_conn_check_liveness(struct ike_engine *e, const char *name)
 {
-	int r;
-	struct ike_sa *sa = established(e, name, &r);
-
-	return sa ? ike_info_start_liveness(sa) : r;
+	return conn_queue(e, name, IKE_TASK_LIVENESS, 0);
 }
 
 int ike_engine_conn_delete_child(struct ike_engine *e, const char *name, uint32_t spi_in)
 {
 	int r;
 	struct ike_sa *sa = established(e, name, &r);
+	struct ike_child *c = sa ? ike_sa_child_by_spi_in(sa, spi_in) : NULL;
 
-	return sa ? ike_info_start_delete_child(sa, spi_in) : r;
+	if (!sa)
+		return r;
+	if (!c)
+		return -ENOENT;
+	ike_child_delete(sa, c, "requested");
+	reap(e);
+	return 0;
 }
 
 int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
@@ -337,7 +357,9 @@ int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
 	if (!sa)
 		return r;
 	sa->conn->retry_hold = true; /* an operator's Delete: do not fight it */
-	return ike_info_start_delete_ike(sa);
+	ike_sa_delete(sa, "deleted by us (requested)");
+	reap(e);
+	return 0;
 }
 
 int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t spi_in)
@@ -350,17 +372,14 @@ int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t
 		return r;
 	if (!c)
 		return -ENOENT;
-	r = ike_child_rekey_start(sa, c, "requested");
-	reap(e);
-	return r;
+	if (c->state != IKE_CHILD_ACTIVE)
+		return -EALREADY;
+	return conn_queue(e, name, IKE_TASK_REKEY_CHILD, spi_in);
 }
 
 int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name)
 {
-	int r;
-	struct ike_sa *sa = established(e, name, &r);
-
-	return sa ? ike_rekey_ike_start(sa, "requested") : r;
+	return conn_queue(e, name, IKE_TASK_REKEY_IKE, 0);
 }
 
 int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life)
@@ -388,7 +407,9 @@ int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enu
 			c->soft_ns = clock_now_ns();
 			c->soft_why = "soft byte/packet lifetime";
 		}
+		ike_exchange_enter(sa);
 		ike_rekey_run(sa, clock_now_ns());
+		ike_exchange_leave(sa);
 		reap(e);
 		return 0;
 	}
@@ -514,13 +535,13 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 	}
 	if (m.hdr.exchange == IKE_EXCH_SA_INIT) {
 		if (response && sa->state == IKE_SA_STATE_INIT_SENT &&
-		    sa->req.kind == IKE_REQ_INIT && m.hdr.msgid == 0)
-			ike_init_handle_response(sa, ep, &m);
+		    sa->req.kind == IKE_TASK_INIT && m.hdr.msgid == 0)
+			ike_exchange_init_response(sa, ep, &m);
 		return;
 	}
 	if (sa->state == IKE_SA_STATE_INIT_SENT || sa->state == IKE_SA_STATE_NEW)
 		return;
-	ike_sa_input(sa, ep, &m);
+	ike_exchange_input(sa, ep, &m);
 }
 
 void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const uint8_t *data,
@@ -541,10 +562,17 @@ void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint 
 	addr_print(&ep->peer, peer, sizeof(peer));
 	sa = conn_sa(e, c);
 	if (sa && sa->state == IKE_SA_STATE_ESTABLISHED) {
-		/* 2.21.4: a peer sending on an SA we lost is told, inside the IKE SA. */
-		if (ike_info_start_invalid_spi(sa, spi) == 0)
-			e->stats.invalid_spi_sent++;
-	} else if (sa && sa->state == IKE_SA_STATE_INIT_SENT && sa->req.kind == IKE_REQ_INIT &&
+		uint64_t now = clock_now_ns();
+
+		/*
+		 * 2.21.4: a peer sending on an SA we lost is told, inside the IKE SA; a stream of
+		 * ESP on a lost SA gets one notify per second per IKE SA, not one each.
+		 */
+		if (!sa->invalid_spi_ns || now - sa->invalid_spi_ns >= CLOCK_NS_PER_SEC) {
+			sa->invalid_spi_ns = now;
+			ike_task_queue(sa, IKE_TASK_INVALID_SPI, spi, NULL);
+		}
+	} else if (sa && sa->state == IKE_SA_STATE_INIT_SENT && sa->req.kind == IKE_TASK_INIT &&
 		   ike_timers_request_age(sa, clock_now_ns()) >= CLOCK_NS_PER_SEC) {
 		/* The peer is up while our IKE_SA_INIT waits for its next retransmission: now. */
 		log_info("Tunnel",
@@ -591,8 +619,11 @@ void ike_engine_run_timers(struct ike_engine *e)
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		uint64_t d = ike_timers_next(sa);
 
-		if (d && d <= now)
+		if (d && d <= now) {
+			ike_exchange_enter(sa);
 			ike_timers_run(sa, now);
+			ike_exchange_leave(sa);
+		}
 	}
 	reap(e);
 	for (struct ike_conn *c = e->conns; c; c = c->next)

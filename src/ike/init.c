@@ -17,6 +17,7 @@
 #include "crypto/rand.h"
 #include "ike/cookie.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -131,12 +132,13 @@ static int keep(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 
 static int send_request(struct ike_sa *sa)
 {
+	static const struct ike_task init = {.kind = IKE_TASK_INIT};
 	const struct ike_proto_policy *pol = &sa->conn->cfg.policy.ike;
 	struct ike_pld_sa offer;
 	struct ike_out o;
 	int r;
 
-	sa->req.kind = IKE_REQ_NONE;
+	sa->req.kind = IKE_TASK_NONE;
 	r = ike_proposal_offer(&pol->propose, IKE_PROTO_IKE, false, NULL, 0, &offer);
 	r = r ?: ike_sa_request_begin(sa, &o, IKE_EXCH_SA_INIT);
 	if (r)
@@ -148,7 +150,7 @@ static int send_request(struct ike_sa *sa)
 	r = r ?: ike_msg_add_ke_dh(&o.w, sa->dh);
 	r = r ?: add_nonce(&o.w, sa->nonce);
 	r = r ?: add_nat_d(&o.w, sa, 0);
-	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_INIT);
+	r = r ?: ike_sa_send_request(sa, &o, &init);
 	r = r ?: keep(&sa->init_req, &sa->init_req_len, sa->req.pkt, sa->req.len);
 	sa->init_attempts++;
 	return r;
@@ -241,8 +243,6 @@ void ike_init_handle_response(struct ike_sa *sa, const struct ike_endpoint *ep, 
 	int r;
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
-	sa->req.kind = IKE_REQ_NONE;
-	ike_timers_response_received(sa);
 	if (retry_init(sa, m))
 		return;
 	err = ike_msg_error_notify(m, &n);
@@ -285,8 +285,9 @@ void ike_init_handle_response(struct ike_sa *sa, const struct ike_endpoint *ep, 
 		log_info("IKE", IKE_LOG_FMT ": floating to port %u", cfg->name, peer,
 			 IKE_NATT_PORT);
 	}
-	if (ike_auth_start(sa))
-		ike_sa_fail(sa, "IKE_AUTH request could not be built");
+	/* Queued: it goes out as this message's dispatch ends (the window is free). */
+	if (ike_task_queue(sa, IKE_TASK_AUTH, 0, NULL))
+		ike_sa_fail(sa, "IKE_AUTH request could not be queued");
 }
 
 /* ---- responder ----------------------------------------------------------------------------- */

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -50,7 +52,7 @@ static void log_rekeyed(const struct ike_sa *old, const struct ike_sa *n, const 
 		 old->spi_r, n->spi_i, n->spi_r, who, why ? ", " : "", why ? why : "");
 }
 
-static int start_group(struct ike_sa *sa, uint16_t group)
+static int start_group(struct ike_sa *sa, const struct ike_task *t, uint16_t group)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer;
@@ -60,9 +62,7 @@ static int start_group(struct ike_sa *sa, uint16_t group)
 	int r;
 
 	if (sa->state != IKE_SA_STATE_ESTABLISHED)
-		return -ENOTCONN;
-	if (sa->req.kind != IKE_REQ_NONE)
-		return -EBUSY;
+		return -ECANCELED;
 	ike_child_pending_clear(sa);
 	r = ike_sa_new_spi(sa->eng, &sa->pend.ike_spi);
 	r = r ?: ike_nonce_new(sa->eng, sa->pend.nonce, sizeof(sa->pend.nonce));
@@ -78,28 +78,32 @@ static int start_group(struct ike_sa *sa, uint16_t group)
 	r = r ?: ike_msg_add_sa(&o.w, &offer);
 	r = r ?: ike_msg_add_nonce(&o.w, &nonce);
 	r = r ?: ike_msg_add_ke_dh(&o.w, sa->pend.dh);
-	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_REKEY_IKE);
+	r = r ?: ike_sa_send_request(sa, &o, t);
 out:
 	if (r)
 		ike_child_pending_clear(sa);
 	return r;
 }
 
-int ike_rekey_ike_start(struct ike_sa *sa, const char *why)
+int ike_rekey_ike_start(struct ike_sa *sa, const struct ike_task *t)
 {
 	const struct ike_suite_list *l = &sa->conn->cfg.policy.ike.propose;
+	const char *why = t->why ? t->why : "requested";
 	char peer[ADDR_STR_MAX];
 	int r;
 
 	if (l->n == 0)
 		return -EINVAL;
-	/* A child being rekeyed or deleted finishes first, on the SA its exchange runs on. */
+	/*
+	 * A child being rekeyed or deleted finishes first, on the SA its exchange runs on: the
+	 * task waits in the queue (the Delete that settles it goes ahead of it).
+	 */
 	for (const struct ike_child *c = sa->children; c; c = c->next)
 		if (c->state != IKE_CHILD_ACTIVE)
-			return -EBUSY;
+			return -EAGAIN;
 	sa->child_ke_retries = 0;
 	/* The group the SA runs with, if we propose it: the peer chose it once already. */
-	r = start_group(sa, sa->chosen.suite.dh ? sa->chosen.suite.dh : l->s[0].dh);
+	r = start_group(sa, t, sa->chosen.suite.dh ? sa->chosen.suite.dh : l->s[0].dh);
 	if (r == 0)
 		sa->rekey_why = why;
 	if (r == 0)
@@ -141,7 +145,8 @@ static void retry_later(struct ike_sa *sa)
 	sa->lifetime_deadline = clock_now_ns() + (uint64_t)IKE_REKEY_RETRY_MS * CLOCK_NS_PER_MS;
 }
 
-void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
+void ike_rekey_ike_handle_response(struct ike_sa *sa, const struct ike_task *t,
+				   struct ike_msg *m)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_notify nt;
@@ -164,7 +169,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		uint16_t group;
 
 		if (buf_get_be16(&b, &group) == 0 && group != crypto_dh_group(sa->pend.dh) &&
-		    start_group(sa, group) == 0) {
+		    start_group(sa, t, group) == 0) {
 			log_info("IKE",
 				 IKE_LOG_FMT ": IKE_SA rekey: INVALID_KE_PAYLOAD, retried "
 					     "with %s",
@@ -214,8 +219,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			log_rekeyed(sa, rival, "by the peer", "its rekey won the collision");
 			move_children(sa, rival);
 			ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "the peer's rekey won");
-			if (ike_info_start_delete_ike(n))
-				ike_sa_fail(n, "redundant IKE_SA");
+			ike_sa_delete(n, "redundant IKE_SA after a rekey collision");
 			return;
 		}
 		log_info("IKE",
@@ -231,8 +235,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	log_rekeyed(sa, n, "by us", sa->rekey_why);
 	move_children(sa, n);
 	/* 2.18: the rekey's initiator deletes the old IKE SA. */
-	if (ike_info_start_delete_ike(sa))
-		ike_sa_fail(sa, "rekeyed; Delete could not be sent");
+	ike_sa_delete(sa, "rekeyed by us");
 	return;
 
 refused:
@@ -255,9 +258,9 @@ static uint16_t busy_for_ike_rekey(const struct ike_sa *sa)
 {
 	/* A child exchange of ours is out: its answer must land on the SA its children live on. */
 	switch (sa->req.kind) {
-	case IKE_REQ_CHILD:
-	case IKE_REQ_REKEY_CHILD:
-	case IKE_REQ_DELETE_CHILD:
+	case IKE_TASK_CHILD:
+	case IKE_TASK_REKEY_CHILD:
+	case IKE_TASK_DELETE_CHILD:
 		return IKE_N_TEMPORARY_FAILURE;
 	default:
 		break;
@@ -341,7 +344,7 @@ void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	ike_sa_set_state(n, IKE_SA_STATE_ESTABLISHED, "rekeyed by the peer");
 	ike_timers_established(n);
 	sa->eng->stats.ike_rekeys++;
-	if (sa->req.kind == IKE_REQ_REKEY_IKE) {
+	if (sa->req.kind == IKE_TASK_REKEY_IKE) {
 		/* 2.8.2: ours is out too; which SA survives is decided when its answer comes. */
 		log_info("IKE",
 			 IKE_LOG_FMT ": IKE_SA rekey collision: the peer's rekey answered "

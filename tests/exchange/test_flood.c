@@ -16,6 +16,7 @@
 #include "crypto/rand.h"
 #include "harness.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "lib/clock.h"
 
 #if defined(__SANITIZE_ADDRESS__)

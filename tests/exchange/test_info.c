@@ -180,13 +180,17 @@ Test(info, delete_child_from_the_responder)
 	create_child();
 	newest_pair(&c0, &c1);
 	cr_assert_eq(ike_engine_conn_delete_child(H.s[1].e, H.s[1].cfg.name, first_spi1), 0);
-	cr_assert_eq(ike_engine_conn_delete_child(H.s[1].e, H.s[1].cfg.name, c1->sa.spi_in), -EBUSY,
-		     "window 1: one request at a time");
+	cr_assert_eq(ike_engine_conn_check_liveness(H.s[1].e, H.s[1].cfg.name), 0,
+		     "a second request is queued");
+	cr_assert_eq(H.n, 1, "window 1: one request at a time, the liveness check waits");
 	h_deliver();
 	cr_assert_eq(H.n, 1);
 	cr_assert(first0->removed, "the initiator removed its end on the Delete");
 	h_deliver();
 	cr_assert(!h_child_find(1, first_spi1), "the responder removed its end on the answer");
+	cr_assert_eq(H.n, 1, "the queued liveness check went out once the window was free");
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_INFORMATIONAL);
+	h_run();
 	cr_assert_eq(h_children_live(0), 1);
 	cr_assert_eq(h_children_live(1), 1);
 	cr_assert(!c0->removed && !c1->removed, "the other child stays");
