@@ -280,6 +280,14 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 		ike_notify_init(&n, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return ike_msg_add_notify(w, &n);
 	}
+	if (ike_conn_spi_out_used(sa->eng, sa->conn, ike_spi_from_bytes(ch.spi))) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.spi_clash,
+				 "IKE_AUTH: SPI %08x is another CHILD_SA's of this connection",
+				 ike_spi_from_bytes(ch.spi));
+		snprintf(why, whylen, "the peer's SPI is another CHILD_SA's of this connection");
+		ike_notify_init(&n, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return ike_msg_add_notify(w, &n);
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -332,6 +340,16 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT, &n))
 		ike_info_initial_contact(sa);
+	if (ike_conn_ike_sas(sa->eng, sa->conn) >= sa->eng->limits.ike_sas_per_conn) {
+		/* Authenticated, but one IKE SA too many for the connection: none is made. */
+		ike_conn_refused(sa->conn, &sa->conn->refused.ike_sas,
+				 "IKE_AUTH: the connection holds %u IKE_SAs (its limit): "
+				 "NO_ADDITIONAL_SAS",
+				 ike_conn_ike_sas(sa->eng, sa->conn));
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_sa_fail(sa, "one IKE_SA too many for the connection");
+		return;
+	}
 	r = ike_sa_out_begin(sa, &o, IKE_EXCH_AUTH, true, m->hdr.msgid);
 	r = r ?: add_our_id_auth(sa, &o.w);
 	r = r ?: respond_child(sa, m, &o.w, &c, why, sizeof(why));

@@ -109,6 +109,16 @@ static uint16_t pfs_group(const struct ike_sa *sa)
 
 int ike_child_start(struct ike_sa *sa, const struct ike_task *t)
 {
+	unsigned int live, all;
+	char peer[ADDR_STR_MAX];
+
+	ike_conn_children(sa->eng, sa->conn, &live, &all);
+	if (live >= sa->eng->limits.children_per_conn) {
+		log_warn("IKE", IKE_LOG_FMT ": no CREATE_CHILD_SA: the connection has %u CHILD_SAs, "
+				"its limit",
+			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), live);
+		return -ECANCELED;
+	}
 	sa->child_ke_retries = 0;
 	return child_start_group(sa, t, pfs_group(sa), NULL);
 }
@@ -215,6 +225,11 @@ void ike_child_handle_response(struct ike_sa *sa, const struct ike_task *t, stru
 		    ike_msg_get_ke(m, &ke) || ke.group != ch.suite.dh ||
 		    crypto_dh_derive(sa->pend.dh, buf_data(&ke.data), buf_left(&ke.data), &gir))
 			goto fail;
+	}
+	why = "the peer's SPI is another CHILD_SA's of this connection";
+	if (ike_conn_spi_out_used(sa->eng, sa->conn, ike_spi_from_bytes(ch.spi))) {
+		sa->conn->refused.spi_clash++;
+		goto fail;
 	}
 	why = "out of memory";
 	c = calloc(1, sizeof(*c));
@@ -333,6 +348,14 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	int r;
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
+	/* Each request is a key exchange for us: at a bounded rate per connection (engine.h). */
+	if (!ike_conn_peer_create_allow(sa->conn, sa->eng)) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.rate,
+				 "CREATE_CHILD_SA past %u a minute: TEMPORARY_FAILURE",
+				 sa->eng->limits.peer_creates_per_min);
+		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	if (ike_msg_get_sa(m, &offer)) {
 		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
@@ -357,6 +380,20 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
+	{
+		unsigned int live, all, max = sa->eng->limits.children_per_conn;
+
+		/* A new child within the connection's share; a rekey may overlap its old one. */
+		ike_conn_children(sa->eng, sa->conn, &live, &all);
+		if (rekey ? all >= 2 * max : live >= max) {
+			ike_conn_refused(sa->conn, &sa->conn->refused.children,
+					 "CREATE_CHILD_SA%s: the connection holds %u CHILD_SAs (%u "
+					 "carrying traffic, limit %u): NO_ADDITIONAL_SAS",
+					 rekey ? " (rekey)" : "", all, live, max);
+			ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+			return;
+		}
+	}
 	if (ike_msg_get_nonce(m, &nonce) || ike_msg_get_ts(m, IKE_PLD_TSI, &tsi) ||
 	    ike_msg_get_ts(m, IKE_PLD_TSR, &tsr)) {
 		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
@@ -369,6 +406,14 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			 IKE_LOG_FMT ": CREATE_CHILD_SA: NO_PROPOSAL_CHOSEN, peer offered %s",
 			 cfg->name, peer, theirs);
 		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (ike_conn_spi_out_used(sa->eng, sa->conn, ike_spi_from_bytes(ch.spi))) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.spi_clash,
+				 "CREATE_CHILD_SA: SPI %08x is another CHILD_SA's of this "
+				 "connection: NO_ADDITIONAL_SAS",
+				 ike_spi_from_bytes(ch.spi));
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
 	if (ch.suite.dh && (ike_msg_get_ke(m, &ke) || ke.group != ch.suite.dh)) {

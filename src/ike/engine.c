@@ -9,6 +9,7 @@
 #include "ike/engine.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,13 @@ int ike_child_sa_esp_params(const struct ike_child_sa *c, enum esp_dir dir,
 	return 0;
 }
 
+static const struct ike_engine_limits default_limits = {
+	.children_per_conn = IKE_CHILDREN_PER_CONN,
+	.ike_sas_per_conn = IKE_SAS_PER_CONN,
+	.peer_creates_burst = IKE_PEER_CREATES_BURST,
+	.peer_creates_per_min = IKE_PEER_CREATES_PER_MIN,
+};
+
 struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 {
 	struct ike_engine *e = calloc(1, sizeof(*e));
@@ -103,6 +111,7 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 	if (!e)
 		return NULL;
 	e->ops = *ops;
+	e->limits = default_limits;
 	e->cookie_threshold = 10;
 	e->half_open_per_source = IKE_HALF_OPEN_PER_SOURCE;
 	e->half_open_max = IKE_HALF_OPEN_MAX;
@@ -215,6 +224,7 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 		c->next = e->conns;
 		e->conns = c;
 		snprintf(c->reason, sizeof(c->reason), "not started");
+		c->rl_refused = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
 	}
 	c->cfg = *cfg;
 	c->psk = psk;
@@ -631,6 +641,91 @@ void ike_engine_run_timers(struct ike_engine *e)
 			conn_retry(e, c, "back-off elapsed");
 }
 
+void ike_engine_set_limits(struct ike_engine *e, const struct ike_engine_limits *l)
+{
+	e->limits.children_per_conn = l->children_per_conn ?: default_limits.children_per_conn;
+	e->limits.ike_sas_per_conn = l->ike_sas_per_conn ?: default_limits.ike_sas_per_conn;
+	e->limits.peer_creates_burst = l->peer_creates_burst ?: default_limits.peer_creates_burst;
+	e->limits.peer_creates_per_min =
+		l->peer_creates_per_min ?: default_limits.peer_creates_per_min;
+}
+
+const struct ike_engine_limits *ike_engine_limits(const struct ike_engine *e)
+{
+	return &e->limits;
+}
+
+/* ---- what one connection may hold -------------------------------------------------------- */
+
+unsigned int ike_conn_ike_sas(const struct ike_engine *e, const struct ike_conn *c)
+{
+	unsigned int n = 0;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		n += sa->conn == c && (sa->state == IKE_SA_STATE_ESTABLISHED ||
+				       sa->state == IKE_SA_STATE_REKEYED ||
+				       sa->state == IKE_SA_STATE_DELETING);
+	return n;
+}
+
+void ike_conn_children(const struct ike_engine *e, const struct ike_conn *c, unsigned int *live,
+		       unsigned int *all)
+{
+	*live = *all = 0;
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->conn != c)
+			continue;
+		for (const struct ike_child *ch = sa->children; ch; ch = ch->next) {
+			(*all)++;
+			*live += ch->state == IKE_CHILD_ACTIVE || ch->state == IKE_CHILD_REKEYING;
+		}
+	}
+}
+
+bool ike_conn_peer_create_allow(struct ike_conn *c, const struct ike_engine *e)
+{
+	const uint64_t full = (uint64_t)e->limits.peer_creates_burst * 1000;
+	uint64_t now = clock_now_ns(), per_token_ns;
+
+	/* Refill: peer_creates_per_min tokens a minute, up to the burst. */
+	per_token_ns = 60 * CLOCK_NS_PER_SEC / e->limits.peer_creates_per_min;
+	if (!c->create_refill_ns) {
+		c->create_tokens_milli = full;
+	} else if (now > c->create_refill_ns) {
+		uint64_t add = (now - c->create_refill_ns) * 1000 / per_token_ns;
+
+		c->create_tokens_milli =
+			c->create_tokens_milli + add > full ? full : c->create_tokens_milli + add;
+	}
+	c->create_refill_ns = now;
+	if (c->create_tokens_milli < 1000)
+		return false;
+	c->create_tokens_milli -= 1000;
+	return true;
+}
+
+void ike_conn_refused(struct ike_conn *c, uint64_t *counter, const char *fmt, ...)
+{
+	char why[192], peer[ADDR_STR_MAX];
+	va_list ap;
+
+	(*counter)++;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_rl(&c->rl_refused, LOG_LVL_WARN, "IKE", "conn=%s peer=%s: refused: %s", c->cfg.name,
+	       addr_print(&c->cfg.peer, peer, sizeof(peer)), why);
+}
+
+bool ike_conn_spi_out_used(const struct ike_engine *e, const struct ike_conn *c, uint32_t spi_out)
+{
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->conn == c && sa->state != IKE_SA_STATE_DEAD &&
+		    ike_sa_child_by_spi_out((struct ike_sa *)sa, spi_out))
+			return true;
+	return false;
+}
+
 void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n)
 {
 	e->cookie_threshold = n;
@@ -688,6 +783,7 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 		return -ENOENT;
 	out->status = c->status;
 	snprintf(out->reason, sizeof(out->reason), "%s", c->reason);
+	out->refused = c->refused;
 	out->retry_at = c->retry_deadline;
 	out->n_retries = c->retry_n;
 	for (const struct ike_sa *s = e->sas; s; s = s->next)

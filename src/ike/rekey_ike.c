@@ -139,6 +139,15 @@ static uint64_t spi_of(const struct ike_chosen *ch)
 	return v;
 }
 
+/* A superseded SA waits for the peer's Delete IKE_REDUNDANT_GRACE_S at most. */
+static void retire_later(struct ike_sa *sa)
+{
+	uint64_t t = clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC;
+
+	if (!sa->hard_deadline || sa->hard_deadline > t)
+		sa->hard_deadline = t;
+}
+
 /* Retry after a refusal, not at once (2.25), before the hard lifetime. */
 static void retry_later(struct ike_sa *sa)
 {
@@ -219,6 +228,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, const struct ike_task *t,
 			log_rekeyed(sa, rival, "by the peer", "its rekey won the collision");
 			move_children(sa, rival);
 			ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "the peer's rekey won");
+			retire_later(sa);
 			ike_sa_delete(n, "redundant IKE_SA after a rekey collision");
 			return;
 		}
@@ -229,8 +239,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, const struct ike_task *t,
 			 cfg->name, peer, rival->spi_i, rival->spi_r);
 		move_children(rival, n); /* none normally: they stay on the old one till now */
 		ike_sa_set_state(rival, IKE_SA_STATE_REKEYED, "redundant after a rekey collision");
-		rival->hard_deadline =
-			clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC;
+		retire_later(rival);
 	}
 	log_rekeyed(sa, n, "by us", sa->rekey_why);
 	move_children(sa, n);
@@ -246,6 +255,7 @@ refused:
 		log_rekeyed(sa, rival, "by the peer", "ours refused");
 		move_children(sa, rival);
 		ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "rekeyed by the peer");
+		retire_later(sa);
 		return;
 	}
 	log_warn("IKE", IKE_LOG_FMT ": IKE_SA rekey failed: %s; retrying in %u ms", cfg->name, peer,
@@ -315,6 +325,14 @@ void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
 		ike_sa_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g));
 		return;
 	}
+	if (ike_conn_ike_sas(sa->eng, sa->conn) >= sa->eng->limits.ike_sas_per_conn) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.ike_sas,
+				 "IKE_SA rekey: the connection holds %u IKE_SAs (its limit): "
+				 "NO_ADDITIONAL_SAS",
+				 ike_conn_ike_sas(sa->eng, sa->conn));
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return;
+	}
 	n = successor_new(sa, false, &ch, &nonce.data);
 	if (!n) {
 		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
@@ -355,8 +373,13 @@ void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	}
 	log_rekeyed(sa, n, "by the peer", NULL);
 	move_children(sa, n);
-	/* The old SA stays until the peer, the rekey's initiator, deletes it (2.18). */
+	/*
+	 * The old SA stays until the peer, the rekey's initiator, deletes it (2.18), but not for
+	 * the rest of its lifetime: a peer that rekeys again and again without deleting would
+	 * pile them up. It is dropped IKE_REDUNDANT_GRACE_S after the rekey (rekey.c).
+	 */
 	ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "rekeyed by the peer");
+	retire_later(sa);
 }
 
 void ike_rekey_ike_deleted(struct ike_sa *sa)

@@ -172,10 +172,15 @@ struct ike_conn {
 	unsigned int retry_n;
 	bool retry_hold;
 	bool retrying; /* the engine is starting a scheduled re-initiation */
+	/* The peer's CREATE_CHILD_SA requests: a token bucket (engine.h's limits). */
+	uint64_t create_tokens_milli, create_refill_ns;
+	struct ike_conn_refusals refused;
+	struct log_ratelimit rl_refused;
 };
 
 struct ike_engine {
 	struct ike_engine_ops ops;
+	struct ike_engine_limits limits;
 	struct ike_conn *conns;
 	struct ike_sa *sas;
 	struct ike_engine_stats stats;
@@ -303,6 +308,24 @@ int ike_sa_child_derive_install(struct ike_sa *sa, struct ike_child *c, bool we_
  */
 int ike_sa_keys_derive_rekey(struct ike_sa *sa, const struct ike_sa *old, const struct secret *gir,
 			     const struct buf *ni, const struct buf *nr);
+
+/* ---- limits (engine.c; engine.h says what they bound) ----------------------------------------- */
+
+/* The connection's IKE SAs that count against ike_sas_per_conn (established, replaced, closing). */
+unsigned int ike_conn_ike_sas(const struct ike_engine *e, const struct ike_conn *c);
+/* Its CHILD_SAs: those that carry traffic (ACTIVE, REKEYING) and all of them. */
+void ike_conn_children(const struct ike_engine *e, const struct ike_conn *c, unsigned int *live,
+		       unsigned int *all);
+/* One more CREATE_CHILD_SA request of the peer: true when its bucket allows it (a token taken). */
+bool ike_conn_peer_create_allow(struct ike_conn *c, const struct ike_engine *e);
+/*
+ * Whether another child of the connection already sends with spi_out: the peer picks our
+ * outbound SPIs, so it must not be able to make two of ours share one (issue 14).
+ */
+bool ike_conn_spi_out_used(const struct ike_engine *e, const struct ike_conn *c, uint32_t spi_out);
+/* A refusal of the peer: counted in *counter and logged at a bounded rate. */
+void ike_conn_refused(struct ike_conn *c, uint64_t *counter, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- shared by the exchanges --------------------------------------------------------------- */
 
