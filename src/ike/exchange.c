@@ -322,6 +322,7 @@ void ike_exchange_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct
 			ike_sa_respond_notify(sa, m, err.notify, err.data, err.data_len);
 		return;
 	}
+	sa->peer_verified = true;
 	follow_peer(sa, ep);
 	ike_timers_authenticated_received(sa);
 	ike_exchange_enter(sa);

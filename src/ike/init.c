@@ -432,12 +432,15 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 		ike_pld_sa_format(&offer, theirs, sizeof(theirs));
 		ike_proposal_offer(&pol->propose, IKE_PROTO_IKE, false, NULL, 0, &acc);
 		ike_pld_sa_format(&acc, ours, sizeof(ours));
-		log_warn("IKE",
-			 IKE_LOG_FMT ": NO_PROPOSAL_CHOSEN for IKE: peer offered %s; we "
-				     "propose %s and accept the policy's alternatives",
-			 conn->cfg.name, peer, theirs, ours);
+		/*
+		 * Unauthenticated: anyone can send this from the peer's address, so it is logged
+		 * and counted, and never changes the connection's state or status (issue 14).
+		 */
+		ike_conn_refused(conn, &conn->refused.unauthenticated,
+				 "NO_PROPOSAL_CHOSEN for IKE: peer offered %s; we propose %s and "
+				 "accept the policy's alternatives",
+				 theirs, ours);
 		send_stateless(e, ep, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		ike_conn_set_status(conn, e, IKE_CONN_NOT_CONNECTED, "no proposal chosen (IKE)");
 		return;
 	}
 	if (ke.group != chosen.suite.dh) {
@@ -484,8 +487,7 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 	}
 	ike_suite_format(&chosen.suite, IKE_PROTO_IKE, ours, sizeof(ours));
 	log_info("IKE", IKE_LOG_FMT ": IKE_SA_INIT answered, %s", conn->cfg.name, peer, ours);
+	/* Not authenticated yet: the connection's status waits for IKE_AUTH (issue 14). */
 	ike_sa_set_state(sa, IKE_SA_STATE_INIT_DONE, "IKE_SA_INIT answered");
-	if (conn->status != IKE_CONN_CONNECTED)
-		ike_conn_set_status(conn, e, IKE_CONN_CONNECTING, "IKE_SA_INIT from the peer");
 	ike_timers_half_open(sa);
 }

@@ -81,6 +81,8 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st, const char *why)
 		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), sa->spi_i, sa->spi_r,
 		 ike_sa_state_name(sa->state), ike_sa_state_name(st), why);
 	sa->state = st;
+	if (st == IKE_SA_STATE_ESTABLISHED)
+		sa->peer_verified = true;
 	if (st == IKE_SA_STATE_DEAD) {
 		sa->req.kind = IKE_TASK_NONE;
 		sa->n_tasks = 0;
@@ -217,6 +219,13 @@ void ike_sa_fail(struct ike_sa *sa, const char *reason)
 		return;
 	ike_sa_children_remove(sa, reason);
 	ike_sa_set_state(sa, IKE_SA_STATE_DEAD, reason);
+	/*
+	 * A half-open SA of the peer's that never got a message through (anyone may have sent its
+	 * IKE_SA_INIT from the peer's address) changes nothing of the connection: not its status,
+	 * not its re-initiation back-off (issue 14).
+	 */
+	if (!sa->initiator && !sa->peer_verified)
+		return;
 	/* Another SA of the connection (a newer one after INITIAL_CONTACT) keeps its status. */
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
 		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)

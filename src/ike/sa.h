@@ -96,6 +96,12 @@ struct ike_sa {
 	struct ike_conn *conn;
 	enum ike_sa_state state;
 	bool initiator;		/* the original initiator (RFC 7296 2.2: the I flag) */
+	/*
+	 * The peer answered at its address: a message on this SA decrypted with its keys, which
+	 * only who received our IKE_SA_INIT response can make (return routability, like a
+	 * COOKIE). Until then a responder's SA is anyone's, and its end changes nothing.
+	 */
+	bool peer_verified;
 	uint64_t spi_i, spi_r;	/* host order */
 	struct ike_endpoint ep; /* where our messages go */
 	bool nat_local, nat_remote;

@@ -384,11 +384,15 @@ Test(info, delete_ike_sa_waits_for_the_outstanding_request)
 	cr_assert(strstr(H.s[1].reason, "deleted by the peer"), "%s", H.s[1].reason);
 }
 
-Test(info, responder_reports_connecting_then_connected)
+Test(info, responder_status_changes_only_once_the_peer_is_authenticated)
 {
+	unsigned int n_status;
+
 	h_start();
-	h_deliver();
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTING);
+	n_status = H.s[1].n_status;
+	h_deliver(); /* IKE_SA_INIT: unauthenticated, anyone may send it from the peer's address */
+	cr_assert_eq(H.s[1].status, IKE_CONN_NOT_CONNECTED);
+	cr_assert_eq(H.s[1].n_status, n_status, "no status change from an IKE_SA_INIT");
 	h_run();
 	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED);
 }
