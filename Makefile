@@ -127,7 +127,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g" SANFLAGS="$(ASAN_FLAGS)" tests-build build/asan/vnetgwd \
 		build/asan/vnetgw
-	tests/run build/asan unit
+	tests/run build/asan unit asan
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------------
 
