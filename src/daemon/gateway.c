@@ -75,6 +75,14 @@ static struct gw_conn_state *gw_conn_find(struct gw *g, const char *name)
 	return NULL;
 }
 
+static struct gw_conn_state *gw_conn_by_dp_id(struct gw *g, uint32_t dp_id)
+{
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
+		if (g->conns[i].used && g->conns[i].dp_id == dp_id)
+			return &g->conns[i];
+	return NULL;
+}
+
 static struct gw_vnet_state *gw_vnet_find(struct gw *g, const char *name)
 {
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++)
@@ -122,7 +130,7 @@ static int gw_op_child_install(void *ctx, const struct ike_child_sa *c)
 	/* A rekey responder's outbound SA waits for child_outbound (the old one's Delete). */
 	r = c->outbound ? dp_sa_install(g->dp, &out) : 0;
 	if (r < 0) {
-		dp_sa_remove(g->dp, c->spi_in, ESP_DIR_IN);
+		dp_sa_remove(g->dp, cs->dp_id, c->spi_in, ESP_DIR_IN);
 		goto fail;
 	}
 	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->conn,
@@ -160,10 +168,17 @@ static int gw_op_child_outbound(void *ctx, const struct ike_child_sa *c)
 static void gw_op_child_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi_out)
 {
 	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
 
-	/* Either may be gone already (a rekey replaced the outbound SA): that is fine. */
-	dp_sa_remove(g->dp, spi_in, ESP_DIR_IN);
-	dp_sa_remove(g->dp, spi_out, ESP_DIR_OUT);
+	if (!cs)
+		return;
+	/*
+	 * Through the connection: spi_out is the peer's choice, and another tenant's peer may use
+	 * the same value for its own (issue 14). Either may be gone already (a rekey replaced the
+	 * outbound SA): that is fine.
+	 */
+	dp_sa_remove(g->dp, cs->dp_id, spi_in, ESP_DIR_IN);
+	dp_sa_remove(g->dp, cs->dp_id, spi_out, ESP_DIR_OUT);
 	log_info("Tunnel", "conn=%s CHILD_SA removed: in 0x%08x out 0x%08x", conn, spi_in,
 		 spi_out);
 }
@@ -192,9 +207,10 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 static uint64_t gw_op_child_last_rx(void *ctx, const char *conn, uint32_t spi_in)
 {
 	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
 	struct dp_sa_info info;
 
-	if (dp_sa_info(g->dp, spi_in, ESP_DIR_IN, &info) < 0)
+	if (!cs || dp_sa_info(g->dp, cs->dp_id, spi_in, ESP_DIR_IN, &info) < 0)
 		return 0;
 	return info.last_used_ns;
 }
@@ -264,8 +280,13 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 			/* RFC 7296 2.21.4: INVALID_SPI, or start the connection (engine.h). */
 			ike_engine_esp_unknown_spi(g->ike, &ep, u->spi);
 		} else if (u->kind == DP_UPCALL_SA_LIFE) {
-			/* Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs it. */
-			if (ike_engine_sa_life(g->ike, u->spi, u->dir, u->life) < 0)
+			const struct gw_conn_state *cs = gw_conn_by_dp_id(g, u->conn_id);
+
+			/*
+			 * Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs it. Found
+			 * through the connection that owns the SA, never by SPI alone.
+			 */
+			if (!cs || ike_engine_sa_life(g->ike, cs->name, u->spi, u->dir, u->life) < 0)
 				log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime; no "
 						   "child has it any more",
 					 u->spi, u->dir == ESP_DIR_IN ? "in" : "out",

@@ -752,9 +752,9 @@ int dp_sa_install(struct dp *dp, const struct dp_sa_params *p)
 	return r;
 }
 
-int dp_sa_remove(struct dp *dp, uint32_t spi, enum esp_dir dir)
+int dp_sa_remove(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir)
 {
-	struct dp_msg m = {.kind = DP_MSG_SA_DEL, .spi = spi, .dir = dir};
+	struct dp_msg m = {.kind = DP_MSG_SA_DEL, .id = conn_id, .spi = spi, .dir = dir};
 
 	return dp_chan_call(dp_chan_for(dp, dir), &m);
 }
@@ -794,9 +794,10 @@ int dp_stats(struct dp *dp, struct dp_stats *out)
 	return dp_query_all(dp, DP_MSG_STATS, 0, out, sizeof(*out));
 }
 
-int dp_sa_info(struct dp *dp, uint32_t spi, enum esp_dir dir, struct dp_sa_info *out)
+int dp_sa_info(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir,
+	       struct dp_sa_info *out)
 {
-	struct dp_msg m = {.kind = DP_MSG_SA_INFO, .spi = spi, .dir = dir};
+	struct dp_msg m = {.kind = DP_MSG_SA_INFO, .id = conn_id, .spi = spi, .dir = dir};
 	int r = dp_chan_call(dp_chan_for(dp, dir), &m);
 
 	if (r == 0)

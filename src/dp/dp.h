@@ -103,7 +103,7 @@ struct dp_sa_params {
 
 /*
  * Reserve a fresh inbound SPI (random, unique in the process, >= 256) for a child SA being
- * negotiated; dp_sa_install with it later, or dp_sa_remove(spi, ESP_DIR_IN) to release it.
+ * negotiated; dp_sa_install with it later, or dp_sa_remove(.., spi, ESP_DIR_IN) to release it.
  */
 int dp_spi_alloc(struct dp *dp, uint32_t *spi);
 
@@ -115,8 +115,13 @@ int dp_spi_alloc(struct dp *dp, uint32_t *spi);
  * -ENOENT (connection), -EEXIST (inbound SPI in use), or esp_sa_new's errors.
  */
 int dp_sa_install(struct dp *dp, const struct dp_sa_params *p);
-/* Remove an SA (or an SPI reservation): traffic on it stops at once. -ENOENT. */
-int dp_sa_remove(struct dp *dp, uint32_t spi, enum esp_dir dir);
+/*
+ * Remove connection conn_id's SA with this SPI (or an inbound SPI reservation): traffic on it
+ * stops at once. An SA is always found through its connection: outbound SPIs are the peer's
+ * choice and visible on the wire, so another tenant's peer may pick the same value, and it must
+ * never reach this connection's SA (issue 14). -ENOENT when the connection has no such SA.
+ */
+int dp_sa_remove(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir);
 
 /* ---- queries -------------------------------------------------------------------------------- */
 
@@ -173,7 +178,9 @@ struct dp_sa_info {
 	enum esp_life life;
 	struct esp_counters ctr;
 };
-int dp_sa_info(struct dp *dp, uint32_t spi, enum esp_dir dir, struct dp_sa_info *out);
+/* Connection conn_id's SA with this SPI; -ENOENT when it has none (as dp_sa_remove). */
+int dp_sa_info(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir,
+	       struct dp_sa_info *out);
 
 /* ---- IKE and events: the upcall queue ---------------------------------------------------------
  */

@@ -1093,14 +1093,20 @@ static int dp_msg_sa_add(struct dp_worker *w, struct dp_msg *m)
 	return 0;
 }
 
-static struct dp_conn *dp_out_find(struct dp_worker *w, uint32_t spi)
+/* The connection's current outbound SA if it has this SPI (the peer chose it: never by SPI alone). */
+static struct dp_conn *dp_out_of(struct dp_worker *w, uint32_t conn_id, uint32_t spi)
 {
-	struct dp_conn *c;
+	struct dp_conn *c = dp_conn_find(w, conn_id);
 
-	for (c = w->conns; c; c = c->next)
-		if (c->out.sa && esp_sa_spi(c->out.sa) == spi)
-			return c;
-	return NULL;
+	return c && c->out.sa && esp_sa_spi(c->out.sa) == spi ? c : NULL;
+}
+
+/* The inbound SA slot of this SPI if it is the connection's. */
+static struct dp_in_sa *dp_in_of(struct dp_worker *w, uint32_t conn_id, uint32_t spi)
+{
+	struct dp_in_sa *slot = dp_in_find(w, spi);
+
+	return slot && slot->conn && slot->conn->id == conn_id ? slot : NULL;
 }
 
 static int dp_msg_sa_del(struct dp_worker *w, struct dp_msg *m)
@@ -1109,7 +1115,7 @@ static int dp_msg_sa_del(struct dp_worker *w, struct dp_msg *m)
 	struct dp_conn *c;
 
 	if (m->dir == ESP_DIR_OUT) {
-		c = dp_out_find(w, m->spi);
+		c = dp_out_of(w, m->id, m->spi);
 		if (!c)
 			return -ENOENT;
 		esp_sa_free(c->out.sa);
@@ -1117,6 +1123,8 @@ static int dp_msg_sa_del(struct dp_worker *w, struct dp_msg *m)
 		return 0;
 	}
 	slot = dp_in_find(w, m->spi);
+	if (slot && slot != dp_in_of(w, m->id, m->spi))
+		return -ENOENT; /* another connection's */
 	if (slot)
 		dp_in_delete(w, slot);
 	/* Also releases a mere reservation from dp_spi_alloc. */
@@ -1140,13 +1148,13 @@ static int dp_msg_sa_info(struct dp_worker *w, struct dp_msg *m)
 	struct dp_conn *c;
 
 	if (m->dir == ESP_DIR_OUT) {
-		c = dp_out_find(w, m->spi);
+		c = dp_out_of(w, m->id, m->spi);
 		if (!c)
 			return -ENOENT;
 		dp_sa_fill(&m->out.sa, c->out.sa, c->id, c->out.installed_ns, c->out.last_ns);
 		return 0;
 	}
-	slot = dp_in_find(w, m->spi);
+	slot = dp_in_of(w, m->id, m->spi);
 	if (!slot || !esp_sad_find(w->sad, m->spi))
 		return -ENOENT;
 	dp_sa_fill(&m->out.sa, esp_sad_find(w->sad, m->spi), slot->conn->id, slot->installed_ns,

@@ -392,14 +392,18 @@ int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name)
 	return conn_queue(e, name, IKE_TASK_REKEY_IKE, 0);
 }
 
-int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life)
+int ike_engine_sa_life(struct ike_engine *e, const char *conn, uint32_t spi, enum esp_dir dir,
+		       enum esp_life life)
 {
+	struct ike_conn *cn = conn_find(e, conn);
 	char peer[ADDR_STR_MAX];
 
+	if (!cn)
+		return -ENOENT;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		struct ike_child *c;
 
-		if (sa->state == IKE_SA_STATE_DEAD)
+		if (sa->state == IKE_SA_STATE_DEAD || sa->conn != cn)
 			continue;
 		c = dir == ESP_DIR_IN ? ike_sa_child_by_spi_in(sa, spi)
 				      : ike_sa_child_by_spi_out(sa, spi);

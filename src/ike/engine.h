@@ -280,10 +280,13 @@ int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t
 int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name);
 
 /*
- * The data plane's lifetime event for the SA with this SPI and direction: soft starts a rekey
- * of its child, hard deletes the child (RFC 4301 4.4.2.1). -ENOENT when no child has it.
+ * The data plane's lifetime event for connection conn's SA with this SPI and direction: soft
+ * starts a rekey of its child, hard deletes the child (RFC 4301 4.4.2.1). Looked up through the
+ * connection: outbound SPIs are the peer's choice, not unique across connections. -ENOENT when
+ * no child of conn has it.
  */
-int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life);
+int ike_engine_sa_life(struct ike_engine *e, const char *conn, uint32_t spi, enum esp_dir dir,
+		       enum esp_life life);
 
 /*
  * One received IKE message (UDP payload; on port 4500 without the non-ESP marker) with the
