@@ -340,6 +340,12 @@ static json_t *gw_status_ike(struct gw *g)
 	if (o && dp_stats(g->dp, &ds) == 0) {
 		json_object_set_new(o, "dpRxIke", json_integer((json_int_t)ds.rx_ike));
 		json_object_set_new(o, "dpDrops", gw_json_drop_counts(ds.esp_in.drops, ds.drops));
+		/* Upcall lanes (dp/chan.c): a flood fills its own lane, not the peers'. */
+		json_object_set_new(o, "upcallDrops",
+				    json_pack("{s:I, s:I, s:I}", "peers",
+					      (json_int_t)ds.upcall_drops_peers, "strangers",
+					      (json_int_t)ds.upcall_drops_strangers, "events",
+					      (json_int_t)ds.upcall_drops_events));
 	}
 	return o;
 }
@@ -464,6 +470,15 @@ static void gw_write_status(struct gw *g)
 			/* Stale SAs would show here (restart and DPD labs expect exactly 1). */
 			json_object_set_new(c, "ikeSaCount", json_integer(info.n_ike_sas));
 			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
+			/* What the engine refused this connection's peer (engine.h's limits). */
+			json_object_set_new(
+				c, "ikeRefusals",
+				json_pack("{s:I, s:I, s:I, s:I, s:I}", "children",
+					  (json_int_t)info.refused.children, "ikeSas",
+					  (json_int_t)info.refused.ike_sas, "rate",
+					  (json_int_t)info.refused.rate, "unauthenticated",
+					  (json_int_t)info.refused.unauthenticated, "spiClash",
+					  (json_int_t)info.refused.spi_clash));
 			/* For comparing with the peer (swanctl --list-sas prints SPIs alike). */
 			json_object_set_new(c, "ikeSas", json_integer(info.n_ike_sas));
 			snprintf(ispi, sizeof(ispi), "%016llx_i %016llx_r",

@@ -3,8 +3,8 @@
  * dp: the control side of the data plane, run in the caller's thread. It makes what needs
  * privileges and may take milliseconds (namespaces, TUN devices, addresses and routes over
  * netlink, SA contexts) and hands the result to the worker as a message; it never touches the
- * worker's state. Also the two queues between them, and IKE datagrams sent with the non-ESP
- * marker on the shared NAT-T port (RFC 3948 2.2).
+ * worker's state (the queues between them are chan.c's). Also IKE datagrams sent with the
+ * non-ESP marker on the shared NAT-T port (RFC 3948 2.2).
  */
 #include "dp/dp.h"
 
@@ -79,52 +79,7 @@ const char *dp_drop_name(enum dp_drop d)
 	return (unsigned)d < DP_DROP__COUNT ? names[d] : "?";
 }
 
-/* ---- the channel ----------------------------------------------------------------------------- */
-
-static void dp_efd_bump(int fd)
-{
-	uint64_t one = 1;
-
-	/* Only fails when the counter would overflow, and then the fd is readable anyway. */
-	if (write(fd, &one, sizeof(one)) < 0)
-		return;
-}
-
-int dp_chan_call(struct dp_chan *c, struct dp_msg *msg)
-{
-	msg->done = false;
-	msg->next = NULL;
-	pthread_mutex_lock(&c->lock);
-	if (c->tail)
-		c->tail->next = msg;
-	else
-		c->head = msg;
-	c->tail = msg;
-	dp_efd_bump(c->req_efd);
-	while (!msg->done)
-		pthread_cond_wait(&c->done, &c->lock);
-	pthread_mutex_unlock(&c->lock);
-	return msg->result;
-}
-
-bool dp_upq_put(struct dp_upq *q, const struct dp_upcall *u, size_t data_len)
-{
-	struct dp_upcall *slot;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->count == DP_UPCALL_SLOTS) {
-		pthread_mutex_unlock(&q->lock);
-		return false;
-	}
-	slot = &q->up[(q->head + q->count) % DP_UPCALL_SLOTS];
-	memcpy(slot, u, offsetof(struct dp_upcall, data));
-	memcpy(slot->data, u->data, data_len);
-	memcpy(&slot->spi, &u->spi, sizeof(*u) - offsetof(struct dp_upcall, spi));
-	q->count++;
-	dp_efd_bump(q->efd);
-	pthread_mutex_unlock(&q->lock);
-	return true;
-}
+/* ---- upcalls (chan.c holds the queues) ------------------------------------------------------- */
 
 int dp_upcall_fd(const struct dp *dp)
 {
@@ -133,67 +88,7 @@ int dp_upcall_fd(const struct dp *dp)
 
 int dp_upcall_next(struct dp *dp, struct dp_upcall *out)
 {
-	struct dp_upq *q = &dp->upq;
-	uint64_t v;
-	int r = -EAGAIN;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->count) {
-		*out = q->up[q->head];
-		q->head = (q->head + 1) % DP_UPCALL_SLOTS;
-		q->count--;
-		r = 0;
-	}
-	/* Under the lock, so the fd is readable exactly while something waits. */
-	if (q->count == 0 && read(q->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		log_warn("Gateway", "upcall eventfd: %s", strerror(errno));
-	pthread_mutex_unlock(&q->lock);
-	return r;
-}
-
-static int dp_chan_init(struct dp_chan *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->req_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (c->req_efd < 0)
-		return -errno;
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->done, NULL);
-	return 0;
-}
-
-static void dp_chan_fini(struct dp_chan *c)
-{
-	if (c->req_efd <= 0)
-		return;
-	close(c->req_efd);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->done);
-}
-
-static int dp_upq_init(struct dp_upq *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (q->efd < 0)
-		return -errno;
-	q->up = calloc(DP_UPCALL_SLOTS, sizeof(*q->up));
-	if (!q->up) {
-		close(q->efd);
-		q->efd = 0;
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&q->lock, NULL);
-	return 0;
-}
-
-static void dp_upq_fini(struct dp_upq *q)
-{
-	if (q->efd <= 0)
-		return;
-	close(q->efd);
-	free(q->up);
-	pthread_mutex_destroy(&q->lock);
+	return dp_upq_next(&dp->upq, out);
 }
 
 /* The worker that holds the SAs of direction dir. */
@@ -635,6 +530,10 @@ int dp_conn_add(struct dp *dp, const struct dp_conn_params *p)
 		goto out;
 	c->id = p->id;
 	c->vnet_id = p->vnet_id;
+	/* The lane its peer's IKE waits in (chan.c), before the workers can use it. */
+	r = dp_upq_lane_add(&dp->upq, p->id);
+	if (r < 0)
+		goto out;
 	/* Routes first: the worker's table then never names a site the VNet cannot reach. */
 	for (routed = 0; routed < m->n_prefixes && r == 0; routed++)
 		r = dp_route(v, &m->prefixes[routed], true);
@@ -652,6 +551,7 @@ int dp_conn_add(struct dp *dp, const struct dp_conn_params *p)
 		for (i = 0; i < routed; i++)
 			if (!dp_prefix_in_use(dp, NULL, p->vnet_id, &m->prefixes[i]))
 				dp_route(v, &m->prefixes[i], false);
+		dp_upq_lane_del(&dp->upq, p->id);
 	}
 out:
 	if (c)
@@ -713,6 +613,7 @@ int dp_conn_remove(struct dp *dp, uint32_t id)
 	for (i = 0; v && i < c->n_prefixes; i++)
 		if (!dp_prefix_in_use(dp, c, c->vnet_id, &c->prefixes[i]))
 			dp_route(v, &c->prefixes[i], false);
+	dp_upq_lane_del(&dp->upq, id);
 	log_info("Tunnel", "conn %u: removed", id);
 	free(c->prefixes);
 	free(c);
@@ -791,7 +692,16 @@ int dp_vnet_stats(struct dp *dp, uint32_t id, struct dp_vnet_stats *out)
 
 int dp_stats(struct dp *dp, struct dp_stats *out)
 {
-	return dp_query_all(dp, DP_MSG_STATS, 0, out, sizeof(*out));
+	struct dp_upq_drops d;
+	int r = dp_query_all(dp, DP_MSG_STATS, 0, out, sizeof(*out));
+
+	if (r < 0)
+		return r;
+	dp_upq_drops(&dp->upq, &d);
+	out->upcall_drops_peers = d.peers;
+	out->upcall_drops_strangers = d.strangers;
+	out->upcall_drops_events = d.events;
+	return 0;
 }
 
 int dp_sa_info(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir,

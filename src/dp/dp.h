@@ -166,6 +166,11 @@ struct dp_stats {
 	uint64_t rx_esp_raw, rx_esp_udp, rx_ike, rx_keepalive;
 	uint64_t drops[DP_DROP__COUNT];
 	struct esp_counters esp_in, esp_out; /* every SA's packets and ESP drops (e.g. NO_SA) */
+	/*
+	 * Of drops[DP_DROP_UPCALL_QUEUE], by lane: IKE from connections' peers (each its own
+	 * lane), from any other address, and the data plane's events.
+	 */
+	uint64_t upcall_drops_peers, upcall_drops_strangers, upcall_drops_events;
 };
 int dp_stats(struct dp *dp, struct dp_stats *out);
 

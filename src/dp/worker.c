@@ -25,6 +25,7 @@
 #include "dp/gro.h"
 #include "dp/gso.h"
 #include "dp/inner.h"
+#include "dp/peermap.h"
 #include "dp/shaper.h"
 #include "dp/tun.h"
 #include "esp/sad.h"
@@ -35,7 +36,6 @@
 #define DP_BATCH     64
 #define DP_PKT_CAP   4096
 #define DP_HEADROOM  64	  /* ESP header and IV (ESP_HEADROOM_MAX), rounded up */
-#define DP_SPI_SLOTS 4096 /* inbound SAs of the process, a power of two; half full at most */
 #define DP_EVENTS    16
 /* UDP GSO/GRO (RFC 3948 ESP-in-UDP): datagrams per UDP_SEGMENT send, bytes per GRO receive. */
 #define DP_GSO_SEGS  64
@@ -90,13 +90,6 @@ struct dp_conn {
 	struct dp_conn *next;
 };
 
-/* A slot of the inbound SPI table: which connection an inbound SA belongs to. */
-struct dp_in_sa {
-	uint32_t spi; /* 0: free (SPIs are >= 256) */
-	struct dp_conn *conn;
-	uint64_t installed_ns, last_ns;
-};
-
 struct dp_pkt {
 	uint8_t mem[DP_PKT_CAP];
 };
@@ -136,8 +129,8 @@ struct dp_worker {
 	struct dp_pollref ctl_ref, sock_ref[SOCK_KIND_COUNT];
 	struct dp_vnet *vnets;
 	struct dp_conn *conns;
-	struct esp_sad *sad;
-	struct dp_in_sa *in; /* DP_SPI_SLOTS */
+	struct peermap peers; /* connections by their peer's address (IKE upcall lanes) */
+	struct esp_sad *sad; /* inbound SAs by SPI, each tagged with its connection (esp_sa_tag) */
 	struct dp_stats st;
 
 	struct dp_pkt *pkts; /* DP_BATCH, reused by every batch */
@@ -154,57 +147,6 @@ struct dp_worker {
 	uint64_t no_sa_window; /* DP_UPCALL_ESP_NO_SA: the current second and its count */
 	unsigned no_sa_n;
 };
-
-/* ---- inbound SPI table: open addressing, linear probing, backward-shift deletion ---------- */
-
-static size_t dp_in_hash(uint32_t spi)
-{
-	return (size_t)((spi * 2654435761u) >> 20) & (DP_SPI_SLOTS - 1);
-}
-
-static struct dp_in_sa *dp_in_find(struct dp_worker *w, uint32_t spi)
-{
-	size_t i = dp_in_hash(spi), n;
-
-	for (n = 0; n < DP_SPI_SLOTS; n++, i = (i + 1) & (DP_SPI_SLOTS - 1)) {
-		if (w->in[i].spi == spi)
-			return &w->in[i];
-		if (w->in[i].spi == 0)
-			return NULL;
-	}
-	return NULL;
-}
-
-static struct dp_in_sa *dp_in_insert(struct dp_worker *w, uint32_t spi)
-{
-	size_t i = dp_in_hash(spi), n;
-
-	for (n = 0; n < DP_SPI_SLOTS / 2; n++, i = (i + 1) & (DP_SPI_SLOTS - 1)) {
-		if (w->in[i].spi == 0) {
-			w->in[i] = (struct dp_in_sa){.spi = spi};
-			return &w->in[i];
-		}
-	}
-	return NULL;
-}
-
-static void dp_in_delete(struct dp_worker *w, struct dp_in_sa *slot)
-{
-	size_t hole = (size_t)(slot - w->in), i = hole, home;
-
-	/* Move later members of the probe run back into the hole where their home allows. */
-	for (;;) {
-		i = (i + 1) & (DP_SPI_SLOTS - 1);
-		if (w->in[i].spi == 0)
-			break;
-		home = dp_in_hash(w->in[i].spi);
-		if (((i - home) & (DP_SPI_SLOTS - 1)) >= ((i - hole) & (DP_SPI_SLOTS - 1))) {
-			w->in[hole] = w->in[i];
-			hole = i;
-		}
-	}
-	w->in[hole] = (struct dp_in_sa){0};
-}
 
 /* ---- upcalls -------------------------------------------------------------------------------- */
 
@@ -226,7 +168,8 @@ static void dp_upcall_ike(struct dp_worker *w, struct buf *msg, const struct soc
 	u->len = len;
 	buf_get_bytes(msg, u->data, len);
 	w->st.rx_ike++;
-	if (!dp_upq_put(w->upq, u, len))
+	/* In the lane of the connection whose peer sent it, if any: fair to every peer. */
+	if (!dp_upq_put(w->upq, peermap_get(&w->peers, &u->peer), u, len))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -240,7 +183,7 @@ static void dp_upcall_life(struct dp_worker *w, const struct esp_result *res, ui
 	u->dir = esp_sa_dir(res->sa);
 	u->conn_id = conn_id;
 	u->life = res->life_event;
-	if (!dp_upq_put(w->upq, u, 0))
+	if (!dp_upq_put(w->upq, 0, u, 0))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -271,7 +214,7 @@ static void dp_upcall_no_sa(struct dp_worker *w, const struct buf *b,
 	u->spi = spi;
 	u->dir = ESP_DIR_IN;
 	u->conn_id = 0;
-	if (!dp_upq_put(w->upq, u, 0))
+	if (!dp_upq_put(w->upq, 0, u, 0))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -328,8 +271,8 @@ check:
 
 static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct esp_result *res)
 {
-	struct dp_in_sa *slot = res->sa ? dp_in_find(w, esp_sa_spi(res->sa)) : NULL;
-	struct dp_conn *c = slot ? slot->conn : NULL;
+	struct esp_sa_tag *tag = res->sa ? esp_sa_tag(res->sa) : NULL;
+	struct dp_conn *c = tag ? tag->owner : NULL;
 	struct addr src, dst;
 
 	if (res->life_event != ESP_LIFE_OK)
@@ -345,7 +288,7 @@ static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct e
 		w->st.drops[DP_DROP_ESP]++;
 		return;
 	}
-	slot->last_ns = w->now;
+	tag->last_ns = w->now;
 	/* SPEC §4: the inner source must be one of the site's prefixes. */
 	if (inner_addrs(b, &src, &dst) < 0 || !lpm_lookup(c->allowed, &src)) {
 		c->st.drops[DP_DROP_SOURCE]++;
@@ -962,11 +905,17 @@ static int dp_msg_conn_add(struct dp_worker *w, struct dp_msg *m)
 	shaper_init(&c->rate_in, m->rate_bps, 0, w->now);
 	shaper_init(&c->rate_out, m->rate_bps, 0, w->now);
 	dp_conn_alloc_queues(w, c);
-	c->next = w->conns;
-	w->conns = c;
-	r = dp_conn_set_prefixes(w, c, m);
+	r = peermap_set(&w->peers, &c->peer, c->id);
+	if (r == 0) {
+		c->next = w->conns;
+		w->conns = c;
+		r = dp_conn_set_prefixes(w, c, m);
+		if (r < 0) {
+			w->conns = c->next;
+			peermap_del(&w->peers, &c->peer, c->id);
+		}
+	}
 	if (r < 0) {
-		w->conns = c->next;
 		shaper_queue_free(&c->wait_in);
 		shaper_queue_free(&c->wait_out);
 		free(c);
@@ -991,27 +940,16 @@ static int dp_msg_conn_update(struct dp_worker *w, struct dp_msg *m)
 	shaper_set_rate(&c->rate_in, m->rate_bps, 0, w->now);
 	shaper_set_rate(&c->rate_out, m->rate_bps, 0, w->now);
 	dp_conn_alloc_queues(w, c);
+	if (!addr_equal(&c->peer, &m->peer)) {
+		peermap_del(&w->peers, &c->peer, c->id);
+		if (peermap_set(&w->peers, &m->peer, c->id) < 0)
+			log_warn("Gateway", "connection %u: no memory for its peer's entry: its IKE "
+					    "waits with strangers'", c->id);
+	}
 	c->peer = m->peer;
 	if (c->out.sa)
 		dp_out_set_peer(w, c);
 	return 0;
-}
-
-/* Free every inbound SA of c (or of every connection when c is NULL). */
-static void dp_in_drop_conn(struct dp_worker *w, struct dp_conn *c)
-{
-	size_t i = 0;
-
-	while (i < DP_SPI_SLOTS) {
-		struct dp_in_sa *s = &w->in[i];
-		if (s->spi && (!c || s->conn == c)) {
-			esp_sad_del(w->sad, s->spi);
-			/* The backward shift may move another slot here: look at i again. */
-			dp_in_delete(w, s);
-			continue;
-		}
-		i++;
-	}
 }
 
 static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
@@ -1021,7 +959,8 @@ static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
 	for (p = &w->conns; *p != c; p = &(*p)->next)
 		;
 	*p = c->next;
-	dp_in_drop_conn(w, c);
+	peermap_del(&w->peers, &c->peer, c->id);
+	esp_sad_del_owned(w->sad, c);
 	esp_sa_free(c->out.sa);
 	lpm_free(c->allowed);
 	free(c->prefixes);
@@ -1055,8 +994,6 @@ static int dp_msg_sa_add(struct dp_worker *w, struct dp_msg *m)
 {
 	struct dp_conn *c = dp_conn_find(w, m->id);
 	struct esp_sa *sa = m->sa;
-	struct dp_in_sa *slot;
-	uint32_t spi = esp_sa_spi(sa);
 	int r;
 
 	m->sa = NULL; /* ours now, whatever happens */
@@ -1073,24 +1010,11 @@ static int dp_msg_sa_add(struct dp_worker *w, struct dp_msg *m)
 		dp_out_set_peer(w, c);
 		return 0;
 	}
-	if (dp_in_find(w, spi)) {
-		esp_sa_free(sa);
-		return -EEXIST;
-	}
-	slot = dp_in_insert(w, spi);
-	if (!slot) {
-		esp_sa_free(sa);
-		return -ENOSPC;
-	}
+	*esp_sa_tag(sa) = (struct esp_sa_tag){.owner = c, .installed_ns = w->now};
 	r = esp_sad_add(w->sad, sa);
-	if (r < 0) {
-		dp_in_delete(w, slot);
+	if (r < 0)
 		esp_sa_free(sa);
-		return r;
-	}
-	slot->conn = c;
-	slot->installed_ns = w->now;
-	return 0;
+	return r;
 }
 
 /* The connection's current outbound SA if it has this SPI (the peer chose it: never by SPI alone). */
@@ -1101,17 +1025,17 @@ static struct dp_conn *dp_out_of(struct dp_worker *w, uint32_t conn_id, uint32_t
 	return c && c->out.sa && esp_sa_spi(c->out.sa) == spi ? c : NULL;
 }
 
-/* The inbound SA slot of this SPI if it is the connection's. */
-static struct dp_in_sa *dp_in_of(struct dp_worker *w, uint32_t conn_id, uint32_t spi)
+/* The inbound SA with this SPI if it is the connection's. */
+static struct esp_sa *dp_in_of(struct dp_worker *w, uint32_t conn_id, uint32_t spi)
 {
-	struct dp_in_sa *slot = dp_in_find(w, spi);
+	struct esp_sa *sa = esp_sad_find(w->sad, spi);
+	struct dp_conn *c = sa ? esp_sa_tag(sa)->owner : NULL;
 
-	return slot && slot->conn && slot->conn->id == conn_id ? slot : NULL;
+	return c && c->id == conn_id ? sa : NULL;
 }
 
 static int dp_msg_sa_del(struct dp_worker *w, struct dp_msg *m)
 {
-	struct dp_in_sa *slot;
 	struct dp_conn *c;
 
 	if (m->dir == ESP_DIR_OUT) {
@@ -1122,11 +1046,8 @@ static int dp_msg_sa_del(struct dp_worker *w, struct dp_msg *m)
 		c->out.sa = NULL;
 		return 0;
 	}
-	slot = dp_in_find(w, m->spi);
-	if (slot && slot != dp_in_of(w, m->id, m->spi))
+	if (esp_sad_find(w->sad, m->spi) && !dp_in_of(w, m->id, m->spi))
 		return -ENOENT; /* another connection's */
-	if (slot)
-		dp_in_delete(w, slot);
 	/* Also releases a mere reservation from dp_spi_alloc. */
 	return esp_sad_del(w->sad, m->spi);
 }
@@ -1144,7 +1065,7 @@ static void dp_sa_fill(struct dp_sa_info *out, const struct esp_sa *sa, uint32_t
 
 static int dp_msg_sa_info(struct dp_worker *w, struct dp_msg *m)
 {
-	struct dp_in_sa *slot;
+	struct esp_sa *sa;
 	struct dp_conn *c;
 
 	if (m->dir == ESP_DIR_OUT) {
@@ -1154,11 +1075,10 @@ static int dp_msg_sa_info(struct dp_worker *w, struct dp_msg *m)
 		dp_sa_fill(&m->out.sa, c->out.sa, c->id, c->out.installed_ns, c->out.last_ns);
 		return 0;
 	}
-	slot = dp_in_of(w, m->id, m->spi);
-	if (!slot || !esp_sad_find(w->sad, m->spi))
+	sa = dp_in_of(w, m->id, m->spi);
+	if (!sa)
 		return -ENOENT;
-	dp_sa_fill(&m->out.sa, esp_sad_find(w->sad, m->spi), slot->conn->id, slot->installed_ns,
-		   slot->last_ns);
+	dp_sa_fill(&m->out.sa, sa, m->id, esp_sa_tag(sa)->installed_ns, esp_sa_tag(sa)->last_ns);
 	return 0;
 }
 
@@ -1294,7 +1214,7 @@ static void dp_worker_free(struct dp_worker *w)
 		free(v);
 	}
 	esp_sad_free(w->sad);
-	free(w->in);
+	peermap_fini(&w->peers);
 	free(w->pkts);
 	free(w->gro_mem);
 	free(w->tso_mem);
@@ -1320,14 +1240,16 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq 
 	w->running = true;
 	w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 5);
 	w->sad = esp_sad_new();
-	w->in = calloc(DP_SPI_SLOTS, sizeof(*w->in));
 	w->pkts = calloc(DP_BATCH, sizeof(*w->pkts));
 	w->tso_mem = malloc(DP_TSO_CAP);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->sad || !w->in || !w->pkts || !w->tso_mem || w->epfd < 0) {
+	if (!w->sad || !w->pkts || !w->tso_mem || w->epfd < 0) {
 		r = w->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
 	}
+	r = peermap_init(&w->peers);
+	if (r < 0)
+		goto fail;
 	w->txq[DP_ENCAP_RAW].fd = socks->fd[SOCK_KIND_ESP];
 	w->txq[DP_ENCAP_UDP].fd = socks->fd[SOCK_KIND_NATT];
 	w->txq[DP_ENCAP_UDP].gso = true;
