@@ -25,11 +25,11 @@
 #include "dp/gro.h"
 #include "dp/gso.h"
 #include "dp/inner.h"
-#include "dp/peermap.h"
 #include "dp/shaper.h"
 #include "dp/tun.h"
 #include "esp/sad.h"
 #include "lib/clock.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "lib/lpm.h"
 
@@ -87,6 +87,7 @@ struct dp_conn {
 	struct shaper_queue wait_in, wait_out; /* slots only in the worker of that direction */
 	struct dp_out_sa out;
 	struct dp_conn_stats st;
+	struct hmap_node peer_node; /* in the worker's peers, by peer address */
 	struct dp_conn *next;
 };
 
@@ -129,7 +130,7 @@ struct dp_worker {
 	struct dp_pollref ctl_ref, sock_ref[SOCK_KIND_COUNT];
 	struct dp_vnet *vnets;
 	struct dp_conn *conns;
-	struct peermap peers; /* connections by their peer's address (IKE upcall lanes) */
+	struct hmap peers; /* connections by their peer's address (IKE upcall lanes) */
 	struct esp_sad *sad; /* inbound SAs by SPI, each tagged with its connection (esp_sa_tag) */
 	struct dp_stats st;
 
@@ -147,6 +148,41 @@ struct dp_worker {
 	uint64_t no_sa_window; /* DP_UPCALL_ESP_NO_SA: the current second and its count */
 	unsigned no_sa_n;
 };
+
+/* ---- connections by their peer's address (SPEC §1: one connection per remote IP) --------- */
+
+static uint64_t dp_peer_hash(const struct dp_worker *w, const struct addr *a)
+{
+	uint8_t key[17];
+
+	memcpy(key, a->bytes, 16);
+	key[16] = (uint8_t)a->family;
+	return hmap_hash(&w->peers, key, sizeof(key));
+}
+
+static void dp_peer_add(struct dp_worker *w, struct dp_conn *c)
+{
+	hmap_insert(&w->peers, &c->peer_node, dp_peer_hash(w, &c->peer));
+}
+
+static void dp_peer_del(struct dp_worker *w, struct dp_conn *c)
+{
+	hmap_remove(&w->peers, &c->peer_node);
+}
+
+/* The id of the connection whose peer is a, 0 when none. */
+static uint32_t dp_peer_conn(const struct dp_worker *w, const struct addr *a)
+{
+	uint64_t h = dp_peer_hash(w, a);
+
+	for (struct hmap_node *n = hmap_first(&w->peers, h); n; n = hmap_next(n, h)) {
+		struct dp_conn *c = hmap_entry(n, struct dp_conn, peer_node);
+
+		if (addr_equal(&c->peer, a))
+			return c->id;
+	}
+	return 0;
+}
 
 /* ---- upcalls -------------------------------------------------------------------------------- */
 
@@ -169,7 +205,7 @@ static void dp_upcall_ike(struct dp_worker *w, struct buf *msg, const struct soc
 	buf_get_bytes(msg, u->data, len);
 	w->st.rx_ike++;
 	/* In the lane of the connection whose peer sent it, if any: fair to every peer. */
-	if (!dp_upq_put(w->upq, peermap_get(&w->peers, &u->peer), u, len))
+	if (!dp_upq_put(w->upq, dp_peer_conn(w, &u->peer), u, len))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -905,16 +941,13 @@ static int dp_msg_conn_add(struct dp_worker *w, struct dp_msg *m)
 	shaper_init(&c->rate_in, m->rate_bps, 0, w->now);
 	shaper_init(&c->rate_out, m->rate_bps, 0, w->now);
 	dp_conn_alloc_queues(w, c);
-	r = peermap_set(&w->peers, &c->peer, c->id);
-	if (r == 0) {
-		c->next = w->conns;
-		w->conns = c;
-		r = dp_conn_set_prefixes(w, c, m);
-		if (r < 0) {
-			w->conns = c->next;
-			peermap_del(&w->peers, &c->peer, c->id);
-		}
-	}
+	c->next = w->conns;
+	w->conns = c;
+	r = dp_conn_set_prefixes(w, c, m);
+	if (r < 0)
+		w->conns = c->next;
+	else
+		dp_peer_add(w, c);
 	if (r < 0) {
 		shaper_queue_free(&c->wait_in);
 		shaper_queue_free(&c->wait_out);
@@ -940,13 +973,9 @@ static int dp_msg_conn_update(struct dp_worker *w, struct dp_msg *m)
 	shaper_set_rate(&c->rate_in, m->rate_bps, 0, w->now);
 	shaper_set_rate(&c->rate_out, m->rate_bps, 0, w->now);
 	dp_conn_alloc_queues(w, c);
-	if (!addr_equal(&c->peer, &m->peer)) {
-		peermap_del(&w->peers, &c->peer, c->id);
-		if (peermap_set(&w->peers, &m->peer, c->id) < 0)
-			log_warn("Gateway", "connection %u: no memory for its peer's entry: its IKE "
-					    "waits with strangers'", c->id);
-	}
+	dp_peer_del(w, c);
 	c->peer = m->peer;
+	dp_peer_add(w, c);
 	if (c->out.sa)
 		dp_out_set_peer(w, c);
 	return 0;
@@ -959,7 +988,7 @@ static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
 	for (p = &w->conns; *p != c; p = &(*p)->next)
 		;
 	*p = c->next;
-	peermap_del(&w->peers, &c->peer, c->id);
+	dp_peer_del(w, c);
 	esp_sad_del_owned(w->sad, c);
 	esp_sa_free(c->out.sa);
 	lpm_free(c->allowed);
@@ -1214,7 +1243,7 @@ static void dp_worker_free(struct dp_worker *w)
 		free(v);
 	}
 	esp_sad_free(w->sad);
-	peermap_fini(&w->peers);
+	hmap_fini(&w->peers);
 	free(w->pkts);
 	free(w->gro_mem);
 	free(w->tso_mem);
@@ -1247,7 +1276,7 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq 
 		r = w->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
 	}
-	r = peermap_init(&w->peers);
+	r = hmap_init(&w->peers);
 	if (r < 0)
 		goto fail;
 	w->txq[DP_ENCAP_RAW].fd = socks->fd[SOCK_KIND_ESP];
