@@ -108,8 +108,8 @@ static int add_our_id_auth(struct ike_sa *sa, struct ike_msg_writer *w)
  */
 bool ike_auth_first_contact(const struct ike_sa *sa)
 {
-	for (const struct ike_sa *o = sa->eng->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
+	for (const struct ike_sa *o = sa->conn->sas; o; o = o->conn_next)
+		if (o != sa && o->state != IKE_SA_STATE_DEAD)
 			return false;
 	return true;
 }

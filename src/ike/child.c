@@ -21,6 +21,8 @@
 
 void ike_child_pending_clear(struct ike_sa *sa)
 {
+	if (sa->pend.spi_in)
+		ike_engine_release_spi(sa->eng, &sa->pend);
 	crypto_dh_free(sa->pend.dh);
 	secret_wipe(sa->pend.nonce, sizeof(sa->pend.nonce));
 	memset(&sa->pend, 0, sizeof(sa->pend));
@@ -33,6 +35,8 @@ int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group)
 
 	ike_child_pending_clear(sa);
 	r = ike_child_new_spi(sa->eng, &sa->pend.spi_in);
+	if (r == 0) /* held until the child is installed or given up (pending_clear) */
+		ike_engine_reserve_spi(sa->eng, &sa->pend);
 	r = r ?: ike_nonce_new(sa->eng, sa->pend.nonce, sizeof(sa->pend.nonce));
 	if (r == 0 && group)
 		r = crypto_dh_new(&sa->pend.dh, group);

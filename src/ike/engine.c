@@ -117,11 +117,141 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 	e->half_open_max = IKE_HALF_OPEN_MAX;
 	e->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
 	e->rl_invalid_spi = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 10);
-	if (ike_cookie_init(&e->cookies, clock_now_ns())) {
+	if (ike_cookie_init(&e->cookies, clock_now_ns()) || hmap_init(&e->conns_by_name) ||
+	    hmap_init(&e->conns_by_peer) || hmap_init(&e->sas_by_spi) ||
+	    hmap_init(&e->children_by_spi) || hmap_init(&e->spis_reserved)) {
+		hmap_fini(&e->conns_by_name);
+		hmap_fini(&e->conns_by_peer);
+		hmap_fini(&e->sas_by_spi);
+		hmap_fini(&e->children_by_spi);
+		hmap_fini(&e->spis_reserved);
 		free(e);
 		return NULL;
 	}
 	return e;
+}
+
+/* ---- indexes --------------------------------------------------------------------------------- */
+
+static uint64_t name_hash(const struct ike_engine *e, const char *name)
+{
+	return hmap_hash(&e->conns_by_name, name, strlen(name));
+}
+
+static uint64_t peer_hash(const struct ike_engine *e, const struct addr *a)
+{
+	uint8_t key[17];
+
+	memcpy(key, a->bytes, 16);
+	key[16] = (uint8_t)a->family;
+	return hmap_hash(&e->conns_by_peer, key, sizeof(key));
+}
+
+static uint64_t spi64_hash(const struct hmap *m, uint64_t spi)
+{
+	return hmap_hash(m, &spi, sizeof(spi));
+}
+
+static uint64_t spi32_hash(const struct hmap *m, uint32_t spi)
+{
+	return hmap_hash(m, &spi, sizeof(spi));
+}
+
+struct ike_conn *ike_conn_find(const struct ike_engine *e, const char *name)
+{
+	uint64_t h = name_hash(e, name);
+
+	for (struct hmap_node *n = hmap_first(&e->conns_by_name, h); n; n = hmap_next(n, h)) {
+		struct ike_conn *c = hmap_entry(n, struct ike_conn, by_name);
+
+		if (strcmp(c->cfg.name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+struct ike_conn *ike_conn_find_peer(const struct ike_engine *e, const struct addr *peer)
+{
+	uint64_t h = peer_hash(e, peer);
+
+	for (struct hmap_node *n = hmap_first(&e->conns_by_peer, h); n; n = hmap_next(n, h)) {
+		struct ike_conn *c = hmap_entry(n, struct ike_conn, by_peer);
+
+		if (addr_equal(&c->cfg.peer, peer))
+			return c;
+	}
+	return NULL;
+}
+
+struct ike_sa *ike_sa_by_our_spi(const struct ike_engine *e, uint64_t spi)
+{
+	uint64_t h = spi64_hash(&e->sas_by_spi, spi);
+
+	for (struct hmap_node *n = hmap_first(&e->sas_by_spi, h); n; n = hmap_next(n, h)) {
+		struct ike_sa *sa = hmap_entry(n, struct ike_sa, by_spi);
+
+		if (ike_sa_our_spi(sa) == spi)
+			return sa;
+	}
+	return NULL;
+}
+
+void ike_engine_index_sa(struct ike_engine *e, struct ike_sa *sa)
+{
+	hmap_insert(&e->sas_by_spi, &sa->by_spi, spi64_hash(&e->sas_by_spi, ike_sa_our_spi(sa)));
+	sa->next = e->sas;
+	e->sas = sa;
+	sa->conn_next = sa->conn->sas;
+	sa->conn->sas = sa;
+}
+
+void ike_engine_unindex_sa(struct ike_engine *e, struct ike_sa *sa)
+{
+	hmap_remove(&e->sas_by_spi, &sa->by_spi);
+	for (struct ike_sa **pp = &e->sas; *pp; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	for (struct ike_sa **pp = &sa->conn->sas; *pp; pp = &(*pp)->conn_next)
+		if (*pp == sa) {
+			*pp = sa->conn_next;
+			break;
+		}
+}
+
+void ike_engine_index_child(struct ike_engine *e, struct ike_child *c)
+{
+	hmap_insert(&e->children_by_spi, &c->by_spi_in, spi32_hash(&e->children_by_spi, c->spi_in));
+}
+
+void ike_engine_unindex_child(struct ike_engine *e, struct ike_child *c)
+{
+	hmap_remove(&e->children_by_spi, &c->by_spi_in);
+}
+
+void ike_engine_reserve_spi(struct ike_engine *e, struct ike_child_pending *p)
+{
+	hmap_insert(&e->spis_reserved, &p->reserved, spi32_hash(&e->spis_reserved, p->spi_in));
+}
+
+void ike_engine_release_spi(struct ike_engine *e, struct ike_child_pending *p)
+{
+	hmap_remove(&e->spis_reserved, &p->reserved);
+}
+
+bool ike_engine_spi_in_used(const struct ike_engine *e, uint32_t spi)
+{
+	uint64_t h = spi32_hash(&e->children_by_spi, spi);
+
+	for (struct hmap_node *n = hmap_first(&e->children_by_spi, h); n; n = hmap_next(n, h))
+		if (hmap_entry(n, struct ike_child, by_spi_in)->spi_in == spi)
+			return true;
+	h = spi32_hash(&e->spis_reserved, spi);
+	for (struct hmap_node *n = hmap_first(&e->spis_reserved, h); n; n = hmap_next(n, h))
+		if (hmap_entry(n, struct ike_child_pending, reserved)->spi_in == spi)
+			return true;
+	return false;
 }
 
 static void conn_free(struct ike_conn *c)
@@ -132,18 +262,18 @@ static void conn_free(struct ike_conn *c)
 	free(c);
 }
 
-/* Free the SAs that reached DEAD; called after every event, so no handler sees a freed SA. */
+/*
+ * Free the SAs that reached DEAD (ike_sa_set_state puts them on e->dead); called after every
+ * event, so no handler sees a freed SA.
+ */
 static void reap(struct ike_engine *e)
 {
-	for (struct ike_sa **pp = &e->sas; *pp;) {
-		struct ike_sa *sa = *pp;
+	while (e->dead) {
+		struct ike_sa *sa = e->dead;
 
-		if (sa->state != IKE_SA_STATE_DEAD) {
-			pp = &sa->next;
-			continue;
-		}
+		e->dead = sa->dead_next;
 		ike_sa_children_remove(sa, "IKE_SA gone");
-		*pp = sa->next;
+		ike_engine_unindex_sa(e, sa);
 		ike_rekey_forget(e, sa);
 		ike_sa_free(sa);
 	}
@@ -162,25 +292,14 @@ void ike_engine_free(struct ike_engine *e)
 		e->conns = c->next;
 		conn_free(c);
 	}
+	hmap_fini(&e->conns_by_name);
+	hmap_fini(&e->conns_by_peer);
+	hmap_fini(&e->sas_by_spi);
+	hmap_fini(&e->children_by_spi);
+	hmap_fini(&e->spis_reserved);
 	free(e->keylog_dir);
 	ike_cookie_wipe(&e->cookies);
 	free(e);
-}
-
-static struct ike_conn *conn_find(const struct ike_engine *e, const char *name)
-{
-	for (struct ike_conn *c = e->conns; c; c = c->next)
-		if (strcmp(c->cfg.name, name) == 0)
-			return c;
-	return NULL;
-}
-
-static struct ike_conn *conn_find_peer(const struct ike_engine *e, const struct addr *peer)
-{
-	for (struct ike_conn *c = e->conns; c; c = c->next)
-		if (addr_equal(&c->cfg.peer, peer))
-			return c;
-	return NULL;
 }
 
 /* The connection's live IKE SA (the established one first). */
@@ -188,8 +307,9 @@ static struct ike_sa *conn_sa(const struct ike_engine *e, const struct ike_conn 
 {
 	struct ike_sa *best = NULL;
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn != c || sa->state == IKE_SA_STATE_DEAD)
+	(void)e;
+	for (struct ike_sa *sa = c->sas; sa; sa = sa->conn_next) {
+		if (sa->state == IKE_SA_STATE_DEAD)
 			continue;
 		if (sa->state == IKE_SA_STATE_ESTABLISHED)
 			return sa;
@@ -206,15 +326,16 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 
 	if (!cfg->name[0] || !cfg->psk || !cfg->local.family || !cfg->peer.family)
 		return -EINVAL;
-	other = conn_find_peer(e, &cfg->peer);
+	other = ike_conn_find_peer(e, &cfg->peer);
 	if (other && strcmp(other->cfg.name, cfg->name) != 0)
 		return -EEXIST; /* SPEC §2.9: one connection per remote IP */
 	psk = secret_dup(cfg->psk->data, cfg->psk->len);
 	if (!psk)
 		return -ENOMEM;
-	c = conn_find(e, cfg->name);
+	c = ike_conn_find(e, cfg->name);
 	if (c) {
 		secret_free(c->psk);
+		hmap_remove(&e->conns_by_peer, &c->by_peer);
 	} else {
 		c = calloc(1, sizeof(*c));
 		if (!c) {
@@ -223,9 +344,11 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 		}
 		c->next = e->conns;
 		e->conns = c;
+		hmap_insert(&e->conns_by_name, &c->by_name, name_hash(e, cfg->name));
 		snprintf(c->reason, sizeof(c->reason), "not started");
 		c->rl_refused = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
 	}
+	hmap_insert(&e->conns_by_peer, &c->by_peer, peer_hash(e, &cfg->peer));
 	c->cfg = *cfg;
 	c->psk = psk;
 	c->cfg.psk = psk;
@@ -240,16 +363,14 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 
 int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 {
-	struct ike_conn *c = conn_find(e, name);
+	struct ike_conn *c = ike_conn_find(e, name);
 
 	if (!c)
 		return -ENOENT;
 	c->retry_hold = true; /* going away: no re-initiation */
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+	for (struct ike_sa *sa = c->sas; sa; sa = sa->conn_next) {
 		static const struct ike_task del = {.kind = IKE_TASK_DELETE_IKE};
 
-		if (sa->conn != c)
-			continue;
 		/* Sent once if the window is free, not awaited: the connection is gone. */
 		if (sa->state == IKE_SA_STATE_ESTABLISHED && sa->req.kind == IKE_TASK_NONE)
 			ike_info_start_delete_ike(sa, &del);
@@ -262,6 +383,8 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 			break;
 		}
 	}
+	hmap_remove(&e->conns_by_name, &c->by_name);
+	hmap_remove(&e->conns_by_peer, &c->by_peer);
 	conn_free(c);
 	return 0;
 }
@@ -293,7 +416,7 @@ static int conn_start(struct ike_engine *e, struct ike_conn *c)
 
 int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
 {
-	struct ike_conn *c = conn_find(e, name);
+	struct ike_conn *c = ike_conn_find(e, name);
 
 	if (!c)
 		return -ENOENT;
@@ -313,7 +436,7 @@ static void conn_retry(struct ike_engine *e, struct ike_conn *c, const char *why
 }
 static struct ike_sa *established(struct ike_engine *e, const char *name, int *err)
 {
-	struct ike_conn *c = conn_find(e, name);
+	struct ike_conn *c = ike_conn_find(e, name);
 	struct ike_sa *sa = c ? conn_sa(e, c) : NULL;
 
 	*err = !c ? -ENOENT : -ENOTCONN;
@@ -395,15 +518,15 @@ int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name)
 int ike_engine_sa_life(struct ike_engine *e, const char *conn, uint32_t spi, enum esp_dir dir,
 		       enum esp_life life)
 {
-	struct ike_conn *cn = conn_find(e, conn);
+	struct ike_conn *cn = ike_conn_find(e, conn);
 	char peer[ADDR_STR_MAX];
 
 	if (!cn)
 		return -ENOENT;
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+	for (struct ike_sa *sa = cn->sas; sa; sa = sa->conn_next) {
 		struct ike_child *c;
 
-		if (sa->state == IKE_SA_STATE_DEAD || sa->conn != cn)
+		if (sa->state == IKE_SA_STATE_DEAD)
 			continue;
 		c = dir == ESP_DIR_IN ? ike_sa_child_by_spi_in(sa, spi)
 				      : ike_sa_child_by_spi_out(sa, spi);
@@ -462,16 +585,14 @@ static struct ike_sa *sa_find(struct ike_engine *e, const struct ike_hdr *h)
 {
 	/* The I flag says who sent it: the original initiator's messages carry our SPI as SPIr. */
 	bool from_initiator = h->flags & IKE_FLAG_I;
+	struct ike_sa *sa = ike_sa_by_our_spi(e, from_initiator ? h->spi_r : h->spi_i);
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_SA_STATE_DEAD || sa->initiator == from_initiator)
-			continue;
-		if (sa->initiator && sa->spi_i == h->spi_i &&
-		    (sa->spi_r == h->spi_r || sa->state == IKE_SA_STATE_INIT_SENT))
-			return sa;
-		if (!sa->initiator && sa->spi_r == h->spi_r && sa->spi_i == h->spi_i)
-			return sa;
-	}
+	if (!sa || sa->state == IKE_SA_STATE_DEAD || sa->initiator == from_initiator)
+		return NULL;
+	if (sa->initiator && (sa->spi_r == h->spi_r || sa->state == IKE_SA_STATE_INIT_SENT))
+		return sa;
+	if (!sa->initiator && sa->spi_i == h->spi_i)
+		return sa;
 	return NULL;
 }
 
@@ -495,9 +616,11 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 	}
 	response = m.hdr.flags & IKE_FLAG_R;
 	if (m.hdr.exchange == IKE_EXCH_SA_INIT && !response && m.hdr.spi_r == 0) {
-		for (sa = e->sas; sa; sa = sa->next) {
+		conn = ike_conn_find_peer(e, &ep->peer);
+		/* Only a connection's peer has SAs with us: its own, a handful (the limits). */
+		for (sa = conn ? conn->sas : NULL; sa; sa = sa->conn_next) {
 			if (sa->initiator || sa->spi_i != m.hdr.spi_i ||
-			    !addr_equal(&sa->ep.peer, &ep->peer))
+			    sa->state == IKE_SA_STATE_DEAD)
 				continue;
 			/* 2.1: a retransmitted IKE_SA_INIT gets the same response. */
 			if (sa->state == IKE_SA_STATE_INIT_DONE && m.hdr.msgid == 0 &&
@@ -507,7 +630,6 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 			}
 			return;
 		}
-		conn = conn_find_peer(e, &ep->peer);
 		if (!conn) {
 			/* SPEC §1: one connection per remote IP; anyone else is not answered. */
 			e->stats.unknown_peer++;
@@ -537,7 +659,7 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 		log_debug("IKE", "peer=%s: %s %s for an unknown IKE_SA, dropped", peer,
 			  ike_exchange_name(m.hdr.exchange), response ? "response" : "request");
 		/* Only to a configured peer, and at a bounded rate: no reflection off us. */
-		if (!response && conn_find_peer(e, &ep->peer) &&
+		if (!response && ike_conn_find_peer(e, &ep->peer) &&
 		    log_ratelimit_allow(&e->rl_invalid_spi))
 			send_invalid_spi(e, ep, &m.hdr);
 		return;
@@ -567,7 +689,7 @@ void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const
 
 void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint *ep, uint32_t spi)
 {
-	struct ike_conn *c = conn_find_peer(e, &ep->peer);
+	struct ike_conn *c = ike_conn_find_peer(e, &ep->peer);
 	struct ike_sa *sa;
 	char peer[ADDR_STR_MAX];
 
@@ -665,20 +787,19 @@ unsigned int ike_conn_ike_sas(const struct ike_engine *e, const struct ike_conn 
 {
 	unsigned int n = 0;
 
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		n += sa->conn == c && (sa->state == IKE_SA_STATE_ESTABLISHED ||
-				       sa->state == IKE_SA_STATE_REKEYED ||
-				       sa->state == IKE_SA_STATE_DELETING);
+	(void)e;
+	for (const struct ike_sa *sa = c->sas; sa; sa = sa->conn_next)
+		n += sa->state == IKE_SA_STATE_ESTABLISHED || sa->state == IKE_SA_STATE_REKEYED ||
+		     sa->state == IKE_SA_STATE_DELETING;
 	return n;
 }
 
 void ike_conn_children(const struct ike_engine *e, const struct ike_conn *c, unsigned int *live,
 		       unsigned int *all)
 {
+	(void)e;
 	*live = *all = 0;
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn != c)
-			continue;
+	for (const struct ike_sa *sa = c->sas; sa; sa = sa->conn_next) {
 		for (const struct ike_child *ch = sa->children; ch; ch = ch->next) {
 			(*all)++;
 			*live += ch->state == IKE_CHILD_ACTIVE || ch->state == IKE_CHILD_REKEYING;
@@ -723,9 +844,9 @@ void ike_conn_refused(struct ike_conn *c, uint64_t *counter, const char *fmt, ..
 
 bool ike_conn_spi_out_used(const struct ike_engine *e, const struct ike_conn *c, uint32_t spi_out)
 {
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->conn == c && sa->state != IKE_SA_STATE_DEAD &&
-		    ike_sa_child_by_spi_out((struct ike_sa *)sa, spi_out))
+	(void)e;
+	for (struct ike_sa *sa = c->sas; sa; sa = sa->conn_next)
+		if (sa->state != IKE_SA_STATE_DEAD && ike_sa_child_by_spi_out(sa, spi_out))
 			return true;
 	return false;
 }
@@ -744,11 +865,7 @@ void ike_engine_set_half_open_limits(struct ike_engine *e, unsigned int per_sour
 
 unsigned int ike_engine_half_open(const struct ike_engine *e)
 {
-	unsigned int n = 0;
-
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		n += !sa->initiator && sa->state == IKE_SA_STATE_INIT_DONE;
-	return n;
+	return e->half_open;
 }
 
 bool ike_engine_cookies_required(const struct ike_engine *e)
@@ -779,7 +896,7 @@ void ike_engine_set_nonce_source(struct ike_engine *e,
 
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out)
 {
-	const struct ike_conn *c = conn_find(e, name);
+	const struct ike_conn *c = ike_conn_find(e, name);
 	const struct ike_sa *sa;
 
 	memset(out, 0, sizeof(*out));
@@ -790,8 +907,8 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 	out->refused = c->refused;
 	out->retry_at = c->retry_deadline;
 	out->n_retries = c->retry_n;
-	for (const struct ike_sa *s = e->sas; s; s = s->next)
-		out->n_ike_sas += s->conn == c && s->state != IKE_SA_STATE_DEAD;
+	for (const struct ike_sa *s = c->sas; s; s = s->conn_next)
+		out->n_ike_sas += s->state != IKE_SA_STATE_DEAD;
 	sa = conn_sa(e, c);
 	if (!sa)
 		return 0;

@@ -149,8 +149,8 @@ void ike_info_initial_contact(struct ike_sa *sa)
 {
 	char peer[ADDR_STR_MAX];
 
-	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
-		if (o == sa || o->conn != sa->conn || o->state == IKE_SA_STATE_DEAD)
+	for (struct ike_sa *o = sa->conn->sas; o; o = o->conn_next) {
+		if (o == sa || o->state == IKE_SA_STATE_DEAD)
 			continue;
 		log_info("IKE",
 			 IKE_LOG_FMT ": INITIAL_CONTACT: dropping stale IKE_SA %016llx/%016llx",

@@ -333,11 +333,11 @@ static bool admit(struct ike_engine *e, const struct ike_conn *conn, const struc
 	bool need, valid = false;
 
 	addr_print(&ep->peer, peer, sizeof(peer));
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->initiator || sa->state != IKE_SA_STATE_INIT_DONE)
-			continue;
-		total++;
-		if (!addr_equal(&sa->ep.peer, &ep->peer))
+	total = e->half_open;
+	/* From this address: the connection's own SAs (one connection per remote IP, SPEC §1). */
+	for (struct ike_sa *sa = conn->sas; sa; sa = sa->conn_next) {
+		if (sa->initiator || sa->state != IKE_SA_STATE_INIT_DONE ||
+		    !addr_equal(&sa->ep.peer, &ep->peer))
 			continue;
 		from_src++;
 		/* The oldest expires first. */

@@ -337,7 +337,9 @@ void ike_rekey_child_refused(struct ike_sa *sa, uint32_t old_spi, uint16_t err)
 
 void ike_rekey_forget(struct ike_engine *e, const struct ike_sa *gone)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+	/* Only an SA of the same connection can have rekeyed into it. */
+	(void)e;
+	for (struct ike_sa *sa = gone->conn->sas; sa; sa = sa->conn_next)
 		if (sa->peer_rekey == gone)
 			sa->peer_rekey = NULL;
 }

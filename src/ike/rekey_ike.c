@@ -28,6 +28,8 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = from->children;
+	for (struct ike_child *c = from->children; c; c = c->next)
+		c->sa = to;
 	from->children = NULL;
 	/* An SA without CHILD_SA hands its pending child creation on (timers.c). */
 	if (from->no_child && !to->no_child) {
@@ -199,8 +201,11 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, const struct ike_task *t,
 	n = successor_new(sa, true, &ch, &nonce.data);
 	if (!n)
 		goto refused;
+	/* Our SPI of the new SA is the one our request proposed (it is indexed under it). */
+	ike_engine_unindex_sa(sa->eng, n);
 	n->spi_i = sa->pend.ike_spi;
 	n->spi_r = spi_of(&ch);
+	ike_engine_index_sa(sa->eng, n);
 	memcpy(n->nonce, sa->pend.nonce, sizeof(n->nonce));
 	buf_init_read(&ni, n->nonce, sizeof(n->nonce));
 	if (crypto_dh_derive(sa->pend.dh, buf_data(&ke.data), buf_left(&ke.data), &gir) ||

@@ -80,10 +80,18 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st, const char *why)
 	log_info("IKE", IKE_LOG_FMT " spi=%016" PRIx64 "/%016" PRIx64 ": %s -> %s (%s)",
 		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), sa->spi_i, sa->spi_r,
 		 ike_sa_state_name(sa->state), ike_sa_state_name(st), why);
+	/* The half-open count (RFC 7296 2.6) follows the responder's INIT_DONE state. */
+	if (!sa->initiator && sa->state == IKE_SA_STATE_INIT_DONE)
+		sa->eng->half_open--;
+	if (!sa->initiator && st == IKE_SA_STATE_INIT_DONE)
+		sa->eng->half_open++;
 	sa->state = st;
 	if (st == IKE_SA_STATE_ESTABLISHED)
 		sa->peer_verified = true;
 	if (st == IKE_SA_STATE_DEAD) {
+		/* Freed by the engine once the current event is done (engine.c reap). */
+		sa->dead_next = sa->eng->dead;
+		sa->eng->dead = sa;
 		sa->req.kind = IKE_TASK_NONE;
 		sa->n_tasks = 0;
 		sa->req.deadline = 0;
@@ -109,8 +117,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 		free(sa);
 		return NULL;
 	}
-	sa->next = e->sas;
-	e->sas = sa;
+	ike_engine_index_sa(e, sa);
 	return sa;
 }
 
@@ -122,6 +129,7 @@ void ike_sa_free(struct ike_sa *sa)
 		return;
 	for (c = sa->children; c; c = n) {
 		n = c->next;
+		ike_engine_unindex_child(sa->eng, c);
 		ike_child_free(c);
 	}
 	ike_child_pending_clear(sa);
@@ -160,9 +168,7 @@ int ike_sa_new_spi(struct ike_engine *e, uint64_t *out)
 			return -EIO;
 		if (spi == 0)
 			continue;
-		for (sa = e->sas; sa; sa = sa->next)
-			if (ike_sa_our_spi(sa) == spi)
-				break;
+		sa = ike_sa_by_our_spi(e, spi);
 		if (!sa) {
 			*out = spi;
 			return 0;
@@ -182,11 +188,7 @@ int ike_child_new_spi(struct ike_engine *e, uint32_t *out)
 		/* RFC 4303 2.1: 1-255 are reserved by IANA, 0 is local. */
 		if (spi < 256)
 			continue;
-		for (struct ike_sa *sa = e->sas; sa && !used; sa = sa->next) {
-			used = sa->pend.spi_in == spi;
-			for (struct ike_child *c = sa->children; c && !used; c = c->next)
-				used = c->spi_in == spi;
-		}
+		used = ike_engine_spi_in_used(e, spi);
 		if (!used) {
 			*out = spi;
 			return 0;
@@ -227,8 +229,8 @@ void ike_sa_fail(struct ike_sa *sa, const char *reason)
 	if (!sa->initiator && !sa->peer_verified)
 		return;
 	/* Another SA of the connection (a newer one after INITIAL_CONTACT) keeps its status. */
-	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
+	for (struct ike_sa *o = sa->conn->sas; o; o = o->conn_next)
+		if (o != sa && o->state != IKE_SA_STATE_DEAD)
 			return;
 	/* The last one: NotConnected, or Connecting again after a back-off (timers.c). */
 	ike_timers_conn_failed(sa->conn, sa->eng, reason);
@@ -342,7 +344,9 @@ int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, bool outbound,
 	c->out_active = outbound;
 	c->out_held = !outbound;
 	c->next = sa->children;
+	c->sa = sa;
 	sa->children = c;
+	ike_engine_index_child(sa->eng, c);
 	ike_rekey_child_arm(sa, c);
 	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x %s installed%s, %s === %s%s", cfg->name,
 		 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, suite,
@@ -409,6 +413,7 @@ static void child_remove(struct ike_sa *sa, struct ike_child *c, const char *why
 						  c->spi_out);
 		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x removed (%s)", sa->conn->cfg.name,
 			 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, why);
+		ike_engine_unindex_child(sa->eng, c);
 		ike_child_free(c);
 		if (last_check && sa->state == IKE_SA_STATE_ESTABLISHED &&
 		    !sa_has_installed_child(sa))

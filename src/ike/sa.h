@@ -23,6 +23,7 @@
 #include "ike/msg.h"
 #include "ike/proposal.h"
 #include "lib/buf.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "lib/secret.h"
 
@@ -53,6 +54,8 @@ const char *ike_child_state_name(enum ike_child_state s);
 
 struct ike_child {
 	struct ike_child *next;
+	struct ike_sa *sa;	     /* the IKE SA it lives on (changes when an IKE rekey moves it) */
+	struct hmap_node by_spi_in; /* in the engine's children, while installed */
 	uint32_t spi_in, spi_out; /* host order */
 	struct ike_suite suite;	  /* ESP */
 	struct ike_pld_ts ts_local, ts_remote;
@@ -79,6 +82,7 @@ struct ike_child {
 /* A child being negotiated by our CREATE_CHILD_SA / IKE_AUTH request. */
 struct ike_child_pending {
 	uint32_t spi_in;
+	struct hmap_node reserved; /* spi_in in the engine's reserved SPIs, while non-zero */
 	uint8_t nonce[IKE_NONCE_LEN];
 	struct crypto_dh *dh;
 	struct ike_pld_ts tsi, tsr;
@@ -91,7 +95,10 @@ struct ike_keys;
 struct ike_sk;
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next;	   /* every SA of the engine */
+	struct ike_sa *conn_next; /* the SAs of its connection */
+	struct ike_sa *dead_next; /* on the engine's list of SAs to free (reap) */
+	struct hmap_node by_spi;  /* in the engine's SAs by our SPI */
 	struct ike_engine *eng;
 	struct ike_conn *conn;
 	enum ike_sa_state state;
@@ -168,7 +175,9 @@ struct ike_sa {
 
 struct ike_conn {
 	struct ike_conn *next;
-	struct ike_conn_config cfg; /* cfg.psk points at psk */
+	struct hmap_node by_name, by_peer; /* in the engine's connections */
+	struct ike_sa *sas;		   /* its IKE SAs (sa->conn_next) */
+	struct ike_conn_config cfg;	   /* cfg.psk points at psk */
 	struct secret *psk;
 	enum ike_conn_status status;
 	char reason[128];
@@ -189,6 +198,13 @@ struct ike_engine {
 	struct ike_engine_limits limits;
 	struct ike_conn *conns;
 	struct ike_sa *sas;
+	/*
+	 * Lookups in O(1), whatever the number of tenants (issue 14): connections by name and by
+	 * peer address, SAs by our SPI, installed children and reserved SPIs by inbound SPI.
+	 */
+	struct hmap conns_by_name, conns_by_peer, sas_by_spi, children_by_spi, spis_reserved;
+	struct ike_sa *dead; /* SAs that reached DEAD, freed by reap() after the event */
+	unsigned int half_open; /* responder SAs in INIT_DONE */
 	struct ike_engine_stats stats;
 	unsigned int cookie_threshold;
 	unsigned int half_open_per_source, half_open_max;
@@ -316,6 +332,20 @@ int ike_sa_keys_derive_rekey(struct ike_sa *sa, const struct ike_sa *old, const 
 			     const struct buf *ni, const struct buf *nr);
 
 /* ---- limits (engine.c; engine.h says what they bound) ----------------------------------------- */
+
+/* Lookups (engine.c). */
+struct ike_conn *ike_conn_find(const struct ike_engine *e, const char *name);
+struct ike_conn *ike_conn_find_peer(const struct ike_engine *e, const struct addr *peer);
+/* The SA whose SPI of ours is spi, NULL when none. */
+struct ike_sa *ike_sa_by_our_spi(const struct ike_engine *e, uint64_t spi);
+/* Indexes kept by sa.c and child.c as SAs, children and reservations come and go. */
+void ike_engine_index_sa(struct ike_engine *e, struct ike_sa *sa);
+void ike_engine_unindex_sa(struct ike_engine *e, struct ike_sa *sa);
+void ike_engine_index_child(struct ike_engine *e, struct ike_child *c);
+void ike_engine_unindex_child(struct ike_engine *e, struct ike_child *c);
+void ike_engine_reserve_spi(struct ike_engine *e, struct ike_child_pending *p);
+void ike_engine_release_spi(struct ike_engine *e, struct ike_child_pending *p);
+bool ike_engine_spi_in_used(const struct ike_engine *e, uint32_t spi);
 
 /* The connection's IKE SAs that count against ike_sas_per_conn (established, replaced, closing). */
 unsigned int ike_conn_ike_sas(const struct ike_engine *e, const struct ike_conn *c);
