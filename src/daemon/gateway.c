@@ -557,6 +557,7 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	r = -ENOMEM;
 	if (!g->ike)
 		goto fail;
+	ike_engine_set_limits(g->ike, &o->ike_limits);
 	if (o->unshaped)
 		log_warn("Gateway", "--no-rate-limit: connections are not held to their SKU rates");
 	if (o->debug_ike_lifetime_s)

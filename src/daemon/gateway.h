@@ -31,6 +31,7 @@ struct gw_options {
 	 */
 	uint32_t debug_ike_lifetime_s, debug_child_lifetime_s;
 	int debug_jitter_pct;
+	struct ike_engine_limits ike_limits; /* what one peer may make us hold (engine.h) */
 };
 
 struct gw;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct options {
 	bool unshaped;
 	uint32_t debug_ike_s, debug_child_s;
 	int debug_jitter_pct;
+	struct ike_engine_limits ike_limits; /* 0 members: the engine's defaults */
 	const char *data_dir;
 	const char *listen;
 	const char *admin_token_file;
@@ -47,7 +49,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: vnetgwd --data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]\n"
 		"               [--netns-prefix P] [--status-file F] [--keylog-dir D] [--no-rate-limit]\n"
-		"               [--log-level err|warn|info|debug]\n"
+		"               [--log-level err|warn|info|debug] [--ike-limits LIMITS]\n"
 		"       vnetgwd --help | --version\n"
 		"The site-to-site VPN gateway daemon.\n"
 		"  --data-dir DIR      serve the management API on ADDR:PORT (default " DEFAULT_LISTEN ")\n"
@@ -62,10 +64,57 @@ static void usage(FILE *out)
 		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
 		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
 		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n"
+		"  --ike-limits children=N,ike-sas=N,creates-burst=N,creates-per-min=N\n"
+		"                      what one connection's peer may make the gateway hold: CHILD_SAs\n"
+		"                      carrying traffic (default %u), IKE SAs (%u), CREATE_CHILD_SA\n"
+		"                      requests in a burst (%u) and a minute (%u); any may be left out\n"
 		"  --debug-lifetimes IKE_S,CHILD_S[,JITTER_PCT]\n"
 		"                      TESTS ONLY: every connection's IKE SA lives IKE_S seconds and\n"
 		"                      its CHILD_SAs CHILD_S (rekeyed at 90 %% minus up to JITTER_PCT,\n"
-		"                      default 5)\n");
+		"                      default 5)\n",
+		IKE_CHILDREN_PER_CONN, IKE_SAS_PER_CONN, IKE_PEER_CREATES_BURST,
+		IKE_PEER_CREATES_PER_MIN);
+}
+
+/* "children=4,ike-sas=4,..." for --ike-limits (ike/engine.h). */
+static int parse_ike_limits(const char *s, struct ike_engine_limits *l)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{"children", offsetof(struct ike_engine_limits, children_per_conn)},
+		{"ike-sas", offsetof(struct ike_engine_limits, ike_sas_per_conn)},
+		{"creates-burst", offsetof(struct ike_engine_limits, peer_creates_burst)},
+		{"creates-per-min", offsetof(struct ike_engine_limits, peer_creates_per_min)},
+	};
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '='), *end;
+		unsigned long v;
+		size_t k;
+
+		if (!eq)
+			goto bad;
+		*eq = '\0';
+		v = strtoul(eq + 1, &end, 10);
+		if (*end || eq[1] == '\0' || v == 0 || v > 1000000)
+			goto bad;
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strcmp(item, keys[k].key) == 0)
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			goto bad;
+		*(unsigned int *)((char *)l + keys[k].off) = (unsigned int)v;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "vnetgwd: --ike-limits wants children=N,ike-sas=N,creates-burst=N,"
+			"creates-per-min=N (each 1..1000000, any of them), not '%s'\n",
+		s);
+	return -EINVAL;
 }
 
 /* "1.2.3.4:80", "[::1]:80" or "host:80" into host and port. */
@@ -178,6 +227,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"keylog-dir", required_argument, NULL, 'k'},
 		{"no-rate-limit", no_argument, NULL, 'u'},
 		{"debug-lifetimes", required_argument, NULL, 'L'},
+		{"ike-limits", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -215,6 +265,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'L':
 			if (parse_debug_lifetimes(optarg, o))
+				return -EINVAL;
+			break;
+		case 'I':
+			if (parse_ike_limits(optarg, &o->ike_limits))
 				return -EINVAL;
 			break;
 		case 'h':
@@ -295,6 +349,7 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 				.debug_ike_lifetime_s = o->debug_ike_s,
 				.debug_child_lifetime_s = o->debug_child_s,
 				.debug_jitter_pct = o->debug_jitter_pct,
+				.ike_limits = o->ike_limits,
 			});
 	if (r)
 		goto out;

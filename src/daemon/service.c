@@ -101,6 +101,7 @@ static int service_start_gateway(struct service *svc, const struct addr *ip)
 		.debug_ike_lifetime_s = svc->opt.debug_ike_lifetime_s,
 		.debug_child_lifetime_s = svc->opt.debug_child_lifetime_s,
 		.debug_jitter_pct = svc->opt.debug_jitter_pct,
+		.ike_limits = svc->opt.ike_limits,
 	};
 	char a[ADDR_STR_MAX];
 	int r;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ike/engine.h"
 #include "mgmt/api/api.h"
 
 struct store;
@@ -26,6 +27,7 @@ struct service_options {
 	/* TESTS ONLY (--debug-lifetimes): as gw_options says; 0 lifetimes: off. */
 	uint32_t debug_ike_lifetime_s, debug_child_lifetime_s;
 	int debug_jitter_pct;
+	struct ike_engine_limits ike_limits; /* --ike-limits (0 members: the defaults) */
 };
 
 struct service;

@@ -887,6 +887,13 @@ const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e)
 	return &e->stats;
 }
 
+void ike_engine_set_spi_source(struct ike_engine *e, int (*fn)(void *ctx, uint32_t *spi),
+			       void *ctx)
+{
+	e->spi_fn = fn;
+	e->spi_ctx = ctx;
+}
+
 void ike_engine_set_nonce_source(struct ike_engine *e,
 				 int (*fn)(void *ctx, uint8_t *out, size_t len), void *ctx)
 {
@@ -913,6 +920,7 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 	if (!sa)
 		return 0;
 	out->established = sa->state == IKE_SA_STATE_ESTABLISHED;
+	out->requests_pending = sa->n_tasks + (sa->req.kind != IKE_TASK_NONE);
 	out->spi_i = sa->spi_i;
 	out->spi_r = sa->spi_r;
 	out->initiator = sa->initiator;

@@ -361,6 +361,13 @@ const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e);
 void ike_engine_set_nonce_source(struct ike_engine *e,
 				 int (*fn)(void *ctx, uint8_t *out, size_t len), void *ctx);
 
+/*
+ * Tests only: the inbound SPI of every child the engine makes comes from fn while it is set
+ * (a test-only peer that plays an attacker picks its SPIs as it likes). NULL: random again.
+ */
+void ike_engine_set_spi_source(struct ike_engine *e, int (*fn)(void *ctx, uint32_t *spi),
+			       void *ctx);
+
 /* What a connection's current IKE SA looks like (for status pages and tests). */
 struct ike_conn_info {
 	enum ike_conn_status status;
@@ -376,6 +383,7 @@ struct ike_conn_info {
 	uint64_t retry_at;	/* clock_now_ns() of the next re-initiation, 0 when none */
 	unsigned int n_retries; /* re-initiations since the last Connected */
 	uint32_t child_spi_in[8], child_spi_out[8];
+	unsigned int requests_pending; /* ours queued or outstanding on the current IKE SA */
 };
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out);
 

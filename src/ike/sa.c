@@ -179,6 +179,8 @@ int ike_sa_new_spi(struct ike_engine *e, uint64_t *out)
 
 int ike_child_new_spi(struct ike_engine *e, uint32_t *out)
 {
+	if (e->spi_fn)
+		return e->spi_fn(e->spi_ctx, out);
 	for (int tries = 0; tries < 64; tries++) {
 		bool used = false;
 		uint32_t spi;

@@ -215,6 +215,8 @@ struct ike_engine {
 	struct log_ratelimit rl_invalid_spi; /* INVALID_IKE_SPI answers (2.21.4) */
 	int (*nonce_fn)(void *ctx, uint8_t *out, size_t len); /* tests only (engine.h) */
 	void *nonce_ctx;
+	int (*spi_fn)(void *ctx, uint32_t *spi); /* tests only (engine.h) */
+	void *spi_ctx;
 };
 
 /* ---- sa.c --------------------------------------------------------------------------------- */
