@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/notify.h"
 #include "daemon/reconcile.h"
 #include "daemon/service.h"
 #include "lib/log.h"
@@ -26,6 +27,7 @@
 #include "mgmt/ids.h"
 #include "mgmt/model/model.h"
 #include "mgmt/ops.h"
+#include "lib/version.h"
 #include "mgmt/store/store.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8480"
@@ -275,7 +277,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("vnetgwd 0.1.0\n");
+			printf("vnetgwd %s\n", VNETGW_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -411,7 +413,14 @@ int main(int argc, char **argv)
 	ev_int = evsignal_new(base, SIGINT, on_signal, base);
 	if (!ev_term || !ev_int || event_add(ev_term, NULL) || event_add(ev_int, NULL))
 		goto out;
+	/* The store is open, the API and admin socket listen, the gateway runs: ready. */
+	r = notify_send("READY=1\nSTATUS=serving the API and the gateway");
+	if (r < 0)
+		log_warn("Gateway", "cannot tell the service manager we are ready: %s",
+			 strerror(-r));
+	r = 1;
 	event_base_dispatch(base);
+	notify_send("STOPPING=1");
 	r = 0;
 out:
 	if (ev_term)
