@@ -105,6 +105,7 @@ static void set_state(struct bgp_session *s, enum bgp_state st, enum bgp_event e
 		bgp_speaker_session_down(s, why ? why : bgp_event_name(ev));
 	if (st == BGP_STATE_ESTABLISHED)
 		bgp_speaker_session_up(s);
+	bgp_speaker_report_state(p);
 }
 
 /* Whether s's sibling connection lives on, so that s can go away when it fails. */
@@ -237,6 +238,11 @@ static void fsm_connected(struct bgp_session *s, enum bgp_event ev)
  * is the one opened by the side with the higher BGP Identifier (equal ones: the higher AS, RFC
  * 6286 2.3), the other is dumped with Cease/Connection Collision Resolution; with the other
  * Established, s is. True when s must go.
+ *
+ * The other connection in OpenSent is examined too, as 6.8 allows when the peer's identifier is
+ * known: it is, from this OPEN of the same peer. Deciding as soon as both connections exist,
+ * by a rule both sides apply alike, keeps one side from reaching Established on the connection
+ * the other side is about to dump.
  */
 static bool fsm_collision(struct bgp_session *s, const struct bgp_open *o)
 {
@@ -249,7 +255,7 @@ static bool fsm_collision(struct bgp_session *s, const struct bgp_open *o)
 		return false;
 	if (t->state == BGP_STATE_ESTABLISHED)
 		return true;
-	if (t->state != BGP_STATE_OPENCONFIRM)
+	if (t->state != BGP_STATE_OPENCONFIRM && t->state != BGP_STATE_OPENSENT)
 		return false;
 	keep_ours = local != remote ? local > remote : sp->cfg.asn > bgp_open_asn(o);
 	/* Two connections of one direction (the peer reconnected): keep the older. */

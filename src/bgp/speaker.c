@@ -86,6 +86,18 @@ static enum bgp_state peer_state(const struct bgp_peer *p)
 	return st;
 }
 
+void bgp_speaker_report_state(struct bgp_peer *p)
+{
+	struct bgp_speaker *sp = p->sp;
+	enum bgp_state st = peer_state(p), old = p->reported;
+
+	if (st == old)
+		return;
+	p->reported = st;
+	if (sp->ops.peer_state)
+		sp->ops.peer_state(sp->ops.ctx, p->cfg.name, old, st, p->reason);
+}
+
 void bgp_speaker_session_up(struct bgp_session *s)
 {
 	struct bgp_peer *p = s->peer;
@@ -117,8 +129,6 @@ void bgp_speaker_session_down(struct bgp_session *s, const char *why)
 static void speaker_settle(struct bgp_speaker *sp)
 {
 	for (struct bgp_peer *p = sp->peers; p; p = p->next) {
-		enum bgp_state st;
-
 		if (p->coll && p->coll->dead) {
 			bgp_session_free(p->coll);
 			p->coll = NULL;
@@ -129,14 +139,7 @@ static void speaker_settle(struct bgp_speaker *sp)
 			p->coll = NULL;
 		}
 		p->s->dead = false; /* the peer's last FSM stays, Idle */
-		st = peer_state(p);
-		if (st != p->reported) {
-			enum bgp_state old = p->reported;
-
-			p->reported = st;
-			if (sp->ops.peer_state)
-				sp->ops.peer_state(sp->ops.ctx, p->cfg.name, old, st, p->reason);
-		}
+		bgp_speaker_report_state(p);
 	}
 	bgp_export_flush(sp);
 }

@@ -157,5 +157,7 @@ bool bgp_policy_nexthop_ok(const struct bgp_speaker *sp, const struct addr *nh);
 void bgp_speaker_session_up(struct bgp_session *s);
 void bgp_speaker_session_down(struct bgp_session *s, const char *why);
 struct bgp_session *bgp_peer_sibling(const struct bgp_session *s);
+/* Tell ops->peer_state if the peer's visible state (its most advanced FSM) changed. */
+void bgp_speaker_report_state(struct bgp_peer *p);
 
 #endif
