@@ -246,6 +246,8 @@ int bh_speaker(const char *addr, uint32_t asn, uint32_t router_id)
 	s->cfg.local = bh_addr(addr);
 	if (BH.hold >= 0)
 		s->cfg.hold_time_s = (uint16_t)BH.hold;
+	if (BH.local6)
+		s->cfg.local6 = bh_addr(BH.local6);
 	/* The site speakers peer with 65515, which only a gateway refuses. */
 	s->cfg.allow_reserved_peer_asn = asn != BGP_DEFAULT_ASN;
 	ops.ctx = (void *)(intptr_t)i;
@@ -582,6 +584,22 @@ bool bh_log_has(const char *needle)
 
 int bh_raw_establish(int i, const char *peer_name, const char *from, uint32_t asn, uint32_t id)
 {
+	struct bgp_open o = {.version = 4,
+			     .my_as = asn > 65535 ? BGP_AS_TRANS : (uint16_t)asn,
+			     .hold_time = 90,
+			     .bgp_id = id,
+			     .cap_mp_ipv4 = true,
+			     .cap_mp_ipv6 = true,
+			     .cap_refresh = true,
+			     .cap_as4 = true,
+			     .as4 = asn};
+
+	return bh_raw_establish_open(i, peer_name, from, &o);
+}
+
+int bh_raw_establish_open(int i, const char *peer_name, const char *from,
+			  const struct bgp_open *o)
+{
 	uint8_t mem[BGP_MAX_MSG], type;
 	struct buf w;
 	int k = bh_raw_connect(i, from);
@@ -589,7 +607,7 @@ int bh_raw_establish(int i, const char *peer_name, const char *from, uint32_t as
 	cr_assert_geq(k, 0, "speaker %d refused the raw connection from %s", i, from);
 	cr_assert(bh_raw_next(k, &type, NULL, NULL) && type == BGP_MSG_OPEN);
 	buf_init_write(&w, mem, sizeof(mem));
-	bh_open_msg(&w, asn, 90, id);
+	cr_assert_eq(bgp_msg_build_open(&w, o), 0);
 	bgp_msg_build_keepalive(&w);
 	bh_raw_send(k, buf_data(&w), buf_left(&w));
 	cr_assert(bh_raw_next(k, &type, NULL, NULL) && type == BGP_MSG_KEEPALIVE);
@@ -656,4 +674,17 @@ size_t bh_raw_drain(int link, uint8_t type)
 	while (bh_raw_next(link, &t, NULL, NULL))
 		n += t == type;
 	return n;
+}
+
+void bh_local(int i, const char *const *prefixes, size_t n, size_t n_vnet)
+{
+	struct bgp_local_prefix *lp = calloc(n ? n : 1, sizeof(*lp));
+
+	for (size_t k = 0; k < n; k++) {
+		lp[k].prefix = bh_prefix(prefixes[k]);
+		lp[k].vnet = k < n_vnet;
+	}
+	cr_assert_eq(bgp_speaker_set_local_prefixes(BH.s[i].sp, lp, n), 0);
+	free(lp);
+	bh_run();
 }

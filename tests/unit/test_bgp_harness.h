@@ -81,6 +81,7 @@ struct bgp_harness {
 	uint64_t now;
 	size_t chunk; /* bytes read per delivery (0: as much as there is) */
 	int hold;     /* hold time of the next bh_speaker (-1: the default) */
+	const char *local6; /* IPv6 next hop of the next bh_speaker (NULL: none) */
 };
 
 extern struct bgp_harness BH;
@@ -144,3 +145,8 @@ void bh_raw_announce(int link, const char *const *prefixes, size_t n, const uint
 void bh_raw_withdraw(int link, const char *prefix);
 /* Drain what the speaker sent on the raw link; how many messages of type were among them. */
 size_t bh_raw_drain(int link, uint8_t type);
+/* As bh_raw_establish with an OPEN the caller built (e.g. without the 4-octet capability). */
+int bh_raw_establish_open(int i, const char *peer_name, const char *from,
+			  const struct bgp_open *o);
+/* Set speaker i's local prefixes from strings; vnet for the first n_vnet. */
+void bh_local(int i, const char *const *prefixes, size_t n, size_t n_vnet);
