@@ -726,24 +726,39 @@ static bool aspath_needs_as4(const struct bgp_aspath *a)
 	return false;
 }
 
-/* AS_PATH (four: 4-octet ASNs) or, for a 2-octet peer, AS_TRANS in place of large ones. */
+static bool seg_confed(const struct bgp_as_seg *s)
+{
+	return s->type == BGP_ASSEG_CONFED_SEQUENCE || s->type == BGP_ASSEG_CONFED_SET;
+}
+
+/*
+ * AS_PATH (four: 4-octet ASNs) or, for a 2-octet peer, AS_TRANS in place of large ones; or
+ * AS4_PATH, which carries no confederation segment (RFC 6793 3).
+ */
 static int put_aspath(struct buf *w, uint8_t type, const struct bgp_aspath *a, bool four)
 {
+	bool as4_path = type == BGP_ATTR_AS4_PATH;
 	size_t len = 0;
 	unsigned int k = 0;
 
 	for (unsigned int i = 0; i < a->n_segs; i++)
-		len += 2 + (size_t)a->segs[i].n * (four ? 4 : 2);
-	if (put_attr_hdr(w, type == BGP_ATTR_AS_PATH ? WELL_KNOWN : OPT_TRANS, type, len))
+		if (!(as4_path && seg_confed(&a->segs[i])))
+			len += 2 + (size_t)a->segs[i].n * (four ? 4 : 2);
+	if (put_attr_hdr(w, as4_path ? OPT_TRANS : WELL_KNOWN, type, len))
 		return -ENOSPC;
 	for (unsigned int i = 0; i < a->n_segs; i++) {
-		if (buf_put_u8(w, a->segs[i].type) || buf_put_u8(w, a->segs[i].n))
+		bool skip = as4_path && seg_confed(&a->segs[i]);
+
+		if (!skip && (buf_put_u8(w, a->segs[i].type) || buf_put_u8(w, a->segs[i].n)))
 			return -ENOSPC;
 		for (unsigned int j = 0; j < a->segs[i].n; j++, k++) {
 			uint32_t as = a->as[k];
-			int r = four ? buf_put_be32(w, as)
-				     : buf_put_be16(w, as > UINT16_MAX ? BGP_AS_TRANS
-								       : (uint16_t)as);
+			int r;
+
+			if (skip)
+				continue;
+			r = four ? buf_put_be32(w, as)
+				 : buf_put_be16(w, as > UINT16_MAX ? BGP_AS_TRANS : (uint16_t)as);
 			if (r)
 				return -ENOSPC;
 		}
