@@ -56,14 +56,15 @@ protocol bgp vnetgw {
 EOF
 
 say "+ bgpspeak --local 10.77.0.1 --asn 65515 --peer bird,10.77.0.2,65010 --vnet 10.1.0.0/16 (in gw)"
-in_ns gw "$SPEAK" --local 10.77.0.1 --asn 65515 --id 10.77.0.1 --port 179 \
+# (ip netns exec, not the in_ns function: $! must be the program itself, for cleanup)
+ip netns exec "$(ns_name gw)" "$SPEAK" --local 10.77.0.1 --asn 65515 --id 10.77.0.1 --port 179 \
 	--status "$LAB_DIR/speak.status" --peer bird,10.77.0.2,65010 --vnet 10.1.0.0/16 \
 	>"$LAB_DIR/speak.log" 2>&1 &
 SPEAK_PID=$!
 lab_track "$SPEAK_PID"
 
 say "+ bird -f -c bird.conf -s bird.ctl (in site)"
-in_ns site "$BIRD" -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pid" \
+ip netns exec "$(ns_name site)" "$BIRD" -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pid" \
 	>"$LAB_DIR/bird.out" 2>&1 &
 lab_track $!
 wait_for 5 "bird's pid file" test -s "$LAB_DIR/bird.pid" || lab_fail "bird did not start: $(cat "$LAB_DIR/bird.out")"
