@@ -21,6 +21,8 @@
 
 static struct bgp_update *U;
 static struct bgp_error E;
+/* The bytes of the last message parsed: its views (NLRI, NOTIFICATION data) point into them. */
+static uint8_t *last_msg;
 
 static void setup(void)
 {
@@ -30,6 +32,8 @@ static void setup(void)
 static void teardown(void)
 {
 	free(U);
+	free(last_msg);
+	last_msg = NULL;
 }
 
 TestSuite(bgp_msg, .init = setup, .fini = teardown);
@@ -47,7 +51,8 @@ static int parse_hex(const char *hex, const struct bgp_parse_ctx *ctx, struct bg
 	memset(&E, 0, sizeof(E));
 	buf_init_read(&b, p, len);
 	r = bgp_msg_parse(&b, ctx, m, &E);
-	free(p);
+	free(last_msg);
+	last_msg = p;
 	return r;
 }
 
@@ -600,7 +605,7 @@ Test(bgp_msg, update_as4_merge)
 
 static void build_parse(const struct bgp_update_out *out, bool as4)
 {
-	uint8_t mem[BGP_MAX_MSG];
+	static uint8_t mem[BGP_MAX_MSG]; /* U's views point into it after we return */
 	struct buf w;
 	size_t wd, nl;
 	struct bgp_parse_ctx ctx = {.as4 = as4, .ebgp = true};

@@ -139,7 +139,7 @@ Test(bgp_rib, random_against_reference)
 	struct bgp_path *paths[NPATHS];
 	const char *env = getenv("BGP_RIB_SEED");
 	unsigned int seed = env ? (unsigned int)strtoul(env, NULL, 10) : (unsigned int)time(NULL);
-	char name[NPEERS][8];
+	char name[NPEERS][16];
 
 	printf("bgp_rib random_against_reference: seed %u (BGP_RIB_SEED=%u)\n", seed, seed);
 	srandom(seed);
