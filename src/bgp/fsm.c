@@ -258,8 +258,11 @@ static bool fsm_collision(struct bgp_session *s, const struct bgp_open *o)
 	if (t->state != BGP_STATE_OPENCONFIRM && t->state != BGP_STATE_OPENSENT)
 		return false;
 	keep_ours = local != remote ? local > remote : sp->cfg.asn > bgp_open_asn(o);
-	/* Two connections of one direction (the peer reconnected): keep the older. */
-	loser = s->outgoing == t->outgoing ? s : (s->outgoing == keep_ours ? t : s);
+	/* Two connections of one direction (the peer reconnected): keep the older one. */
+	if (s->outgoing == t->outgoing)
+		loser = s == s->peer->coll ? s : t;
+	else
+		loser = s->outgoing == keep_ours ? t : s;
 	bgp_peer_log(s->peer, LOG_LVL_INFO,
 		     "connection collision: identifiers %08x (ours) and %08x, keeping conn %u",
 		     local, remote, loser == s ? t->conn : s->conn);

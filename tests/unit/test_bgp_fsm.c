@@ -599,3 +599,30 @@ Test(bgp_fsm, four_octet_peer_as)
 	(void)k;
 	cr_assert_eq(bh_status(GW, "raw").asn, 4200000001u);
 }
+
+/* Two connections from the peer (it reconnected): the newer is dumped, whichever OPEN is first. */
+Test(bgp_fsm, collision_same_direction_keeps_the_older)
+{
+	struct bgp_peer_config pc;
+	uint8_t type, mem[BGP_MAX_MSG];
+	struct buf w;
+	int k1, k2;
+
+	GW = bh_speaker("10.0.0.1", 65515, 1);
+	pc = bh_peer_config("raw", "10.0.0.9", 65009);
+	pc.passive = true;
+	bh_peer_add(GW, &pc);
+	k1 = bh_raw_connect(GW, "10.0.0.9");
+	k2 = bh_raw_connect(GW, "10.0.0.9");
+	cr_assert(bh_raw_next(k1, &type, NULL, NULL) && type == BGP_MSG_OPEN);
+	cr_assert(bh_raw_next(k2, &type, NULL, NULL) && type == BGP_MSG_OPEN);
+	buf_init_write(&w, mem, sizeof(mem));
+	bh_open_msg(&w, 65009, 90, 9);
+	/* the newer connection's OPEN first, then the older's */
+	bh_raw_send(k2, buf_data(&w), buf_left(&w));
+	cr_assert_eq(bh_sent_notif(GW, BGP_ERR_CEASE, BGP_CEASE_COLLISION), 1);
+	cr_assert(bh_raw_closed(k2));
+	bh_raw_send(k1, buf_data(&w), buf_left(&w));
+	cr_assert(!bh_raw_closed(k1));
+	cr_assert_eq(bh_state(GW, "raw"), BGP_STATE_OPENCONFIRM);
+}
