@@ -626,3 +626,108 @@ Test(bgp_fsm, collision_same_direction_keeps_the_older)
 	cr_assert(!bh_raw_closed(k1));
 	cr_assert_eq(bh_state(GW, "raw"), BGP_STATE_OPENCONFIRM);
 }
+
+/*
+ * The remaining arcs of RFC 4271 8.2.2 the speaker takes, one row each, seen in the log line
+ * "old -> new (event" that every transition writes.
+ */
+static void raw_peer(void)
+{
+	struct bgp_peer_config pc = bh_peer_config("raw", "10.0.0.9", 65009);
+
+	pc.passive = true;
+	bh_peer_add(GW, &pc);
+}
+
+static int raw_opensent(void)
+{
+	uint8_t type;
+	int k = bh_raw_connect(GW, "10.0.0.9");
+
+	cr_assert(bh_raw_next(k, &type, NULL, NULL) && type == BGP_MSG_OPEN);
+	return k;
+}
+
+static int raw_openconfirm(void)
+{
+	uint8_t mem[BGP_MAX_MSG];
+	struct buf w;
+	int k = raw_opensent();
+
+	buf_init_write(&w, mem, sizeof(mem));
+	bh_open_msg(&w, 65009, 90, 9);
+	bh_raw_send(k, buf_data(&w), buf_left(&w));
+	cr_assert_eq(bh_state(GW, "raw"), BGP_STATE_OPENCONFIRM);
+	return k;
+}
+
+static void raw_close(int k)
+{
+	close(BH.l[k].e[0].fd);
+	BH.l[k].e[0].fd = -1;
+	bh_run();
+}
+
+Test(bgp_fsm, remaining_transitions)
+{
+	struct bgp_peer_config pc;
+	int k;
+
+	/* 1: Connect, ManualStop (peer removed): Idle, no NOTIFICATION (no OPEN sent) */
+	GW = bh_speaker("10.0.0.1", 65515, 1);
+	BH.s[GW].hang = true;
+	pc = bh_peer_config("site", "10.0.0.2", 65001);
+	bh_peer_add(GW, &pc);
+	cr_assert_eq(bgp_speaker_peer_remove(BH.s[GW].sp, "site"), 0);
+	cr_assert(bh_log_has("Connect -> Idle (ManualStop"));
+	/* 2: Active, ManualStop */
+	raw_peer();
+	cr_assert_eq(bgp_speaker_peer_remove(BH.s[GW].sp, "raw"), 0);
+	cr_assert(bh_log_has("Active -> Idle (ManualStop"));
+	cr_assert_eq(bh_sent_type(GW, BGP_MSG_NOTIFICATION), 0);
+	/* 3: OpenSent, TcpConnectionFails: Active, listening again (8.2.2) */
+	raw_peer();
+	k = raw_opensent();
+	raw_close(k);
+	cr_assert(bh_log_has("OpenSent -> Active (TcpConnectionFails"));
+	cr_assert_eq(bh_state(GW, "raw"), BGP_STATE_ACTIVE);
+	/* 4: OpenSent, NotifMsgVerErr: Idle */
+	k = raw_opensent();
+	bh_raw_send_hex(k, MARKER "0017 03 0201 0004");
+	cr_assert(bh_log_has("OpenSent -> Idle (NotifMsgVerErr"));
+	cr_assert(bh_wait_state(GW, "raw", BGP_STATE_ACTIVE, 11000));
+	/* 5: OpenSent, ManualStop: Cease/Peer De-configured */
+	k = raw_opensent();
+	cr_assert_eq(bgp_speaker_peer_remove(BH.s[GW].sp, "raw"), 0);
+	cr_assert(bh_log_has("OpenSent -> Idle (ManualStop"));
+	cr_assert_eq(bh_sent_notif(GW, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIG), 1);
+	cr_assert(bh_raw_closed(k));
+	/* 6: OpenConfirm, NotifMsg: Idle */
+	raw_peer();
+	k = raw_openconfirm();
+	bh_raw_send_hex(k, MARKER "0015 03 0604");
+	cr_assert(bh_log_has("OpenConfirm -> Idle (NotifMsg"));
+	cr_assert(bh_wait_state(GW, "raw", BGP_STATE_ACTIVE, 11000));
+	/* 7: OpenConfirm, TcpConnectionFails: Idle */
+	k = raw_openconfirm();
+	raw_close(k);
+	cr_assert(bh_log_has("OpenConfirm -> Idle (TcpConnectionFails"));
+	cr_assert(bh_wait_state(GW, "raw", BGP_STATE_ACTIVE, 21000));
+	/* 8: OpenConfirm, ManualStop: Cease */
+	k = raw_openconfirm();
+	cr_assert_eq(bgp_speaker_peer_reset(BH.s[GW].sp, "raw"), 0);
+	cr_assert(bh_log_has("OpenConfirm -> Idle (ManualStop"));
+	cr_assert_eq(bh_sent_notif(GW, BGP_ERR_CEASE, BGP_CEASE_ADMIN_RESET), 1);
+	/* reset starts it again: passive, so Active */
+	cr_assert_eq(bh_state(GW, "raw"), BGP_STATE_ACTIVE);
+	/* 9: Established, TcpConnectionFails: Idle */
+	k = bh_raw_establish(GW, "raw", "10.0.0.9", 65009, 9);
+	raw_close(k);
+	cr_assert(bh_log_has("Established -> Idle (TcpConnectionFails"));
+	/* 10: Idle refuses a connection (8.2.2) */
+	cr_assert_eq(bh_state(GW, "raw"), BGP_STATE_IDLE);
+	cr_assert_eq(bh_raw_connect(GW, "10.0.0.9"), -1);
+	/* 11: Idle, IdleHoldTimer_Expires: the automatic start */
+	cr_assert(bh_wait_state(GW, "raw", BGP_STATE_ACTIVE, 41000));
+	cr_assert(bh_log_has("Idle -> Active (IdleHoldTimer_Expires"));
+}

@@ -328,10 +328,10 @@ static bool deliver(int k, int ei)
 	if (e->fd < 0 || !e->accepted || l->frozen)
 		return false;
 	n = read(e->fd, data, want);
-	if (n < 0)
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return false;
-	if (n == 0) {
-		/* EOF: the other end closed. */
+	if (n <= 0) {
+		/* EOF, or a reset (the other end closed with our bytes unread): closed. */
 		close(e->fd);
 		e->fd = -1;
 		if (e->sp >= 0)
