@@ -232,9 +232,11 @@ int main(int argc, char **argv)
 	event_base_dispatch(t.base);
 	bgp_speaker_free(t.sp);
 	bgp_net_attach(t.net, NULL);
-	/* let the Ceases go out */
-	event_base_loopexit(t.base, &(struct timeval){0, 200000});
-	event_base_dispatch(t.base);
+	/* Let the Ceases go out: until every connection is closed, at most a second. */
+	for (int i = 0; i < 100 && bgp_net_conn_count(t.net); i++) {
+		event_base_loopexit(t.base, &(struct timeval){0, 10000});
+		event_base_dispatch(t.base);
+	}
 	bgp_net_free(t.net);
 	event_free(t.tick);
 	event_free(t.sigterm);
