@@ -89,8 +89,7 @@ const char *bgp_event_name(enum bgp_event ev)
 }
 
 /* The one place a state changes (OpenBGPD's change_state). */
-static void set_state(struct bgp_session *s, enum bgp_state st, enum bgp_event ev,
-		      const char *why)
+static void set_state(struct bgp_session *s, enum bgp_state st, enum bgp_event ev, const char *why)
 {
 	struct bgp_peer *p = s->peer;
 	enum bgp_state old = s->state;
@@ -138,17 +137,17 @@ static void fsm_idle(struct bgp_session *s, enum bgp_event ev, const char *why, 
 		bgp_timers_idle_hold(s, bgp_timers_idle_hold_wait(p));
 }
 
-static void fsm_notify_idle(struct bgp_session *s, enum bgp_event ev, uint8_t code,
-			    uint8_t subcode, const uint8_t *data, size_t len, const char *why,
-			    bool failed)
+static void fsm_notify_idle(struct bgp_session *s, enum bgp_event ev, uint8_t code, uint8_t subcode,
+			    const uint8_t *data, size_t len, const char *why, bool failed)
 {
 	struct bgp_peer *p = s->peer;
 
 	bgp_session_send_notification(s, code, subcode, data, len);
 	/* A collision loser is no failure of the peer: its status keeps the last real error. */
 	if (!(code == BGP_ERR_CEASE && subcode == BGP_CEASE_COLLISION))
-		snprintf(p->last_error, sizeof(p->last_error), "sent %s/%s%s%s", bgp_error_code_name(code),
-		 bgp_error_subcode_name(code, subcode), why ? ": " : "", why ? why : "");
+		snprintf(p->last_error, sizeof(p->last_error), "sent %s/%s%s%s",
+			 bgp_error_code_name(code), bgp_error_subcode_name(code, subcode),
+			 why ? ": " : "", why ? why : "");
 	fsm_idle(s, ev, why, failed);
 }
 

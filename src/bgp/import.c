@@ -37,8 +37,8 @@ static int stop_max_prefix(struct bgp_peer *p, uint16_t afi, struct bgp_error *s
 {
 	struct buf w;
 
-	bgp_error_set(stop, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIX,
-		      "more than %u prefixes received", max_prefixes(p));
+	bgp_error_set(stop, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIX, "more than %u prefixes received",
+		      max_prefixes(p));
 	buf_init_write(&w, stop->data, sizeof(stop->data));
 	bgp_msg_max_prefix_data(&w, afi, BGP_SAFI_UNICAST, max_prefixes(p));
 	stop->data_len = (uint16_t)buf_left(&w);
@@ -54,7 +54,8 @@ struct import_stats {
 
 /* Announce every prefix of field with attrs a (its next hop set for afi). */
 static int announce_field(struct bgp_peer *p, const struct buf *field, uint16_t afi,
-			  const struct bgp_attrs *a, struct import_stats *st, struct bgp_error *stop)
+			  const struct bgp_attrs *a, struct import_stats *st,
+			  struct bgp_error *stop)
 {
 	struct bgp_speaker *sp = p->sp;
 	struct bgp_path *path = NULL;
@@ -111,8 +112,10 @@ int bgp_import_update(struct bgp_session *s, struct bgp_update *u, struct bgp_er
 			withdrawn += withdraw_field(p, &u->mp_unreach_nlri, u->mp_unreach_afi);
 		if (u->mp_reach_known)
 			withdrawn += withdraw_field(p, &u->mp_reach_nlri, u->mp_reach_afi);
-		bgp_peer_log(p, LOG_LVL_WARN, "UPDATE treated as withdraw (RFC 7606): %s; %u routes "
-					      "withdrawn", u->why, withdrawn);
+		bgp_peer_log(p, LOG_LVL_WARN,
+			     "UPDATE treated as withdraw (RFC 7606): %s; %u routes "
+			     "withdrawn",
+			     u->why, withdrawn);
 		return 0;
 	}
 	if (u->action == BGP_ACT_ATTR_DISCARD)
@@ -176,7 +179,9 @@ void bgp_import_recheck(struct bgp_peer *p)
 		p->routes_refused++;
 	}
 	if (rc.n)
-		bgp_peer_log(p, LOG_LVL_INFO, "%zu routes withdrawn: the local prefixes now refuse "
-					      "them", rc.n);
+		bgp_peer_log(p, LOG_LVL_INFO,
+			     "%zu routes withdrawn: the local prefixes now refuse "
+			     "them",
+			     rc.n);
 	free(rc.list);
 }

@@ -221,7 +221,8 @@ int bgp_msg_parse_header(struct buf *b, struct bgp_hdr *h, struct bgp_error *err
 	f = *b;
 	buf_get_be16(b, &len);
 	buf_get_u8(b, &type);
-	if (len < BGP_HDR_LEN || len > BGP_MAX_MSG || (type_known(type) && !hdr_len_ok(type, len))) {
+	if (len < BGP_HDR_LEN || len > BGP_MAX_MSG ||
+	    (type_known(type) && !hdr_len_ok(type, len))) {
 		bgp_error_set(err, BGP_ERR_HEADER, BGP_ERR_HDR_BAD_LEN,
 			      "length %u is not valid for a %s", len, bgp_msg_type_name(type));
 		/* 6.1: the Data field is the erroneous Length field. */
@@ -377,8 +378,7 @@ int bgp_msg_build_open(struct buf *w, const struct bgp_open *o)
 	size_t start, optpos, parampos;
 	int r;
 
-	if (o->version != BGP_VERSION || o->bgp_id == 0 || o->hold_time == 1 ||
-	    o->hold_time == 2)
+	if (o->version != BGP_VERSION || o->bgp_id == 0 || o->hold_time == 1 || o->hold_time == 2)
 		return -EINVAL;
 	if ((r = bgp_msg_begin(w, BGP_MSG_OPEN, &start)))
 		return r;
@@ -416,8 +416,7 @@ int bgp_msg_build_keepalive(struct buf *w)
 	return r ? r : bgp_msg_end(w, start);
 }
 
-int bgp_msg_parse_notification(struct buf *body, struct bgp_notification *n,
-			       struct bgp_error *err)
+int bgp_msg_parse_notification(struct buf *body, struct bgp_notification *n, struct bgp_error *err)
 {
 	if (buf_get_u8(body, &n->code) || buf_get_u8(body, &n->subcode))
 		return bgp_error_set(err, BGP_ERR_HEADER, BGP_ERR_HDR_BAD_LEN,

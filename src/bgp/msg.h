@@ -57,15 +57,15 @@ enum bgp_err_code {
 };
 
 /* Message Header Error subcodes (6.1). */
-#define BGP_ERR_HDR_NOT_SYNC  1
-#define BGP_ERR_HDR_BAD_LEN   2
-#define BGP_ERR_HDR_BAD_TYPE  3
+#define BGP_ERR_HDR_NOT_SYNC 1
+#define BGP_ERR_HDR_BAD_LEN  2
+#define BGP_ERR_HDR_BAD_TYPE 3
 /* OPEN Message Error subcodes (6.2; 7 is RFC 5492's Unsupported Capability). */
-#define BGP_ERR_OPEN_VERSION  1
-#define BGP_ERR_OPEN_PEER_AS  2
-#define BGP_ERR_OPEN_BGP_ID   3
-#define BGP_ERR_OPEN_OPT_PARAM 4
-#define BGP_ERR_OPEN_HOLD_TIME 6
+#define BGP_ERR_OPEN_VERSION	1
+#define BGP_ERR_OPEN_PEER_AS	2
+#define BGP_ERR_OPEN_BGP_ID	3
+#define BGP_ERR_OPEN_OPT_PARAM	4
+#define BGP_ERR_OPEN_HOLD_TIME	6
 #define BGP_ERR_OPEN_CAPABILITY 7
 /* UPDATE Message Error subcodes (6.3). */
 #define BGP_ERR_UPD_ATTR_LIST  1
@@ -143,7 +143,7 @@ struct bgp_open {
 	uint8_t version;
 	uint16_t my_as;
 	uint16_t hold_time;
-	uint32_t bgp_id; /* host order */
+	uint32_t bgp_id;	       /* host order */
 	bool cap_mp_ipv4, cap_mp_ipv6; /* RFC 4760 8: multiprotocol IPv4 / IPv6 unicast */
 	bool cap_mp_any;	       /* some multiprotocol capability, perhaps for another AFI */
 	bool cap_refresh;	       /* RFC 2918 (code 2, or the pre-standard 128) */
@@ -207,8 +207,7 @@ int bgp_msg_parse(struct buf *msg, const struct bgp_parse_ctx *ctx, struct bgp_m
 
 /* Bodies (after the header), for the table-driven tests and bgp_msg_parse. Same returns. */
 int bgp_msg_parse_open(struct buf *body, struct bgp_open *o, struct bgp_error *err);
-int bgp_msg_parse_notification(struct buf *body, struct bgp_notification *n,
-			       struct bgp_error *err);
+int bgp_msg_parse_notification(struct buf *body, struct bgp_notification *n, struct bgp_error *err);
 int bgp_msg_parse_refresh(struct buf *body, struct bgp_refresh *r, struct bgp_error *err);
 
 /*

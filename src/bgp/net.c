@@ -327,8 +327,8 @@ void bgp_net_ops(struct bgp_net *n, struct bgp_speaker_ops *ops)
 
 /* ---- listening ------------------------------------------------------------------------------ */
 
-static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
 {
 	struct bgp_net *n = arg;
 	struct sockaddr_storage ls;
@@ -371,8 +371,8 @@ int bgp_net_listen_fd(struct bgp_net *n, int fd)
 	if (!l)
 		return -ENOMEM;
 	evutil_make_socket_nonblocking(fd);
-	l->l = evconnlistener_new(n->base, accept_cb, n, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-				  -1, fd);
+	l->l = evconnlistener_new(n->base, accept_cb, n,
+				  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (!l->l) {
 		free(l);
 		return -EINVAL;

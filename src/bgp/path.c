@@ -119,7 +119,8 @@ static bool attrs_equal(const struct bgp_attrs *x, const struct bgp_attrs *y)
 	       (!(x->have & BGP_HAVE(BGP_ATTR_AGGREGATOR)) ||
 		addr_equal(&x->aggr_addr, &y->aggr_addr)) &&
 	       x->aspath.n_segs == y->aspath.n_segs && x->aspath.n_as == y->aspath.n_as &&
-	       mem_eq(x->aspath.segs, y->aspath.segs, x->aspath.n_segs * sizeof(x->aspath.segs[0])) &&
+	       mem_eq(x->aspath.segs, y->aspath.segs,
+		      x->aspath.n_segs * sizeof(x->aspath.segs[0])) &&
 	       mem_eq(x->aspath.as, y->aspath.as, x->aspath.n_as * sizeof(x->aspath.as[0])) &&
 	       x->n_communities == y->n_communities &&
 	       mem_eq(x->communities, y->communities, x->n_communities * sizeof(uint32_t)) &&

@@ -13,14 +13,14 @@ bool bgp_asn_reserved(uint32_t asn)
 	static const struct {
 		uint32_t lo, hi;
 	} reserved[] = {
-		{0, 0},		/* RFC 7607 */
-		{8074, 8075},	/* Microsoft */
-		{12076, 12076}, /* Microsoft */
-		{23456, 23456}, /* AS_TRANS, RFC 6793 */
-		{64496, 64511}, /* documentation, RFC 5398 */
-		{65515, 65515}, /* Azure: the gateway's default */
-		{65517, 65520}, /* Azure */
-		{65535, 65551}, /* RFC 7300, RFC 5398 */
+		{0, 0},			    /* RFC 7607 */
+		{8074, 8075},		    /* Microsoft */
+		{12076, 12076},		    /* Microsoft */
+		{23456, 23456},		    /* AS_TRANS, RFC 6793 */
+		{64496, 64511},		    /* documentation, RFC 5398 */
+		{65515, 65515},		    /* Azure: the gateway's default */
+		{65517, 65520},		    /* Azure */
+		{65535, 65551},		    /* RFC 7300, RFC 5398 */
 		{4294967295u, 4294967295u}, /* RFC 7300 */
 	};
 
@@ -32,8 +32,9 @@ bool bgp_asn_reserved(uint32_t asn)
 
 bool bgp_policy_nexthop_ok(const struct bgp_speaker *sp, const struct addr *nh)
 {
-	if ((nh->family != AF_INET && nh->family != AF_INET6) || addr_is_unspecified(nh) || addr_is_multicast(nh) ||
-	    addr_is_loopback(nh) || addr_classify(nh) == ADDR_CLASS_BROADCAST)
+	if ((nh->family != AF_INET && nh->family != AF_INET6) || addr_is_unspecified(nh) ||
+	    addr_is_multicast(nh) || addr_is_loopback(nh) ||
+	    addr_classify(nh) == ADDR_CLASS_BROADCAST)
 		return false;
 	/* 6.3: a next hop that is our own address is semantically wrong. */
 	return !addr_equal(nh, &sp->cfg.local) && !addr_equal(nh, &sp->cfg.local6);

@@ -20,8 +20,8 @@
 struct bgp_rib_peer {
 	const char *name;
 	struct addr addr;
-	uint32_t bgp_id; /* from its OPEN: a tie-break */
-	uint32_t weight; /* configured routing weight: the first criterion */
+	uint32_t bgp_id;    /* from its OPEN: a tie-break */
+	uint32_t weight;    /* configured routing weight: the first criterion */
 	struct lpm *adj_in; /* prefix -> struct bgp_route */
 };
 

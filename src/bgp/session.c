@@ -47,8 +47,7 @@ int bgp_session_connect(struct bgp_session *s)
 	bgp_session_close(s);
 	s->conn = conn_id_new(sp);
 	s->outgoing = true;
-	r = sp->ops.connect(sp->ops.ctx, s->conn, &sp->cfg.local, &s->peer->cfg.addr,
-			    sp->cfg.port);
+	r = sp->ops.connect(sp->ops.ctx, s->conn, &sp->cfg.local, &s->peer->cfg.addr, sp->cfg.port);
 	if (r) {
 		s->conn = 0;
 		return r < 0 ? r : -EIO;
@@ -210,9 +209,9 @@ static void session_message(struct bgp_session *s, struct buf *msg)
 	/* Outside Established an UPDATE or ROUTE-REFRESH is an FSM error whatever it holds. */
 	if (s->state != BGP_STATE_ESTABLISHED &&
 	    (h.type == BGP_MSG_UPDATE || h.type == BGP_MSG_ROUTE_REFRESH)) {
-		bgp_fsm_event(s, h.type == BGP_MSG_UPDATE ? BGP_EV_UPDATE_MSG
-							  : BGP_EV_ROUTE_REFRESH_MSG,
-			      &arg);
+		bgp_fsm_event(
+			s, h.type == BGP_MSG_UPDATE ? BGP_EV_UPDATE_MSG : BGP_EV_ROUTE_REFRESH_MSG,
+			&arg);
 		return;
 	}
 	m->update = sp->upd;
@@ -239,7 +238,8 @@ static void session_message(struct bgp_session *s, struct buf *msg)
 		arg.notif = &m->notif;
 		/* 8.1: a NOTIFICATION of an unsupported version is an event of its own. */
 		bgp_fsm_event(s,
-			      m->notif.code == BGP_ERR_OPEN && m->notif.subcode == BGP_ERR_OPEN_VERSION
+			      m->notif.code == BGP_ERR_OPEN &&
+					      m->notif.subcode == BGP_ERR_OPEN_VERSION
 				      ? BGP_EV_NOTIF_MSG_VER_ERR
 				      : BGP_EV_NOTIF_MSG,
 			      &arg);

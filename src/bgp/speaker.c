@@ -117,8 +117,9 @@ void bgp_speaker_session_down(struct bgp_session *s, const char *why)
 	/* 8.1.1: a session that held for a hold time is no oscillation: restart soon. */
 	if (up >= (uint64_t)(s->hold_s ? s->hold_s : BGP_DEFAULT_HOLD_S) * CLOCK_NS_PER_SEC)
 		p->connect_retry_counter = 0;
-	bgp_peer_log(p, LOG_LVL_INFO, "session down after %" PRIu64 " s (%s): withdrawing %zu "
-				      "routes",
+	bgp_peer_log(p, LOG_LVL_INFO,
+		     "session down after %" PRIu64 " s (%s): withdrawing %zu "
+		     "routes",
 		     (uint64_t)(up / CLOCK_NS_PER_SEC), why, bgp_rib_peer_count(&p->rib));
 	s->established_at = 0;
 	bgp_rib_peer_flush(p->sp->rib, &p->rib);
@@ -571,9 +572,9 @@ uint64_t bgp_speaker_next_deadline(const struct bgp_speaker *sp)
 static void peer_status(const struct bgp_peer *p, struct bgp_peer_status *st)
 {
 	const struct bgp_session *up = p->s->state == BGP_STATE_ESTABLISHED ? p->s
-				     : p->coll && p->coll->state == BGP_STATE_ESTABLISHED
-					     ? p->coll
-					     : NULL;
+				       : p->coll && p->coll->state == BGP_STATE_ESTABLISHED
+					       ? p->coll
+					       : NULL;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", p->cfg.name);

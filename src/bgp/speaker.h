@@ -24,20 +24,20 @@
 
 #include "lib/addr.h"
 
-#define BGP_DEFAULT_ASN		65515 /* Azure's VPN gateway ASN */
-#define BGP_DEFAULT_HOLD_S	90    /* RFC 4271 10 suggests 90 s */
-#define BGP_MIN_HOLD_S		3     /* RFC 4271 4.2: zero or at least 3 */
-#define BGP_OPENSENT_HOLD_S	240   /* RFC 4271 8: "a large value", 4 minutes suggested */
+#define BGP_DEFAULT_ASN		    65515 /* Azure's VPN gateway ASN */
+#define BGP_DEFAULT_HOLD_S	    90	  /* RFC 4271 10 suggests 90 s */
+#define BGP_MIN_HOLD_S		    3	  /* RFC 4271 4.2: zero or at least 3 */
+#define BGP_OPENSENT_HOLD_S	    240	  /* RFC 4271 8: "a large value", 4 minutes suggested */
 #define BGP_DEFAULT_CONNECT_RETRY_S 30
-#define BGP_DEFAULT_MAX_PREFIXES 4000 /* SPEC 6 */
+#define BGP_DEFAULT_MAX_PREFIXES    4000 /* SPEC 6 */
 /*
  * Automatic restart (RFC 4271 8.1.1 IdleHoldTimer): after a session fails, the peer waits
  * idle_hold_s in Idle, doubling with each consecutive failure up to BGP_IDLE_HOLD_MAX_S, back to
  * the base once a session has been Established for a hold time. After Cease/max-prefix it waits
  * max_prefix_restart_s instead (0: stays Idle until bgp_speaker_peer_reset()).
  */
-#define BGP_DEFAULT_IDLE_HOLD_S		5
-#define BGP_IDLE_HOLD_MAX_S		120
+#define BGP_DEFAULT_IDLE_HOLD_S		 5
+#define BGP_IDLE_HOLD_MAX_S		 120
 #define BGP_DEFAULT_MAX_PREFIX_RESTART_S 300
 
 enum bgp_state {
@@ -103,8 +103,8 @@ struct bgp_speaker_ops {
 	 * the transport later calls bgp_speaker_connected() or bgp_speaker_closed(). A negative
 	 * errno means it failed at once.
 	 */
-	int (*connect)(void *ctx, uint32_t conn, const struct addr *local, const struct addr *remote,
-		       uint16_t port);
+	int (*connect)(void *ctx, uint32_t conn, const struct addr *local,
+		       const struct addr *remote, uint16_t port);
 	/* Queue bytes on conn; the transport keeps them all (TCP). 0 or a negative errno. */
 	int (*send)(void *ctx, uint32_t conn, const uint8_t *data, size_t len);
 	/* Close conn once what was sent on it is written (a NOTIFICATION goes out first). */
@@ -174,8 +174,8 @@ struct bgp_peer_status {
 	struct addr local_address, neighbor;
 	uint32_t asn;
 	enum bgp_state state;
-	uint64_t connected_duration_s; /* since Established, 0 otherwise */
-	uint32_t routes_received;      /* prefixes accepted into the Adj-RIB-In now */
+	uint64_t connected_duration_s;		   /* since Established, 0 otherwise */
+	uint32_t routes_received;		   /* prefixes accepted into the Adj-RIB-In now */
 	uint64_t messages_sent, messages_received; /* since the peer was added */
 	uint32_t remote_id;			   /* its BGP Identifier, 0 before an OPEN */
 	uint16_t hold_time_s;			   /* negotiated, while Established */

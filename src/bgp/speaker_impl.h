@@ -25,9 +25,9 @@
 struct bgp_session {
 	struct bgp_peer *peer;
 	enum bgp_state state;
-	uint32_t conn;	/* the transport's connection, 0: none */
-	bool outgoing;	/* we opened it (collision resolution, RFC 4271 6.8) */
-	bool dead;	/* Idle and to be freed (speaker.c reaps it) */
+	uint32_t conn; /* the transport's connection, 0: none */
+	bool outgoing; /* we opened it (collision resolution, RFC 4271 6.8) */
+	bool dead;     /* Idle and to be freed (speaker.c reaps it) */
 	struct bgp_stream stream;
 	/* Learned from the peer's OPEN and negotiated (RFC 4271 4.2, 5492, 4760, 6793). */
 	uint32_t remote_id, remote_as;
@@ -63,7 +63,7 @@ struct bgp_speaker {
 	struct bgp_rib *rib;
 	struct bgp_local_prefix *local;
 	size_t n_local;
-	struct lpm *local_set; /* prefix -> entry in local, for export */
+	struct lpm *local_set;			    /* prefix -> entry in local, for export */
 	struct bgp_path *local_path4, *local_path6; /* what we originate, as sent */
 	uint32_t next_conn;
 	/* Scratch for one message in or out at a time. */

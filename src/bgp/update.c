@@ -116,7 +116,8 @@ const char *bgp_aspath_print(const struct bgp_aspath *a, char *buf, size_t len)
 		return buf;
 	buf[0] = '\0';
 	for (unsigned int i = 0; i < a->n_segs && off < len; i++) {
-		bool set = a->segs[i].type == BGP_ASSEG_SET || a->segs[i].type == BGP_ASSEG_CONFED_SET;
+		bool set =
+			a->segs[i].type == BGP_ASSEG_SET || a->segs[i].type == BGP_ASSEG_CONFED_SET;
 		int n;
 
 		n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", set ? "{" : "");
@@ -251,9 +252,9 @@ static bool flags_ok(uint8_t flags, uint8_t want)
 	return (flags & (BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE)) == want;
 }
 
-#define WELL_KNOWN    BGP_AF_TRANSITIVE
-#define OPT_TRANS     (BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE)
-#define OPT_NONTRANS  BGP_AF_OPTIONAL
+#define WELL_KNOWN   BGP_AF_TRANSITIVE
+#define OPT_TRANS    (BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE)
+#define OPT_NONTRANS BGP_AF_OPTIONAL
 
 static int attr_mp_reach(struct upd_parse *p, const struct buf *raw, struct buf *v)
 {
@@ -381,8 +382,9 @@ static int attr_parse(struct upd_parse *p, uint8_t flags, uint8_t type, const st
 			return 0;
 		}
 		if (p->ctx->ebgp && aspath_has_confed(&a->aspath)) {
-			upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW, "AS_PATH confederation segment from "
-							       "an external peer");
+			upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW,
+				 "AS_PATH confederation segment from "
+				 "an external peer");
 			return 0;
 		}
 		a->have |= BGP_HAVE(type);
@@ -540,8 +542,9 @@ static void as4_merge(struct upd_parse *p)
 	if ((a->have & BGP_HAVE(BGP_ATTR_AGGREGATOR)) && !aggr_trans) {
 		/* The aggregation was done by a 2-octet speaker: AS4_* are stale. */
 		if (p->have_as4_path || p->have_as4_aggr)
-			upd_note(u, BGP_ACT_ATTR_DISCARD, "AS4 attributes behind a 2-octet "
-							  "AGGREGATOR");
+			upd_note(u, BGP_ACT_ATTR_DISCARD,
+				 "AS4 attributes behind a 2-octet "
+				 "AGGREGATOR");
 		return;
 	}
 	if (p->have_as4_aggr && aggr_trans) {
@@ -612,12 +615,14 @@ static int attrs_parse(struct upd_parse *p, struct buf *attrs)
 		}
 		if (flags & BGP_AF_EXTLEN) {
 			if (buf_get_be16(attrs, &len)) {
-				upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW, "attribute header truncated");
+				upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW,
+					 "attribute header truncated");
 				return 0;
 			}
 		} else {
 			if (buf_get_u8(attrs, &l8)) {
-				upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW, "attribute header truncated");
+				upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW,
+					 "attribute header truncated");
 				return 0;
 			}
 			len = l8;
@@ -696,8 +701,8 @@ int bgp_update_parse(struct buf *body, const struct bgp_parse_ctx *ctx, struct b
 	/* RFC 4271 6.3, 7606 7.2: an external peer's path starts with its own AS. */
 	if (ctx->ebgp && ctx->peer_as && (a->have & BGP_HAVE(BGP_ATTR_AS_PATH)) &&
 	    bgp_aspath_first(&a->aspath) != ctx->peer_as)
-		upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW, "AS_PATH does not start with the peer's AS %u",
-			 ctx->peer_as);
+		upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW,
+			 "AS_PATH does not start with the peer's AS %u", ctx->peer_as);
 	return 0;
 }
 
@@ -789,8 +794,7 @@ static int put_attrs(struct buf *w, const struct bgp_attrs *a, bool v4_nexthop, 
 	    (put_attr_hdr(w, OPT_NONTRANS, BGP_ATTR_MED, 4) || buf_put_be32(w, a->med)))
 		return -ENOSPC;
 	if ((a->have & BGP_HAVE(BGP_ATTR_LOCAL_PREF)) &&
-	    (put_attr_hdr(w, WELL_KNOWN, BGP_ATTR_LOCAL_PREF, 4) ||
-	     buf_put_be32(w, a->local_pref)))
+	    (put_attr_hdr(w, WELL_KNOWN, BGP_ATTR_LOCAL_PREF, 4) || buf_put_be32(w, a->local_pref)))
 		return -ENOSPC;
 	if ((a->have & BGP_HAVE(BGP_ATTR_ATOMIC_AGGREGATE)) &&
 	    put_attr_hdr(w, WELL_KNOWN, BGP_ATTR_ATOMIC_AGGREGATE, 0))
@@ -798,8 +802,9 @@ static int put_attrs(struct buf *w, const struct bgp_attrs *a, bool v4_nexthop, 
 	if (have_aggr) {
 		int r = put_attr_hdr(w, OPT_TRANS, BGP_ATTR_AGGREGATOR, as4 ? 8 : 6);
 
-		if (r || (as4 ? buf_put_be32(w, a->aggr_as)
-			      : buf_put_be16(w, aggr4 ? BGP_AS_TRANS : (uint16_t)a->aggr_as)) ||
+		if (r ||
+		    (as4 ? buf_put_be32(w, a->aggr_as)
+			 : buf_put_be16(w, aggr4 ? BGP_AS_TRANS : (uint16_t)a->aggr_as)) ||
 		    put_addr4(w, &a->aggr_addr))
 			return -ENOSPC;
 	}

@@ -110,7 +110,7 @@ struct bgp_update {
 	uint16_t mp_reach_afi, mp_unreach_afi;
 	uint8_t mp_reach_safi, mp_unreach_safi;
 	struct buf mp_reach_nlri, mp_unreach_nlri;
-	struct addr nexthop4;			/* NEXT_HOP */
+	struct addr nexthop4;		       /* NEXT_HOP */
 	struct addr mp_nexthop, mp_nexthop_ll; /* MP_REACH next hop (IPv6: global, link-local) */
 	struct bgp_attrs attrs;		       /* attrs.nexthop: unset; see bgp_update_attrs_for */
 

@@ -15,6 +15,7 @@
  *     anything left). Routes go through import, the RIB and export.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,12 @@
 
 static struct bgp_update *fuzz_u, *fuzz_back;
 static struct bgp_error fuzz_err;
+
+/* memcmp that takes empty (possibly NULL) arrays. */
+static bool differ(const void *x, const void *y, size_t n)
+{
+	return n && memcmp(x, y, n) != 0;
+}
 
 static void check_update_round_trip(const struct bgp_parse_ctx *ctx)
 {
@@ -64,10 +71,10 @@ static void check_update_round_trip(const struct bgp_parse_ctx *ctx)
 	    !addr_equal(&b->nexthop4, &u->nexthop4) ||
 	    ((u->attrs.have & BGP_HAVE(BGP_ATTR_MED)) && b->attrs.med != u->attrs.med) ||
 	    b->attrs.n_communities != u->attrs.n_communities ||
-	    memcmp(b->attrs.communities, u->attrs.communities,
+	    differ(b->attrs.communities, u->attrs.communities,
 		   u->attrs.n_communities * sizeof(uint32_t)) ||
 	    b->attrs.other_len != u->attrs.other_len ||
-	    memcmp(b->attrs.other, u->attrs.other, u->attrs.other_len))
+	    differ(b->attrs.other, u->attrs.other, u->attrs.other_len))
 		abort();
 	/*
 	 * RFC 6793 4.2.3: a 2-octet AGGREGATOR that is not AS_TRANS makes the receiver ignore
@@ -81,7 +88,7 @@ static void check_update_round_trip(const struct bgp_parse_ctx *ctx)
 		const struct bgp_aspath *x = &u->attrs.aspath, *y = &b->attrs.aspath;
 
 		if (x->n_as != y->n_as || bgp_aspath_count(x) != bgp_aspath_count(y) ||
-		    memcmp(x->as, y->as, x->n_as * sizeof(uint32_t)))
+		    differ(x->as, y->as, x->n_as * sizeof(uint32_t)))
 			abort();
 		if ((u->attrs.have & BGP_HAVE(BGP_ATTR_AGGREGATOR)) &&
 		    b->attrs.aggr_as != u->attrs.aggr_as)
@@ -166,12 +173,11 @@ static void fuzz_speaker(const uint8_t *data, size_t size)
 {
 	/* OPEN from AS 65009, hold 90, id 10.0.0.9, MP v4+v6, refresh, 4-octet AS; KEEPALIVE */
 	static const uint8_t hello[] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0x00, 0x33, 0x01, 0x04, 0xfd, 0xf1, 0x00, 0x5a, 0x0a, 0x00,
-		0x00, 0x09, 0x16, 0x02, 0x14, 0x01, 0x04, 0x00, 0x01, 0x00, 0x01, 0x01, 0x04,
-		0x00, 0x02, 0x00, 0x01, 0x02, 0x00, 0x41, 0x04, 0x00, 0x00, 0xfd, 0xf1, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0x00, 0x13, 0x04};
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0x00, 0x33, 0x01, 0x04, 0xfd, 0xf1, 0x00, 0x5a, 0x0a, 0x00, 0x00, 0x09,
+		0x16, 0x02, 0x14, 0x01, 0x04, 0x00, 0x01, 0x00, 0x01, 0x01, 0x04, 0x00, 0x02, 0x00,
+		0x01, 0x02, 0x00, 0x41, 0x04, 0x00, 0x00, 0xfd, 0xf1, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x13, 0x04};
 	struct bgp_speaker_ops ops = {
 		.connect = op_connect, .send = op_send, .close = op_close, .now = op_now};
 	struct bgp_speaker_config cfg;

@@ -376,8 +376,8 @@ static void run_bad(const struct bad_row *r, size_t row)
 		size_t dl;
 		uint8_t *d = hex_decode(r->data, &dl);
 
-		cr_assert(len - 21 == dl && memcmp(msg + 21, d, dl) == 0, "row %zu (%s): data",
-			  row, r->what);
+		cr_assert(len - 21 == dl && memcmp(msg + 21, d, dl) == 0, "row %zu (%s): data", row,
+			  r->what);
 		free(d);
 	}
 	cr_assert(bh_raw_closed(k), "row %zu (%s): connection not closed", row, r->what);
@@ -391,8 +391,8 @@ Test(bgp_fsm, malformed_messages_answered)
 {
 	static const struct bad_row rows[] = {
 		/* 1-3: header errors (6.1) */
-		{"bad marker", false, false, "fffffffffffffffffffffffffffffffe 0013 04", 0, 0, 0,
-		 1, 1, NULL},
+		{"bad marker", false, false, "fffffffffffffffffffffffffffffffe 0013 04", 0, 0, 0, 1,
+		 1, NULL},
 		{"length 18", false, false, MARKER "0012 04", 0, 0, 0, 1, 2, "0012"},
 		{"type 9", false, false, MARKER "0013 09", 0, 0, 0, 1, 3, "09"},
 		/* 4-9: OPEN errors (6.2; RFC 6793; issue 12) */
@@ -403,10 +403,11 @@ Test(bgp_fsm, malformed_messages_answered)
 		 NULL},
 		{"hold time 2", false, false, MARKER "001d 01 04 fdf1 0002 0a000009 00", 0, 0, 0, 2,
 		 6, NULL},
-		{"BGP id 0", false, false, MARKER "001d 01 04 fdf1 005a 00000000 00", 0, 0, 0, 2,
-		 3, NULL},
+		{"BGP id 0", false, false, MARKER "001d 01 04 fdf1 005a 00000000 00", 0, 0, 0, 2, 3,
+		 NULL},
 		{"4-octet AS differs from My AS", false, false,
-		 MARKER "0025 01 04 fdf1 005a 0a000009 08 02 06 4104 0000fdf2", 0, 0, 0, 2, 2, NULL},
+		 MARKER "0025 01 04 fdf1 005a 0a000009 08 02 06 4104 0000fdf2", 0, 0, 0, 2, 2,
+		 NULL},
 		/* 10-12: unexpected messages (RFC 6608) */
 		{"UPDATE in OpenSent", false, false, MARKER "0017 02 00000000", 0, 0, 0, 5, 1,
 		 NULL},
@@ -422,8 +423,9 @@ Test(bgp_fsm, malformed_messages_answered)
 		 MARKER "0032 02 0000 0018 40010100 400206020100 00fdf1 4003040a000009 40630100 "
 			"100a02",
 		 0, 0, 0, 3, 2, "40630100"},
-		{"attribute length past the message", false, true, MARKER "001b 02 0000 0008 "
-									 "40010100",
+		{"attribute length past the message", false, true,
+		 MARKER "001b 02 0000 0008 "
+			"40010100",
 		 0, 0, 0, 3, 1, NULL},
 		/* 17: ROUTE-REFRESH of the wrong length (RFC 7313 5) */
 		{"ROUTE-REFRESH length 22", false, true, MARKER "0016 05 000100", 0, 0, 0, 7, 1,
@@ -487,8 +489,7 @@ Test(bgp_fsm, notification_received)
 	k = bh_raw_establish(GW, "raw", "10.0.0.9", 65009, 9);
 	bh_raw_send_hex(k, MARKER "0015 03 0602");
 	cr_assert_neq(bh_state(GW, "raw"), BGP_STATE_ESTABLISHED);
-	cr_assert_str_eq(bh_status(GW, "raw").last_error,
-			 "received Cease/Administrative Shutdown");
+	cr_assert_str_eq(bh_status(GW, "raw").last_error, "received Cease/Administrative Shutdown");
 	cr_assert(strstr(BH.s[GW].transitions, "raw:Established>Idle;"));
 	cr_assert(bh_raw_closed(k));
 }
@@ -549,8 +550,7 @@ Test(bgp_fsm, peer_remove_and_reset)
 	cr_assert_eq(bgp_speaker_peer_remove(BH.s[GW].sp, "site"), 0);
 	bh_run();
 	cr_assert_eq(bh_sent_notif(GW, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIG), 1);
-	cr_assert_str_eq(bh_status(SITE, "gw").last_error,
-			 "received Cease/Peer De-configured");
+	cr_assert_str_eq(bh_status(SITE, "gw").last_error, "received Cease/Peer De-configured");
 	/* a short session: the idle hold doubled (10 s) */
 	cr_assert(bh_wait_state(SITE, "gw", BGP_STATE_ACTIVE, 11000));
 	cr_assert_eq(bgp_speaker_peer_remove(BH.s[GW].sp, "site"), -ENOENT);
@@ -559,11 +559,10 @@ Test(bgp_fsm, peer_remove_and_reset)
 /* Issue 12: reserved ASNs and our own are refused for a peer. */
 Test(bgp_fsm, peer_asn_rules)
 {
-	static const uint32_t bad[] = {0,     8074,  8075,	 12076,	     23456, 64496,
-				       64511, 65515, 65517,	 65520,	     65535, 65551,
-				       4294967295u};
-	static const uint32_t good[] = {1, 8073, 64495, 64512, 65001, 65516, 65534, 65552,
-					4200000001u};
+	static const uint32_t bad[] = {0,     8074,  8075,  12076, 23456, 64496,      64511,
+				       65515, 65517, 65520, 65535, 65551, 4294967295u};
+	static const uint32_t good[] = {1,     8073,  64495, 64512,	 65001,
+					65516, 65534, 65552, 4200000001u};
 
 	GW = bh_speaker("10.0.0.1", 65515, 1);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -54,8 +54,8 @@ static struct bh_end *end_of(int sp, uint32_t conn, int *link)
 	return NULL;
 }
 
-static int op_connect(void *ctx, uint32_t conn, const struct addr *local,
-		      const struct addr *remote, uint16_t port)
+static int op_connect(void *ctx, uint32_t conn, const struct addr *local, const struct addr *remote,
+		      uint16_t port)
 {
 	int i = (int)(intptr_t)ctx, j, fds[2];
 	struct bh_link *l;
@@ -102,8 +102,8 @@ static void record_sent(int i, uint32_t conn, const uint8_t *data, size_t len)
 	if (h.type == BGP_MSG_NOTIFICATION) {
 		buf_get_u8(&b, &r->code);
 		buf_get_u8(&b, &r->subcode);
-		r->data_len = (uint8_t)(buf_left(&b) < sizeof(r->data) ? buf_left(&b)
-								       : sizeof(r->data));
+		r->data_len =
+			(uint8_t)(buf_left(&b) < sizeof(r->data) ? buf_left(&b) : sizeof(r->data));
 		buf_get_bytes(&b, r->data, r->data_len);
 	}
 }
@@ -425,8 +425,8 @@ size_t bh_sent_notif(int i, uint8_t code, uint8_t subcode)
 	size_t n = 0;
 
 	for (size_t k = 0; k < BH.s[i].n_sent; k++)
-		n += BH.s[i].sent[k].type == BGP_MSG_NOTIFICATION &&
-		     BH.s[i].sent[k].code == code && BH.s[i].sent[k].subcode == subcode;
+		n += BH.s[i].sent[k].type == BGP_MSG_NOTIFICATION && BH.s[i].sent[k].code == code &&
+		     BH.s[i].sent[k].subcode == subcode;
 	return n;
 }
 
@@ -597,8 +597,7 @@ int bh_raw_establish(int i, const char *peer_name, const char *from, uint32_t as
 	return bh_raw_establish_open(i, peer_name, from, &o);
 }
 
-int bh_raw_establish_open(int i, const char *peer_name, const char *from,
-			  const struct bgp_open *o)
+int bh_raw_establish_open(int i, const char *peer_name, const char *from, const struct bgp_open *o)
 {
 	uint8_t mem[BGP_MAX_MSG], type;
 	struct buf w;
@@ -632,12 +631,12 @@ void bh_raw_announce(int link, const char *const *prefixes, size_t n, const uint
 	for (size_t k = 0; k < n; k++)
 		list[k] = bh_prefix(prefixes[k]);
 	while (done < n) {
-		struct bgp_update_out u = {
-			.afi = list[0].addr.family == AF_INET6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4,
-			.as4 = true,
-			.attrs = &a,
-			.nlri = list + done,
-			.n_nlri = n - done};
+		struct bgp_update_out u = {.afi = list[0].addr.family == AF_INET6 ? BGP_AFI_IPV6
+										  : BGP_AFI_IPV4,
+					   .as4 = true,
+					   .attrs = &a,
+					   .nlri = list + done,
+					   .n_nlri = n - done};
 		uint8_t mem[BGP_MAX_MSG];
 		struct buf w;
 		size_t wd, nl;

@@ -79,8 +79,8 @@ struct bgp_harness {
 	struct bh_event q[BH_EVENTS];
 	int n_q;
 	uint64_t now;
-	size_t chunk; /* bytes read per delivery (0: as much as there is) */
-	int hold;     /* hold time of the next bh_speaker (-1: the default) */
+	size_t chunk;	    /* bytes read per delivery (0: as much as there is) */
+	int hold;	    /* hold time of the next bh_speaker (-1: the default) */
 	const char *local6; /* IPv6 next hop of the next bh_speaker (NULL: none) */
 };
 
@@ -146,7 +146,6 @@ void bh_raw_withdraw(int link, const char *prefix);
 /* Drain what the speaker sent on the raw link; how many messages of type were among them. */
 size_t bh_raw_drain(int link, uint8_t type);
 /* As bh_raw_establish with an OPEN the caller built (e.g. without the 4-octet capability). */
-int bh_raw_establish_open(int i, const char *peer_name, const char *from,
-			  const struct bgp_open *o);
+int bh_raw_establish_open(int i, const char *peer_name, const char *from, const struct bgp_open *o);
 /* Set speaker i's local prefixes from strings; vnet for the first n_vnet. */
 void bh_local(int i, const char *const *prefixes, size_t n, size_t n_vnet);

@@ -185,16 +185,15 @@ static const char update_ka[] = MARKER "002e 02"
 				       "0000 0014 40010100 40020602 010000ffeb 4003040a000001"
 				       "100a01";
 
-static struct prefix P(const char *s)
-{
+static struct prefix P(const char *s) {
 	struct prefix p;
 
 	cr_assert_eq(prefix_parse(&p, s, 0, NULL, 0), 0, "%s", s);
 	return p;
 }
 
-static struct addr A(const char *s)
-{
+static struct addr
+A(const char *s) {
 	struct addr a;
 
 	cr_assert_eq(addr_parse(&a, s, NULL, 0), 0, "%s", s);
@@ -393,8 +392,8 @@ static void run_update_rows(const struct upd_row *rows, size_t n)
 		if (rows[i].action == BGP_ACT_SESSION_RESET) {
 			cr_assert_eq(r, -EBADMSG, "row %zu: accepted (%s)", i + 1, U->why);
 			cr_assert(E.code == rows[i].code && E.subcode == rows[i].subcode,
-				  "row %zu: got %u/%u (%s), wanted %u/%u", i + 1, E.code,
-				  E.subcode, E.why, rows[i].code, rows[i].subcode);
+				  "row %zu: got %u/%u (%s), wanted %u/%u", i + 1, E.code, E.subcode,
+				  E.why, rows[i].code, rows[i].subcode);
 			continue;
 		}
 		cr_assert_eq(r, 0, "row %zu: reset %u/%u (%s)", i + 1, E.code, E.subcode, E.why);
@@ -417,18 +416,22 @@ Test(bgp_msg, update_verdicts)
 		{"", ORIGIN NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
 		{"", ORIGIN ASPATH, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
 		/* 8-12: AS_PATH segment type 5, empty segment, overrun, one octet left, AS 0 */
-		{"", ORIGIN "40020605010000fde9" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
-		{"", ORIGIN "40020802010000fde90200" NEXTHOP, NLRI, true,
-		 BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
+		{"", ORIGIN "40020605010000fde9" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0,
+		 0},
+		{"", ORIGIN "40020802010000fde90200" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW,
+		 0, 0},
 		{"", ORIGIN "40020a02030000fde90000fdea" NEXTHOP, NLRI, true,
 		 BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
-		{"", ORIGIN "40020702010000fde902" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
+		{"", ORIGIN "40020702010000fde902" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW,
+		 0, 0},
 		{"", ORIGIN "40020a02020000fde900000000" NEXTHOP, NLRI, true,
 		 BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
 		/* 13: the leftmost AS is not the peer's (65001) */
-		{"", ORIGIN "40020602010000fdea" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
+		{"", ORIGIN "40020602010000fdea" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0,
+		 0},
 		/* 14: the path starts with an AS_SET */
-		{"", ORIGIN "40020601010000fde9" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
+		{"", ORIGIN "40020601010000fde9" NEXTHOP, NLRI, true, BGP_ACT_TREAT_AS_WITHDRAW, 0,
+		 0},
 		/* 15: a confederation segment from an external peer */
 		{"", ORIGIN "40020c02010000fde903010000fdea" NEXTHOP, NLRI, true,
 		 BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
@@ -473,19 +476,22 @@ Test(bgp_msg, update_verdicts)
 		{"", ORIGIN ASPATH "900e0010 0002 01 04 c0000201 00 30 20010db80001", "", true,
 		 BGP_ACT_SESSION_RESET, 3, 9},
 		/* 38: MP_REACH_NLRI with a /129 */
-		{"", ORIGIN ASPATH
-		 "900e001e 0002 01 10 20010db8000000000000000000000001 00 81 20010db80001ffff", "",
-		 true, BGP_ACT_SESSION_RESET, 3, 9},
+		{"",
+		 ORIGIN ASPATH
+		 "900e001e 0002 01 10 20010db8000000000000000000000001 00 81 20010db80001ffff",
+		 "", true, BGP_ACT_SESSION_RESET, 3, 9},
 		/* 39: MP_REACH_NLRI of 3 octets */
 		{"", ORIGIN ASPATH "900e0003 000201", "", true, BGP_ACT_SESSION_RESET, 3, 9},
 		/* 40: MP_REACH_NLRI for L2VPN/EVPN (25/70): ignored */
-		{"", ORIGIN ASPATH "900e000b 0019 46 04 c0000201 00 0102", "", true, BGP_ACT_NONE, 0, 0},
+		{"", ORIGIN ASPATH "900e000b 0019 46 04 c0000201 00 0102", "", true, BGP_ACT_NONE,
+		 0, 0},
 		/* 41-42: MP_UNREACH_NLRI IPv6, valid and with a bad prefix */
 		{"", "900f000a 0002 01 30 20010db80001", "", true, BGP_ACT_NONE, 0, 0},
 		{"", "900f000a 0002 01 90 20010db80001", "", true, BGP_ACT_SESSION_RESET, 3, 9},
 		/* 43: MP_REACH_NLRI flagged well-known: its NLRI is withdrawn */
-		{"", ORIGIN ASPATH "500e001c 0002 01 10 20010db8000000000000000000000001 00 30 "
-				   "20010db80001",
+		{"",
+		 ORIGIN ASPATH "500e001c 0002 01 10 20010db8000000000000000000000001 00 30 "
+			       "20010db80001",
 		 "", true, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0},
 		/* 44-45: ORIGINATOR_ID and CLUSTER_LIST from an external peer: discarded */
 		{"", BASE "800904c0000201", NLRI, true, BGP_ACT_ATTR_DISCARD, 0, 0},
@@ -533,10 +539,17 @@ Test(bgp_msg, update_lengths_past_message)
 
 Test(bgp_msg, update_attribute_details)
 {
-	static const struct upd_row kept = {"", BASE "c06302abcd" "806401ff"
-						    "c0080cffffff0100010002fde90064",
-					    NLRI, true, BGP_ACT_NONE, 0, 0};
-	static const struct upd_row uw = {"", BASE "40630100", NLRI, true, BGP_ACT_SESSION_RESET, 0, 0};
+	static const struct upd_row kept = {"",
+					    BASE "c06302abcd"
+						 "806401ff"
+						 "c0080cffffff0100010002fde90064",
+					    NLRI,
+					    true,
+					    BGP_ACT_NONE,
+					    0,
+					    0};
+	static const struct upd_row uw = {"", BASE "40630100", NLRI, true, BGP_ACT_SESSION_RESET, 0,
+					  0};
 	static const struct upd_row masked = {"", BASE, "170a0101", true, BGP_ACT_NONE, 0, 0};
 	struct prefix p;
 	struct buf b;
@@ -567,19 +580,39 @@ Test(bgp_msg, update_attribute_details)
 /* RFC 6793 4.2.3: AS_PATH [65001 AS_TRANS AS_TRANS] + AS4_PATH [4200000001 4200000002]. */
 Test(bgp_msg, update_as4_merge)
 {
-	static const struct upd_row merge = {
-		"", ORIGIN "40020802 03fde95ba05ba0" NEXTHOP "c0110a0202fa56ea01fa56ea02", NLRI,
-		false, BGP_ACT_NONE, 0, 0};
-	static const struct upd_row longer = {
-		"", ORIGIN "40020602 02fde95ba0" NEXTHOP "c0110e0203fa56ea01fa56ea02fa56ea03",
-		NLRI, false, BGP_ACT_ATTR_DISCARD, 0, 0};
-	static const struct upd_row aggr = {
-		"", ORIGIN "40020602 02fde95ba0" NEXTHOP "c007065ba0c0000201 c01208 fa56ea01c0000202",
-		NLRI, false, BGP_ACT_NONE, 0, 0};
+	static const struct upd_row merge = {"",
+					     ORIGIN "40020802 03fde95ba05ba0" NEXTHOP
+						    "c0110a0202fa56ea01fa56ea02",
+					     NLRI,
+					     false,
+					     BGP_ACT_NONE,
+					     0,
+					     0};
+	static const struct upd_row longer = {"",
+					      ORIGIN "40020602 02fde95ba0" NEXTHOP
+						     "c0110e0203fa56ea01fa56ea02fa56ea03",
+					      NLRI,
+					      false,
+					      BGP_ACT_ATTR_DISCARD,
+					      0,
+					      0};
+	static const struct upd_row aggr = {"",
+					    ORIGIN "40020602 02fde95ba0" NEXTHOP
+						   "c007065ba0c0000201 c01208 fa56ea01c0000202",
+					    NLRI,
+					    false,
+					    BGP_ACT_NONE,
+					    0,
+					    0};
 	static const struct upd_row aggr_old = {
-		"", ORIGIN "40020602 02fde95ba0" NEXTHOP
-		"c00706fde9c0000201 c01208 fa56ea01c0000202 c0110602 01fa56ea01",
-		NLRI, false, BGP_ACT_ATTR_DISCARD, 0, 0};
+		"",
+		ORIGIN "40020602 02fde95ba0" NEXTHOP
+		       "c00706fde9c0000201 c01208 fa56ea01c0000202 c0110602 01fa56ea01",
+		NLRI,
+		false,
+		BGP_ACT_ATTR_DISCARD,
+		0,
+		0};
 	const struct bgp_aspath *a = &U->attrs.aspath;
 
 	cr_assert_eq(parse_update_row(&merge, 0), 0);
@@ -854,8 +887,8 @@ Test(bgp_msg, stream_header_errors_at_once)
 
 Test(bgp_msg, aspath_helpers)
 {
-	struct bgp_as_seg segs[] = {{BGP_ASSEG_SEQUENCE, 2}, {BGP_ASSEG_SET, 3},
-				    {BGP_ASSEG_CONFED_SEQUENCE, 1}};
+	struct bgp_as_seg segs[] = {
+		{BGP_ASSEG_SEQUENCE, 2}, {BGP_ASSEG_SET, 3}, {BGP_ASSEG_CONFED_SEQUENCE, 1}};
 	uint32_t as[] = {1, 2, 3, 4, 5, 6};
 	struct bgp_aspath a = {segs, as, 3, 6};
 	char buf[64];

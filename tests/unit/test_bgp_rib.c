@@ -16,16 +16,15 @@
 #include "bgp/path.h"
 #include "bgp/rib.h"
 
-static struct prefix P(const char *s)
-{
+static struct prefix P(const char *s) {
 	struct prefix p;
 
 	cr_assert_eq(prefix_parse(&p, s, 0, NULL, 0), 0, "%s", s);
 	return p;
 }
 
-static struct addr A(const char *s)
-{
+static struct addr
+A(const char *s) {
 	struct addr a;
 
 	cr_assert_eq(addr_parse(&a, s, NULL, 0), 0, "%s", s);
@@ -33,7 +32,8 @@ static struct addr A(const char *s)
 }
 
 /* A path of n ASNs (one AS_SEQUENCE) from first, origin o. */
-static struct bgp_path *path(struct bgp_pathtab *t, unsigned int n, uint32_t first, uint8_t o)
+static struct bgp_path *
+path(struct bgp_pathtab *t, unsigned int n, uint32_t first, uint8_t o)
 {
 	struct bgp_as_seg seg = {BGP_ASSEG_SEQUENCE, (uint8_t)n};
 	uint32_t as[16];
@@ -151,7 +151,8 @@ Test(bgp_rib, random_against_reference)
 		ref.pfx[i] = P(s);
 	}
 	for (int i = 0; i < NPATHS; i++)
-		paths[i] = path(t, 1 + (unsigned)i % 3, 65000 + 100 * (unsigned)i, (uint8_t)(i % 2));
+		paths[i] =
+			path(t, 1 + (unsigned)i % 3, 65000 + 100 * (unsigned)i, (uint8_t)(i % 2));
 	for (int i = 0; i < NPEERS; i++) {
 		char a[32];
 
@@ -207,8 +208,8 @@ Test(bgp_rib, random_against_reference)
 			}
 			if (want < 0) {
 				cr_assert_null(best, "seed %u step %d prefix %d", seed, step, i);
-				cr_assert_null(ref.fib[i], "seed %u step %d: FIB kept a route", seed,
-					       step);
+				cr_assert_null(ref.fib[i], "seed %u step %d: FIB kept a route",
+					       seed, step);
 				continue;
 			}
 			cr_assert(best && best->peer == &peers[want] &&
@@ -217,8 +218,7 @@ Test(bgp_rib, random_against_reference)
 			cr_assert_eq(ref.fib[i], best, "seed %u step %d: FIB out of date", seed,
 				     step);
 		}
-		cr_assert_eq(bgp_rib_peer_count(&peers[pe]),
-			     (size_t)({
+		cr_assert_eq(bgp_rib_peer_count(&peers[pe]), (size_t)({
 				     int n = 0;
 				     for (int i = 0; i < NPFX; i++)
 					     n += ref.has[pe][i];

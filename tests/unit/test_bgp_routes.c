@@ -183,8 +183,8 @@ static int collect_routes(const struct bgp_route_info *ri, void *arg)
 	char *out = arg, pb[PREFIX_STR_MAX], nb[ADDR_STR_MAX];
 	size_t len = strlen(out);
 
-	snprintf(out + len, 4096 - len, "%s via %s [%s] %s%s%s;", prefix_print(&ri->network, pb,
-										   sizeof(pb)),
+	snprintf(out + len, 4096 - len, "%s via %s [%s] %s%s%s;",
+		 prefix_print(&ri->network, pb, sizeof(pb)),
 		 ri->next_hop.family ? addr_print(&ri->next_hop, nb, sizeof(nb)) : "-", ri->as_path,
 		 ri->origin == BGP_ROUTE_NETWORK ? "Network" : "EBgp", ri->best ? " best" : "",
 		 ri->weight ? " w" : "");

@@ -29,9 +29,9 @@
 struct side {
 	struct bgp_speaker *sp;
 	struct bgp_speaker_config cfg;
-	int fd[3];	    /* towards speaker k */
-	uint32_t conn[3];   /* our conn id towards k */
-	size_t fib;	    /* routes installed (add - withdraw) */
+	int fd[3];	  /* towards speaker k */
+	uint32_t conn[3]; /* our conn id towards k */
+	size_t fib;	  /* routes installed (add - withdraw) */
 };
 
 static struct side S[3];
@@ -115,7 +115,8 @@ static void pump(void)
 			int j = pending_accept, i = pending_from;
 			uint32_t conn;
 
-			if (bgp_speaker_accept(S[j].sp, &S[j].cfg.local, &S[i].cfg.local, &conn) == 0)
+			if (bgp_speaker_accept(S[j].sp, &S[j].cfg.local, &S[i].cfg.local, &conn) ==
+			    0)
 				S[j].conn[i] = conn;
 			pending_accept = -1;
 			bgp_speaker_connected(S[i].sp, S[i].conn[j]);
@@ -197,8 +198,8 @@ static void bench_parse(void)
 	static struct prefix list[1100];
 	struct bgp_update *u = calloc(1, sizeof(*u));
 	struct bgp_parse_ctx ctx = {.as4 = true, .ebgp = true, .peer_as = 65001};
-	struct bgp_update_out out = {.afi = BGP_AFI_IPV4, .as4 = true, .attrs = &a, .nlri = list,
-				     .n_nlri = 1100};
+	struct bgp_update_out out = {
+		.afi = BGP_AFI_IPV4, .as4 = true, .attrs = &a, .nlri = list, .n_nlri = 1100};
 	uint8_t mem[BGP_MAX_MSG];
 	struct bgp_error err;
 	struct buf w;
@@ -222,8 +223,8 @@ static void bench_parse(void)
 		if (bgp_msg_parse(&b, &ctx, &m, &err))
 			exit(1);
 	}
-	printf("parse: %zu UPDATEs of %zu prefixes (%zu bytes) in %.1f ms: %.0f prefixes/s\n", iters,
-	       nl, buf_left(&w), ms_since(t0), (double)(iters * nl) / (ms_since(t0) / 1e3));
+	printf("parse: %zu UPDATEs of %zu prefixes (%zu bytes) in %.1f ms: %.0f prefixes/s\n",
+	       iters, nl, buf_left(&w), ms_since(t0), (double)(iters * nl) / (ms_since(t0) / 1e3));
 	free(u);
 }
 

@@ -72,8 +72,9 @@ static void status_write(struct tool *t)
 		return;
 	fprintf(f, "writtenAtMs %" PRId64 "\n", clock_wall_ms());
 	for (size_t i = 0; i < n && i < MAX_PEERS; i++)
-		fprintf(f, "peer %s %s routes=%u sent=%" PRIu64 " received=%" PRIu64 " refused=%" PRIu64
-			   " error=%s\n",
+		fprintf(f,
+			"peer %s %s routes=%u sent=%" PRIu64 " received=%" PRIu64
+			" refused=%" PRIu64 " error=%s\n",
 			st[i].name, bgp_state_name(st[i].state), st[i].routes_received,
 			st[i].messages_sent, st[i].messages_received, st[i].routes_refused,
 			st[i].last_error[0] ? st[i].last_error : "-");
@@ -139,11 +140,11 @@ static int parse_peer(const char *s, struct bgp_peer_config *pc)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"local", 1, 0, 'l'}, {"asn", 1, 0, 'a'},    {"id", 1, 0, 'i'},
-		{"status", 1, 0, 's'}, {"port", 1, 0, 'p'},   {"hold", 1, 0, 'h'},
-		{"peer", 1, 0, 'P'},  {"vnet", 1, 0, 'v'},   {"prefix", 1, 0, 'x'},
-		{0, 0, 0, 0}};
+	static const struct option opts[] = {{"local", 1, 0, 'l'},  {"asn", 1, 0, 'a'},
+					     {"id", 1, 0, 'i'},	    {"status", 1, 0, 's'},
+					     {"port", 1, 0, 'p'},   {"hold", 1, 0, 'h'},
+					     {"peer", 1, 0, 'P'},   {"vnet", 1, 0, 'v'},
+					     {"prefix", 1, 0, 'x'}, {0, 0, 0, 0}};
 	struct bgp_speaker_config cfg;
 	struct bgp_peer_config peers[MAX_PEERS];
 	struct bgp_local_prefix locals[MAX_LOCALS];
