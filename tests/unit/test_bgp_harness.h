@@ -97,7 +97,7 @@ void bh_peer_add(int i, const struct bgp_peer_config *pc);
 
 /* Deliver queued connection events and bytes until nothing moves (bounded). */
 void bh_run(void);
-/* Advance the fake clock by ms in steps of at most step_ms, running timers and bh_run. */
+/* Advance the fake clock by ms in steps of 100 ms, running the timers and bh_run each step. */
 void bh_advance(uint64_t ms);
 /* Advance until speaker i's peer is in state st, at most max_ms; true if it got there. */
 bool bh_wait_state(int i, const char *peer, enum bgp_state st, uint64_t max_ms);
