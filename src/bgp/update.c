@@ -8,7 +8,6 @@
 #include "bgp/update.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -69,140 +68,6 @@ static bool nlri_valid(const struct buf *field, uint16_t afi)
 	while ((r = bgp_nlri_get(&b, afi, &p)) == 0)
 		;
 	return r == -ENOENT;
-}
-
-/* ---- AS paths ------------------------------------------------------------------------------- */
-
-unsigned int bgp_aspath_count(const struct bgp_aspath *a)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < a->n_segs; i++) {
-		switch (a->segs[i].type) {
-		case BGP_ASSEG_SEQUENCE:
-			n += a->segs[i].n;
-			break;
-		case BGP_ASSEG_SET:
-			n += 1;
-			break;
-		default:
-			break; /* RFC 5065 5.3: confederation segments do not count */
-		}
-	}
-	return n;
-}
-
-bool bgp_aspath_contains(const struct bgp_aspath *a, uint32_t asn)
-{
-	for (unsigned int i = 0; i < a->n_as; i++)
-		if (a->as[i] == asn)
-			return true;
-	return false;
-}
-
-uint32_t bgp_aspath_first(const struct bgp_aspath *a)
-{
-	if (a->n_segs == 0 || a->segs[0].type != BGP_ASSEG_SEQUENCE)
-		return 0;
-	return a->as[0];
-}
-
-const char *bgp_aspath_print(const struct bgp_aspath *a, char *buf, size_t len)
-{
-	size_t off = 0;
-	unsigned int k = 0;
-
-	if (len == 0)
-		return buf;
-	buf[0] = '\0';
-	for (unsigned int i = 0; i < a->n_segs && off < len; i++) {
-		bool set =
-			a->segs[i].type == BGP_ASSEG_SET || a->segs[i].type == BGP_ASSEG_CONFED_SET;
-		int n;
-
-		n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", set ? "{" : "");
-		off += n > 0 ? (size_t)n : 0;
-		for (unsigned int j = 0; j < a->segs[i].n && off < len; j++, k++) {
-			n = snprintf(buf + off, len - off, "%s%" PRIu32, j ? (set ? "," : " ") : "",
-				     a->as[k]);
-			off += n > 0 ? (size_t)n : 0;
-		}
-		if (set && off < len) {
-			n = snprintf(buf + off, len - off, "}");
-			off += n > 0 ? (size_t)n : 0;
-		}
-	}
-	return buf;
-}
-
-/*
- * Segments of 2- or 4-octet ASNs into segs/as (RFC 4271 4.3, RFC 6793 3). Malformed (RFC 7606
- * 7.2): an unknown segment type, an empty segment, a segment overrunning the attribute, a single
- * octet left over; and AS 0 (RFC 7607 2).
- */
-static int aspath_parse(struct buf *v, bool four, struct bgp_as_seg *segs, uint32_t *as,
-			struct bgp_aspath *out, const char **why)
-{
-	uint16_t n_segs = 0, n_as = 0;
-	size_t w = four ? 4 : 2;
-
-	while (buf_left(v)) {
-		uint8_t type, n;
-
-		if (buf_get_u8(v, &type) || buf_get_u8(v, &n)) {
-			*why = "segment header truncated";
-			return -EBADMSG;
-		}
-		if (type < BGP_ASSEG_SET || type > BGP_ASSEG_CONFED_SET) {
-			*why = "unknown segment type";
-			return -EBADMSG;
-		}
-		if (n == 0) {
-			*why = "empty segment";
-			return -EBADMSG;
-		}
-		if ((size_t)n * w > buf_left(v)) {
-			*why = "segment overruns the attribute";
-			return -EBADMSG;
-		}
-		if (n_segs >= BGP_ASPATH_MAX_SEGS || (size_t)n_as + n > BGP_ASPATH_MAX_AS) {
-			*why = "path too long";
-			return -EBADMSG;
-		}
-		for (unsigned int i = 0; i < n; i++) {
-			uint16_t a16;
-			uint32_t a32;
-
-			if (four) {
-				buf_get_be32(v, &a32);
-			} else {
-				buf_get_be16(v, &a16);
-				a32 = a16;
-			}
-			if (a32 == 0) {
-				*why = "AS 0 in the path";
-				return -EBADMSG;
-			}
-			as[n_as++] = a32;
-		}
-		segs[n_segs].type = type;
-		segs[n_segs].n = n;
-		n_segs++;
-	}
-	out->segs = segs;
-	out->as = as;
-	out->n_segs = n_segs;
-	out->n_as = n_as;
-	return 0;
-}
-
-static bool aspath_has_confed(const struct bgp_aspath *a)
-{
-	for (unsigned int i = 0; i < a->n_segs; i++)
-		if (a->segs[i].type == BGP_ASSEG_CONFED_SEQUENCE ||
-		    a->segs[i].type == BGP_ASSEG_CONFED_SET)
-			return true;
-	return false;
 }
 
 /* ---- attribute parsing -------------------------------------------------------------------- */
@@ -376,12 +241,12 @@ static int attr_parse(struct upd_parse *p, uint8_t flags, uint8_t type, const st
 			upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW, "AS_PATH flags");
 			return 0;
 		}
-		if (aspath_parse(v, p->ctx->as4, u->seg_mem, u->as_mem, &a->aspath, &why)) {
+		if (bgp_aspath_parse(v, p->ctx->as4, u->seg_mem, u->as_mem, &a->aspath, &why)) {
 			upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW, "AS_PATH malformed: %s", why);
 			memset(&a->aspath, 0, sizeof(a->aspath));
 			return 0;
 		}
-		if (p->ctx->ebgp && aspath_has_confed(&a->aspath)) {
+		if (p->ctx->ebgp && bgp_aspath_has_confed(&a->aspath)) {
 			upd_note(u, BGP_ACT_TREAT_AS_WITHDRAW,
 				 "AS_PATH confederation segment from "
 				 "an external peer");
@@ -490,8 +355,8 @@ static int attr_parse(struct upd_parse *p, uint8_t flags, uint8_t type, const st
 			return 0;
 		}
 		if (!flags_ok(flags, OPT_TRANS) ||
-		    aspath_parse(v, true, u->seg4_mem, u->as4_mem, &p->as4_path, &why) ||
-		    aspath_has_confed(&p->as4_path)) {
+		    bgp_aspath_parse(v, true, u->seg4_mem, u->as4_mem, &p->as4_path, &why) ||
+		    bgp_aspath_has_confed(&p->as4_path)) {
 			upd_note(u, BGP_ACT_ATTR_DISCARD, "AS4_PATH malformed: %s",
 				 why ? why : "flags or confederation segment");
 			return 0;
@@ -553,38 +418,14 @@ static void as4_merge(struct upd_parse *p)
 	}
 	if (!p->have_as4_path || !(a->have & BGP_HAVE(BGP_ATTR_AS_PATH)))
 		return;
-	unsigned int n = bgp_aspath_count(&a->aspath), n4 = bgp_aspath_count(&p->as4_path);
-	unsigned int keep, taken = 0, segs = 0, as = 0;
-
-	if (n < n4) {
+	switch (bgp_aspath_merge4(&a->aspath, u->seg_mem, u->as_mem, &p->as4_path)) {
+	case -EINVAL:
 		upd_note(u, BGP_ACT_ATTR_DISCARD, "AS4_PATH longer than AS_PATH");
-		return;
-	}
-	keep = n - n4;
-	while (segs < a->aspath.n_segs && taken < keep) {
-		struct bgp_as_seg *s = &u->seg_mem[segs];
-		unsigned int take = s->n;
-
-		if (s->type == BGP_ASSEG_SEQUENCE) {
-			if (take > keep - taken)
-				take = keep - taken;
-			taken += take;
-			s->n = (uint8_t)take;
-		} else if (s->type == BGP_ASSEG_SET) {
-			taken += 1;
-		}
-		as += take;
-		segs++;
-	}
-	if (segs + p->as4_path.n_segs > BGP_ASPATH_MAX_SEGS ||
-	    as + p->as4_path.n_as > BGP_ASPATH_MAX_AS) {
+		break;
+	case -E2BIG:
 		upd_note(u, BGP_ACT_ATTR_DISCARD, "merged AS path too long");
-		return;
+		break;
 	}
-	memcpy(&u->seg_mem[segs], p->as4_path.segs, p->as4_path.n_segs * sizeof(u->seg_mem[0]));
-	memcpy(&u->as_mem[as], p->as4_path.as, p->as4_path.n_as * sizeof(u->as_mem[0]));
-	a->aspath.n_segs = (uint16_t)(segs + p->as4_path.n_segs);
-	a->aspath.n_as = (uint16_t)(as + p->as4_path.n_as);
 }
 
 static bool bit_test_set(uint32_t *bits, uint8_t t)
@@ -723,52 +564,15 @@ static int put_attr_hdr(struct buf *w, uint8_t flags, uint8_t type, size_t len)
 		       : 0;
 }
 
-static bool aspath_needs_as4(const struct bgp_aspath *a)
-{
-	for (unsigned int i = 0; i < a->n_as; i++)
-		if (a->as[i] > UINT16_MAX)
-			return true;
-	return false;
-}
-
-static bool seg_confed(const struct bgp_as_seg *s)
-{
-	return s->type == BGP_ASSEG_CONFED_SEQUENCE || s->type == BGP_ASSEG_CONFED_SET;
-}
-
-/*
- * AS_PATH (four: 4-octet ASNs) or, for a 2-octet peer, AS_TRANS in place of large ones; or
- * AS4_PATH, which carries no confederation segment (RFC 6793 3).
- */
+/* AS_PATH, or AS4_PATH (RFC 6793 3): the header, then the segments (aspath.c). */
 static int put_aspath(struct buf *w, uint8_t type, const struct bgp_aspath *a, bool four)
 {
 	bool as4_path = type == BGP_ATTR_AS4_PATH;
-	size_t len = 0;
-	unsigned int k = 0;
 
-	for (unsigned int i = 0; i < a->n_segs; i++)
-		if (!(as4_path && seg_confed(&a->segs[i])))
-			len += 2 + (size_t)a->segs[i].n * (four ? 4 : 2);
-	if (put_attr_hdr(w, as4_path ? OPT_TRANS : WELL_KNOWN, type, len))
+	if (put_attr_hdr(w, as4_path ? OPT_TRANS : WELL_KNOWN, type,
+			 bgp_aspath_wire_len(a, four, as4_path)))
 		return -ENOSPC;
-	for (unsigned int i = 0; i < a->n_segs; i++) {
-		bool skip = as4_path && seg_confed(&a->segs[i]);
-
-		if (!skip && (buf_put_u8(w, a->segs[i].type) || buf_put_u8(w, a->segs[i].n)))
-			return -ENOSPC;
-		for (unsigned int j = 0; j < a->segs[i].n; j++, k++) {
-			uint32_t as = a->as[k];
-			int r;
-
-			if (skip)
-				continue;
-			r = four ? buf_put_be32(w, as)
-				 : buf_put_be16(w, as > UINT16_MAX ? BGP_AS_TRANS : (uint16_t)as);
-			if (r)
-				return -ENOSPC;
-		}
-	}
-	return 0;
+	return bgp_aspath_put(w, a, four, as4_path);
 }
 
 static int put_addr4(struct buf *w, const struct addr *a)
@@ -779,7 +583,7 @@ static int put_addr4(struct buf *w, const struct addr *a)
 /* Every attribute but the MP ones, in type order (RFC 4271 5). */
 static int put_attrs(struct buf *w, const struct bgp_attrs *a, bool v4_nexthop, bool as4)
 {
-	bool need4 = !as4 && aspath_needs_as4(&a->aspath);
+	bool need4 = !as4 && bgp_aspath_needs_as4(&a->aspath);
 	bool have_aggr = a->have & BGP_HAVE(BGP_ATTR_AGGREGATOR);
 	bool aggr4 = !as4 && have_aggr && a->aggr_as > UINT16_MAX;
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bgp/aspath.h"
 #include "bgp/msg.h"
 #include "lib/addr.h"
 #include "lib/buf.h"
@@ -45,35 +46,12 @@
 #define BGP_ORIGIN_EGP	      1
 #define BGP_ORIGIN_INCOMPLETE 2
 
-/* AS_PATH segment types (4.3; confederation ones RFC 5065). */
-#define BGP_ASSEG_SET		  1
-#define BGP_ASSEG_SEQUENCE	  2
-#define BGP_ASSEG_CONFED_SEQUENCE 3
-#define BGP_ASSEG_CONFED_SET	  4
-
 /* RFC 1997 well-known communities. */
 #define BGP_COMM_NO_EXPORT    0xffffff01u
 #define BGP_COMM_NO_ADVERTISE 0xffffff02u
 
-/*
- * Bounds that a 4096-byte message can never exceed: a segment is at least 4 bytes (2 of header,
- * one 2-octet AS; an empty segment is malformed, RFC 7606 7.2), a community 4.
- */
-#define BGP_ASPATH_MAX_SEGS 1024
-#define BGP_ASPATH_MAX_AS   2048
-#define BGP_COMM_MAX	    1024
-
-struct bgp_as_seg {
-	uint8_t type;
-	uint8_t n; /* ASNs of this segment, 1..255, in order in bgp_aspath.as */
-};
-
-/* An AS path, 4-octet ASNs. Borrowed arrays (the update's storage, or a RIB path's). */
-struct bgp_aspath {
-	const struct bgp_as_seg *segs;
-	const uint32_t *as;
-	uint16_t n_segs, n_as;
-};
+/* A community is 4 octets: no more than this fit in a message. */
+#define BGP_COMM_MAX 1024
 
 /* bgp_attrs.have: bit 1 << type for each attribute present and valid. */
 #define BGP_HAVE(type) (1u << (type))
@@ -150,15 +128,6 @@ int bgp_nlri_get(struct buf *b, uint16_t afi, struct prefix *p);
 /* Bytes a prefix takes in an NLRI field. */
 size_t bgp_nlri_size(const struct prefix *p);
 int bgp_nlri_put(struct buf *w, const struct prefix *p);
-
-/* 4.3/RFC 4271 9.1.2.2 (a): AS_SET counts 1, confederation segments 0, each other AS 1. */
-unsigned int bgp_aspath_count(const struct bgp_aspath *a);
-/* Whether asn appears anywhere in the path (RFC 4271 9.1.2: loop detection). */
-bool bgp_aspath_contains(const struct bgp_aspath *a, uint32_t asn);
-/* The leftmost AS of an AS_SEQUENCE first segment, 0 if the path starts otherwise. */
-uint32_t bgp_aspath_first(const struct bgp_aspath *a);
-/* "65001 65002 {65003,65004}" into buf (always NUL-terminated); returns buf. */
-const char *bgp_aspath_print(const struct bgp_aspath *a, char *buf, size_t len);
 
 /*
  * An UPDATE to send. afi selects the encoding: IPv4 NLRI and withdrawals in the message fields,
