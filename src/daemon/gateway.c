@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dp/dp.h"
+#include "daemon/evlog.h"
 #include "dp/netns.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -51,7 +52,12 @@ struct gw {
 	struct gw_conn_state conns[GW_CONNS_MAX];
 	uint32_t next_id;
 	bool status_dirty;
+	struct evlog *events; /* borrowed (gw_options) */
 };
+
+/* An event of a connection its tenant reads (evlog.h), logged with its resource id. */
+#define gw_event(g, cs, lvl, cat, op, ...)                                                         \
+	evlog_add((g)->events, (cs)->applied.ref, (cs)->name, lvl, cat, op, __VA_ARGS__)
 
 void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t len)
 {
@@ -133,13 +139,15 @@ static int gw_op_child_install(void *ctx, const struct ike_child_sa *c)
 		dp_sa_remove(g->dp, cs->dp_id, c->spi_in, ESP_DIR_IN);
 		goto fail;
 	}
-	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->conn,
-		 c->spi_in, c->spi_out, c->outbound ? "" : " (outbound later)",
+	gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "ChildSaInstalled",
+		 "CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->spi_in, c->spi_out,
+		 c->outbound ? "" : " (outbound later)",
 		 c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
 	return 0;
 fail:
-	log_err("Tunnel", "conn=%s cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->conn,
-		c->spi_in, c->spi_out, strerror(-r));
+	gw_event(g, cs, LOG_LVL_ERR, "Tunnel", "ChildSaInstallFailed",
+		 "cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->spi_in, c->spi_out,
+		 strerror(-r));
 	return r;
 }
 
@@ -158,10 +166,11 @@ static int gw_op_child_outbound(void *ctx, const struct ike_child_sa *c)
 	r = ike_child_sa_esp_params(c, ESP_DIR_OUT, &out.esp);
 	r = r ?: dp_sa_install(g->dp, &out);
 	if (r < 0)
-		log_err("Tunnel", "conn=%s cannot install outbound SA 0x%08x: %s", c->conn,
-			c->spi_out, strerror(-r));
+		gw_event(g, cs, LOG_LVL_ERR, "Tunnel", "ChildSaInstallFailed",
+			 "cannot install outbound SA 0x%08x: %s", c->spi_out, strerror(-r));
 	else
-		log_info("Tunnel", "conn=%s outbound SA now 0x%08x", c->conn, c->spi_out);
+		gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "ChildSaOutbound",
+			 "outbound SA now 0x%08x", c->spi_out);
 	return r;
 }
 
@@ -179,18 +188,30 @@ static void gw_op_child_remove(void *ctx, const char *conn, uint32_t spi_in, uin
 	 */
 	dp_sa_remove(g->dp, cs->dp_id, spi_in, ESP_DIR_IN);
 	dp_sa_remove(g->dp, cs->dp_id, spi_out, ESP_DIR_OUT);
-	log_info("Tunnel", "conn=%s CHILD_SA removed: in 0x%08x out 0x%08x", conn, spi_in,
-		 spi_out);
+	gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "ChildSaRemoved",
+		 "CHILD_SA removed: in 0x%08x out 0x%08x", spi_in, spi_out);
 }
 
 static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
 {
 	struct gw *g = ctx;
 	struct gw_conn_state *cs = gw_conn_find(g, conn);
+	char a[ADDR_STR_MAX];
 
-	/* The engine has logged the transition. */
+	/* The engine has logged the transition (without the resource id). */
 	if (!cs)
 		return;
+	if (st == IKE_CONN_CONNECTED && cs->st.status != IKE_CONN_CONNECTED)
+		gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "TunnelConnected", "connected to %s (%s)",
+			 addr_print(&cs->applied.peer, a, sizeof(a)), reason ? reason : "");
+	else if (st != IKE_CONN_CONNECTED && cs->st.status == IKE_CONN_CONNECTED)
+		gw_event(g, cs, LOG_LVL_WARN, "Tunnel", "TunnelDisconnected",
+			 "disconnected from %s: %s", addr_print(&cs->applied.peer, a, sizeof(a)),
+			 reason ? reason : "");
+	else if (st != cs->st.status || strcmp(cs->st.reason, reason ? reason : "") != 0)
+		gw_event(g, cs, st == IKE_CONN_CONNECTING ? LOG_LVL_INFO : LOG_LVL_WARN, "Tunnel",
+			 st == IKE_CONN_CONNECTING ? "TunnelConnecting" : "TunnelNotConnected",
+			 "%s: %s", ike_conn_status_name(st), reason ? reason : "");
 	cs->st.status = st;
 	snprintf(cs->st.reason, sizeof(cs->st.reason), "%s", reason ? reason : "");
 	cs->st.since = clock_wall_s();
@@ -541,6 +562,7 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	if (o->status_path)
 		snprintf(g->status_path, sizeof(g->status_path), "%s", o->status_path);
 	g->next_id = 1;
+	g->events = o->events;
 
 	dc.public_addr = o->public_ip;
 	dc.port_ike = g->opt.port_ike;
@@ -634,7 +656,8 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 	snprintf(vs->ref, sizeof(vs->ref), "%s", v->ref);
 	snprintf(vs->netns, sizeof(vs->netns), "%s", ns);
 	vs->gateway_subnet = v->gateway_subnet;
-	log_info("Gateway", "vnet=%s up in namespace %s", v->name, ns);
+	log_event(LOG_LVL_INFO, "Gateway", "SetGatewayConfiguration", v->ref,
+		  "vnet=%s up in namespace %s", v->name, ns);
 	return 0;
 }
 
@@ -719,10 +742,12 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 		return r;
 	}
 	if (!fresh && !same_dp)
-		log_info("Route", "conn=%s: %u site prefix(es) at %llu bit/s, its SAs kept", c->name,
-			 c->n_remote, (unsigned long long)dcp.rate_bps);
+		gw_event(g, cs, LOG_LVL_INFO, "Route", "StaticRouteUpdate",
+			 "%u site prefix(es) at %llu bit/s, its SAs kept", c->n_remote,
+			 (unsigned long long)dcp.rate_bps);
 	if (fresh) {
 		cs->used = true;
+		snprintf(cs->applied.ref, sizeof(cs->applied.ref), "%s", c->ref);
 		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
 		snprintf(cs->vnet, sizeof(cs->vnet), "%s", c->vnet);
 		cs->st.status = IKE_CONN_NOT_CONNECTED;
@@ -731,8 +756,8 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	}
 	if (restart) {
 		/* RFC 7296 1.4.1: the peer is told the old SAs are gone before new ones start. */
-		log_info("Gateway", "conn=%s: key, policy or peer changed: restarting its tunnel",
-			 c->name);
+		gw_event(g, cs, LOG_LVL_INFO, "Gateway", "SetConnectionConfiguration",
+			 "key, policy, peer, lifetime, DPD or mode changed: restarting its tunnel");
 		ike_engine_conn_remove(g->ike, c->name);
 	}
 	r = fresh || restart ? gw_conn_ike_set(g, c) : 0;
@@ -744,8 +769,19 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 			secret_free(cs->applied.psk);
 			cs->applied.psk = NULL;
 			cs->used = false;
+			evlog_forget(g->events, cs->applied.ref); /* the log line above says why */
 		}
 		return r;
+	}
+	if (fresh) {
+		char a[ADDR_STR_MAX];
+
+		gw_event(g, cs, LOG_LVL_INFO, "Gateway", "SetConnectionConfiguration",
+			 "configured: peer %s, %u site prefix(es), %s policy, %s, %llu bit/s",
+			 addr_print(&c->peer, a, sizeof(a)), c->n_remote,
+			 c->custom_policy ? "custom" : "default",
+			 c->initiate ? "initiates" : c->no_respond ? "initiator only" : "responds",
+			 (unsigned long long)dcp.rate_bps);
 	}
 	g->status_dirty = true;
 	if ((fresh || restart) && c->initiate)
@@ -757,7 +793,9 @@ static void gw_conn_drop(struct gw *g, struct gw_conn_state *cs)
 {
 	ike_engine_conn_remove(g->ike, cs->name); /* Deletes to the peer, children removed */
 	dp_conn_remove(g->dp, cs->dp_id);	  /* and its routes withdrawn */
-	log_info("Gateway", "conn=%s removed", cs->name);
+	log_event(LOG_LVL_INFO, "Gateway", "RemoveConnection", cs->applied.ref, "conn=%s removed",
+		  cs->name);
+	evlog_forget(g->events, cs->applied.ref);
 	secret_free(cs->applied.psk);
 	cs->applied.psk = NULL;
 	cs->used = false;
@@ -794,8 +832,9 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 		if (g->vnets[i].used && gw_vnet_stale(d, &g->vnets[i])) {
 			r = dp_vnet_remove(g->dp, g->vnets[i].dp_id);
 			if (r == 0) {
-				log_info("Gateway", "vnet=%s removed (namespace %s)",
-					 g->vnets[i].name, g->vnets[i].netns);
+				log_event(LOG_LVL_INFO, "Gateway", "RemoveGatewayConfiguration",
+					  g->vnets[i].ref, "vnet=%s removed (namespace %s)",
+					  g->vnets[i].name, g->vnets[i].netns);
 				g->vnets[i].used = false;
 				g->status_dirty = true;
 			} else if (!first) {
@@ -829,7 +868,8 @@ int gw_conn_reset(struct gw *g, const char *name)
 	r = gw_conn_ike_set(g, &cs->applied);
 	if (r == 0 && cs->applied.initiate)
 		r = ike_engine_conn_initiate(g->ike, cs->name);
-	log_info("Gateway", "conn=%s reset: tunnel deleted%s", cs->name,
+	gw_event(g, cs, r < 0 ? LOG_LVL_ERR : LOG_LVL_INFO, "Gateway", "ResetConnection",
+		 "reset: tunnel deleted%s",
 		 r < 0 ? ", cannot be started again (see above)"
 		 : cs->applied.initiate ? ", initiating a new one"
 					: ", waiting for the peer to start a new one");

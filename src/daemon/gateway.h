@@ -15,6 +15,8 @@
 #include "daemon/desired.h"
 #include "ike/engine.h"
 
+struct evlog;
+
 struct gw_options {
 	struct addr public_ip;
 	uint16_t port_ike, port_natt; /* 0: 500 and 4500 */
@@ -32,6 +34,7 @@ struct gw_options {
 	uint32_t debug_ike_lifetime_s, debug_child_lifetime_s;
 	int debug_jitter_pct;
 	struct ike_engine_limits ike_limits; /* what one peer may make us hold (engine.h) */
+	struct evlog *events; /* connections' events for their tenants (borrowed; NULL: logged only) */
 };
 
 struct gw;

@@ -44,6 +44,8 @@ struct options {
 	const char *listen;
 	const char *admin_token_file;
 	const char *log_level;
+	const char *log_format;
+	unsigned int conn_events;
 };
 
 static void usage(FILE *out)
@@ -51,7 +53,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: vnetgwd --data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]\n"
 		"               [--netns-prefix P] [--status-file F] [--keylog-dir D] [--no-rate-limit]\n"
-		"               [--log-level err|warn|info|debug] [--ike-limits LIMITS]\n"
+		"               [--log-level err|warn|info|debug] [--log-format text|json]\n"
+		"               [--connection-events N] [--ike-limits LIMITS]\n"
 		"       vnetgwd --help | --version\n"
 		"The site-to-site VPN gateway daemon.\n"
 		"  --data-dir DIR      serve the management API on ADDR:PORT (default " DEFAULT_LISTEN ")\n"
@@ -64,6 +67,13 @@ static void usage(FILE *out)
 		"                      the VNet's name and a hash of its id, the whole at most 32\n"
 		"                      characters, so P is at most 20)\n"
 		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
+		"  --log-level L       the least severe lines logged (default info)\n"
+		"  --log-format F      text (default; journald's own form when stderr is the journal)\n"
+		"                      or json: one object a line with time, level, Azure category,\n"
+		"                      operationName, resourceId and message\n"
+		"  --connection-events N\n"
+		"                      recent events kept per connection for its tenant (default %u,\n"
+		"                      at most %u)\n"
 		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
 		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n"
 		"  --ike-limits children=N,ike-sas=N,creates-burst=N,creates-per-min=N\n"
@@ -74,7 +84,7 @@ static void usage(FILE *out)
 		"                      TESTS ONLY: every connection's IKE SA lives IKE_S seconds and\n"
 		"                      its CHILD_SAs CHILD_S (rekeyed at 90 %% minus up to JITTER_PCT,\n"
 		"                      default 5)\n",
-		IKE_CHILDREN_PER_CONN, IKE_SAS_PER_CONN, IKE_PEER_CREATES_BURST,
+		EVLOG_DEFAULT_PER_CONN, EVLOG_PER_CONN_MAX, IKE_CHILDREN_PER_CONN, IKE_SAS_PER_CONN, IKE_PEER_CREATES_BURST,
 		IKE_PEER_CREATES_PER_MIN);
 }
 
@@ -224,6 +234,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"api-listen", required_argument, NULL, 'l'},
 		{"admin-token-file", required_argument, NULL, 't'},
 		{"log-level", required_argument, NULL, 'v'},
+		{"log-format", required_argument, NULL, 'f'},
+		{"connection-events", required_argument, NULL, 'E'},
 		{"netns-prefix", required_argument, NULL, 'n'},
 		{"status-file", required_argument, NULL, 's'},
 		{"keylog-dir", required_argument, NULL, 'k'},
@@ -253,6 +265,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'v':
 			o->log_level = optarg;
 			break;
+		case 'f':
+			o->log_format = optarg;
+			break;
+		case 'E': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || n < 1 || n > EVLOG_PER_CONN_MAX) {
+				fprintf(stderr, "vnetgwd: --connection-events wants 1-%u, not '%s'\n",
+					EVLOG_PER_CONN_MAX, optarg);
+				return -EINVAL;
+			}
+			o->conn_events = (unsigned int)n;
+			break;
+		}
 		case 'n':
 			o->netns_prefix = optarg;
 			break;
@@ -352,6 +379,7 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 				.debug_child_lifetime_s = o->debug_child_s,
 				.debug_jitter_pct = o->debug_jitter_pct,
 				.ike_limits = o->ike_limits,
+				.conn_events = o->conn_events,
 			});
 	if (r)
 		goto out;
@@ -390,6 +418,7 @@ int main(int argc, char **argv)
 	struct store *store = NULL;
 	struct options o;
 	enum log_level lvl;
+	enum log_format fmt;
 	int r = 1;
 
 	if (parse_args(argc, argv, &o) != 0)
@@ -401,6 +430,12 @@ int main(int argc, char **argv)
 		}
 		log_set_level(lvl);
 	}
+	/* text by default: journald's form when stderr is the journal (log_format_parse). */
+	if (log_format_parse(o.log_format ? o.log_format : "text", &fmt) != 0) {
+		fprintf(stderr, "vnetgwd: --log-format wants text or json, not '%s'\n", o.log_format);
+		return 2;
+	}
+	log_set_format(fmt);
 	signal(SIGPIPE, SIG_IGN);
 	/* The store and the status hold what is nobody else's business: keep files private. */
 	umask(077);

@@ -34,6 +34,7 @@ struct service {
 	char resets[SERVICE_RESETS_MAX][GW_REF_MAX]; /* gateway resource ids to reset */
 	unsigned int n_resets;
 	struct gw *gw;
+	struct evlog *events; /* connections' events, kept across gateway re-creations */
 	struct addr gw_ip;	    /* where gw runs */
 	struct gw_desired *desired; /* the last state built (for peers and ids) */
 	/* Why no gateway runs, and since when (reported as every connection's status). */
@@ -102,6 +103,7 @@ static int service_start_gateway(struct service *svc, const struct addr *ip)
 		.debug_child_lifetime_s = svc->opt.debug_child_lifetime_s,
 		.debug_jitter_pct = svc->opt.debug_jitter_pct,
 		.ike_limits = svc->opt.ike_limits,
+		.events = svc->events,
 	};
 	char a[ADDR_STR_MAX];
 	int r;
@@ -237,6 +239,7 @@ int service_new(struct service **out, struct event_base *base, struct store *s,
 		const struct service_options *o)
 {
 	struct service *svc = calloc(1, sizeof(*svc));
+	int r;
 
 	if (!svc)
 		return -ENOMEM;
@@ -248,9 +251,10 @@ int service_new(struct service **out, struct event_base *base, struct store *s,
 	svc->ev_kick = event_new(base, -1, 0, service_on_kick, svc);
 	svc->ev_retry = evtimer_new(base, service_on_kick, svc);
 	svc->ev_reset = event_new(base, -1, 0, service_on_reset, svc);
-	if (!svc->ev_kick || !svc->ev_retry || !svc->ev_reset) {
+	r = evlog_new(&svc->events, o->conn_events ? o->conn_events : EVLOG_DEFAULT_PER_CONN);
+	if (r < 0 || !svc->ev_kick || !svc->ev_retry || !svc->ev_reset) {
 		service_free(svc);
-		return -ENOMEM;
+		return r < 0 ? r : -ENOMEM;
 	}
 	/* Start-up: the store is the truth, a restart restores every tunnel. */
 	service_reconcile(svc);
@@ -271,6 +275,7 @@ void service_free(struct service *svc)
 	if (svc->ev_reset)
 		event_free(svc->ev_reset);
 	service_stop_gateway(svc);
+	evlog_free(svc->events);
 	if (svc->desired) {
 		gw_desired_clear(svc->desired);
 		free(svc->desired);
@@ -338,4 +343,12 @@ void service_conn_status(void *arg, const char *conn_id, struct api_conn_status 
 	t->ingress_bytes = st.bytes_in;
 	t->egress_bytes = st.bytes_out;
 	t->established = st.established;
+}
+
+size_t service_conn_events(void *arg, const char *conn_id, uint64_t after,
+			   struct evlog_event *out, size_t max, uint64_t *dropped)
+{
+	struct service *svc = arg;
+
+	return evlog_read(svc->events, conn_id, after, out, max, dropped);
 }
