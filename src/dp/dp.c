@@ -43,6 +43,8 @@ struct dp_cconn {
 	uint32_t id, vnet_id;
 	struct prefix *prefixes;
 	size_t n_prefixes;
+	struct prefix *learned; /* dp_conn_routes: masked, sorted, unique */
+	size_t n_learned;
 	struct dp_cconn *next;
 };
 
@@ -420,6 +422,17 @@ static struct dp_cconn *dp_cconn_find(struct dp *dp, uint32_t id)
 	return c;
 }
 
+static int dp_prefix_cmp(const void *a, const void *b)
+{
+	return prefix_compare(a, b);
+}
+
+/* p in a sorted list (dp_cconn.learned). */
+static bool dp_prefix_learned(const struct prefix *sorted, size_t n, const struct prefix *p)
+{
+	return n && bsearch(p, sorted, n, sizeof(*sorted), dp_prefix_cmp);
+}
+
 /* True if another connection of the VNet still routes p (the route must stay). */
 static bool dp_prefix_in_use(struct dp *dp, const struct dp_cconn *except, uint32_t vnet_id,
 			     const struct prefix *p)
@@ -433,6 +446,8 @@ static bool dp_prefix_in_use(struct dp *dp, const struct dp_cconn *except, uint3
 		for (i = 0; i < c->n_prefixes; i++)
 			if (prefix_equal(&c->prefixes[i], p))
 				return true;
+		if (dp_prefix_learned(c->learned, c->n_learned, p))
+			return true;
 	}
 	return false;
 }
@@ -585,6 +600,7 @@ int dp_conn_update(struct dp *dp, const struct dp_conn_params *p)
 		/* Withdraw what the connection no longer has, unless a sibling still routes it. */
 		for (i = 0; i < c->n_prefixes; i++)
 			if (!dp_prefix_listed(m->prefixes, m->n_prefixes, &c->prefixes[i]) &&
+			    !dp_prefix_learned(c->learned, c->n_learned, &c->prefixes[i]) &&
 			    !dp_prefix_in_use(dp, c, c->vnet_id, &c->prefixes[i]))
 				dp_route(v, &c->prefixes[i], false);
 		r = dp_cconn_set(c, m);
@@ -613,11 +629,116 @@ int dp_conn_remove(struct dp *dp, uint32_t id)
 	for (i = 0; v && i < c->n_prefixes; i++)
 		if (!dp_prefix_in_use(dp, c, c->vnet_id, &c->prefixes[i]))
 			dp_route(v, &c->prefixes[i], false);
+	for (i = 0; v && i < c->n_learned; i++)
+		if (!dp_prefix_listed(c->prefixes, c->n_prefixes, &c->learned[i]) &&
+		    !dp_prefix_in_use(dp, c, c->vnet_id, &c->learned[i]))
+			dp_route(v, &c->learned[i], false);
 	dp_upq_lane_del(&dp->upq, id);
 	log_info("Tunnel", "conn %u: removed", id);
 	free(c->prefixes);
+	free(c->learned);
 	free(c);
 	return 0;
+}
+
+/* A route of c that nothing routes any more once c's set is keep (sorted): take it out. */
+static void dp_route_unused(struct dp *dp, struct dp_cvnet *v, const struct dp_cconn *c,
+			    const struct prefix *keep, size_t n_keep, const struct prefix *p)
+{
+	if (!dp_prefix_learned(keep, n_keep, p) &&
+	    !dp_prefix_listed(c->prefixes, c->n_prefixes, p) &&
+	    !dp_prefix_in_use(dp, c, c->vnet_id, p))
+		dp_route(v, p, false);
+}
+
+int dp_conn_routes(struct dp *dp, uint32_t id, const struct prefix *routes, size_t n)
+{
+	struct dp_cconn *c = dp_cconn_find(dp, id);
+	struct dp_msg *m = NULL;
+	struct prefix *nr = NULL;
+	struct dp_cvnet *v;
+	size_t i, k = 0, added = 0;
+	int r = 0;
+
+	if (!c)
+		return -ENOENT;
+	v = dp_cvnet_find(dp, c->vnet_id);
+	for (i = 0; i < n; i++)
+		if (routes[i].addr.family != AF_INET && routes[i].addr.family != AF_INET6)
+			return -EINVAL;
+	nr = malloc((n ? n : 1) * sizeof(*nr));
+	m = calloc(1, sizeof(*m));
+	if (!nr || !m || !v) {
+		r = v ? -ENOMEM : -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		nr[i] = routes[i];
+		prefix_mask(&nr[i]);
+	}
+	qsort(nr, n, sizeof(*nr), dp_prefix_cmp);
+	for (i = 0; i < n; i++)
+		if (k == 0 || !prefix_equal(&nr[k - 1], &nr[i]))
+			nr[k++] = nr[i];
+	/* Kernel routes first, as dp_conn_add: the table never names what the VNet cannot reach. */
+	for (added = 0; added < k && r == 0; added++)
+		if (!dp_prefix_learned(c->learned, c->n_learned, &nr[added]))
+			r = dp_route(v, &nr[added], true);
+	if (r == 0) {
+		*m = (struct dp_msg){
+			.kind = DP_MSG_CONN_ROUTES, .id = id, .routes = nr, .n_routes = k};
+		r = dp_call_all(dp, m, NULL);
+	}
+	if (r < 0) {
+		/* The old set stays: take out only what this call added. */
+		for (i = 0; i < added; i++)
+			if (!dp_prefix_learned(c->learned, c->n_learned, &nr[i]))
+				dp_route_unused(dp, v, c, c->learned, c->n_learned, &nr[i]);
+		goto out;
+	}
+	for (i = 0; i < c->n_learned; i++)
+		dp_route_unused(dp, v, c, nr, k, &c->learned[i]);
+	free(c->learned);
+	c->learned = nr;
+	c->n_learned = k;
+	nr = NULL;
+out:
+	free(nr);
+	free(m);
+	return r;
+}
+
+int dp_vnet_addr_add(struct dp *dp, uint32_t vnet_id, const struct addr *a)
+{
+	struct dp_cvnet *v = dp_cvnet_find(dp, vnet_id);
+	struct prefix p;
+
+	if (!v)
+		return -ENOENT;
+	prefix_from_addr(&p, a);
+	return dp_vnet_addr(v, &p);
+}
+
+struct dp_socket_args {
+	int domain, type, protocol;
+};
+
+static int dp_socket_here(void *arg)
+{
+	const struct dp_socket_args *a = arg;
+	int fd = socket(a->domain, a->type | SOCK_NONBLOCK | SOCK_CLOEXEC, a->protocol);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int dp_vnet_socket(struct dp *dp, uint32_t vnet_id, int domain, int type, int protocol)
+{
+	struct dp_cvnet *v = dp_cvnet_find(dp, vnet_id);
+	struct dp_socket_args a = {domain, type, protocol};
+
+	if (!v)
+		return -ENOENT;
+	return netns_run_in(v->nsfd, dp_socket_here, &a);
 }
 
 /* ---- SAs ------------------------------------------------------------------------------------- */

@@ -85,6 +85,24 @@ int dp_conn_add(struct dp *dp, const struct dp_conn_params *p);
 int dp_conn_update(struct dp *dp, const struct dp_conn_params *p);
 /* Remove a connection with its routes and every SA it holds. -ENOENT. */
 int dp_conn_remove(struct dp *dp, uint32_t id);
+/*
+ * The routes learned for a connection (BGP's best routes through it), replacing the last set:
+ * they enter the VNet's table after the connection's own prefixes (one of those, or another
+ * connection's, wins for the same prefix), get routes through the TUN, and are inner sources
+ * the site may use. Any number (the control plane bounds them: a BGP peer's prefix limit);
+ * duplicates count once. 0, -ENOENT, -EINVAL (a family other than IPv4/IPv6) or -ENOMEM (the
+ * old set stays).
+ */
+int dp_conn_routes(struct dp *dp, uint32_t id, const struct prefix *routes, size_t n);
+
+/*
+ * The VNet's namespace, for the control plane's own endpoints in it (BGP): a host address
+ * on the gateway interface (it answers there), and a socket made in the namespace
+ * (socket(2)'s arguments; SOCK_NONBLOCK | SOCK_CLOEXEC added). A negative errno, -ENOENT for
+ * an unknown VNet; the socket is the caller's.
+ */
+int dp_vnet_addr_add(struct dp *dp, uint32_t vnet_id, const struct addr *a);
+int dp_vnet_socket(struct dp *dp, uint32_t vnet_id, int domain, int type, int protocol);
 
 /* ---- SAs ------------------------------------------------------------------------------------ */
 

@@ -18,6 +18,7 @@ enum dp_msg_kind {
 	DP_MSG_CONN_ADD,
 	DP_MSG_CONN_UPDATE,
 	DP_MSG_CONN_DEL,
+	DP_MSG_CONN_ROUTES,
 	DP_MSG_SPI_ALLOC,
 	DP_MSG_SA_ADD,
 	DP_MSG_SA_DEL,
@@ -43,6 +44,9 @@ struct dp_msg {
 	struct prefix prefixes[DP_CONN_PREFIXES_MAX];
 	size_t n_prefixes;
 	uint64_t rate_bps;
+	/* CONN_ROUTES: the learned routes, masked, sorted and unique (the sender's, read-only). */
+	const struct prefix *routes;
+	size_t n_routes;
 	/* SA_ADD: the SA moves to the worker with the message (it frees it on failure). */
 	struct esp_sa *sa;
 	enum dp_encap encap;

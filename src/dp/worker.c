@@ -82,7 +82,9 @@ struct dp_conn {
 	struct addr peer;
 	struct prefix *prefixes;
 	size_t n_prefixes;
-	struct lpm *allowed; /* the same prefixes: which inner sources the site may use */
+	struct prefix *learned; /* DP_MSG_CONN_ROUTES: BGP's best routes through it */
+	size_t n_learned;
+	struct lpm *allowed; /* both sets: which inner sources the site may use */
 	struct shaper rate_in, rate_out;
 	struct shaper_queue wait_in, wait_out; /* slots only in the worker of that direction */
 	struct dp_out_sa out;
@@ -761,7 +763,9 @@ static struct dp_conn *dp_conn_find(struct dp_worker *w, uint32_t id)
 
 /*
  * A table of prefixes -> connections for VNet v, or for connection only (allowed sources).
- * Built whole and swapped, so a failure leaves the old table working.
+ * Built whole and swapped, so a failure leaves the old table working. The connections' own
+ * prefixes first; a learned route goes in only where no connection has the prefix already
+ * (a site's configured prefix beats a route some BGP peer announces for it).
  */
 static int dp_table_build(struct dp_worker *w, struct dp_vnet *v, struct dp_conn *only,
 			  struct lpm **out)
@@ -778,6 +782,13 @@ static int dp_table_build(struct dp_worker *w, struct dp_vnet *v, struct dp_conn
 			continue;
 		for (i = 0; i < c->n_prefixes && r == 0; i++)
 			r = lpm_insert(t, &c->prefixes[i], c, NULL);
+	}
+	for (c = w->conns; c && r == 0; c = c->next) {
+		if ((only && c != only) || (!only && c->vnet != v))
+			continue;
+		for (i = 0; i < c->n_learned && r == 0; i++)
+			if (!lpm_get(t, &c->learned[i]))
+				r = lpm_insert(t, &c->learned[i], c, NULL);
 	}
 	if (r < 0) {
 		lpm_free(t);
@@ -981,6 +992,40 @@ static int dp_msg_conn_update(struct dp_worker *w, struct dp_msg *m)
 	return 0;
 }
 
+static int dp_msg_conn_routes(struct dp_worker *w, struct dp_msg *m)
+{
+	struct dp_conn *c = dp_conn_find(w, m->id);
+	struct prefix *old_p, *p;
+	struct lpm *allowed = NULL;
+	size_t old_n;
+	int r;
+
+	if (!c)
+		return -ENOENT;
+	p = malloc((m->n_routes ? m->n_routes : 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, m->routes, m->n_routes * sizeof(*p));
+	old_p = c->learned;
+	old_n = c->n_learned;
+	c->learned = p;
+	c->n_learned = m->n_routes;
+	r = dp_table_build(w, NULL, c, &allowed);
+	if (r == 0)
+		r = dp_vnet_rebuild(w, c->vnet);
+	if (r < 0) {
+		c->learned = old_p;
+		c->n_learned = old_n;
+		free(p);
+		lpm_free(allowed);
+		return r;
+	}
+	free(old_p);
+	lpm_free(c->allowed);
+	c->allowed = allowed;
+	return 0;
+}
+
 static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
 {
 	struct dp_conn **p;
@@ -993,6 +1038,7 @@ static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
 	esp_sa_free(c->out.sa);
 	lpm_free(c->allowed);
 	free(c->prefixes);
+	free(c->learned);
 	shaper_queue_free(&c->wait_in);
 	shaper_queue_free(&c->wait_out);
 	c->vnet->n_conns--;
@@ -1130,6 +1176,8 @@ static int dp_worker_apply(struct dp_worker *w, struct dp_msg *m)
 		return dp_msg_conn_update(w, m);
 	case DP_MSG_CONN_DEL:
 		return dp_msg_conn_del(w, m);
+	case DP_MSG_CONN_ROUTES:
+		return dp_msg_conn_routes(w, m);
 	case DP_MSG_SPI_ALLOC:
 		return esp_sad_spi_alloc(w->sad, &m->spi);
 	case DP_MSG_SA_ADD:

@@ -552,6 +552,57 @@ Test(dpe, an_sa_is_found_through_its_connection_only)
 	cr_assert(ping("wa1", "10.2.0.10"), "tenant 1's traffic still flows");
 }
 
+/* True if the VNet namespace of role has a kernel route to exactly prefix through vgw0. */
+static bool kernel_route(const char *role, const char *prefix)
+{
+	return sh("ip -n %s-%s route show %s dev vgw0 | grep -q .", F.pfx, role, prefix) == 0;
+}
+
+/*
+ * BGP's best routes through a connection (dp_conn_routes): they carry traffic, their replies'
+ * sources are allowed, a site's own prefix beats a learned route to it, withdrawing them takes
+ * the kernel route and the traffic away, and a second connection's learned route is its own.
+ */
+Test(dpe, learned_routes_carry_traffic_and_go_when_withdrawn)
+{
+	struct prefix learned[] = {P("10.9.0.0/24"), P("10.2.0.0/16"), P("10.9.0.0/24")};
+	struct dp_vnet_stats before, after;
+
+	tenant(1, DP_ENCAP_RAW, NULL);
+	/* Behind B's site: 10.9.0.10 on its workload, reached from B's VNet through the LAN. */
+	SH_OK("ip -n %s-wb1 addr add 10.9.0.10/32 dev eth0", F.pfx);
+	SH_OK("ip -n %s-b1 route add 10.9.0.10/32 via 10.2.0.10 dev lan", F.pfx);
+	cr_assert(!ping("wa1", "10.9.0.10"), "no route to 10.9.0.0/24 before it is learned");
+	cr_assert(!kernel_route("a1", "10.9.0.0/24"));
+
+	/* Learned (a duplicate counts once; 10.2.0.0/16 is also the site's own prefix). */
+	cr_assert_eq(dp_conn_routes(F.a, 1, learned, 3), 0);
+	cr_assert(kernel_route("a1", "10.9.0.0/24"), "the learned route is in the VNet's kernel");
+	cr_assert(ping("wa1", "10.9.0.10"), "a learned route carries traffic, and its replies "
+					    "(source 10.9.0.10) are allowed in");
+	cr_assert(ping("wa1", "10.2.0.10"));
+
+	/* Withdrawn: the route goes, the site's own 10.2.0.0/16 stays. */
+	cr_assert_eq(dp_conn_routes(F.a, 1, NULL, 0), 0);
+	cr_assert(!kernel_route("a1", "10.9.0.0/24"), "the withdrawn route left the kernel");
+	cr_assert(kernel_route("a1", "10.2.0.0/16"), "the site's own prefix stays routed");
+	cr_assert(ping("wa1", "10.2.0.10"));
+	/* A hand-made kernel route cannot bring it back: the data plane has no route. */
+	SH_OK("ip -n %s-a1 route add 10.9.0.0/24 dev vgw0", F.pfx);
+	cr_assert_eq(dp_vnet_stats(F.a, 1, &before), 0);
+	cr_assert(!ping("wa1", "10.9.0.10"), "withdrawn: no traffic");
+	cr_assert_eq(dp_vnet_stats(F.a, 1, &after), 0);
+	cr_assert_geq(after.drops[DP_DROP_NO_ROUTE] - before.drops[DP_DROP_NO_ROUTE], 3);
+	SH_OK("ip -n %s-a1 route del 10.9.0.0/24 dev vgw0", F.pfx);
+
+	/* Learned again, then the connection removed: its learned route goes with it. */
+	cr_assert_eq(dp_conn_routes(F.a, 1, learned, 1), 0);
+	cr_assert(ping("wa1", "10.9.0.10"));
+	cr_assert_eq(dp_conn_routes(F.a, 7, learned, 1), -ENOENT, "no connection 7");
+	cr_assert_eq(dp_conn_remove(F.a, 1), 0);
+	cr_assert(!kernel_route("a1", "10.9.0.0/24"), "removed with its connection");
+}
+
 Test(dpe, removing_the_sa_stops_traffic)
 {
 	struct dp_conn_stats before, after;
