@@ -16,6 +16,7 @@
 
 #include "dp/dp.h"
 #include "daemon/evlog.h"
+#include "daemon/gw_bgp.h"
 #include "dp/netns.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -29,6 +30,12 @@ struct gw_vnet_state {
 	char netns[NETNS_NAME_MAX + 1];
 	struct prefix gateway_subnet;
 	uint32_t dp_id;
+	/* SPEC §6: its BGP speaker (NULL without), on bgp_addr as AS bgp_asn. */
+	struct gw_bgp *bgp;
+	uint32_t bgp_asn;
+	struct addr bgp_addr;
+	struct bgp_local_prefix *bgp_local; /* what it was last told to originate */
+	size_t n_bgp_local;
 };
 
 struct gw_conn_state {
@@ -38,6 +45,10 @@ struct gw_conn_state {
 	uint32_t dp_id;
 	struct gw_conn applied; /* what it runs (its psk owned): a change restarts the tunnel */
 	struct gw_conn_status st;
+	/* BGP: the peer as the speaker has it (bgp_peer_set), the routes learned through it. */
+	bool bgp_peer_set;
+	struct bgp_peer_config bgp_peer;
+	size_t n_learned;
 };
 
 struct gw {
@@ -192,6 +203,223 @@ static void gw_op_child_remove(void *ctx, const char *conn, uint32_t spi_in, uin
 		 "CHILD_SA removed: in 0x%08x out 0x%08x", spi_in, spi_out);
 }
 
+/* ---- BGP (SPEC §6): one speaker per VNet whose gateway has it ---------------------------- */
+
+/* The connection's tunnel went up or down: its BGP session follows at once (gw_bgp_tunnel). */
+static void gw_conn_bgp_tunnel(struct gw *g, struct gw_conn_state *cs, bool down)
+{
+	struct gw_vnet_state *vs = gw_vnet_find(g, cs->vnet);
+
+	if (vs && vs->bgp && cs->bgp_peer_set)
+		gw_bgp_tunnel(vs->bgp, cs->name, down);
+}
+
+/* gw_bgp_ops.routes: a connection's learned routes into the data plane and the VNet's kernel. */
+static void gw_bgp_on_routes(void *ctx, const char *conn, const struct prefix *routes, size_t n)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
+	int r;
+
+	if (!cs)
+		return; /* removed: its routes went with it (dp_conn_remove) */
+	r = dp_conn_routes(g->dp, cs->dp_id, routes, n);
+	if (r < 0) {
+		gw_event(g, cs, LOG_LVL_ERR, "Route", "BgpRouteUpdate",
+			 "cannot install %zu route(s) learned through BGP: %s; %zu stay", n,
+			 strerror(-r), cs->n_learned);
+		return;
+	}
+	gw_event(g, cs, LOG_LVL_INFO, "Route", "BgpRouteUpdate",
+		 "%zu route(s) learned through BGP installed (%zu before)", n, cs->n_learned);
+	cs->n_learned = n;
+	g->status_dirty = true;
+}
+
+static void gw_bgp_on_peer_state(void *ctx, const char *conn, enum bgp_state old,
+				 enum bgp_state st, const char *reason)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
+	char a[ADDR_STR_MAX];
+
+	if (!cs)
+		return;
+	addr_print(&cs->bgp_peer.addr, a, sizeof(a));
+	if (st == BGP_STATE_ESTABLISHED)
+		gw_event(g, cs, LOG_LVL_INFO, "Route", "BgpConnectedEvent",
+			 "BGP session with %s (AS %u) established", a, cs->bgp_peer.asn);
+	else if (old == BGP_STATE_ESTABLISHED)
+		gw_event(g, cs, LOG_LVL_WARN, "Route", "BgpDisconnectedEvent",
+			 "BGP session with %s (AS %u) ended: %s", a, cs->bgp_peer.asn,
+			 reason && *reason ? reason : "closed");
+	else if (st == BGP_STATE_IDLE && (old == BGP_STATE_OPENSENT || old == BGP_STATE_OPENCONFIRM))
+		/* The peer answered and the session failed (an OPEN refused, ...): say why. */
+		gw_event(g, cs, LOG_LVL_WARN, "Route", "BgpDisconnectedEvent",
+			 "BGP session with %s (AS %u) failed: %s", a, cs->bgp_peer.asn,
+			 reason && *reason ? reason : "closed");
+	g->status_dirty = true;
+}
+
+static bool gw_bgp_local_equal(const struct bgp_local_prefix *a, size_t na,
+			       const struct bgp_local_prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].vnet != b[i].vnet || !prefix_equal(&a[i].prefix, &b[i].prefix))
+			return false;
+	return true;
+}
+
+/*
+ * What the VNet's speaker originates (Azure: the VNet's address space and the prefixes of the
+ * local network gateways of its connections), told only when it changed.
+ */
+static int gw_bgp_sync_local(struct gw_vnet_state *vs, const struct gw_vnet *v,
+			     const struct gw_desired *d)
+{
+	struct bgp_local_prefix *l;
+	size_t n = v->n_address_space;
+	int r;
+
+	for (unsigned int i = 0; i < d->n_conns; i++)
+		if (strcmp(d->conns[i].vnet, v->name) == 0)
+			n += d->conns[i].n_remote;
+	l = calloc(n ? n : 1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	n = 0;
+	for (unsigned int i = 0; i < v->n_address_space; i++)
+		l[n++] = (struct bgp_local_prefix){.prefix = v->address_space[i], .vnet = true};
+	for (unsigned int i = 0; i < d->n_conns; i++)
+		for (unsigned int k = 0; strcmp(d->conns[i].vnet, v->name) == 0 &&
+					 k < d->conns[i].n_remote;
+		     k++)
+			l[n++] = (struct bgp_local_prefix){.prefix = d->conns[i].remote[k]};
+	if (gw_bgp_local_equal(l, n, vs->bgp_local, vs->n_bgp_local)) {
+		free(l);
+		return 0;
+	}
+	r = gw_bgp_set_local(vs->bgp, l, n);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	free(vs->bgp_local);
+	vs->bgp_local = l;
+	vs->n_bgp_local = n;
+	return 0;
+}
+
+static void gw_bgp_stop(struct gw_vnet_state *vs)
+{
+	gw_bgp_free(vs->bgp); /* Cease to its peers; their routes reported gone */
+	vs->bgp = NULL;
+	free(vs->bgp_local);
+	vs->bgp_local = NULL;
+	vs->n_bgp_local = 0;
+}
+
+/* The VNet's BGP connections as peers of its speaker: added, changed, removed. */
+static void gw_bgp_sync_peers(struct gw *g, struct gw_vnet_state *vs)
+{
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_conn_state *cs = &g->conns[i];
+		bool want = cs->used && cs->applied.bgp && strcmp(cs->vnet, vs->name) == 0;
+		struct bgp_peer_config pc;
+		int r;
+
+		if (!cs->used || strcmp(cs->vnet, vs->name) != 0)
+			continue;
+		if (!want) {
+			if (cs->bgp_peer_set)
+				gw_bgp_peer_remove(vs->bgp, cs->name);
+			cs->bgp_peer_set = false;
+			continue;
+		}
+		bgp_peer_config_default(&pc);
+		snprintf(pc.name, sizeof(pc.name), "%s", cs->name);
+		pc.addr = cs->applied.bgp_peer;
+		pc.asn = cs->applied.bgp_asn;
+		pc.weight = cs->applied.routing_weight;
+		if (cs->bgp_peer_set && addr_equal(&pc.addr, &cs->bgp_peer.addr) &&
+		    pc.asn == cs->bgp_peer.asn && pc.weight == cs->bgp_peer.weight)
+			continue;
+		r = gw_bgp_peer_set(vs->bgp, &pc);
+		if (r < 0) {
+			char a[ADDR_STR_MAX];
+
+			gw_event(g, cs, LOG_LVL_ERR, "Route", "SetBgpPeer",
+				 "BGP peer %s AS %u cannot be configured: %s",
+				 addr_print(&pc.addr, a, sizeof(a)), pc.asn, strerror(-r));
+			continue;
+		}
+		cs->bgp_peer = pc;
+		cs->bgp_peer_set = true;
+		if (cs->st.status == IKE_CONN_CONNECTED)
+			gw_bgp_tunnel(vs->bgp, cs->name, false);
+	}
+}
+
+/* Each VNet's speaker as d says: started, moved (new AS or address), stopped, kept in step. */
+static int gw_bgp_sync(struct gw *g, const struct gw_desired *d)
+{
+	struct gw_bgp_ops ops = {
+		.ctx = g, .routes = gw_bgp_on_routes, .peer_state = gw_bgp_on_peer_state};
+	int first = 0, r;
+
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		struct gw_vnet_state *vs = &g->vnets[i];
+		const struct gw_vnet *v = vs->used ? gw_desired_vnet(d, vs->name) : NULL;
+		bool want = v && v->bgp;
+
+		if (vs->bgp && (!want || vs->bgp_asn != v->bgp_asn ||
+				!addr_equal(&vs->bgp_addr, &v->bgp_addr))) {
+			log_event(LOG_LVL_INFO, "Route", "SetGatewayConfiguration", vs->ref,
+				  "vnet=%s BGP speaker stopped", vs->name);
+			gw_bgp_stop(vs);
+			for (unsigned int k = 0; k < GW_CONNS_MAX; k++)
+				if (g->conns[k].used && strcmp(g->conns[k].vnet, vs->name) == 0)
+					g->conns[k].bgp_peer_set = false;
+		}
+		if (!want)
+			continue;
+		if (!vs->bgp) {
+			struct gw_bgp_config bc = {
+				.base = g->base,
+				.dp = g->dp,
+				.vnet_id = vs->dp_id,
+				.asn = v->bgp_asn,
+				.local = v->bgp_addr,
+				.port = g->opt.bgp_port,
+			};
+			char a[ADDR_STR_MAX];
+
+			r = gw_bgp_new(&vs->bgp, &bc, &ops);
+			if (r < 0) {
+				if (!first)
+					first = r;
+				continue;
+			}
+			vs->bgp_asn = v->bgp_asn;
+			vs->bgp_addr = v->bgp_addr;
+			log_event(LOG_LVL_INFO, "Route", "SetGatewayConfiguration", vs->ref,
+				  "vnet=%s BGP speaker AS %u on %s", vs->name, v->bgp_asn,
+				  addr_print(&v->bgp_addr, a, sizeof(a)));
+		}
+		r = gw_bgp_sync_local(vs, v, d);
+		if (r < 0) {
+			log_err("Route", "vnet=%s: cannot set what BGP advertises: %s", vs->name,
+				strerror(-r));
+			if (!first)
+				first = r;
+		}
+		gw_bgp_sync_peers(g, vs);
+	}
+	return first;
+}
+
 static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
 {
 	struct gw *g = ctx;
@@ -212,6 +440,8 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 		gw_event(g, cs, st == IKE_CONN_CONNECTING ? LOG_LVL_INFO : LOG_LVL_WARN, "Tunnel",
 			 st == IKE_CONN_CONNECTING ? "TunnelConnecting" : "TunnelNotConnected",
 			 "%s: %s", ike_conn_status_name(st), reason ? reason : "");
+	if ((st == IKE_CONN_CONNECTED) != (cs->st.status == IKE_CONN_CONNECTED))
+		gw_conn_bgp_tunnel(g, cs, st != IKE_CONN_CONNECTED);
 	cs->st.status = st;
 	snprintf(cs->st.reason, sizeof(cs->st.reason), "%s", reason ? reason : "");
 	cs->st.since = clock_wall_s();
@@ -435,6 +665,39 @@ static void gw_status_counters(struct gw *g, json_t *root)
 	json_object_set_new(root, "ike", gw_status_ike(g));
 }
 
+/* The VNet's BGP speaker and its peers (null without BGP), for tests and operators. */
+static json_t *gw_status_bgp(const struct gw_vnet_state *vs)
+{
+	const struct bgp_speaker *sp = vs->bgp ? gw_bgp_speaker(vs->bgp) : NULL;
+	struct bgp_peer_status *st;
+	char a[ADDR_STR_MAX];
+	json_t *o, *peers;
+	size_t n;
+
+	if (!sp)
+		return json_null();
+	o = json_pack("{s:I, s:s}", "asn", (json_int_t)vs->bgp_asn, "address",
+		      addr_print(&vs->bgp_addr, a, sizeof(a)));
+	peers = json_array();
+	n = bgp_speaker_peers(sp, NULL, 0);
+	st = calloc(n ? n : 1, sizeof(*st));
+	n = st ? bgp_speaker_peers(sp, st, n) : 0;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			peers, json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:s}", "name",
+					 st[i].name, "neighbor",
+					 addr_print(&st[i].neighbor, a, sizeof(a)), "asn",
+					 (json_int_t)st[i].asn, "state", bgp_state_name(st[i].state),
+					 "routesReceived", (json_int_t)st[i].routes_received,
+					 "routesRefused", (json_int_t)st[i].routes_refused,
+					 "messagesSent", (json_int_t)st[i].messages_sent,
+					 "messagesReceived", (json_int_t)st[i].messages_received,
+					 "lastError", st[i].last_error));
+	free(st);
+	json_object_set_new(o, "peers", peers);
+	return o;
+}
+
 static void gw_write_status(struct gw *g)
 {
 	json_t *root, *arr, *vnets;
@@ -457,8 +720,8 @@ static void gw_write_status(struct gw *g)
 		/* Keyed by the resource id (the VNet's name without one): workloads attach here. */
 		if (vs->used)
 			json_object_set_new(vnets, vs->ref[0] ? vs->ref : vs->name,
-					    json_pack("{s:s, s:s}", "name", vs->name, "netns",
-						      vs->netns));
+					    json_pack("{s:s, s:s, s:o}", "name", vs->name, "netns",
+						      vs->netns, "bgp", gw_status_bgp(vs)));
 	}
 	json_object_set_new(root, "publicIp",
 			    json_string(addr_print(&g->opt.public_ip, ip, sizeof(ip))));
@@ -519,6 +782,7 @@ static void gw_write_status(struct gw *g)
 		json_object_set_new(c, "childSaInboundSpis", spis);
 		json_object_set_new(c, "id", json_string(cs->applied.ref));
 		json_object_set_new(c, "lastEstablished", json_integer(cs->st.established));
+		json_object_set_new(c, "bgpRoutesLearned", json_integer((json_int_t)cs->n_learned));
 		json_object_set_new(c, "childSaSpis", pairs);
 		gw_status_conn_counters(g, cs, c);
 		json_array_append_new(arr, c);
@@ -616,6 +880,8 @@ void gw_free(struct gw *g)
 		event_free(g->ev_timer);
 	if (g->ev_status)
 		event_free(g->ev_status);
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++)
+		gw_bgp_stop(&g->vnets[i]); /* Cease to the peers while the tunnels are up */
 	ike_engine_free(g->ike); /* removes every child from the data plane */
 	dp_free(g->dp);
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
@@ -703,10 +969,29 @@ static int gw_conn_ike_set(struct gw *g, const struct gw_conn *c)
 	return r;
 }
 
+/*
+ * What the data plane routes to the site and accepts from it: the site's prefixes, and with
+ * BGP its peer's address (issue 12: the session runs through the tunnel) unless they hold it.
+ */
+static size_t gw_conn_dp_prefixes(const struct gw_conn *c, struct prefix *out)
+{
+	size_t n = 0;
+	bool covered = false;
+
+	for (unsigned int i = 0; i < c->n_remote; i++) {
+		out[n++] = c->remote[i];
+		covered = covered || prefix_contains_addr(&c->remote[i], &c->bgp_peer);
+	}
+	if (c->bgp && !covered)
+		prefix_from_addr(&out[n++], &c->bgp_peer);
+	return n;
+}
+
 static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 {
 	struct gw_conn_state *cs = gw_conn_find(g, c->name);
 	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
+	struct prefix pfx[GW_PREFIXES_MAX + 1];
 	struct dp_conn_params dcp = { 0 };
 	bool fresh = !cs, restart, same_dp;
 	int r;
@@ -732,8 +1017,8 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	dcp.id = cs->dp_id;
 	dcp.vnet_id = vs->dp_id;
 	dcp.peer = c->peer;
-	dcp.prefixes = c->remote;
-	dcp.n_prefixes = c->n_remote;
+	dcp.prefixes = pfx;
+	dcp.n_prefixes = gw_conn_dp_prefixes(c, pfx);
 	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
 	r = fresh ? dp_conn_add(g->dp, &dcp) : same_dp ? 0 : dp_conn_update(g->dp, &dcp);
 	if (r < 0) {
@@ -791,6 +1076,11 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 
 static void gw_conn_drop(struct gw *g, struct gw_conn_state *cs)
 {
+	struct gw_vnet_state *vs = gw_vnet_find(g, cs->vnet);
+
+	if (vs && vs->bgp && cs->bgp_peer_set)
+		gw_bgp_peer_remove(vs->bgp, cs->name); /* Cease while the tunnel still carries it */
+	cs->bgp_peer_set = false;
 	ike_engine_conn_remove(g->ike, cs->name); /* Deletes to the peer, children removed */
 	dp_conn_remove(g->dp, cs->dp_id);	  /* and its routes withdrawn */
 	log_event(LOG_LVL_INFO, "Gateway", "RemoveConnection", cs->applied.ref, "conn=%s removed",
@@ -830,6 +1120,7 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 	}
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
 		if (g->vnets[i].used && gw_vnet_stale(d, &g->vnets[i])) {
+			gw_bgp_stop(&g->vnets[i]);
 			r = dp_vnet_remove(g->dp, g->vnets[i].dp_id);
 			if (r == 0) {
 				log_event(LOG_LVL_INFO, "Gateway", "RemoveGatewayConfiguration",
@@ -852,6 +1143,9 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 		if (r < 0 && !first)
 			first = r;
 	}
+	r = gw_bgp_sync(g, d);
+	if (r < 0 && !first)
+		first = r;
 	gw_settle(g);
 	return first;
 }

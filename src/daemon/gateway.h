@@ -26,6 +26,7 @@ struct gw_options {
 	const char *status_path; /* JSON status, rewritten on changes and every second (NULL) */
 	unsigned int workers;	 /* data-plane threads (0: the data plane's default) */
 	bool unshaped;		 /* benchmarks only: no SKU rate on any connection */
+	uint16_t bgp_port;	 /* the peers' BGP port and ours (0: 179) */
 	/*
 	 * TESTS ONLY (--debug-lifetimes): when non-zero, every connection's IKE and CHILD_SA
 	 * lifetimes in seconds, whatever its configuration says; debug_jitter_pct >= 0 replaces
