@@ -23,6 +23,7 @@
 struct gw_vnet {
 	char name[GW_NAME_MAX];
 	char ref[GW_REF_MAX]; /* the id of the resource it stands for */
+	char gw_ref[GW_REF_MAX]; /* its VPN gateway's resource id */
 	struct prefix address_space[GW_PREFIXES_MAX];
 	unsigned int n_address_space;
 	struct prefix gateway_subnet; /* the VNet's GatewaySubnet (SPEC §2 rule 4) */

@@ -1182,3 +1182,120 @@ int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out)
 	*out = cs->st;
 	return 0;
 }
+
+/* ---- BGP views (getBgpPeerStatus, getLearnedRoutes, getAdvertisedRoutes) ------------------- */
+
+/* Azure's BgpPeerState: Unknown, Stopped, Idle, Connecting, Connected. */
+static const char *gw_bgp_azure_state(enum bgp_state s)
+{
+	switch (s) {
+	case BGP_STATE_IDLE:
+		return "Idle";
+	case BGP_STATE_ESTABLISHED:
+		return "Connected";
+	default:
+		return "Connecting";
+	}
+}
+
+struct gw_route_rows {
+	json_t *rows;
+	const char *local;
+	bool advertised;
+};
+
+static int gw_bgp_route_row(const struct bgp_route_info *ri, void *arg)
+{
+	struct gw_route_rows *w = arg;
+	char net[PREFIX_STR_MAX], nh[ADDR_STR_MAX], src[ADDR_STR_MAX];
+	bool local = ri->origin == BGP_ROUTE_NETWORK;
+	json_t *row;
+
+	prefix_print(&ri->network, net, sizeof(net));
+	if (ri->next_hop.family)
+		addr_print(&ri->next_hop, nh, sizeof(nh));
+	else
+		nh[0] = '\0';
+	addr_print(&ri->source_peer, src, sizeof(src));
+	/* As Azure: the gateway's own prefixes have origin Network and no next hop; routes
+	 * learned from a peer EBgp; what we advertise Igp, with our AS in front. */
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "localAddress", w->local, "network",
+			net, "nextHop", nh, "sourcePeer", w->advertised ? "" : src, "origin",
+			w->advertised ? "Igp" : local ? "Network" : "EBgp", "asPath", ri->as_path,
+			"weight", (json_int_t)ri->weight);
+	if (!row || json_array_append_new(w->rows, row) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+json_t *gw_bgp_view(struct gw *g, const char *vnet_name)
+{
+	struct gw_vnet_state *vs = gw_vnet_find(g, vnet_name);
+	const struct bgp_speaker *sp = vs && vs->bgp ? gw_bgp_speaker(vs->bgp) : NULL;
+	struct gw_route_rows w = {0};
+	struct bgp_peer_status *st = NULL;
+	char local[ADDR_STR_MAX];
+	json_t *view, *peers, *adv;
+	size_t n;
+	int r = 0;
+
+	if (!sp)
+		return NULL;
+	addr_print(&vs->bgp_addr, local, sizeof(local));
+	view = json_object();
+	peers = json_array();
+	adv = json_object();
+	w.rows = json_array();
+	w.local = local;
+	n = bgp_speaker_peers(sp, NULL, 0);
+	st = calloc(n ? n : 1, sizeof(*st));
+	if (!view || !peers || !adv || !w.rows || !st)
+		goto fail;
+	n = bgp_speaker_peers(sp, st, n);
+	for (size_t i = 0; i < n; i++) {
+		char nb[ADDR_STR_MAX], dur[32];
+		uint64_t d = st[i].connected_duration_s;
+
+		addr_print(&st[i].neighbor, nb, sizeof(nb));
+		/* A .NET TimeSpan, as Azure prints connectedDuration. */
+		snprintf(dur, sizeof(dur), "%02llu:%02llu:%02llu", (unsigned long long)(d / 3600),
+			 (unsigned long long)(d / 60 % 60), (unsigned long long)(d % 60));
+		if (json_array_append_new(
+			    peers,
+			    json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:s}",
+				      "localAddress", local, "neighbor", nb, "asn",
+				      (json_int_t)st[i].asn, "state",
+				      gw_bgp_azure_state(st[i].state), "connectedDuration", dur,
+				      "routesReceived", (json_int_t)st[i].routes_received,
+				      "messagesSent", (json_int_t)st[i].messages_sent,
+				      "messagesReceived", (json_int_t)st[i].messages_received,
+				      "bgpState", bgp_state_name(st[i].state), "lastError",
+				      st[i].last_error)) < 0)
+			goto fail;
+	}
+	r = bgp_speaker_learned_routes(sp, gw_bgp_route_row, &w);
+	if (r < 0)
+		goto fail;
+	json_object_set_new(view, "learned", w.rows);
+	for (size_t i = 0; i < n; i++) {
+		char nb[ADDR_STR_MAX];
+
+		w.rows = json_array();
+		w.advertised = true;
+		if (!w.rows || bgp_speaker_advertised_routes(sp, st[i].name, gw_bgp_route_row, &w) < 0)
+			goto fail;
+		json_object_set_new(adv, addr_print(&st[i].neighbor, nb, sizeof(nb)), w.rows);
+	}
+	w.rows = NULL;
+	json_object_set_new(view, "peers", peers);
+	json_object_set_new(view, "advertised", adv);
+	free(st);
+	return view;
+fail:
+	free(st);
+	json_decref(w.rows);
+	json_decref(peers);
+	json_decref(adv);
+	json_decref(view);
+	return NULL;
+}

@@ -10,6 +10,7 @@
 #define VNETGW_DAEMON_GATEWAY_H
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "daemon/desired.h"
@@ -76,6 +77,14 @@ struct gw_conn_status {
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;
 };
 int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out);
+
+/*
+ * The VNet's BGP as Azure's getBgpPeerStatus, getLearnedRoutes and getAdvertisedRoutes answer
+ * it, from the live speaker: a new object {"peers": [...], "learned": [...], "advertised":
+ * {"<neighbor address>": [...]}} (rows in Azure's member names), or NULL when the VNet runs no
+ * BGP speaker (or is unknown, or without memory).
+ */
+json_t *gw_bgp_view(struct gw *g, const char *vnet_name);
 
 /* The VNet namespace name gw uses for a VNet (for tests and operators attaching workloads). */
 void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t len);

@@ -179,6 +179,7 @@ static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefi
 	memset(v, 0, sizeof(*v));
 	/* The stored spelling of the id: the one the API reports and the status file keys by. */
 	snprintf(v->ref, sizeof(v->ref), "%s", str(json_object_get(vnet, "id")));
+	snprintf(v->gw_ref, sizeof(v->gw_ref), "%s", gid);
 	reconcile_vnet_key(v->ref, netns_prefix, v->name, sizeof(v->name));
 	/* SPEC §2 rule 4: the subnet named exactly GatewaySubnet addresses the gateway. */
 	gs = model_vnet_subnet(vnet, "GatewaySubnet", NULL);
