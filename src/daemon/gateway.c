@@ -10,9 +10,11 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dp/dp.h"
 #include "daemon/evlog.h"
@@ -20,6 +22,7 @@
 #include "dp/netns.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/prom.h"
 
 #define GW_TUN_NAME "vnetgw0"
 
@@ -49,6 +52,8 @@ struct gw_conn_state {
 	bool bgp_peer_set;
 	struct bgp_peer_config bgp_peer;
 	size_t n_learned;
+	/* gw_metrics: the byte counters at its previous call, for the average bandwidth */
+	uint64_t m_bytes, m_ns;
 };
 
 struct gw {
@@ -1298,4 +1303,293 @@ fail:
 	json_decref(adv);
 	json_decref(view);
 	return NULL;
+}
+
+/* ---- metrics (Prometheus text, issue 20) ------------------------------------------------- */
+
+/* The part of a resource id after "/<key>/" up to the next '/', or "". */
+static void gw_id_part(const char *id, const char *key, char *out, size_t n)
+{
+	size_t kl = strlen(key);
+	const char *p;
+
+	out[0] = '\0';
+	for (p = id; p && *p; p = strchr(p + 1, '/')) {
+		if (p[0] == '/' && strncasecmp(p + 1, key, kl) == 0 && p[1 + kl] == '/') {
+			const char *v = p + 2 + kl;
+
+			snprintf(out, n, "%.*s", (int)strcspn(v, "/"), v);
+			return;
+		}
+	}
+}
+
+/* One connection's figures, read once for every family. */
+struct gw_metric_conn {
+	char sub[64], rg[96], gw[96], conn[96], remote[ADDR_STR_MAX];
+	struct gw_conn_state *cs;
+	struct dp_conn_stats st;
+	struct ike_conn_info info;
+	bool have_st, have_info;
+	double bw; /* bytes/s, both directions, since the previous call */
+};
+
+#define GW_CONN_LABELS(m)                                                                          \
+	{                                                                                          \
+		{"subscription", (m)->sub}, {"resource_group", (m)->rg}, {"gateway", (m)->gw},     \
+			{"connection", (m)->conn}, {"remote_ip", (m)->remote},                     \
+	}
+
+static void gw_metrics_conns(struct prom *p, struct gw_metric_conn *mc, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+		enum prom_type type;
+		size_t off; /* in struct dp_conn_stats */
+	} ctr[] = {
+		{"vnetgw_tunnel_ingress_bytes_total",
+		 "Inner bytes decrypted from the site and delivered to the VNet (Azure: Tunnel "
+		 "Ingress Bytes).",
+		 PROM_COUNTER, offsetof(struct dp_conn_stats, bytes_in)},
+		{"vnetgw_tunnel_egress_bytes_total",
+		 "Inner bytes from the VNet encrypted and sent to the site (Azure: Tunnel Egress "
+		 "Bytes).",
+		 PROM_COUNTER, offsetof(struct dp_conn_stats, bytes_out)},
+		{"vnetgw_tunnel_ingress_packets_total",
+		 "Packets from the site delivered to the VNet (Azure: Tunnel Ingress Packets).",
+		 PROM_COUNTER, offsetof(struct dp_conn_stats, packets_in)},
+		{"vnetgw_tunnel_egress_packets_total",
+		 "Packets from the VNet sent to the site (Azure: Tunnel Egress Packets).", PROM_COUNTER,
+		 offsetof(struct dp_conn_stats, packets_out)},
+		{"vnetgw_tunnel_shaped_in_packets_total",
+		 "Packets from the site that waited for the SKU rate.", PROM_COUNTER,
+		 offsetof(struct dp_conn_stats, shaped_in)},
+		{"vnetgw_tunnel_shaped_out_packets_total",
+		 "Packets to the site that waited for the SKU rate.", PROM_COUNTER,
+		 offsetof(struct dp_conn_stats, shaped_out)},
+	};
+
+	prom_family(p, "vnetgw_tunnel_connected", PROM_GAUGE,
+		    "1 when the connection's tunnel is Connected, else 0.");
+	for (size_t i = 0; i < n; i++) {
+		struct prom_label l[] = GW_CONN_LABELS(&mc[i]);
+
+		prom_u64(p, "vnetgw_tunnel_connected", l, 5,
+			 mc[i].cs->st.status == IKE_CONN_CONNECTED);
+	}
+	for (size_t k = 0; k < sizeof(ctr) / sizeof(ctr[0]); k++) {
+		prom_family(p, ctr[k].name, ctr[k].type, ctr[k].help);
+		for (size_t i = 0; i < n; i++) {
+			struct prom_label l[] = GW_CONN_LABELS(&mc[i]);
+
+			if (mc[i].have_st)
+				prom_u64(p, ctr[k].name, l, 5,
+					 *(const uint64_t *)((const char *)&mc[i].st + ctr[k].off));
+		}
+	}
+	prom_family(p, "vnetgw_tunnel_drops_total", PROM_COUNTER,
+		    "Packets of the connection dropped, by reason (Azure: Tunnel Ingress/Egress "
+		    "Packet Drop Count).");
+	for (size_t i = 0; i < n; i++) {
+		struct prom_label l[6] = GW_CONN_LABELS(&mc[i]);
+
+		for (int d = 0; mc[i].have_st && d < DP_DROP__COUNT; d++) {
+			if (!mc[i].st.drops[d] || d == DP_DROP_ESP)
+				continue; /* ESP's own reasons follow */
+			l[5] = (struct prom_label){"reason", dp_drop_name((enum dp_drop)d)};
+			prom_u64(p, "vnetgw_tunnel_drops_total", l, 6, mc[i].st.drops[d]);
+		}
+		for (int d = 0; mc[i].have_st && d < ESP_DROP__COUNT; d++) {
+			if (!mc[i].st.esp_drops[d])
+				continue;
+			l[5] = (struct prom_label){"reason", esp_drop_name((enum esp_drop)d)};
+			prom_u64(p, "vnetgw_tunnel_drops_total", l, 6, mc[i].st.esp_drops[d]);
+		}
+	}
+	prom_family(p, "vnetgw_tunnel_average_bandwidth_bytes", PROM_GAUGE,
+		    "Bytes per second through the tunnel, both directions, over the last interval "
+		    "(Azure: Tunnel Bandwidth).");
+	for (size_t i = 0; i < n; i++) {
+		struct prom_label l[] = GW_CONN_LABELS(&mc[i]);
+
+		prom_f64(p, "vnetgw_tunnel_average_bandwidth_bytes", l, 5, mc[i].bw);
+	}
+	prom_family(p, "vnetgw_tunnel_ike_sas", PROM_GAUGE,
+		    "IKE SAs of the connection (Azure: Tunnel MMSA Count).");
+	for (size_t i = 0; i < n; i++) {
+		struct prom_label l[] = GW_CONN_LABELS(&mc[i]);
+
+		prom_u64(p, "vnetgw_tunnel_ike_sas", l, 5, mc[i].have_info ? mc[i].info.n_ike_sas : 0);
+	}
+	prom_family(p, "vnetgw_tunnel_child_sas", PROM_GAUGE,
+		    "CHILD_SAs of the connection (Azure: Tunnel QMSA Count).");
+	for (size_t i = 0; i < n; i++) {
+		struct prom_label l[] = GW_CONN_LABELS(&mc[i]);
+
+		prom_u64(p, "vnetgw_tunnel_child_sas", l, 5,
+			 mc[i].have_info ? mc[i].info.n_children : 0);
+	}
+}
+
+/* Per gateway: the sum of its tunnels' bandwidth (Azure: Gateway S2S Bandwidth). */
+static void gw_metrics_gateways(struct prom *p, struct gw_metric_conn *mc, size_t n)
+{
+	prom_family(p, "vnetgw_gateway_average_bandwidth_bytes", PROM_GAUGE,
+		    "Bytes per second through all the gateway's tunnels over the last interval "
+		    "(Azure: Gateway S2S Bandwidth).");
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		double sum = 0;
+
+		for (size_t k = 0; k < n; k++) {
+			if (strcmp(mc[k].cs->applied.gw_ref, mc[i].cs->applied.gw_ref) != 0)
+				continue;
+			first = first && k >= i;
+			sum += mc[k].bw;
+		}
+		if (first) {
+			struct prom_label l[] = {
+				{"subscription", mc[i].sub},
+				{"resource_group", mc[i].rg},
+				{"gateway", mc[i].gw},
+			};
+
+			prom_f64(p, "vnetgw_gateway_average_bandwidth_bytes", l, 3, sum);
+		}
+	}
+}
+
+static void gw_metrics_ike(struct gw *g, struct prom *p)
+{
+	const struct ike_engine_stats *s = ike_engine_stats(g->ike);
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} ctr[] = {
+		{"vnetgw_ike_malformed_total", "IKE messages that did not parse.",
+		 offsetof(struct ike_engine_stats, malformed)},
+		{"vnetgw_ike_unknown_peer_total", "IKE_SA_INIT requests from an address with no "
+						  "connection.",
+		 offsetof(struct ike_engine_stats, unknown_peer)},
+		{"vnetgw_ike_bad_icv_total", "IKE messages whose integrity check failed.",
+		 offsetof(struct ike_engine_stats, bad_icv)},
+		{"vnetgw_ike_cookies_sent_total", "COOKIE answers to IKE_SA_INIT (RFC 7296 2.6).",
+		 offsetof(struct ike_engine_stats, cookies_sent)},
+		{"vnetgw_ike_half_open_expired_total", "Half-open IKE SAs removed by their timeout.",
+		 offsetof(struct ike_engine_stats, half_open_expired)},
+		{"vnetgw_ike_dpd_dead_total", "Peers declared dead by DPD.",
+		 offsetof(struct ike_engine_stats, dpd_dead)},
+	};
+
+	for (size_t k = 0; k < sizeof(ctr) / sizeof(ctr[0]); k++) {
+		prom_family(p, ctr[k].name, PROM_COUNTER, ctr[k].help);
+		prom_u64(p, ctr[k].name, NULL, 0,
+			 *(const uint64_t *)((const char *)s + ctr[k].off));
+	}
+	prom_family(p, "vnetgw_ike_half_open", PROM_GAUGE,
+		    "Half-open IKE SAs now (responder, IKE_AUTH not yet done).");
+	prom_u64(p, "vnetgw_ike_half_open", NULL, 0, ike_engine_half_open(g->ike));
+	prom_family(p, "vnetgw_ike_cookies_required", PROM_GAUGE,
+		    "1 while IKE_SA_INIT requests must carry a COOKIE.");
+	prom_u64(p, "vnetgw_ike_cookies_required", NULL, 0, ike_engine_cookies_required(g->ike));
+}
+
+struct gw_count {
+	uint64_t n;
+};
+
+static int gw_count_route(const struct bgp_route_info *ri, void *arg)
+{
+	(void)ri;
+	((struct gw_count *)arg)->n++;
+	return 0;
+}
+
+static void gw_metrics_bgp(struct gw *g, struct prom *p)
+{
+	static const char *const fam[][2] = {
+		{"vnetgw_bgp_peer_up", "1 when the BGP session with the peer is Established "
+				       "(Azure: BGP Peer Status)."},
+		{"vnetgw_bgp_routes_learned", "Prefixes accepted from the peer now (Azure: BGP "
+					      "Routes Learned)."},
+		{"vnetgw_bgp_routes_advertised", "Prefixes last advertised to the peer (Azure: BGP "
+						 "Routes Advertised)."},
+	};
+
+	for (size_t f = 0; f < 3; f++) {
+		prom_family(p, fam[f][0], PROM_GAUGE, fam[f][1]);
+		for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+			struct gw_conn_state *cs = &g->conns[i];
+			struct gw_vnet_state *vs = cs->used ? gw_vnet_find(g, cs->vnet) : NULL;
+			struct bgp_peer_status st;
+			char sub[64], rg[96], gwn[96], conn[96], peer[ADDR_STR_MAX];
+			uint64_t v;
+
+			if (!vs || !vs->bgp || !cs->bgp_peer_set ||
+			    bgp_speaker_peer_status(gw_bgp_speaker(vs->bgp), cs->name, &st) != 0)
+				continue;
+			gw_id_part(cs->applied.ref, "subscriptions", sub, sizeof(sub));
+			gw_id_part(cs->applied.ref, "resourceGroups", rg, sizeof(rg));
+			gw_id_part(cs->applied.gw_ref, "virtualNetworkGateways", gwn, sizeof(gwn));
+			gw_id_part(cs->applied.ref, "connections", conn, sizeof(conn));
+			addr_print(&st.neighbor, peer, sizeof(peer));
+			struct prom_label l[] = {
+				{"subscription", sub}, {"resource_group", rg}, {"gateway", gwn},
+				{"connection", conn}, {"peer", peer},
+			};
+			if (f == 0) {
+				v = st.state == BGP_STATE_ESTABLISHED;
+			} else if (f == 1) {
+				v = st.routes_received;
+			} else {
+				struct gw_count c = {0};
+
+				bgp_speaker_advertised_routes(gw_bgp_speaker(vs->bgp), cs->name,
+							      gw_count_route, &c);
+				v = c.n;
+			}
+			prom_u64(p, fam[f][0], l, 5, v);
+		}
+	}
+}
+
+char *gw_metrics(struct gw *g)
+{
+	struct gw_metric_conn *mc = calloc(GW_CONNS_MAX, sizeof(*mc));
+	uint64_t now = clock_now_ns();
+	struct prom p = {0};
+	size_t n = 0;
+
+	if (!mc)
+		return NULL;
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_conn_state *cs = &g->conns[i];
+		struct gw_metric_conn *m = &mc[n];
+		uint64_t bytes;
+
+		if (!cs->used)
+			continue;
+		m->cs = cs;
+		gw_id_part(cs->applied.ref, "subscriptions", m->sub, sizeof(m->sub));
+		gw_id_part(cs->applied.ref, "resourceGroups", m->rg, sizeof(m->rg));
+		gw_id_part(cs->applied.gw_ref, "virtualNetworkGateways", m->gw, sizeof(m->gw));
+		gw_id_part(cs->applied.ref, "connections", m->conn, sizeof(m->conn));
+		addr_print(&cs->applied.peer, m->remote, sizeof(m->remote));
+		m->have_st = dp_conn_stats(g->dp, cs->dp_id, &m->st) == 0;
+		m->have_info = ike_engine_conn_info(g->ike, cs->name, &m->info) == 0;
+		bytes = m->st.bytes_in + m->st.bytes_out;
+		if (m->have_st && cs->m_ns && now > cs->m_ns && bytes >= cs->m_bytes)
+			m->bw = (double)(bytes - cs->m_bytes) * 1e9 / (double)(now - cs->m_ns);
+		if (m->have_st) {
+			cs->m_bytes = bytes;
+			cs->m_ns = now;
+		}
+		n++;
+	}
+	gw_metrics_conns(&p, mc, n);
+	gw_metrics_gateways(&p, mc, n);
+	gw_metrics_ike(g, &p);
+	gw_metrics_bgp(g, &p);
+	free(mc);
+	return prom_done(&p, NULL);
 }

@@ -86,6 +86,14 @@ int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out);
  */
 json_t *gw_bgp_view(struct gw *g, const char *vnet_name);
 
+/*
+ * Prometheus text (issue 20): tunnels' bytes, packets, drops by reason and average bandwidth,
+ * IKE and CHILD SAs, the engine's flood figures, BGP peers and routes, labelled subscription,
+ * resource_group, gateway, connection and remote_ip. Average bandwidth covers the time since the
+ * previous call. A new string (free it), or NULL without memory.
+ */
+char *gw_metrics(struct gw *g);
+
 /* The VNet namespace name gw uses for a VNet (for tests and operators attaching workloads). */
 void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t len);
 
