@@ -26,8 +26,17 @@ struct net_conn {
 	uint32_t id;
 	struct bufferevent *bev;
 	bool closing; /* the speaker closed it: free once the output is written */
+	bool shut;    /* written, our side shut down: reading what the peer still sends */
+	struct event *linger; /* a closing connection is freed at this deadline whatever */
 	struct net_conn *next;
 };
+
+/*
+ * How long a closing connection may take: its NOTIFICATION written (a peer that never reads
+ * must not keep it forever), then the peer's FIN awaited while its input is drained, so that
+ * the close is a FIN and not a RST that could destroy the NOTIFICATION in flight (RFC 4271 6).
+ */
+#define NET_LINGER_S 5
 
 struct net_listener {
 	struct evconnlistener *l;
@@ -76,8 +85,42 @@ static void conn_free(struct bgp_net *n, struct net_conn *c)
 		*pp = c->next;
 	if (c->bev)
 		bufferevent_free(c->bev);
+	if (c->linger)
+		event_free(c->linger);
 	n->count--;
 	free(c);
+}
+
+static void conn_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *c = arg;
+
+	conn_free(c->net, c);
+}
+
+/* The output is written: shut our side down and wait for the peer's FIN (or the deadline). */
+static void conn_shut(struct bgp_net *n, struct net_conn *c)
+{
+	if (c->shut)
+		return;
+	c->shut = true;
+	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) < 0) {
+		conn_free(n, c);
+		return;
+	}
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+/* The speaker closed c: its output goes out, then conn_shut; NET_LINGER_S at most. */
+static void conn_closing(struct bgp_net *n, struct net_conn *c)
+{
+	struct timeval tv = {NET_LINGER_S, 0};
+
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	c->linger = evtimer_new(n->base, conn_linger_cb, c);
+	if (c->linger)
+		evtimer_add(c->linger, &tv);
 }
 
 void bgp_net_free(struct bgp_net *n)
@@ -157,7 +200,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 	uint8_t data[16384];
 	int len;
 
-	if (!n->sp) {
+	if (!n->sp || c->closing) {
+		/* Detached, or closing: what the peer still sends is read and dropped. */
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
@@ -179,7 +223,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	struct net_conn *c = arg;
 
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		conn_free(c->net, c);
+		conn_shut(c->net, c);
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -281,14 +325,13 @@ static void op_close(void *ctx, uint32_t id)
 	struct bgp_net *n = ctx;
 	struct net_conn *c = conn_find(n, id);
 
-	if (!c)
+	if (!c || c->closing)
 		return;
-	c->closing = true;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_closing(n, c);
 	if (n->accepting == c)
-		return; /* freed by the accept path */
+		return; /* the accept path goes on with it */
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free(n, c);
+		conn_shut(n, c);
 }
 
 static void op_route(void *ctx, const struct bgp_route_change *ch)
@@ -360,7 +403,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	c->id = id;
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free(n, c);
+		conn_shut(n, c);
 	bgp_net_kick(n);
 }
 

@@ -210,6 +210,17 @@ static void gw_op_child_remove(void *ctx, const char *conn, uint32_t spi_in, uin
 
 /* ---- BGP (SPEC §6): one speaker per VNet whose gateway has it ---------------------------- */
 
+/*
+ * A change outside the engine (BGP): the status file is written on the loop's next turn, as
+ * gw_settle writes it after the engine's (not a second later by the tick).
+ */
+static void gw_status_soon(struct gw *g)
+{
+	g->status_dirty = true;
+	if (g->status_path[0] && g->ev_status)
+		event_active(g->ev_status, EV_TIMEOUT, 0);
+}
+
 /* The connection's tunnel went up or down: its BGP session follows at once (gw_bgp_tunnel). */
 static void gw_conn_bgp_tunnel(struct gw *g, struct gw_conn_state *cs, bool down)
 {
@@ -238,7 +249,7 @@ static void gw_bgp_on_routes(void *ctx, const char *conn, const struct prefix *r
 	gw_event(g, cs, LOG_LVL_INFO, "Route", "BgpRouteUpdate",
 		 "%zu route(s) learned through BGP installed (%zu before)", n, cs->n_learned);
 	cs->n_learned = n;
-	g->status_dirty = true;
+	gw_status_soon(g);
 }
 
 static void gw_bgp_on_peer_state(void *ctx, const char *conn, enum bgp_state old,
@@ -263,7 +274,7 @@ static void gw_bgp_on_peer_state(void *ctx, const char *conn, enum bgp_state old
 		gw_event(g, cs, LOG_LVL_WARN, "Route", "BgpDisconnectedEvent",
 			 "BGP session with %s (AS %u) failed: %s", a, cs->bgp_peer.asn,
 			 reason && *reason ? reason : "closed");
-	g->status_dirty = true;
+	gw_status_soon(g);
 }
 
 static bool gw_bgp_local_equal(const struct bgp_local_prefix *a, size_t na,

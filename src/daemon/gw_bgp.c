@@ -19,6 +19,13 @@ struct gw_bgp_route {
 	char conn[BGP_NAME_MAX];
 };
 
+/*
+ * Route changes are installed at most this long after the first of them: a peer's burst of
+ * UPDATEs (a router sends 4000 prefixes as dozens of them) becomes a few installs of the
+ * connection's whole set, not one per UPDATE.
+ */
+#define GW_BGP_FLUSH_US 10000
+
 struct gw_bgp {
 	struct gw_bgp_config cfg;
 	struct gw_bgp_ops ops;
@@ -74,7 +81,12 @@ static void mark_dirty(struct gw_bgp *b, const char *conn)
 		b->cap_dirty = cap;
 	}
 	snprintf(b->dirty[b->n_dirty++], BGP_NAME_MAX, "%s", conn);
-	event_active(b->ev_flush, EV_TIMEOUT, 0);
+	/* The first change arms the flush: what arrives within the window goes with it. */
+	if (!evtimer_pending(b->ev_flush, NULL)) {
+		struct timeval tv = {0, GW_BGP_FLUSH_US};
+
+		evtimer_add(b->ev_flush, &tv);
+	}
 }
 
 /* The speaker's ops.route: the Loc-RIB's best route to a prefix changed. */
@@ -117,12 +129,14 @@ static void on_peer_state(void *ctx, const char *peer, enum bgp_state old, enum 
 		b->ops.peer_state(b->ops.ctx, peer, old, st, reason);
 }
 
-/* Each changed connection's whole set, once per turn of the loop. */
+/* Each changed connection's whole set. */
 static void flush(struct gw_bgp *b)
 {
 	struct prefix *set = NULL;
 	size_t cap = 0;
 
+	if (b->ev_flush)
+		evtimer_del(b->ev_flush);
 	while (b->n_dirty) {
 		char conn[BGP_NAME_MAX];
 		size_t n = 0;
@@ -192,7 +206,7 @@ int gw_bgp_new(struct gw_bgp **out, const struct gw_bgp_config *cfg, const struc
 		free(b);
 		return r;
 	}
-	b->ev_flush = event_new(cfg->base, -1, 0, on_flush, b);
+	b->ev_flush = evtimer_new(cfg->base, on_flush, b);
 	r = b->ev_flush ? 0 : -ENOMEM;
 	/* The gateway answers on its BGP address in the VNet (SPEC §6). */
 	r = r ?: dp_vnet_addr_add(cfg->dp, cfg->vnet_id, &cfg->local);

@@ -6,9 +6,9 @@
  * sessions bound to it. Its peers are the VNet's BGP connections, reached through their
  * tunnels (the gateway routes each peer's address to its connection).
  *
- * The speaker reports best-route changes one prefix at a time; they are gathered and handed
- * to the gateway once per turn of the loop, as each connection's whole set of learned routes
- * (what dp_conn_routes takes), so that an UPDATE of 4000 prefixes is one table rebuild.
+ * The speaker reports best-route changes one prefix at a time; they are gathered for up to
+ * 10 ms from the first and handed to the gateway as each connection's whole set of learned
+ * routes (what dp_conn_routes takes), so that a burst of UPDATEs is a few table rebuilds.
  */
 #ifndef VNETGW_DAEMON_GW_BGP_H
 #define VNETGW_DAEMON_GW_BGP_H

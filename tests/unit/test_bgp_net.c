@@ -5,7 +5,12 @@
  * crosses, a NOTIFICATION written before a close reaches the peer, and a peer that goes away
  * is seen at once. Every wait is on a condition with a deadline.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -172,4 +177,95 @@ Test(bgp_net, speaker_going_away_is_seen)
 	cr_assert(run_until(site_down, 5000));
 	cr_assert_eq(bgp_speaker_peer_status(S[1].sp, "gw", &st), 0);
 	cr_assert_str_eq(st.last_error, "received Cease/Peer De-configured");
+}
+
+/* ---- a closing connection ends with a FIN, not a RST --------------------------------------- */
+
+static int raw_fd = -1;
+static uint8_t raw_in[256];
+static size_t raw_len;
+static int raw_end; /* 1: EOF, -errno: error */
+
+static bool raw_accepted(void)
+{
+	return bgp_net_conn_count(S[0].net) == 1;
+}
+
+static bool raw_done(void)
+{
+	for (;;) {
+		uint8_t tmp[512];
+		ssize_t n = recv(raw_fd, tmp, sizeof(tmp), 0);
+
+		if (n > 0) {
+			size_t take = (size_t)n < sizeof(raw_in) - raw_len ? (size_t)n
+									   : sizeof(raw_in) - raw_len;
+			memcpy(raw_in + raw_len, tmp, take);
+			raw_len += take;
+			continue;
+		}
+		if (n == 0)
+			raw_end = 1;
+		else if (errno != EAGAIN)
+			raw_end = -errno;
+		return raw_end != 0;
+	}
+}
+
+/*
+ * A peer that sends a bad header and then keeps writing: the NOTIFICATION goes out, and the
+ * close is our FIN after it (input drained), not a RST that unread input would cause and that
+ * can destroy the NOTIFICATION in flight.
+ */
+Test(bgp_net, a_closing_connection_ends_with_a_fin_after_its_notification)
+{
+	struct sockaddr_in me = {.sin_family = AF_INET}, gw = {.sin_family = AF_INET};
+	static uint8_t junk[256 * 1024];
+	size_t sent = 0;
+
+	side_new(&S[0], "127.0.0.1", 65515, 1);
+	peer(0, "site", "127.0.0.2", 65001, true);
+	raw_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(raw_fd, 0);
+	inet_pton(AF_INET, "127.0.0.2", &me.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &gw.sin_addr);
+	gw.sin_port = htons(port);
+	cr_assert_eq(bind(raw_fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert(connect(raw_fd, (struct sockaddr *)&gw, sizeof(gw)) == 0 || errno == EINPROGRESS);
+	cr_assert(run_until(raw_accepted, 5000), "the speaker did not accept");
+	/* A header whose marker is not all ones (RFC 4271 6.1: 1/1), then 256 KB more. */
+	memset(junk, 0, 19);
+	junk[16] = 0;
+	junk[17] = 19;
+	junk[18] = 4;
+	memset(junk + 19, 0xab, sizeof(junk) - 19);
+	while (sent < sizeof(junk)) {
+		ssize_t n = send(raw_fd, junk + sent, sizeof(junk) - sent, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		sent += (size_t)n;
+	}
+	cr_assert_gt(sent, 19);
+	cr_assert(run_until(raw_done, 8000), "the connection did not end");
+	cr_assert_eq(raw_end, 1, "the connection ended with %s, not a FIN",
+		     raw_end < 0 ? strerror(-raw_end) : "?");
+	/* Our OPEN (sent on accept) first, then the NOTIFICATION. */
+	size_t at = 0, notif = SIZE_MAX;
+
+	while (at + 19 <= raw_len) {
+		size_t len = (size_t)raw_in[at + 16] << 8 | raw_in[at + 17];
+
+		if (raw_in[at + 18] == 3)
+			notif = at;
+		if (len < 19)
+			break;
+		at += len;
+	}
+	cr_assert_neq(notif, SIZE_MAX, "no NOTIFICATION in the %zu bytes that came", raw_len);
+	cr_assert_geq(raw_len, notif + 21);
+	cr_assert_eq(raw_in[notif + 19], 1, "Message Header Error");
+	cr_assert_eq(raw_in[notif + 20], 1, "Connection Not Synchronized");
+	close(raw_fd);
+	raw_fd = -1;
 }
