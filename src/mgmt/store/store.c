@@ -4,7 +4,10 @@
  * synchronous=FULL: a COMMIT returns only once the WAL is fsync'd, so a write the API has
  * acknowledged survives kill -9 and power loss alike. Numbered migrations bring an older file up
  * to date at start (PRAGMA user_version is the number applied). Rule queries that span tenants
- * count rows and never return another subscription's ids.
+ * count rows and never return another subscription's ids. Shared keys pass through SQLite's
+ * memory: with store_use_allocator the freed memory is wiped, secure_delete zeroes what a
+ * change leaves in the file, and the page cache is released after every transaction, so no
+ * key outlives the request that wrote or read it in this process's memory.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -41,6 +44,15 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE tokens (hash TEXT PRIMARY KEY, sub TEXT NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+	/* 2: tokens get an id (what the operator lists and revokes them by) and a label. Tokens
+	 * of version 1 get a random id. */
+	"ALTER TABLE tokens ADD COLUMN id TEXT;"
+	"ALTER TABLE tokens ADD COLUMN label TEXT NOT NULL DEFAULT '';"
+	"UPDATE tokens SET id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
+	"  substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+	"  substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));"
+	"CREATE UNIQUE INDEX tokens_id ON tokens(id);"
+	"CREATE INDEX tokens_sub ON tokens(sub);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -137,7 +149,7 @@ int store_open(const char *path, struct store **out)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
-	    exec(s, "PRAGMA foreign_keys = ON"))
+	    exec(s, "PRAGMA foreign_keys = ON") || exec(s, "PRAGMA secure_delete = ON"))
 		goto out;
 	r = migrate(s);
 out:
@@ -169,8 +181,10 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
-	if (exec(s, "COMMIT") == 0)
+	if (exec(s, "COMMIT") == 0) {
+		store_release(s);
 		return 0;
+	}
 	store_rollback(s);
 	return -EIO;
 }
@@ -179,6 +193,71 @@ void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		exec(s, "ROLLBACK");
+	store_release(s);
+}
+
+void store_release(struct store *s)
+{
+	/* Pages (shared keys among them) go back to the allocator, which wipes them. */
+	if (sqlite3_get_autocommit(s->db))
+		sqlite3_db_release_memory(s->db);
+}
+
+/* --- memory --------------------------------------------------------------------------------- */
+
+static const struct store_alloc *alloc_fns;
+
+static void *sq_malloc(int n)
+{
+	return n > 0 ? alloc_fns->malloc_fn((size_t)n) : NULL;
+}
+
+static void sq_free(void *p)
+{
+	alloc_fns->free_fn(p);
+}
+
+static void *sq_realloc(void *p, int n)
+{
+	return n > 0 ? alloc_fns->realloc_fn(p, (size_t)n) : NULL;
+}
+
+static int sq_size(void *p)
+{
+	return p ? (int)alloc_fns->size_fn(p) : 0;
+}
+
+static int sq_roundup(int n)
+{
+	return (n + 7) & ~7;
+}
+
+static int sq_init(void *arg)
+{
+	return SQLITE_OK;
+}
+
+static void sq_shutdown(void *arg)
+{
+}
+
+int store_use_allocator(const struct store_alloc *a)
+{
+	static const sqlite3_mem_methods methods = {
+		sq_malloc, sq_free, sq_realloc, sq_size, sq_roundup, sq_init, sq_shutdown, NULL,
+	};
+
+	/* SQLite takes its allocator once, before its first use in the process. */
+	alloc_fns = a;
+	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &methods) != SQLITE_OK)
+		return -EBUSY;
+	/* Memory SQLite recycles itself is never freed, so never wiped: no lookaside slots (the
+	 * small values, a bound key among them) and no bulk page-cache allocation (pages are
+	 * then allocated, and freed, one by one). */
+	if (sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0) != SQLITE_OK ||
+	    sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0) != SQLITE_OK)
+		return -EBUSY;
+	return 0;
 }
 
 static json_t *column_json(sqlite3_stmt *st, int col)
@@ -486,6 +565,19 @@ static json_t *view_public_ips_used(void *ctx)
 	return arr;
 }
 
+static int view_count(void *ctx, enum model_type t, const char *sub, const char *except_id)
+{
+	char lsub[MODEL_ID_MAX], key[MODEL_ID_MAX];
+
+	key_of(except_id, key, sizeof(key));
+	if (sub)
+		key_of(sub, lsub, sizeof(lsub));
+	return count_query(ctx,
+			   "SELECT count(*) FROM resources WHERE type = ?1 AND key <> ?2 AND "
+			   "(?3 IS NULL OR sub = ?3)",
+			   model_type_segment(t), key, sub ? lsub : NULL);
+}
+
 int store_view(struct store *s, struct model_view *v)
 {
 	v->ctx = s;
@@ -495,6 +587,7 @@ int store_view(struct store *s, struct model_view *v)
 	v->count_conn_ip = view_count_conn_ip;
 	v->tunnels_used = view_tunnels_used;
 	v->public_ips_used = view_public_ips_used;
+	v->count = view_count;
 	v->settings = store_settings_get(s);
 	return v->settings ? 0 : -EIO;
 }
@@ -517,6 +610,7 @@ int store_shared_key_get(struct store *s, const char *id, char **out)
 		r = *out ? 0 : -ENOMEM;
 	}
 	sqlite3_finalize(st);
+	store_release(s);
 	return r;
 }
 
@@ -628,25 +722,29 @@ int store_sub_delete(struct store *s, const char *id)
 	return sqlite3_changes(s->db) ? 0 : -ENOENT;
 }
 
-int store_token_add(struct store *s, const char *hash_hex, const char *sub)
+int store_token_add(struct store *s, const char *hash_hex, const char *sub, const char *id,
+		    const char *label, int64_t created)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO tokens (hash, sub, created) "
-				   "VALUES (?1, lower(?2), ?3)");
+	sqlite3_stmt *st = prep(s, "INSERT INTO tokens (hash, sub, created, id, label) "
+				   "VALUES (?1, lower(?2), ?3, lower(?4), ?5)");
 	int r;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, hash_hex);
 	bind_text(st, 2, sub);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)created);
+	bind_text(st, 4, id);
+	bind_text(st, 5, label ? label : "");
 	r = step_done(s, st);
 	sqlite3_finalize(st);
 	return r;
 }
 
-int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n)
+int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n, char *id,
+		     size_t idn)
 {
-	sqlite3_stmt *st = prep(s, "SELECT t.sub FROM tokens t JOIN subscriptions s "
+	sqlite3_stmt *st = prep(s, "SELECT t.sub, t.id FROM tokens t JOIN subscriptions s "
 				   "ON s.id = t.sub WHERE t.hash = ?1");
 	int r = -ENOENT;
 
@@ -655,10 +753,56 @@ int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n)
 	bind_text(st, 1, hash_hex);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(sub, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (id)
+			snprintf(id, idn, "%s", (const char *)sqlite3_column_text(st, 1));
 		r = 0;
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int store_token_list(struct store *s, const char *sub, json_t **out)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id, label, created FROM tokens WHERE sub = lower(?1) "
+				   "ORDER BY created, id");
+	json_t *arr = json_array();
+	int rc;
+
+	*out = NULL;
+	if (!st || !arr) {
+		sqlite3_finalize(st);
+		json_decref(arr);
+		return -EIO;
+	}
+	bind_text(st, 1, sub);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "id",
+						     sqlite3_column_text(st, 0), "label",
+						     sqlite3_column_text(st, 1), "created",
+						     (json_int_t)sqlite3_column_int64(st, 2)));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return -EIO;
+	}
+	*out = arr;
+	return 0;
+}
+
+int store_token_delete(struct store *s, const char *sub, const char *id)
+{
+	sqlite3_stmt *st = prep(s, "DELETE FROM tokens WHERE sub = lower(?1) AND id = lower(?2)");
+	int r;
+
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, sub);
+	bind_text(st, 2, id);
+	r = step_done(s, st);
+	sqlite3_finalize(st);
+	if (r)
+		return r;
+	return sqlite3_changes(s->db) ? 0 : -ENOENT;
 }
 
 /* --- settings ----------------------------------------------------------------------------------
