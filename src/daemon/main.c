@@ -451,7 +451,8 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 			 .hook_arg = mp->svc,
 			 /* The gateway's tables: refused past them, never accepted and not run. */
 			 .cap_vgws = GW_VNETS_MAX,
-			 .cap_conns = GW_CONNS_MAX},
+			 .cap_conns = GW_CONNS_MAX,
+			 .cap_prefixes = GW_PREFIXES_MAX},
 		.admin_hash_hex = hash,
 		.limits = &o->limits,
 		.conn_status = service_conn_status,

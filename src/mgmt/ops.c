@@ -142,6 +142,7 @@ static int tx_begin(struct tx *tx, const struct mgmt *m, struct mgmt_error *err)
 	}
 	tx->view.cap_vgws = m->cap_vgws;
 	tx->view.cap_conns = m->cap_conns;
+	tx->view.cap_prefixes = m->cap_prefixes;
 	return 0;
 }
 

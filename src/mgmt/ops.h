@@ -42,6 +42,7 @@ struct mgmt {
 	mgmt_reset_fn reset;
 	void *hook_arg;
 	unsigned cap_vgws, cap_conns; /* deployment-wide; 0: no limit */
+	unsigned cap_prefixes;	      /* a site's prefixes the gateway routes; 0: no limit */
 };
 
 void mgmt_result_clear(struct mgmt_result *r);

@@ -102,6 +102,7 @@ struct model_view {
 	/* What the running gateway can hold, deployment-wide (its tables); 0: no limit. A
 	 * mutation past it is refused (GatewayCapacityReached) rather than accepted and not run. */
 	unsigned cap_vgws, cap_conns;
+	unsigned cap_prefixes; /* a local network gateway's addressPrefixes */
 };
 
 /* A request body after parsing: the resource in ARM shape (name, location, tags, properties),
