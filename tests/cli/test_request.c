@@ -348,6 +348,15 @@ Test(request, admin)
 		{"admin token create --subscription-id 6f1c-7a",
 		 "{'method':'POST','path':'/admin/subscriptions/6f1c-7a/tokens','query':{},"
 		 "'admin':true}"},
+		{"admin token create --subscription-id 6f1c-7a --label ci",
+		 "{'method':'POST','path':'/admin/subscriptions/6f1c-7a/tokens','query':{},"
+		 "'admin':true,'body':{'label':'ci'}}"},
+		{"admin token list --subscription-id 6f1c-7a",
+		 "{'method':'GET','path':'/admin/subscriptions/6f1c-7a/tokens','query':{},"
+		 "'admin':true}"},
+		{"admin token revoke --subscription-id 6f1c-7a --token-id 0b9e-11",
+		 "{'method':'DELETE','path':'/admin/subscriptions/6f1c-7a/tokens/0b9e-11','query':{},"
+		 "'admin':true}"},
 		{"admin settings show",
 		 "{'method':'GET','path':'/admin/settings','query':{},'admin':true}"},
 		{"admin settings update --public-ip-pool 203.0.113.0/28 198.51.100.0/29 "
@@ -364,6 +373,13 @@ Test(request, admin)
 		{"admin settings update --tunnel-limits Standard=0",
 		 "{'method':'PATCH','path':'/admin/settings','query':{},'admin':true,'body':"
 		 "{'tunnelLimits':{'Standard':0}}}"},
+		{"admin settings update --max-gateways-per-subscription 2 "
+		 "--max-connections-per-subscription 3 --min-shared-key-length 12 "
+		 "--api-rate-limit 5 --api-rate-burst 10",
+		 "{'method':'PATCH','path':'/admin/settings','query':{},'admin':true,'body':"
+		 "{'quotas':{'maxVirtualNetworkGatewaysPerSubscription':2,"
+		 "'maxVirtualNetworkGatewayConnectionsPerSubscription':3},'minSharedKeyLength':12,"
+		 "'apiRateLimit':{'requestsPerSecond':5,'burst':10}}}"},
 	};
 	CHECK(rows);
 }
