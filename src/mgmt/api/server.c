@@ -5,10 +5,10 @@
  * body: the caller is found there (bearer token, or the operator's Unix socket) and held to its
  * token's rate, so a stranger's or an over-eager tenant's body is never read. Every request gets
  * an x-ms-request-id, echoed in its answer and written in the access log line (method, path,
- * status; never a body or a token); every mutation, and every read of a secret, also gets an
- * Audit line naming who did what to which resource, and how it ended. Refusals before a request
- * is handled (401, 429, the HTTP server's limits) are logged at a bounded rate: an attacker
- * cannot fill the log.
+ * status; never a body or a token); every mutation that reaches a handler, and every read of a
+ * secret, also gets an Audit line naming who did what to which resource, and how it ended.
+ * Refusals before a request is handled (401, 429, the HTTP server's limits: nothing was done)
+ * are logged at a bounded rate instead: an attacker cannot fill the log.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -250,9 +250,8 @@ static int on_head(void *arg, struct http_req *hr)
 		  "This token has sent more than %u requests a second (bursts of %u), the rate "
 		  "the operator allows; try again in %u s.",
 		  srv->rate_per_s, srv->rate_burst, retry);
+	/* Not an Audit line: nothing was done, and a flood must not fill the log. */
 	log_refused(srv, hr, ctx, 429, "TooManyRequests");
-	if (audited(http_req_method(hr), http_req_target(hr)))
-		log_audit(hr, ctx, NULL, 429, "TooManyRequests");
 	return 1;
 }
 
@@ -352,8 +351,6 @@ static void on_refuse(void *arg, struct http_req *hr, enum http_refusal why, con
 		break;
 	}
 	log_refused(srv, hr, ctx, status, mgmt_err_name(code));
-	if (ctx && ctx->who.hash[0] && audited(http_req_method(hr), http_req_target(hr)))
-		log_audit(hr, ctx, NULL, status, mgmt_err_name(code));
 }
 
 static void on_end(void *arg, struct http_req *hr)
