@@ -4,9 +4,11 @@
  * a thread of its own (SPEC §5). The two meet in three places, each behind this file's lock:
  *   - a committed change or a gateway reset (service_changed, service_reset: called on the API
  *     thread) is noted and the loop woken through an eventfd; the loop applies them after the
- *     answers have gone out, a burst of changes as one pass over the store, which it reads
- *     through a store connection of its own (SQLite WAL: readers wait for no writer, so no
- *     reconcile waits for an API transaction's fsync, nor the API for a reconcile);
+ *     answers have gone out, a burst of changes as one pass over the store (passes at least
+ *     RECONCILE_GAP_MS apart, so a storm of commits costs the loop a few passes a second),
+ *     which it reads through a store connection of its own (SQLite WAL: readers wait for no
+ *     writer, so no reconcile waits for an API transaction's fsync, nor the API for a
+ *     reconcile);
  *   - connection status (service_conn_status, API thread) is read from a snapshot of plain data
  *     the loop publishes after each pass and every STATUS_PUBLISH_MS. A snapshot, rather than
  *     the API asking the loop and waiting: a GET never waits for IKE or a reconcile, and the
@@ -37,6 +39,9 @@
 #define SERVICE_RETRY_S	   5
 #define SERVICE_RESETS_MAX 16 /* gateways whose reset waits for the loop */
 #define STATUS_PUBLISH_MS  250
+/* Passes start at least this far apart: a storm of committed changes is a few passes a second
+ * on the control loop, not one per commit. */
+#define RECONCILE_GAP_MS   100
 
 /* A resource the last pass left out, and why. */
 struct skip {
@@ -63,7 +68,8 @@ struct service {
 	struct store *store; /* the loop's own connection */
 	struct service_options opt;
 	char netns_prefix[RECONCILE_PREFIX_MAX + 1];
-	struct event *ev_wake, *ev_retry, *ev_publish;
+	struct event *ev_wake, *ev_run, *ev_retry, *ev_publish;
+	uint64_t last_run_ns; /* when the last pass of changes ran */
 	int wake_fd;
 	struct gw *gw;
 	struct addr gw_ip;	    /* where gw runs */
@@ -367,17 +373,15 @@ static void service_reset_gateway(struct service *svc, const char *vgw_id)
 	log_info("Gateway", "reset of %s: %u connection(s) restarted", vgw_id, n);
 }
 
-/* The API thread has news: changes first (a reset acts on what they say), then resets. */
-static void service_on_wake(evutil_socket_t fd, short what, void *arg)
+/* What the API thread asked for: changes first (a reset acts on what they say), then resets. */
+static void service_on_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct service *svc = arg;
 	char resets[SERVICE_RESETS_MAX][GW_REF_MAX];
 	unsigned int n_resets;
-	uint64_t v;
 	bool pending;
 
-	if (read(fd, &v, sizeof(v)) < 0)
-		v = 0;
+	svc->last_run_ns = clock_now_ns();
 	pthread_mutex_lock(&svc->lock);
 	pending = svc->pending;
 	svc->pending = false;
@@ -390,6 +394,22 @@ static void service_on_wake(evutil_socket_t fd, short what, void *arg)
 	for (unsigned int i = 0; i < n_resets; i++)
 		service_reset_gateway(svc, resets[i]);
 	service_publish(svc);
+}
+
+/* The API thread has news: a run now, or once RECONCILE_GAP_MS has passed since the last. */
+static void service_on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct service *svc = arg;
+	uint64_t v, now = clock_now_ns(), next = svc->last_run_ns + RECONCILE_GAP_MS * CLOCK_NS_PER_MS;
+	struct timeval tv = {0, 0};
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		v = 0;
+	if (evtimer_pending(svc->ev_run, NULL))
+		return; /* a run is already due: it takes this too */
+	if (svc->last_run_ns && next > now)
+		tv.tv_usec = (suseconds_t)((next - now) / 1000);
+	evtimer_add(svc->ev_run, &tv);
 }
 
 static void service_on_retry(evutil_socket_t fd, short what, void *arg)
@@ -468,9 +488,11 @@ int service_new(struct service **out, struct event_base *base, struct store *s,
 	if (svc->wake_fd >= 0)
 		svc->ev_wake =
 			event_new(base, svc->wake_fd, EV_READ | EV_PERSIST, service_on_wake, svc);
+	svc->ev_run = evtimer_new(base, service_on_run, svc);
 	svc->ev_retry = evtimer_new(base, service_on_retry, svc);
 	svc->ev_publish = event_new(base, -1, EV_PERSIST, service_on_publish, svc);
-	if (!svc->ev_wake || !svc->ev_retry || !svc->ev_publish || event_add(svc->ev_wake, NULL) ||
+	if (!svc->ev_wake || !svc->ev_run || !svc->ev_retry || !svc->ev_publish ||
+	    event_add(svc->ev_wake, NULL) ||
 	    event_add(svc->ev_publish, &every)) {
 		service_free(svc);
 		return -ENOMEM;
@@ -488,6 +510,8 @@ void service_free(struct service *svc)
 		return;
 	if (svc->ev_wake)
 		event_free(svc->ev_wake);
+	if (svc->ev_run)
+		event_free(svc->ev_run);
 	if (svc->ev_retry)
 		event_free(svc->ev_retry);
 	if (svc->ev_publish)

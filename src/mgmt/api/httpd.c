@@ -92,6 +92,7 @@ struct http_conn {
 	uint64_t req_start_ns; /* the current request began (accept, or the previous answer) */
 	bool got_bytes;	       /* the current request has sent something */
 	bool close_after;      /* no further request on this connection */
+	bool linger;	       /* ... and the client may still be sending: read it before closing */
 	unsigned n_requests;
 	size_t lingered;
 	struct http_req req;
@@ -339,7 +340,7 @@ static void refuse(struct http_conn *c, enum http_refusal why, const char *what)
 {
 	struct httpd *h = c->pool->h;
 
-	c->close_after = true;
+	c->close_after = c->linger = true;
 	budget_release(&c->req);
 	waiting_del(c);
 	c->state = CONN_HANDLE;
@@ -399,6 +400,7 @@ static void head_done(struct http_conn *c)
 	if (h->hd.on_head(h->hd.arg, r) != 0) {
 		if (!r->status)
 			http_req_reply(r, 500, NULL, 0);
+		c->linger = has_body;
 		return; /* answered before one byte of body was read */
 	}
 	if (hd->coded) {
@@ -530,6 +532,10 @@ static void conn_written(struct bufferevent *bev, void *arg)
 	if (c->state != CONN_WRITE || evbuffer_get_length(bufferevent_get_output(bev)))
 		return;
 	req_clear(&c->req);
+	if (c->close_after && !c->linger) {
+		conn_close(c); /* all of the request was read: nothing to reset */
+		return;
+	}
 	if (c->close_after) {
 		/* RFC 9112 9.6: half-close, then read what is still coming, so that the client
 		 * reads our answer instead of a reset. */
@@ -615,8 +621,9 @@ static unsigned source_count(const struct pool *p, const struct sockaddr_storage
 	const struct http_conn *c;
 	unsigned n = 0;
 
+	/* Connections on their way out (answered, lingering) do not hold a client back. */
 	TAILQ_FOREACH(c, &p->conns, all_link)
-	if (same_source(&c->peer, ss))
+	if (c->state != CONN_LINGER && same_source(&c->peer, ss))
 		n++;
 	return n;
 }

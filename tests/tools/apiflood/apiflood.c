@@ -498,10 +498,12 @@ static void *storm_thread(void *arg)
 			st = exchange(fd, req, (size_t)len);
 			close(fd);
 		}
-		if (st >= 100 && st < 600)
+		if (st >= 100 && st < 600) {
 			sc->status[st / 100]++;
-		else
+		} else {
 			sc->failed++;
+			usleep(10 * 1000); /* as a client would, not a tight loop */
+		}
 	}
 	return NULL;
 }
