@@ -208,7 +208,8 @@ static const struct cli_group token_group = {
 static const struct cli_flag settings_update_flags[] = {
 	{"--public-ip-pool", NULL, CLI_FLAG_LIST, 0, NULL, 0, 0,
 	 "The gateway's shared public addresses, space-separated prefixes (a /32 is one address;"
-	 " replaces the pool): every gateway answers on the first host address of the first."},
+	 " replaces the pool): every gateway answers on the first host address of the first. \"\""
+	 " empties it."},
 	{"--tunnel-limits", NULL, CLI_FLAG_LIST, 0, NULL, 0, 0,
 	 "Space-separated SKU=N: IPsec tunnels allowed per SKU across the deployment."},
 	{"--allow-private-gateway-ips", NULL, CLI_FLAG_BOOL, 0, NULL, 0, 0,
@@ -290,7 +291,10 @@ static int settings_update(const struct cli_ctx *ctx, const struct cli_args *a, 
 		json_object_set_new(o, settings_ints[i].key,
 				    json_integer(cli_arg_int(a, settings_ints[i].flag)));
 	}
-	if (npool)
+	/* As with --tags, one empty value clears the pool (no shared public IP: no gateway runs). */
+	if (npool == 1 && !pool[0][0])
+		json_object_set_new(req->body, "publicIpPool", json_array());
+	else if (npool)
 		json_object_set_new(req->body, "publicIpPool", cli_json_strings(pool, npool));
 	if (cli_arg_set(a, "--allow-private-gateway-ips"))
 		json_object_set_new(req->body, "allowPrivateGatewayIps",

@@ -507,8 +507,13 @@ int main(int argc, char **argv)
 	}
 	/* A core file (or a debugger of the same user) would read every running tunnel's keys
 	 * and the store's pages: off, unless a developer asks. */
-	if (!o.allow_core_dumps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+	if (o.allow_core_dumps)
+		log_warn("Gateway", "core dumps are allowed (--allow-core-dumps): a core holds the "
+				    "running tunnels' keys");
+	else if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		log_warn("Gateway", "cannot turn core dumps off: %s", strerror(errno));
+	else
+		log_info("Gateway", "core dumps are off (--allow-core-dumps to debug)");
 	signal(SIGPIPE, SIG_IGN);
 	/* The store and the status hold what is nobody else's business: keep files private. */
 	umask(077);

@@ -788,7 +788,15 @@ int mgmt_ops_conn_device_script(const struct mgmt *m, const struct model_id *id,
 		c.child_lifetime_s = (uint32_t)life_s;
 		c.child_lifetime_kb = (uint64_t)life_kb;
 	}
-	if (!c.name || !c.device_ip || !c.gateway_ip) {
+	if (!c.gateway_ip) {
+		/* The script names the gateway's address: there is none while the pool is empty. */
+		r = mgmt_fail(err, MGMT_E_POOL_EXHAUSTED, "",
+			      "This deployment has no public IP address yet, so there is no gateway "
+			      "address for the device to reach; ask the operator to set the public "
+			      "IP pool.");
+		goto out;
+	}
+	if (!c.name || !c.device_ip) {
 		r = mgmt_ops_internal(err);
 		goto out;
 	}

@@ -384,6 +384,24 @@ Test(request, admin)
 	CHECK(rows);
 }
 
+/* --public-ip-pool "" (one empty word) empties the pool, as --tags "" clears tags. */
+Test(request, empty_pool)
+{
+	struct run_result r;
+	json_t *got;
+
+	run_cli(&r, env, "admin settings update",
+		(const char *const[]){"--public-ip-pool", "", "--dry-run", NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	got = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(got, "%s", r.out);
+	cr_expect(json_is_array(json_object_get(json_object_get(got, "body"), "publicIpPool")));
+	cr_expect_eq(json_array_size(json_object_get(json_object_get(got, "body"), "publicIpPool")),
+		     0, "%s", r.out);
+	json_decref(got);
+	run_result_clear(&r);
+}
+
 /* A name with a space (one argv word) is encoded, not split. */
 Test(request, name_with_space)
 {

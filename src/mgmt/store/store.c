@@ -22,6 +22,8 @@
 struct store {
 	sqlite3 *db;
 	int version;
+	char *path;
+	bool wrote_secret; /* this transaction wrote a shared key: recycle the connection after */
 };
 
 /* Migration N (1-based) is migrations[N-1]; never edit one that has shipped, append. */
@@ -134,6 +136,36 @@ static int migrate(struct store *s)
 	return 0;
 }
 
+/* The connection and its settings. */
+static int connect_db(struct store *s)
+{
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		store_log_err(s, s->path);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
+	    exec(s, "PRAGMA foreign_keys = ON") || exec(s, "PRAGMA secure_delete = ON"))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * SQLite assembles every new record in a scratch buffer it keeps for the connection's life
+ * (BtShared.pTmpSpace), so the last shared key written would stay there in clear; a new
+ * connection after such a transaction hands all of the old one's memory back to the allocator
+ * (the daemon's wipes it).
+ */
+static void recycle(struct store *s)
+{
+	s->wrote_secret = false;
+	sqlite3_close(s->db);
+	s->db = NULL;
+	if (connect_db(s) != 0)
+		log_err("Mgmt", "store: cannot reopen %s after writing a key", s->path);
+}
+
 int store_open(const char *path, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -142,14 +174,8 @@ int store_open(const char *path, struct store **out)
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		store_log_err(s, path);
-		goto out;
-	}
-	sqlite3_busy_timeout(s->db, 5000);
-	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
-	    exec(s, "PRAGMA foreign_keys = ON") || exec(s, "PRAGMA secure_delete = ON"))
+	s->path = strdup(path);
+	if (!s->path || connect_db(s) != 0)
 		goto out;
 	r = migrate(s);
 out:
@@ -166,6 +192,7 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -198,8 +225,12 @@ void store_rollback(struct store *s)
 
 void store_release(struct store *s)
 {
+	if (!s->db || !sqlite3_get_autocommit(s->db))
+		return;
 	/* Pages (shared keys among them) go back to the allocator, which wipes them. */
-	if (sqlite3_get_autocommit(s->db))
+	if (s->wrote_secret)
+		recycle(s);
+	else
 		sqlite3_db_release_memory(s->db);
 }
 
@@ -358,6 +389,7 @@ int store_delete(struct store *s, const char *id)
 	size_t i;
 
 	key_of(id, key, sizeof(key));
+	s->wrote_secret = true; /* a connection's key goes too (rebalancing may copy cells) */
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
 		sqlite3_stmt *st = prep(s, sql[i]);
 
@@ -628,6 +660,7 @@ int store_shared_key_set(struct store *s, const char *id, const char *value)
 	bind_text(st, 2, value);
 	r = step_done(s, st);
 	sqlite3_finalize(st);
+	s->wrote_secret = true;
 	return r;
 }
 
