@@ -76,15 +76,15 @@ RSS0=$(rss_kb) LOG0=$(log_bytes)
 say "idle: RSS ${RSS0} kB, log ${LOG0} bytes"
 
 # ---- the attack -------------------------------------------------------------------------------
-in_ns gw "$FLOOD" slow --port "$API_PORT" --conns 1000 --sources 50 --interval-ms 1000 \
+ip netns exec "$(ns_name gw)" "$FLOOD" slow --port "$API_PORT" --conns 1000 --sources 50 --interval-ms 1000 \
 	--seconds $ATTACK_S >"$LAB_DIR/slow.out" 2>"$LAB_DIR/slow.err" &
 lab_track $!
 SLOW=$!
-in_ns gw "$FLOOD" upload --port "$API_PORT" --conns 100 --sources 10 --size 8388608 --rate 65536 \
+ip netns exec "$(ns_name gw)" "$FLOOD" upload --port "$API_PORT" --conns 100 --sources 10 --size 8388608 --rate 65536 \
 	--seconds $ATTACK_S >"$LAB_DIR/up-anon.out" 2>"$LAB_DIR/up-anon.err" &
 lab_track $!
 UP1=$!
-in_ns gw "$FLOOD" upload --port "$API_PORT" --conns 100 --sources 10 --size 8388608 --rate 65536 \
+ip netns exec "$(ns_name gw)" "$FLOOD" upload --port "$API_PORT" --conns 100 --sources 10 --size 8388608 --rate 65536 \
 	--token "$ATTACKER_TOKEN" --seconds $ATTACK_S >"$LAB_DIR/up-auth.out" 2>"$LAB_DIR/up-auth.err" &
 lab_track $!
 UP2=$!

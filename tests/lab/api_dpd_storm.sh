@@ -47,7 +47,7 @@ say "ca Connected, IKE SA $IKE0, dpdTimeoutSeconds $(api_conn_prop "$SITES_RG" c
 api_cli_ok admin settings update --api-rate-limit 100000 --api-rate-burst 100000
 IN0=$(live_in) OUT0=$(live_out) ANS0=$(live_answered)
 api_status_sync
-in_ns gw "$FLOOD" storm --port "$API_PORT" --token "$API_TOKEN" --sub "$API_SUB" --clients 50 \
+ip netns exec "$(ns_name gw)" "$FLOOD" storm --port "$API_PORT" --token "$API_TOKEN" --sub "$API_SUB" --clients 50 \
 	--seconds $STORM_S >"$LAB_DIR/storm.out" 2>&1 &
 lab_track $!
 STORM=$!

@@ -7,8 +7,13 @@
  *
  *   ikepeer --local IP --peer IP --psk SECRET [--ike SUITE] [--esp SUITE] [--initiate]
  *           [--keylog DIR] [--seconds N] [--create-child] [--liveness]
+ *           [--liveness-rtt N [--interval-ms M]]
  *
  * --create-child: once connected, one CREATE_CHILD_SA; --liveness: then an empty INFORMATIONAL.
+ * --liveness-rtt N: once connected, N empty INFORMATIONAL requests one after another, M ms
+ * apart (default 20), each timed from its send to its answer's arrival; prints
+ * "LIVENESS n=.. timeouts=.. p50=..us p99=..us max=..us" and exits (a check unanswered for 2 s
+ * is a timeout; the engine retransmits it as it would any request).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +34,15 @@ static volatile sig_atomic_t stop;
 static unsigned int n_installed;
 static bool connected;
 static struct sock_set socks;
+
+/* --liveness-rtt: the check in flight, and the answers' times. */
+#define RTT_TIMEOUT_NS (2 * CLOCK_NS_PER_SEC)
+static struct {
+	unsigned int want, got, timeouts;
+	bool waiting;
+	uint64_t sent_ns, next_ns;
+	uint64_t *us;
+} rtt;
 
 static void on_signal(int sig)
 {
@@ -84,6 +98,29 @@ static void on_status(void *ctx, const char *conn, enum ike_conn_status st, cons
 	fflush(stdout);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void rtt_report(void)
+{
+	unsigned int n = rtt.got;
+
+	if (!n) {
+		printf("LIVENESS n=0 timeouts=%u\n", rtt.timeouts);
+		return;
+	}
+	qsort(rtt.us, n, sizeof(*rtt.us), cmp_u64);
+	printf("LIVENESS n=%u timeouts=%u p50=%lluus p99=%lluus max=%lluus\n", n, rtt.timeouts,
+	       (unsigned long long)rtt.us[n / 2],
+	       (unsigned long long)rtt.us[(n * 99 + 99) / 100 - 1],
+	       (unsigned long long)rtt.us[n - 1]);
+	fflush(stdout);
+}
+
 static int recv_one(struct ike_engine *e, const struct ike_conn_config *cfg, enum sock_kind kind)
 {
 	uint8_t mem[8192];
@@ -98,6 +135,18 @@ static int recv_one(struct ike_engine *e, const struct ike_conn_config *cfg, enu
 	ep.local_port = kind == SOCK_KIND_NATT ? IKE_NATT_PORT : IKE_PORT;
 	if (addr_from_sockaddr(&ep.peer, &ep.peer_port, (struct sockaddr *)&m.peer, sizeof(m.peer)))
 		return 1;
+	if (rtt.waiting) {
+		uint8_t xchg = 0, flags = 0;
+		size_t off = kind == SOCK_KIND_NATT ? 4 : 0;
+
+		/* RFC 7296 3.1: exchange type at octet 18, flags at 19 (0x20: a response). */
+		buf_init_read(&b, mem, m.len);
+		if (buf_peek_u8(&b, off + 18, &xchg) == 0 && buf_peek_u8(&b, off + 19, &flags) == 0 &&
+		    xchg == 37 && (flags & 0x20)) {
+			rtt.us[rtt.got++] = (clock_now_ns() - rtt.sent_ns) / 1000;
+			rtt.waiting = false;
+		}
+	}
 	if (kind == SOCK_KIND_NATT) {
 		buf_init_read(&b, mem, m.len);
 		if (esp_udp_classify(&b) != ESP_UDP_IKE)
@@ -122,6 +171,8 @@ int main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'},
 		{"create-child", no_argument, NULL, 'C'},
 		{"liveness", no_argument, NULL, 'L'},
+		{"liveness-rtt", required_argument, NULL, 'R'},
+		{"interval-ms", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ike_engine_ops ops = {
@@ -138,6 +189,7 @@ int main(int argc, char **argv)
 	uint64_t end;
 	long seconds = 30;
 	bool want_child = false, want_liveness = false;
+	uint64_t interval_ns = 20 * CLOCK_NS_PER_MS;
 	unsigned int need = 1; /* children to wait for before the liveness check */
 	int c;
 
@@ -185,6 +237,13 @@ int main(int argc, char **argv)
 		case 'L':
 			want_liveness = true;
 			break;
+		case 'R':
+			rtt.want = (unsigned int)strtoul(optarg, NULL, 10);
+			rtt.us = calloc(rtt.want + 1, sizeof(*rtt.us));
+			break;
+		case 'M':
+			interval_ns = strtoull(optarg, NULL, 10) * CLOCK_NS_PER_MS;
+			break;
 		default:
 			return 2;
 		}
@@ -227,6 +286,8 @@ int main(int argc, char **argv)
 			timeout = next <= now ? 0 : (int)((next - now) / CLOCK_NS_PER_MS) + 1;
 		if (timeout > 200)
 			timeout = 200;
+		if (rtt.want && timeout > 5)
+			timeout = 5; /* the next check is due soon: the answer wakes poll anyway */
 		if (poll(p, 2, timeout) > 0) {
 			while (recv_one(e, &cfg, SOCK_KIND_IKE) > 0)
 				;
@@ -245,7 +306,26 @@ int main(int argc, char **argv)
 			       ike_engine_conn_check_liveness(e, cfg.name));
 			fflush(stdout);
 		}
+		now = clock_now_ns();
+		if (rtt.want && rtt.waiting && now - rtt.sent_ns > RTT_TIMEOUT_NS) {
+			rtt.timeouts++;
+			rtt.waiting = false;
+			rtt.next_ns = now + interval_ns;
+		}
+		if (rtt.want && connected && n_installed && !rtt.waiting && now >= rtt.next_ns &&
+		    rtt.got + rtt.timeouts < rtt.want) {
+			rtt.sent_ns = clock_now_ns();
+			/* One request at a time: the engine refuses while one is outstanding. */
+			if (ike_engine_conn_check_liveness(e, cfg.name) == 0) {
+				rtt.waiting = true;
+				rtt.next_ns = rtt.sent_ns + interval_ns;
+			}
+		}
+		if (rtt.want && rtt.got + rtt.timeouts >= rtt.want)
+			break;
 	}
+	if (rtt.want)
+		rtt_report();
 	ike_engine_conn_remove(e, cfg.name);
 	ike_engine_free(e);
 	sock_set_close(&socks);
