@@ -15,7 +15,8 @@
  *     reached the connection that has waited longest for its head is closed for the new one,
  *     so slow or idle clients cannot keep others out, and the Unix socket has a pool of its own;
  *   - a failing accept() (EMFILE) pauses that listener with an exponential back-off and is
- *     logged at a bounded rate;
+ *     logged at a bounded rate; a wake-up accepts at most ACCEPT_BATCH connections; on a base
+ *     with two priorities (event_base_priority_init) the admin socket's events come first;
  *   - an answer that ends the connection is followed by a bounded lingering close, so a client
  *     still sending reads the answer rather than a reset.
  * Everything runs on one event_base (the API thread's). Bodies are wiped when freed.

@@ -19,7 +19,6 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/listener.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -43,6 +42,7 @@
 #define LISTEN_BACKLOG	   1024
 #define LOG_EVERY_NS	   (10 * CLOCK_NS_PER_SEC)
 #define LOG_BURST	   5
+#define ACCEPT_BATCH	   64 /* accepts per wake-up: a flood of connects waits its turn */
 
 enum conn_state {
 	CONN_HEAD,
@@ -68,7 +68,9 @@ struct http_req {
 
 struct pool {
 	struct httpd *h;
-	struct evconnlistener *lev;
+	struct event *ev_listen;
+	int listen_fd;
+	int priority; /* of its events: the admin socket's are served first */
 	bool local;
 	unsigned max_conns, max_per_source, n_conns;
 	TAILQ_HEAD(, http_conn) conns;
@@ -644,18 +646,13 @@ static void peer_string(const struct sockaddr_storage *ss, bool local, char *out
 		snprintf(out, n, "?");
 }
 
-static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+static void on_accept(struct pool *p, int fd, const struct sockaddr_storage *from)
 {
-	struct pool *p = arg;
 	struct httpd *h = p->h;
-	struct sockaddr_storage ss = {0};
+	struct sockaddr_storage ss = *from;
 	struct http_conn *c;
 	int one = 1;
 
-	p->backoff_ms = 0;
-	if (salen > 0 && (size_t)salen <= sizeof(ss))
-		memcpy(&ss, sa, (size_t)salen);
 	if (!p->local && source_count(p, &ss) >= p->max_per_source) {
 		char a[INET6_ADDRSTRLEN];
 
@@ -715,27 +712,28 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	}
 	if (!p->local)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (p->priority >= 0) {
+		bufferevent_priority_set(c->bev, p->priority);
+		event_priority_set(c->timer, p->priority);
+	}
 	bufferevent_setcb(c->bev, conn_read, conn_written, conn_event, c);
 	TAILQ_INSERT_TAIL(&p->conns, c, all_link);
 	p->n_conns++;
 	p->accepted++;
 	conn_await_head(c);
-	(void)lev;
 }
 
 static void on_backoff(evutil_socket_t fd, short what, void *arg)
 {
 	struct pool *p = arg;
 
-	evconnlistener_enable(p->lev);
+	event_add(p->ev_listen, NULL);
 }
 
 /* accept() failed (EMFILE, ENFILE, ENOBUFS...): pause this listener, doubling the pause while
  * it keeps failing, instead of the busy loop an always-readable listener would be. */
-static void on_accept_error(struct evconnlistener *lev, void *arg)
+static void accept_failed(struct pool *p, int err)
 {
-	struct pool *p = arg;
-	int err = EVUTIL_SOCKET_ERROR();
 	struct timeval tv;
 
 	p->accept_errors++;
@@ -745,10 +743,47 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	log_rl(&p->rl_accept, LOG_LVL_ERR, "Mgmt",
 	       "%s: accept() failed: %s (%llu failures so far); accepting again in %u ms",
 	       p->name, strerror(err), (unsigned long long)p->accept_errors, p->backoff_ms);
-	evconnlistener_disable(lev);
+	event_del(p->ev_listen);
 	tv.tv_sec = p->backoff_ms / 1000;
 	tv.tv_usec = (suseconds_t)(p->backoff_ms % 1000) * 1000;
 	evtimer_add(p->ev_backoff, &tv);
+}
+
+/* The listener is readable: up to ACCEPT_BATCH connections, then the loop's other work. */
+static void on_listen(evutil_socket_t lfd, short what, void *arg)
+{
+	struct pool *p = arg;
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss = {0};
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			p->backoff_ms = 0;
+			on_accept(p, fd, &ss);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+		case EINTR:
+			return;
+		/* accept(2): network errors of the pending connection, to retry as EAGAIN. */
+		case ECONNABORTED:
+		case EPROTO:
+		case ENETDOWN:
+		case ENOPROTOOPT:
+		case EHOSTDOWN:
+		case ENONET:
+		case EHOSTUNREACH:
+		case EOPNOTSUPP:
+		case ENETUNREACH:
+			continue;
+		default:
+			accept_failed(p, errno);
+			return;
+		}
+	}
 }
 
 static int pool_init(struct httpd *h, struct pool *p, bool local)
@@ -763,22 +798,33 @@ static int pool_init(struct httpd *h, struct pool *p, bool local)
 	p->rl_accept = (struct log_ratelimit)LOG_RATELIMIT_INIT(LOG_EVERY_NS, LOG_BURST);
 	p->rl_evict = (struct log_ratelimit)LOG_RATELIMIT_INIT(LOG_EVERY_NS, LOG_BURST);
 	p->rl_refuse = (struct log_ratelimit)LOG_RATELIMIT_INIT(LOG_EVERY_NS, LOG_BURST);
+	p->listen_fd = -1;
+	/* With two priorities on the base, the admin socket's events come before the TCP ones: a
+	 * flood of TCP work is never in front of the operator. */
+	p->priority = event_base_get_npriorities(h->base) >= 2 ? (local ? 0 : 1) : -1;
 	p->ev_backoff = evtimer_new(h->base, on_backoff, p);
+	if (p->ev_backoff && p->priority >= 0)
+		event_priority_set(p->ev_backoff, p->priority);
 	return p->ev_backoff ? 0 : -ENOMEM;
 }
 
 /* Takes fd (listening) into the pool. */
 static int pool_listen(struct pool *p, int fd)
 {
-	if (p->lev)
+	if (p->ev_listen) {
+		close(fd);
 		return -EBUSY;
-	p->lev = evconnlistener_new(p->h->base, on_accept, p,
-				    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (!p->lev) {
+	}
+	p->ev_listen = event_new(p->h->base, fd, EV_READ | EV_PERSIST, on_listen, p);
+	if (!p->ev_listen || (p->priority >= 0 && event_priority_set(p->ev_listen, p->priority)) ||
+	    event_add(p->ev_listen, NULL)) {
+		if (p->ev_listen)
+			event_free(p->ev_listen);
+		p->ev_listen = NULL;
 		close(fd);
 		return -ENOMEM;
 	}
-	evconnlistener_set_error_cb(p->lev, on_accept_error);
+	p->listen_fd = fd;
 	return 0;
 }
 
@@ -786,8 +832,10 @@ static void pool_free(struct pool *p)
 {
 	while (!TAILQ_EMPTY(&p->conns))
 		conn_close(TAILQ_FIRST(&p->conns));
-	if (p->lev)
-		evconnlistener_free(p->lev);
+	if (p->ev_listen)
+		event_free(p->ev_listen);
+	if (p->listen_fd >= 0)
+		close(p->listen_fd);
 	if (p->ev_backoff)
 		event_free(p->ev_backoff);
 }

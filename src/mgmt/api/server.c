@@ -447,6 +447,9 @@ struct api_server *api_server_new(const struct api_config *cfg)
 	srv->rl_refused =
 		(struct log_ratelimit)LOG_RATELIMIT_INIT(REFUSED_LOG_EVERY, REFUSED_LOG_BURST);
 	srv->base = event_base_new();
+	/* Two priorities: the admin socket's before the TCP listener's (http.h). */
+	if (srv->base && event_base_priority_init(srv->base, 2) != 0)
+		goto fail;
 	srv->rl = ratelimit_new(cfg->rate_slots ? cfg->rate_slots : RATE_SLOTS_DEFAULT);
 	srv->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!srv->base || !srv->rl || srv->stop_fd < 0)
