@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -84,6 +85,11 @@ void daemon_start(struct daemon *d)
 
 			/* Should the test process die mid-test, its daemon goes with it. */
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (d->nofile) {
+				struct rlimit rl = {d->nofile, d->nofile};
+
+				setrlimit(RLIMIT_NOFILE, &rl);
+			}
 
 			if (fd >= 0) {
 				dup2(fd, 2);

@@ -22,6 +22,7 @@ struct daemon {
 	char admin_token[128];
 	const char *admin_token_file; /* passed as --admin-token-file when set */
 	const char *const *args;      /* more vnetgwd flags (NULL-terminated), or NULL */
+	unsigned nofile;	      /* RLIMIT_NOFILE (soft and hard) for vnetgwd; 0: inherited */
 };
 
 struct http_resp {

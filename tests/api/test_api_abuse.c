@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "api/harness.h"
@@ -690,4 +691,87 @@ Test(api_abuse, address_clash_says_no_more_for_another_tenant)
 			 other.body);
 	http_resp_free(&own);
 	http_resp_free(&other);
+}
+
+/* utime + stime of the daemon, in clock ticks (proc(5) stat fields 14 and 15). */
+static long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) != 2)
+		return -1;
+	return ut + st;
+}
+
+static int count_in_log(const char *needle)
+{
+	char *log = daemon_log_read(&d), *p = log;
+	int n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p++;
+	}
+	free(log);
+	return n;
+}
+
+/*
+ * Out of file descriptors (the issue's 1100 uploads did it to the whole process): accept()
+ * fails with EMFILE and the listener backs off, logging at a bounded rate, instead of the busy
+ * loop an always-readable listener is; it accepts again once descriptors are free.
+ */
+Test(api_abuse, accept_failing_backs_off)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct http_resp r;
+	int fd[90], n = 0, lines;
+	long t0, c0, c1, ms;
+	bool up = false;
+
+	memset(&d, 0, sizeof(d));
+	d.nofile = 48;
+	daemon_start(&d);
+	cr_expect(log_has("RLIMIT_NOFILE is 48: the API takes"), "the TCP pool fits the limit");
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/admin.sock", d.data);
+	/* The admin socket's pool (64) is larger than what 48 descriptors leave. */
+	for (n = 0; n < 90; n++) {
+		fd[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd[n] < 0 || connect(fd[n], (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			if (fd[n] >= 0)
+				close(fd[n]);
+			break; /* the backlog is full */
+		}
+	}
+	cr_assert(log_has("accept() failed: Too many open files"), "no EMFILE after %d connects", n);
+	t0 = now_ms();
+	c0 = cpu_ticks(d.pid);
+	usleep(2000 * 1000); /* a window to measure, not a wait for something to happen */
+	c1 = cpu_ticks(d.pid);
+	ms = now_ms() - t0;
+	lines = count_in_log("accept() failed");
+	printf("abuse: out of descriptors with %d connections waiting: %ld ticks of CPU in %ld ms "
+	       "(%ld Hz), %d accept() lines logged\n",
+	       n, c1 - c0, ms, sysconf(_SC_CLK_TCK), lines);
+	cr_expect_lt(c1 - c0, sysconf(_SC_CLK_TCK) * ms / 1000 / 2, "the loop spins");
+	cr_expect_leq(lines, 6, "the log is flooded: %d lines", lines);
+	for (int i = 0; i < n; i++)
+		close(fd[i]);
+	/* Descriptors free again: the back-off ends (at most a second) and the socket answers. */
+	for (t0 = now_ms(); !up && now_ms() - t0 < 10000;) {
+		if (http_unix(&d, "GET", "/admin/settings", NULL, &r) == 0 && r.status == 200)
+			up = true;
+		http_resp_free(&r);
+		if (!up)
+			usleep(50 * 1000);
+	}
+	cr_expect(up, "the admin socket did not come back within 10 s");
 }
