@@ -775,3 +775,40 @@ Test(api_abuse, accept_failing_backs_off)
 	}
 	cr_expect(up, "the admin socket did not come back within 10 s");
 }
+
+/* The gateway's connection table holds GW_CONNS_MAX (256): the 257th is refused, not accepted
+ * and left out by the reconciler (issue 15: "accepted and then not run with only a log line"). */
+Test(api_abuse, connection_past_the_gateways_table_is_refused)
+{
+	char name[32], body[512], tn[64];
+	struct http_resp r;
+	long t0;
+
+	start(NULL);
+	settings_patch(&d, "{\"publicIpPool\":[\"203.0.113.0/28\"],\"tunnelLimits\":{\"Standard\":1000},"
+			   "\"quotas\":{\"maxVirtualNetworkGatewayConnectionsPerSubscription\":1000},"
+			   "\"apiRateLimit\":{\"requestsPerSecond\":100000,\"burst\":100000}}");
+	topo_build(&d, sub, tok, "Standard", "5.0.0.1");
+	t0 = now_ms();
+	for (int i = 1; i <= 257; i++) {
+		snprintf(body, sizeof(body),
+			 "{\"properties\":{\"gatewayIpAddress\":\"5.1.%d.%d\",\"localNetworkAddressSpace\":"
+			 "{\"addressPrefixes\":[\"192.168.0.0/24\"]}}}",
+			 i / 200, i % 200 + 1);
+		snprintf(tn, sizeof(tn), "localNetworkGateways/s%d", i);
+		cr_assert_eq(put(tn, body, &r), 201, "%s", r.body);
+		http_resp_free(&r);
+		snprintf(name, sizeof(name), "c%d", i);
+		snprintf(tn, sizeof(tn), "s%d", i);
+		if (i <= 256) {
+			cr_assert_eq(conn_put(&d, sub, tok, name, tn, "capacity-key-01", &r), 201, "%s %s",
+				     name, r.body);
+		} else {
+			cr_expect_eq(conn_put(&d, sub, tok, name, tn, "capacity-key-01", &r), 409);
+			expect_arm_error(&r, 409, "GatewayCapacityReached");
+			cr_expect(strstr(r.body, "at most 256 connections"), "%s", r.body);
+		}
+		http_resp_free(&r);
+	}
+	printf("abuse: 256 connections in %ld ms, the 257th refused\n", now_ms() - t0);
+}

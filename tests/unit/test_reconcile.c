@@ -470,3 +470,47 @@ Test(reconcile, reset_hook_names_the_gateway_and_its_connections)
 	cr_expect(strcasecmp(ca->gw_ref, reset_seen[0]) == 0);
 	cr_expect(strcasecmp(cb->gw_ref, reset_seen[0]) != 0);
 }
+
+/* Issue 15: what the reconciler leaves out is said, with why, to whoever asks (the service shows
+ * it as the connection's status reason). A store from before the API's capacity check can hold
+ * more connections than the gateway's table; the first GW_CONNS_MAX run, the rest are reported. */
+struct skips {
+	unsigned int n;
+	char last_ref[512], last_why[RECONCILE_WHY_MAX];
+};
+
+static void on_skipped(void *arg, const char *ref, const char *why)
+{
+	struct skips *k = arg;
+
+	k->n++;
+	snprintf(k->last_ref, sizeof(k->last_ref), "%s", ref);
+	snprintf(k->last_why, sizeof(k->last_why), "%s", why);
+}
+
+Test(reconcile, left_out_resources_are_reported_with_why)
+{
+	struct skips k = {0};
+	struct reconcile_report rep = {.skipped = on_skipped, .arg = &k};
+	char name[32], ip[32];
+
+	settings("{\"tunnelLimits\":{\"Standard\":1000},\"quotas\":{"
+		 "\"maxVirtualNetworkGatewayConnectionsPerSubscription\":1000}}");
+	tenant(SUB_A, "Standard", "198.51.100.10", "key-a");
+	for (int i = 2; i <= GW_CONNS_MAX + 2; i++) {
+		snprintf(name, sizeof(name), "l%d", i);
+		snprintf(ip, sizeof(ip), "5.%d.%d.1", i / 250, i % 250);
+		put_lgw(SUB_A, name, ip, "\"192.168.1.0/24\"");
+		snprintf(ip, sizeof(ip), "c%d", i);
+		put_conn(SUB_A, ip, name, "key-n", "");
+	}
+	cr_assert_eq(reconcile_build(st, PREFIX, d1, &rep), 0);
+	cr_expect_eq(d1->n_conns, GW_CONNS_MAX);
+	cr_expect_eq(k.n, 2, "the two past the table: %u", k.n);
+	cr_expect(strstr(k.last_why, "at most 256 connections"), "%s", k.last_why);
+	cr_expect(strstr(k.last_ref, "/connections/c"), "%s", k.last_ref);
+	/* Without a reporter the same pass still works (and logs). */
+	gw_desired_clear(d2);
+	cr_assert_eq(reconcile_build(st, PREFIX, d2, NULL), 0);
+	cr_expect_eq(d2->n_conns, GW_CONNS_MAX);
+}
