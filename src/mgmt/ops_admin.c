@@ -78,8 +78,8 @@ static int token_label(const char *body, size_t len, json_t **in, const char **l
 	return 0;
 }
 
-int mgmt_ops_sub_create(const struct mgmt *m, const char *body, size_t len,
-			struct mgmt_result *res, struct mgmt_error *err)
+int mgmt_ops_sub_create(const struct mgmt *m, const char *body, size_t len, struct mgmt_result *res,
+			struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	char id[MGMT_UUID_LEN + 1];

@@ -371,8 +371,7 @@ Test(api_abuse, rate_limit_429_with_retry_after)
 	}
 	cr_expect_geq(ok, 3, "the burst passes");
 	cr_expect_geq(limited, 1, "beyond it: 429");
-	printf("abuse: 6 GETs at once on a 1/s burst-3 limit: %d answered, %d 429\n", ok,
-	       limited);
+	printf("abuse: 6 GETs at once on a 1/s burst-3 limit: %d answered, %d 429\n", ok, limited);
 	/* Another token, and the operator's socket, have their own (or no) bucket. */
 	tenant_new(&d, "other", sub2, tok2);
 	arm_path(path, sizeof(path), sub2, "virtualNetworks", NULL);
@@ -402,12 +401,13 @@ static void vnet_and_gateway(const char *vnet, const char *pip, const char *gw, 
 	struct http_resp r;
 
 	snprintf(tn, sizeof(tn), "virtualNetworks/%s", vnet);
-	cr_assert_eq(put(tn,
-			 "{\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.9.0.0/16\"]},"
-			 "\"subnets\":[{\"name\":\"GatewaySubnet\",\"properties\":{"
-			 "\"addressPrefix\":\"10.9.255.0/27\"}}]}}",
-			 &r),
-		     201, "%s", r.body);
+	cr_assert_eq(
+		put(tn,
+		    "{\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.9.0.0/16\"]},"
+		    "\"subnets\":[{\"name\":\"GatewaySubnet\",\"properties\":{"
+		    "\"addressPrefix\":\"10.9.255.0/27\"}}]}}",
+		    &r),
+		201, "%s", r.body);
 	http_resp_free(&r);
 	snprintf(tn, sizeof(tn), "publicIPAddresses/%s", pip);
 	cr_assert_eq(put(tn, "{}", &r), 201, "%s", r.body);
@@ -442,11 +442,12 @@ Test(api_abuse, quotas_refuse_with_their_codes)
 	/* A replacement is no new connection. */
 	cr_expect_eq(conn_put(&d, sub, tok, "c1", "l1", "quota-key-0001", &r), 200, "%s", r.body);
 	http_resp_free(&r);
-	cr_assert_eq(put("localNetworkGateways/l2",
-			 "{\"properties\":{\"gatewayIpAddress\":\"198.51.100.32\","
-			 "\"localNetworkAddressSpace\":{\"addressPrefixes\":[\"192.168.2.0/24\"]}}}",
-			 &r),
-		     201);
+	cr_assert_eq(
+		put("localNetworkGateways/l2",
+		    "{\"properties\":{\"gatewayIpAddress\":\"198.51.100.32\","
+		    "\"localNetworkAddressSpace\":{\"addressPrefixes\":[\"192.168.2.0/24\"]}}}",
+		    &r),
+		201);
 	http_resp_free(&r);
 	cr_expect_eq(conn_put(&d, sub, tok, "c2", "l2", "quota-key-0002", &r), 409);
 	expect_arm_error(&r, 409, "ConnectionQuotaExceeded");
@@ -456,11 +457,11 @@ Test(api_abuse, quotas_refuse_with_their_codes)
 	/* The quota is the subscription's: another tenant has its own. */
 	tenant_new(&d, "other", sub2, tok2);
 	topo_build(&d, sub2, tok2, "Standard", "198.51.100.33");
-	cr_expect_eq(conn_put(&d, sub2, tok2, "c1", "l1", "quota-key-0003", &r), 201, "%s",
-		     r.body);
+	cr_expect_eq(conn_put(&d, sub2, tok2, "c1", "l1", "quota-key-0003", &r), 201, "%s", r.body);
 	http_resp_free(&r);
 	/* The operator raises it: the refused one goes in. */
-	settings_patch(&d, "{\"quotas\":{\"maxVirtualNetworkGatewayConnectionsPerSubscription\":2}}");
+	settings_patch(&d,
+		       "{\"quotas\":{\"maxVirtualNetworkGatewayConnectionsPerSubscription\":2}}");
 	cr_expect_eq(conn_put(&d, sub, tok, "c2", "l2", "quota-key-0002", &r), 201, "%s", r.body);
 	http_resp_free(&r);
 }
@@ -522,8 +523,7 @@ Test(api_abuse, short_keys_refused_saying_why)
 	cr_expect_str_eq(
 		json_string_value(json_object_get(json_object_get(r.json, "error"), "target")),
 		"properties.sharedKey");
-	cr_expect(strstr(r.body, "at least 8") && strstr(r.body, "guessed offline"), "%s",
-		  r.body);
+	cr_expect(strstr(r.body, "at least 8") && strstr(r.body, "guessed offline"), "%s", r.body);
 	http_resp_free(&r);
 	cr_assert_eq(conn_put(&d, sub, tok, "c1", "l1", "12345678", &r), 201, "%s", r.body);
 	http_resp_free(&r);
@@ -562,8 +562,7 @@ Test(api_abuse, tokens_listed_without_secret_and_revoked_at_once)
 	snprintf(tpath, sizeof(tpath), "/admin/subscriptions/%s/tokens", sub);
 	cr_assert_eq(http_unix(&d, "POST", tpath, "{\"label\":\"ci pipeline\"}", &r), 0);
 	cr_assert_eq(r.status, 201, "%s", r.body);
-	snprintf(second, sizeof(second), "%s",
-		 json_string_value(json_object_get(r.json, "token")));
+	snprintf(second, sizeof(second), "%s", json_string_value(json_object_get(r.json, "token")));
 	snprintf(second_id, sizeof(second_id), "%s",
 		 json_string_value(json_object_get(r.json, "id")));
 	cr_expect_str_eq(json_string_value(json_object_get(r.json, "label")), "ci pipeline");
@@ -575,7 +574,8 @@ Test(api_abuse, tokens_listed_without_secret_and_revoked_at_once)
 	cr_assert_eq(json_array_size(list), 2);
 	/* The subscription's first token is the one without a label. */
 	for (size_t i = 0; i < json_array_size(list); i++)
-		if (!strcmp(json_string_value(json_object_get(json_array_get(list, i), "label")), ""))
+		if (!strcmp(json_string_value(json_object_get(json_array_get(list, i), "label")),
+			    ""))
 			snprintf(first_id, sizeof(first_id), "%s",
 				 json_string_value(json_object_get(json_array_get(list, i), "id")));
 	cr_assert_str_neq(first_id, second_id);
@@ -618,13 +618,12 @@ Test(api_abuse, request_ids_and_audit_lines)
 	snprintf(tpath, sizeof(tpath), "/admin/subscriptions/%s/tokens", sub);
 	cr_assert_eq(http_unix(&d, "GET", tpath, NULL, &r), 0);
 	snprintf(tid, sizeof(tid), "%s",
-		 json_string_value(
-			 json_object_get(json_array_get(json_object_get(r.json, "value"), 0), "id")));
+		 json_string_value(json_object_get(
+			 json_array_get(json_object_get(r.json, "value"), 0), "id")));
 	http_resp_free(&r);
 	arm_path(path, sizeof(path), sub, "publicIPAddresses/p1", NULL);
-	cr_assert_eq(http_do(&d, "PUT", path, tok, "{}", "x-ms-client-request-id: my-req-1\r\n",
-			     &r),
-		     0);
+	cr_assert_eq(
+		http_do(&d, "PUT", path, tok, "{}", "x-ms-client-request-id: my-req-1\r\n", &r), 0);
 	cr_assert_eq(r.status, 409, "no pool yet: %s", r.body);
 	snprintf(id, sizeof(id), "%s", hdr(&r, "x-ms-request-id"));
 	cr_expect_eq(strlen(id), 36, "a UUID: %s", id);
@@ -687,8 +686,7 @@ Test(api_abuse, address_clash_says_no_more_for_another_tenant)
 	arm_path(path, sizeof(path), sub2, "localNetworkGateways/b", NULL);
 	cr_assert_eq(http_do(&d, "PUT", path, tok2, body, NULL, &other), 0);
 	cr_expect_eq(other.status, 409);
-	cr_expect_str_eq(own.body, other.body, "the answers differ:\n%s\n%s", own.body,
-			 other.body);
+	cr_expect_str_eq(own.body, other.body, "the answers differ:\n%s\n%s", own.body, other.body);
 	http_resp_free(&own);
 	http_resp_free(&other);
 }
@@ -706,7 +704,8 @@ static long cpu_ticks(pid_t pid)
 		return -1;
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 	fclose(f);
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) != 2)
 		return -1;
 	return ut + st;
 }
@@ -751,7 +750,8 @@ Test(api_abuse, accept_failing_backs_off)
 			break; /* the backlog is full */
 		}
 	}
-	cr_assert(log_has("accept() failed: Too many open files"), "no EMFILE after %d connects", n);
+	cr_assert(log_has("accept() failed: Too many open files"), "no EMFILE after %d connects",
+		  n);
 	t0 = now_ms();
 	c0 = cpu_ticks(d.pid);
 	usleep(2000 * 1000); /* a window to measure, not a wait for something to happen */
@@ -785,14 +785,16 @@ Test(api_abuse, connection_past_the_gateways_table_is_refused)
 	long t0;
 
 	start(NULL);
-	settings_patch(&d, "{\"publicIpPool\":[\"203.0.113.0/28\"],\"tunnelLimits\":{\"Standard\":1000},"
-			   "\"quotas\":{\"maxVirtualNetworkGatewayConnectionsPerSubscription\":1000},"
-			   "\"apiRateLimit\":{\"requestsPerSecond\":100000,\"burst\":100000}}");
+	settings_patch(
+		&d, "{\"publicIpPool\":[\"203.0.113.0/28\"],\"tunnelLimits\":{\"Standard\":1000},"
+		    "\"quotas\":{\"maxVirtualNetworkGatewayConnectionsPerSubscription\":1000},"
+		    "\"apiRateLimit\":{\"requestsPerSecond\":100000,\"burst\":100000}}");
 	topo_build(&d, sub, tok, "Standard", "5.0.0.1");
 	t0 = now_ms();
 	for (int i = 1; i <= 257; i++) {
 		snprintf(body, sizeof(body),
-			 "{\"properties\":{\"gatewayIpAddress\":\"5.1.%d.%d\",\"localNetworkAddressSpace\":"
+			 "{\"properties\":{\"gatewayIpAddress\":\"5.1.%d.%d\","
+			 "\"localNetworkAddressSpace\":"
 			 "{\"addressPrefixes\":[\"192.168.0.0/24\"]}}}",
 			 i / 200, i % 200 + 1);
 		snprintf(tn, sizeof(tn), "localNetworkGateways/s%d", i);
@@ -801,8 +803,8 @@ Test(api_abuse, connection_past_the_gateways_table_is_refused)
 		snprintf(name, sizeof(name), "c%d", i);
 		snprintf(tn, sizeof(tn), "s%d", i);
 		if (i <= 256) {
-			cr_assert_eq(conn_put(&d, sub, tok, name, tn, "capacity-key-01", &r), 201, "%s %s",
-				     name, r.body);
+			cr_assert_eq(conn_put(&d, sub, tok, name, tn, "capacity-key-01", &r), 201,
+				     "%s %s", name, r.body);
 		} else {
 			cr_expect_eq(conn_put(&d, sub, tok, name, tn, "capacity-key-01", &r), 409);
 			expect_arm_error(&r, 409, "GatewayCapacityReached");

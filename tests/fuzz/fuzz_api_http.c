@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	rc = http_head_parse(&b, lim.max_line, lim.max_fields, &h, &why);
 	if (rc == 0) {
 		if (!h.target || h.target[0] != '/' || (h.minor != 0 && h.minor != 1) ||
-		    !h.method_name[0] || (h.coded && h.has_length) || strlen(h.target) > lim.max_line)
+		    !h.method_name[0] || (h.coded && h.has_length) ||
+		    strlen(h.target) > lim.max_line)
 			__builtin_trap();
 		http_head_clear(&h);
 	} else if ((rc != HTTP_HEAD_BAD && rc != HTTP_HEAD_URI_TOO_LONG &&

@@ -21,24 +21,35 @@ struct row {
 	bool chunked, expect_continue, close;
 };
 
-#define OK(h, m, t, ...) {.head = h, .method = m, .target = t, __VA_ARGS__}
-#define NO(h, st) {.head = h, .status = st}
+#define OK(h, m, t, ...)                                                                           \
+	{                                                                                          \
+		.head = h, .method = m, .target = t, __VA_ARGS__                                   \
+	}
+#define NO(h, st)                                                                                  \
+	{                                                                                          \
+		.head = h, .status = st                                                            \
+	}
 
 static const struct row rows[] = {
 	/* 1 */ OK("GET /a?b=c HTTP/1.1\r\nHost: x\r\n\r\n", HTTP_M_GET, "/a?b=c", .close = false),
-	/* 2 */ OK("PUT /p HTTP/1.1\r\nContent-Length: 12\r\n\r\n", HTTP_M_PUT, "/p",
-		   .has_length = true, .length = 12),
-	/* 3 */ OK("POST /p HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n",
-		   HTTP_M_POST, "/p", .has_length = true, .length = 3),
+	/* 2 */
+	OK("PUT /p HTTP/1.1\r\nContent-Length: 12\r\n\r\n", HTTP_M_PUT, "/p", .has_length = true,
+	   .length = 12),
+	/* 3 */
+	OK("POST /p HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n", HTTP_M_POST, "/p",
+	   .has_length = true, .length = 3),
 	/* 4 */ NO("POST /p HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
-	/* 5 */ OK("POST /p HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", HTTP_M_POST,
-		   "/p", .chunked = true),
-	/* 6 */ NO("POST /p HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
-		   400),
-	/* 7 */ OK("PUT /p HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n",
-		   HTTP_M_PUT, "/p", .has_length = true, .length = 1, .expect_continue = true),
-	/* 8 */ OK("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n", HTTP_M_GET, "/",
-		   .close = true),
+	/* 5 */
+	OK("POST /p HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", HTTP_M_POST, "/p",
+	   .chunked = true),
+	/* 6 */
+	NO("POST /p HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+	/* 7 */
+	OK("PUT /p HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n", HTTP_M_PUT, "/p",
+	   .has_length = true, .length = 1, .expect_continue = true),
+	/* 8 */
+	OK("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n", HTTP_M_GET, "/",
+	   .close = true),
 	/* 9 */ OK("GET / HTTP/1.0\r\n\r\n", HTTP_M_GET, "/", .close = true),
 	/* 10 */ NO("GET / HTTP/2.0\r\n\r\n", 505),
 	/* 11 */ NO("GET http://h/ HTTP/1.1\r\n\r\n", 400),
@@ -50,8 +61,9 @@ static const struct row rows[] = {
 	/* 17 */ OK("OPTIONS / HTTP/1.1\r\n\r\n", HTTP_M_OTHER, "/", .close = false),
 	/* 18 */ OK("\r\nGET /x HTTP/1.1\r\n\r\n", HTTP_M_GET, "/x", .close = false),
 	/* 19 */ NO("GET /a b HTTP/1.1\r\n\r\n", 400),
-	/* 20 */ OK("POST /p HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
-		    HTTP_M_POST, "/p", .has_length = true, .length = UINT64_MAX),
+	/* 20 */
+	OK("POST /p HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", HTTP_M_POST, "/p",
+	   .has_length = true, .length = UINT64_MAX),
 	/* 21 */ NO("POST /p HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
 	/* 22 */ OK("GET / HTTP/1.1\r\nExpect: something\r\n\r\n", HTTP_M_GET, "/", .close = false),
 };

@@ -59,10 +59,10 @@ struct http_head {
 
 /* Why a head is refused: the HTTP status to answer. */
 enum http_head_error {
-	HTTP_HEAD_BAD = 400,		/* not HTTP/1.x */
-	HTTP_HEAD_URI_TOO_LONG = 414,	/* the request line is over max_line */
+	HTTP_HEAD_BAD = 400,		  /* not HTTP/1.x */
+	HTTP_HEAD_URI_TOO_LONG = 414,	  /* the request line is over max_line */
 	HTTP_HEAD_FIELDS_TOO_LARGE = 431, /* a field line over max_line, or too many fields */
-	HTTP_HEAD_VERSION = 505,	/* HTTP/2 and the like */
+	HTTP_HEAD_VERSION = 505,	  /* HTTP/2 and the like */
 };
 
 /*
@@ -98,15 +98,15 @@ struct http_req;
 
 /* Why the server answers a request itself (the caller's on_refuse words it). */
 enum http_refusal {
-	HTTP_REFUSE_BAD,	    /* 400: malformed head, both Content-Length and coding, ... */
-	HTTP_REFUSE_TIMEOUT,	    /* 408 */
-	HTTP_REFUSE_LENGTH,	    /* 411: a body without Content-Length */
-	HTTP_REFUSE_TOO_LARGE,	    /* 413 */
-	HTTP_REFUSE_URI_TOO_LONG,   /* 414 */
-	HTTP_REFUSE_EXPECTATION,    /* 417 */
-	HTTP_REFUSE_FIELDS,	    /* 431 */
-	HTTP_REFUSE_BUSY,	    /* 503: the body budget is taken (answer with Retry-After) */
-	HTTP_REFUSE_VERSION,	    /* 505 */
+	HTTP_REFUSE_BAD,	  /* 400: malformed head, both Content-Length and coding, ... */
+	HTTP_REFUSE_TIMEOUT,	  /* 408 */
+	HTTP_REFUSE_LENGTH,	  /* 411: a body without Content-Length */
+	HTTP_REFUSE_TOO_LARGE,	  /* 413 */
+	HTTP_REFUSE_URI_TOO_LONG, /* 414 */
+	HTTP_REFUSE_EXPECTATION,  /* 417 */
+	HTTP_REFUSE_FIELDS,	  /* 431 */
+	HTTP_REFUSE_BUSY,	  /* 503: the body budget is taken (answer with Retry-After) */
+	HTTP_REFUSE_VERSION,	  /* 505 */
 };
 
 struct httpd_handlers {

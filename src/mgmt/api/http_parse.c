@@ -56,8 +56,8 @@ static const struct {
 	const char *name;
 	enum http_method m;
 } methods[] = {
-	{"GET", HTTP_M_GET},	   {"HEAD", HTTP_M_HEAD},     {"PUT", HTTP_M_PUT},
-	{"POST", HTTP_M_POST},	   {"DELETE", HTTP_M_DELETE}, {"PATCH", HTTP_M_PATCH},
+	{"GET", HTTP_M_GET},   {"HEAD", HTTP_M_HEAD},	  {"PUT", HTTP_M_PUT},
+	{"POST", HTTP_M_POST}, {"DELETE", HTTP_M_DELETE}, {"PATCH", HTTP_M_PATCH},
 };
 
 /* RFC 9112 3: method SP request-target SP HTTP-version. */

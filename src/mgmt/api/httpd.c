@@ -36,13 +36,13 @@
 #include "lib/log.h"
 #include "mgmt/api/http.h"
 
-#define BODY_WATERMARK	   (64 * 1024)
-#define BACKOFF_FIRST_MS   10
-#define BACKOFF_MAX_MS	   1000
-#define LISTEN_BACKLOG	   1024
-#define LOG_EVERY_NS	   (10 * CLOCK_NS_PER_SEC)
-#define LOG_BURST	   5
-#define ACCEPT_BATCH	   64 /* accepts per wake-up: a flood of connects waits its turn */
+#define BODY_WATERMARK	 (64 * 1024)
+#define BACKOFF_FIRST_MS 10
+#define BACKOFF_MAX_MS	 1000
+#define LISTEN_BACKLOG	 1024
+#define LOG_EVERY_NS	 (10 * CLOCK_NS_PER_SEC)
+#define LOG_BURST	 5
+#define ACCEPT_BATCH	 64 /* accepts per wake-up: a flood of connects waits its turn */
 
 enum conn_state {
 	CONN_HEAD,
@@ -420,7 +420,8 @@ static void head_done(struct http_conn *c)
 		return;
 	}
 	if (h->body_held + hd->length > h->lim.body_budget) {
-		refuse(c, HTTP_REFUSE_BUSY, "the API is receiving as many request bodies as it can");
+		refuse(c, HTTP_REFUSE_BUSY,
+		       "the API is receiving as many request bodies as it can");
 		return;
 	}
 	r->want = (size_t)hd->length;
@@ -435,7 +436,8 @@ static void head_done(struct http_conn *c)
 	c->state = CONN_BODY;
 	/* RFC 9110 10.1.1: the client waits for this before it sends the body. */
 	if (hd->expect_continue && hd->minor >= 1)
-		evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+		evbuffer_add_printf(bufferevent_get_output(c->bev),
+				    "HTTP/1.1 100 Continue\r\n\r\n");
 	bufferevent_setwatermark(c->bev, EV_READ, 0, BODY_WATERMARK);
 	bufferevent_enable(c->bev, EV_READ);
 	timer_arm(c, c->req_start_ns + ms_ns(h->lim.request_timeout_ms));
@@ -741,8 +743,8 @@ static void accept_failed(struct pool *p, int err)
 	if (p->backoff_ms > BACKOFF_MAX_MS)
 		p->backoff_ms = BACKOFF_MAX_MS;
 	log_rl(&p->rl_accept, LOG_LVL_ERR, "Mgmt",
-	       "%s: accept() failed: %s (%llu failures so far); accepting again in %u ms",
-	       p->name, strerror(err), (unsigned long long)p->accept_errors, p->backoff_ms);
+	       "%s: accept() failed: %s (%llu failures so far); accepting again in %u ms", p->name,
+	       strerror(err), (unsigned long long)p->accept_errors, p->backoff_ms);
 	event_del(p->ev_listen);
 	tv.tv_sec = p->backoff_ms / 1000;
 	tv.tv_usec = (suseconds_t)(p->backoff_ms % 1000) * 1000;

@@ -51,7 +51,7 @@ static uint64_t key_of(const char *hex)
 
 	for (int i = 0; i < 16 && hex[i]; i++) {
 		char c = hex[i];
-		unsigned v = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+		unsigned v = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
 			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
 						    : 0;
 

@@ -86,6 +86,5 @@ void api_reply_ops(struct api_req *r, int rc, struct mgmt_result *res, const str
 void api_reply_method_not_allowed(struct api_req *r)
 {
 	api_reply_fail(r, MGMT_E_METHOD_NOT_ALLOWED, "",
-		       "The method %s is not allowed on this path.",
-		       http_req_method_name(r->hr));
+		       "The method %s is not allowed on this path.", http_req_method_name(r->hr));
 }

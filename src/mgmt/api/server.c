@@ -184,11 +184,11 @@ static void log_audit(struct http_req *hr, const struct api_ctx *ctx, const char
 
 	path_of(http_req_target(hr), path, sizeof(path));
 	who_string(&ctx->who, who, sizeof(who));
-	log_info("Audit", "request=%s who=%s from=%s method=%s path=%.400s resource=%.400s "
-			  "status=%d code=%s",
+	log_info("Audit",
+		 "request=%s who=%s from=%s method=%s path=%.400s resource=%.400s "
+		 "status=%d code=%s",
 		 ctx->id, who, http_req_peer(hr), http_req_method_name(hr), path,
-		 resource && resource[0] ? resource : path, status,
-		 code && code[0] ? code : "-");
+		 resource && resource[0] ? resource : path, status, code && code[0] ? code : "-");
 }
 
 /* A request refused before it was handled: a line, at a bounded rate. */
@@ -220,7 +220,8 @@ static void log_request(struct api_req *r, const struct api_ctx *ctx)
 			 ctx->id);
 }
 
-/* ---- the HTTP server's callbacks --------------------------------------------------------------- */
+/* ---- the HTTP server's callbacks ---------------------------------------------------------------
+ */
 
 /* The head, before any body: who is calling, and may it call now? */
 static int on_head(void *arg, struct http_req *hr)
@@ -364,7 +365,8 @@ static void on_end(void *arg, struct http_req *hr)
 	}
 }
 
-/* ---- the server -------------------------------------------------------------------------------- */
+/* ---- the server --------------------------------------------------------------------------------
+ */
 
 static void rate_refresh(struct api_server *srv)
 {

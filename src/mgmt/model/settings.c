@@ -19,15 +19,15 @@
  * ours leave room for a tenant with a few sites while no single tenant can take a whole SKU's
  * tunnels (rule 8: 20 Standard) or the gateway's tables by default.
  */
-#define DEFAULT_QUOTA_VGWS    5
-#define DEFAULT_QUOTA_CONNS   10
-#define QUOTA_MAX	      100000
+#define DEFAULT_QUOTA_VGWS  5
+#define DEFAULT_QUOTA_CONNS 10
+#define QUOTA_MAX	    100000
 /* RFC 7296 2.15 AUTH from a pre-shared key can be attacked offline from one captured exchange:
  * eight characters is the floor the operator may raise (never lower than 1). */
-#define DEFAULT_MIN_KEY_LEN   8
-#define DEFAULT_RATE_PER_S    20
-#define DEFAULT_RATE_BURST    100
-#define RATE_MAX	      100000
+#define DEFAULT_MIN_KEY_LEN 8
+#define DEFAULT_RATE_PER_S  20
+#define DEFAULT_RATE_BURST  100
+#define RATE_MAX	    100000
 
 json_t *model_settings_default(void)
 {
@@ -36,11 +36,10 @@ json_t *model_settings_default(void)
 			 (int)model_sku_default_tunnels(MODEL_SKU_BASIC), "Standard",
 			 (int)model_sku_default_tunnels(MODEL_SKU_STANDARD), "HighPerformance",
 			 (int)model_sku_default_tunnels(MODEL_SKU_HIGH_PERFORMANCE),
-			 "allowPrivateGatewayIps", 0, "quotas",
-			 MODEL_QUOTA_VGWS, DEFAULT_QUOTA_VGWS, MODEL_QUOTA_CONNS,
-			 DEFAULT_QUOTA_CONNS, "minSharedKeyLength", DEFAULT_MIN_KEY_LEN,
-			 "apiRateLimit", "requestsPerSecond", DEFAULT_RATE_PER_S, "burst",
-			 DEFAULT_RATE_BURST);
+			 "allowPrivateGatewayIps", 0, "quotas", MODEL_QUOTA_VGWS,
+			 DEFAULT_QUOTA_VGWS, MODEL_QUOTA_CONNS, DEFAULT_QUOTA_CONNS,
+			 "minSharedKeyLength", DEFAULT_MIN_KEY_LEN, "apiRateLimit",
+			 "requestsPerSecond", DEFAULT_RATE_PER_S, "burst", DEFAULT_RATE_BURST);
 }
 
 static bool name_in(const char *k, const char *const *names)
@@ -81,8 +80,8 @@ static int patch_ints(json_t *settings, json_t *patch, const char *key, const ch
 		merged = json_object();
 		json_object_set_new(settings, key, merged);
 	}
-	json_object_foreach(in, k, v) json_object_set_new(merged, k,
-							  json_integer(json_integer_value(v)));
+	json_object_foreach(in, k, v)
+		json_object_set_new(merged, k, json_integer(json_integer_value(v)));
 	return 0;
 }
 

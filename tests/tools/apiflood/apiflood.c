@@ -204,8 +204,9 @@ static void conn_read(int ep, struct conn *c, struct counters *k)
 			return;
 		}
 		if (c->in_len < 12) {
-			size_t m = (size_t)n < sizeof(c->in) - c->in_len ? (size_t)n
-									  : sizeof(c->in) - c->in_len;
+			size_t m = (size_t)n < sizeof(c->in) - c->in_len
+					   ? (size_t)n
+					   : sizeof(c->in) - c->in_len;
 
 			memcpy(c->in + c->in_len, buf, m);
 			c->in_len += m;
@@ -225,23 +226,24 @@ static void fill_head(const struct opts *o, struct conn *c, long port)
 {
 	if (!strcmp(o->mode, "slow") && !o->body) {
 		/* A head that never ends: 1 byte at a time, a field after another. */
-		c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
-					       "GET /admin/settings HTTP/1.1\r\nHost: 127.0.0.1:%ld\r\n"
-					       "X-Slow-1: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
-					       "X-Slow-2: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
-					       "X-Slow-3: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
-					       port);
+		c->head_len =
+			(size_t)snprintf(c->head, sizeof(c->head),
+					 "GET /admin/settings HTTP/1.1\r\nHost: 127.0.0.1:%ld\r\n"
+					 "X-Slow-1: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+					 "X-Slow-2: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+					 "X-Slow-3: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
+					 port);
 		c->body_len = 0;
 		return;
 	}
 	c->body_len = !strcmp(o->mode, "slow") ? 1000000 : o->size;
-	c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
-				       "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%ld\r\n%s%s%s"
-				       "Content-Type: application/json\r\nContent-Length: %ld\r\n\r\n",
-				       o->path ? o->path : "/admin/settings", port,
-				       o->token ? "Authorization: Bearer " : "",
-				       o->token ? o->token : "", o->token ? "\r\n" : "",
-				       c->body_len);
+	c->head_len =
+		(size_t)snprintf(c->head, sizeof(c->head),
+				 "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%ld\r\n%s%s%s"
+				 "Content-Type: application/json\r\nContent-Length: %ld\r\n\r\n",
+				 o->path ? o->path : "/admin/settings", port,
+				 o->token ? "Authorization: Bearer " : "", o->token ? o->token : "",
+				 o->token ? "\r\n" : "", c->body_len);
 }
 
 static int run_many(const struct opts *o)
@@ -268,8 +270,8 @@ static int run_many(const struct opts *o)
 		c->fd = -1;
 		c->src.sin_family = AF_INET;
 		/* 127.1.0.1, 127.1.0.2, ... (uploads: 127.2.x.y) */
-		c->src.sin_addr.s_addr = htonl((!strcmp(o->mode, "slow") ? 0x7f010000u : 0x7f020000u) |
-					       (uint32_t)(s + 1));
+		c->src.sin_addr.s_addr = htonl(
+			(!strcmp(o->mode, "slow") ? 0x7f010000u : 0x7f020000u) | (uint32_t)(s + 1));
 		fill_head(o, c, o->port);
 		/* Spread the opening over the first second. */
 		c->next_ms = t0 + (long)i * 1000 / o->conns;
@@ -306,7 +308,8 @@ static int run_many(const struct opts *o)
 				conn_open(ep, c, o->port, &k);
 			else if (c->st == C_SENDING && c->next_ms <= now)
 				conn_send(o, ep, c, &k);
-			else if (c->st == C_READING && !strcmp(o->mode, "upload") && c->in_len >= 12) {
+			else if (c->st == C_READING && !strcmp(o->mode, "upload") &&
+				 c->in_len >= 12) {
 				/* Answered: the next upload on a new connection. */
 				conn_close(ep, c, &k, now);
 			}
@@ -417,7 +420,8 @@ static void report(const char *what, long *ms, int n, int failed)
 
 static int run_probe(const struct opts *o)
 {
-	long *tcp = calloc((size_t)o->count, sizeof(long)), *uni = calloc((size_t)o->count, sizeof(long));
+	long *tcp = calloc((size_t)o->count, sizeof(long)),
+	     *uni = calloc((size_t)o->count, sizeof(long));
 	int nt = 0, nu = 0, ft = 0, fu = 0;
 	char req[1024];
 	int len;
@@ -426,11 +430,12 @@ static int run_probe(const struct opts *o)
 		long t0 = now_ms();
 		int fd = connect_tcp(o->port, 5000), st = -1;
 
-		len = snprintf(req, sizeof(req),
-			       "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%s\r\n",
-			       o->path ? o->path : "/admin/settings",
-			       o->token ? "Authorization: Bearer " : "", o->token ? o->token : "",
-			       o->token ? "\r\n" : "");
+		len = snprintf(
+			req, sizeof(req),
+			"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%s\r\n",
+			o->path ? o->path : "/admin/settings",
+			o->token ? "Authorization: Bearer " : "", o->token ? o->token : "",
+			o->token ? "\r\n" : "");
 		if (fd >= 0) {
 			st = exchange(fd, req, (size_t)len);
 			close(fd);
@@ -485,12 +490,13 @@ static void *storm_thread(void *arg)
 			"\"addressPrefixes\":[\"10.%d.0.0/16\"]},\"subnets\":[{\"name\":\"s1\","
 			"\"properties\":{\"addressPrefix\":\"10.%d.1.0/24\"}}]}}",
 			100 + sc->id % 100, 100 + sc->id % 100);
-	len = snprintf(req, sizeof(req),
-		       "PUT /subscriptions/%s/resourceGroups/storm/providers/Microsoft.Network/"
-		       "virtualNetworks/storm-%d?api-version=2018-11-01 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		       "Connection: close\r\nAuthorization: Bearer %s\r\n"
-		       "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		       o->sub, sc->id, o->token, blen, body);
+	len = snprintf(
+		req, sizeof(req),
+		"PUT /subscriptions/%s/resourceGroups/storm/providers/Microsoft.Network/"
+		"virtualNetworks/storm-%d?api-version=2018-11-01 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		"Connection: close\r\nAuthorization: Bearer %s\r\n"
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		o->sub, sc->id, o->token, blen, body);
 	while (!stop && now_ms() < sc->end_ms) {
 		int fd = connect_tcp(o->port, 10000), st = -1;
 
@@ -542,17 +548,24 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"port", required_argument, NULL, 'p'},	    {"conns", required_argument, NULL, 'n'},
-		{"sources", required_argument, NULL, 's'},  {"mode", required_argument, NULL, 'm'},
+		{"port", required_argument, NULL, 'p'},
+		{"conns", required_argument, NULL, 'n'},
+		{"sources", required_argument, NULL, 's'},
+		{"mode", required_argument, NULL, 'm'},
 		{"interval-ms", required_argument, NULL, 'i'},
-		{"seconds", required_argument, NULL, 'S'},  {"size", required_argument, NULL, 'z'},
-		{"token", required_argument, NULL, 't'},    {"rate", required_argument, NULL, 'r'},
-		{"path", required_argument, NULL, 'P'},	    {"unix", required_argument, NULL, 'u'},
-		{"count", required_argument, NULL, 'c'},    {"sub", required_argument, NULL, 'b'},
-		{"clients", required_argument, NULL, 'C'},  {NULL, 0, NULL, 0},
+		{"seconds", required_argument, NULL, 'S'},
+		{"size", required_argument, NULL, 'z'},
+		{"token", required_argument, NULL, 't'},
+		{"rate", required_argument, NULL, 'r'},
+		{"path", required_argument, NULL, 'P'},
+		{"unix", required_argument, NULL, 'u'},
+		{"count", required_argument, NULL, 'c'},
+		{"sub", required_argument, NULL, 'b'},
+		{"clients", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
 	};
-	struct opts o = {.interval_ms = 1000, .seconds = 10, .count = 20, .clients = 50,
-			 .sources = 1};
+	struct opts o = {
+		.interval_ms = 1000, .seconds = 10, .count = 20, .clients = 50, .sources = 1};
 	int c;
 
 	if (argc < 2) {
@@ -563,21 +576,51 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'p': o.port = atoi(optarg); break;
-		case 'n': o.conns = atoi(optarg); break;
-		case 's': o.sources = atoi(optarg); break;
-		case 'm': o.body = !strcmp(optarg, "body"); break;
-		case 'i': o.interval_ms = atoi(optarg); break;
-		case 'S': o.seconds = atoi(optarg); break;
-		case 'z': o.size = atol(optarg); break;
-		case 't': o.token = optarg; break;
-		case 'r': o.rate = atol(optarg); break;
-		case 'P': o.path = optarg; break;
-		case 'u': o.unix_path = optarg; break;
-		case 'c': o.count = atoi(optarg); break;
-		case 'b': o.sub = optarg; break;
-		case 'C': o.clients = atoi(optarg); break;
-		default: usage(); return 2;
+		case 'p':
+			o.port = atoi(optarg);
+			break;
+		case 'n':
+			o.conns = atoi(optarg);
+			break;
+		case 's':
+			o.sources = atoi(optarg);
+			break;
+		case 'm':
+			o.body = !strcmp(optarg, "body");
+			break;
+		case 'i':
+			o.interval_ms = atoi(optarg);
+			break;
+		case 'S':
+			o.seconds = atoi(optarg);
+			break;
+		case 'z':
+			o.size = atol(optarg);
+			break;
+		case 't':
+			o.token = optarg;
+			break;
+		case 'r':
+			o.rate = atol(optarg);
+			break;
+		case 'P':
+			o.path = optarg;
+			break;
+		case 'u':
+			o.unix_path = optarg;
+			break;
+		case 'c':
+			o.count = atoi(optarg);
+			break;
+		case 'b':
+			o.sub = optarg;
+			break;
+		case 'C':
+			o.clients = atoi(optarg);
+			break;
+		default:
+			usage();
+			return 2;
 		}
 	}
 	if (o.port <= 0) {
