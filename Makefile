@@ -54,7 +54,7 @@ TESTS    := $(foreach d,$(TEST_DIRS),$(BUILD)/tests/$d)
 REPLAYS  := $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$f)
 BENCHES  := $(foreach b,$(BENCH_NAMES),$(BUILD)/bench/$b)
 
-.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-tunnel bench-ikelive demo demo-down clean format tests-build
+.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-bgp bench-tunnel bench-ikelive demo demo-down clean format tests-build install deb
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CLI) tests-build $(BENCHES)
@@ -110,6 +110,8 @@ $(BUILD)/tools/$(1): $(call obj,$(sort $(wildcard tests/tools/$(1)/*.c)))
 	$(CC) $(SANFLAGS) -o $$@ $$^ $(LDLIBS)
 endef
 $(foreach t,$(TOOL_NAMES),$(eval $(call tool_rule,$t)))
+# bgpspeak runs the speaker of src/bgp: it links the library.
+$(BUILD)/tools/bgpspeak: $(LIB)
 all: $(TOOLS)
 
 # ---- the README's commands -------------------------------------------------------------------
@@ -128,7 +130,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g" SANFLAGS="$(ASAN_FLAGS)" tests-build build/asan/vnetgwd \
 		build/asan/vnetgw
-	tests/run build/asan unit
+	tests/run build/asan unit asan
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------------
 
@@ -163,6 +165,10 @@ bench: $(BENCHES)
 bench-esp: $(BUILD)/bench/esp
 	$<
 
+# Time and memory to learn 4000 prefixes, routes/s (figures, no pass/fail).
+bench-bgp: $(BUILD)/bench/bgp
+	$<
+
 # Real namespaces and peers (root): plain path, strongSwan and vnetgwd tunnels side by side.
 bench-tunnel: all
 	VNETGW_BUILD=$(BUILD) tests/bench/tunnel/run.sh
@@ -180,6 +186,32 @@ demo:
 
 demo-down:
 	@scripts/demo down
+
+# ---- install and package -------------------------------------------------------------------------
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, man pages, the systemd unit and its
+# defaults file. make deb: a Debian package of PREFIX=/usr in build/ (scripts/mkdeb).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+
+install: $(DAEMON) $(CLI)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/doc/vnetgw $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	install -m 755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vnetgwd
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/vnetgw
+	install -m 644 man/vnetgwd.8 $(DESTDIR)$(PREFIX)/share/man/man8/vnetgwd.8
+	install -m 644 man/vnetgw.1 $(DESTDIR)$(PREFIX)/share/man/man1/vnetgw.1
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/vnetgw/
+	sed 's|/usr/sbin/vnetgwd|$(PREFIX)/sbin/vnetgwd|' packaging/vnetgwd.service \
+		>$(DESTDIR)$(UNITDIR)/vnetgwd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/vnetgwd.service
+	install -m 644 packaging/vnetgwd.default $(DESTDIR)$(SYSCONFDIR)/default/vnetgwd
+
+deb: $(DAEMON) $(CLI)
+	scripts/mkdeb $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

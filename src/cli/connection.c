@@ -106,7 +106,8 @@ static const struct cli_flag script_flags[] = {
 	CLI_FLAG_RG_REQ,
 	CLI_FLAG_NAME_REQ("connection"),
 	{"--vendor", NULL, CLI_FLAG_STR, 0, NULL, 0, 0,
-	 "The on-premises device's vendor (default: strongSwan)."},
+	 "The on-premises device's vendor: strongSwan (the default), or for a BGP connection the site "
+	 "router's BIRD or FRR."},
 	{"--device-family", NULL, CLI_FLAG_STR, 0, NULL, 0, 0, "The device family."},
 	{"--firmware-version", NULL, CLI_FLAG_STR, 0, NULL, 0, 0, "The firmware version."},
 	CLI_FLAG_END,

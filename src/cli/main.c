@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/http.h"
+#include "lib/version.h"
 
 #define CLI_MAX_PAGES 1000
 
@@ -484,7 +485,7 @@ static int cli_main(int argc, char **argv, FILE *out, FILE *err)
 	int i = 1;
 
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		fprintf(out, "vnetgw 0.1.0 (api-version %s)\n", CLI_API_VERSION);
+		fprintf(out, "vnetgw %s (api-version %s)\n", VNETGW_VERSION, CLI_API_VERSION);
 		return 0;
 	}
 	while (i < argc && argv[i][0] != '-' && !cmd) {

@@ -16,7 +16,8 @@ static bool same_psk(const struct secret *a, const struct secret *b)
 bool gw_conn_same_dp(const struct gw_conn *a, const struct gw_conn *b)
 {
 	if (!addr_equal(&a->peer, &b->peer) || a->rate_bps != b->rate_bps ||
-	    a->n_remote != b->n_remote)
+	    a->n_remote != b->n_remote || a->bgp != b->bgp ||
+	    (a->bgp && !addr_equal(&a->bgp_peer, &b->bgp_peer)))
 		return false;
 	for (unsigned int i = 0; i < a->n_remote && i < GW_PREFIXES_MAX; i++)
 		if (!prefix_equal(&a->remote[i], &b->remote[i]))

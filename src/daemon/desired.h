@@ -23,9 +23,14 @@
 struct gw_vnet {
 	char name[GW_NAME_MAX];
 	char ref[GW_REF_MAX]; /* the id of the resource it stands for */
+	char gw_ref[GW_REF_MAX]; /* its VPN gateway's resource id */
 	struct prefix address_space[GW_PREFIXES_MAX];
 	unsigned int n_address_space;
 	struct prefix gateway_subnet; /* the VNet's GatewaySubnet (SPEC §2 rule 4) */
+	/* SPEC §6: its gateway's BGP speaker (enableBgp), AS and peering address. */
+	bool bgp;
+	uint32_t bgp_asn;
+	struct addr bgp_addr;
 };
 
 struct gw_conn {
@@ -45,6 +50,15 @@ struct gw_conn {
 	bool initiate;	  /* vnetgwd starts the IKE SA; otherwise it waits for the peer */
 	bool no_respond;  /* connectionMode InitiatorOnly: the peer's IKE_SA_INIT is dropped */
 	uint64_t rate_bps; /* per direction, from the SKU (SPEC §2 rule 7) */
+	/*
+	 * SPEC §6: BGP with the site (the connection's enableBgp): the local network gateway's
+	 * bgpSettings (ASN, peering address: routed through this tunnel) and the connection's
+	 * routingWeight (higher wins between routes to one prefix).
+	 */
+	bool bgp;
+	uint32_t bgp_asn;
+	struct addr bgp_peer;
+	uint32_t routing_weight;
 };
 
 struct gw_desired {
@@ -65,7 +79,10 @@ const struct gw_vnet *gw_desired_vnet(const struct gw_desired *d, const char *na
  * What may differ without a restart: the site's prefixes and the rate (SPEC §3).
  */
 bool gw_conn_same_tunnel(const struct gw_conn *a, const struct gw_conn *b);
-/* True when a and b give the data plane the same peer, site prefixes (in order) and rate. */
+/*
+ * True when a and b give the data plane the same peer, site prefixes (in order), BGP peer
+ * address (routed to the site as well) and rate.
+ */
 bool gw_conn_same_dp(const struct gw_conn *a, const struct gw_conn *b);
 /* Wipe the shared keys; the structure itself is the caller's. */
 void gw_desired_clear(struct gw_desired *d);

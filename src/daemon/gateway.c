@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "dp/dp.h"
+#include "daemon/evlog.h"
+#include "daemon/gw_bgp.h"
 #include "dp/netns.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -28,6 +30,12 @@ struct gw_vnet_state {
 	char netns[NETNS_NAME_MAX + 1];
 	struct prefix gateway_subnet;
 	uint32_t dp_id;
+	/* SPEC §6: its BGP speaker (NULL without), on bgp_addr as AS bgp_asn. */
+	struct gw_bgp *bgp;
+	uint32_t bgp_asn;
+	struct addr bgp_addr;
+	struct bgp_local_prefix *bgp_local; /* what it was last told to originate */
+	size_t n_bgp_local;
 };
 
 struct gw_conn_state {
@@ -37,6 +45,10 @@ struct gw_conn_state {
 	uint32_t dp_id;
 	struct gw_conn applied; /* what it runs (its psk owned): a change restarts the tunnel */
 	struct gw_conn_status st;
+	/* BGP: the peer as the speaker has it (bgp_peer_set), the routes learned through it. */
+	bool bgp_peer_set;
+	struct bgp_peer_config bgp_peer;
+	size_t n_learned;
 };
 
 struct gw {
@@ -51,7 +63,12 @@ struct gw {
 	struct gw_conn_state conns[GW_CONNS_MAX];
 	uint32_t next_id;
 	bool status_dirty;
+	struct evlog *events; /* borrowed (gw_options) */
 };
+
+/* An event of a connection its tenant reads (evlog.h), logged with its resource id. */
+#define gw_event(g, cs, lvl, cat, op, ...)                                                         \
+	evlog_add((g)->events, (cs)->applied.ref, (cs)->name, lvl, cat, op, __VA_ARGS__)
 
 void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t len)
 {
@@ -71,6 +88,14 @@ static struct gw_conn_state *gw_conn_find(struct gw *g, const char *name)
 {
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
 		if (g->conns[i].used && strcmp(g->conns[i].name, name) == 0)
+			return &g->conns[i];
+	return NULL;
+}
+
+static struct gw_conn_state *gw_conn_by_dp_id(struct gw *g, uint32_t dp_id)
+{
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
+		if (g->conns[i].used && g->conns[i].dp_id == dp_id)
 			return &g->conns[i];
 	return NULL;
 }
@@ -122,16 +147,18 @@ static int gw_op_child_install(void *ctx, const struct ike_child_sa *c)
 	/* A rekey responder's outbound SA waits for child_outbound (the old one's Delete). */
 	r = c->outbound ? dp_sa_install(g->dp, &out) : 0;
 	if (r < 0) {
-		dp_sa_remove(g->dp, c->spi_in, ESP_DIR_IN);
+		dp_sa_remove(g->dp, cs->dp_id, c->spi_in, ESP_DIR_IN);
 		goto fail;
 	}
-	log_info("Tunnel", "conn=%s CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->conn,
-		 c->spi_in, c->spi_out, c->outbound ? "" : " (outbound later)",
+	gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "ChildSaInstalled",
+		 "CHILD_SA installed: in 0x%08x out 0x%08x%s, %s", c->spi_in, c->spi_out,
+		 c->outbound ? "" : " (outbound later)",
 		 c->udp_encap ? "ESP in UDP (RFC 3948)" : "raw ESP");
 	return 0;
 fail:
-	log_err("Tunnel", "conn=%s cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->conn,
-		c->spi_in, c->spi_out, strerror(-r));
+	gw_event(g, cs, LOG_LVL_ERR, "Tunnel", "ChildSaInstallFailed",
+		 "cannot install CHILD_SA in 0x%08x out 0x%08x: %s", c->spi_in, c->spi_out,
+		 strerror(-r));
 	return r;
 }
 
@@ -150,32 +177,271 @@ static int gw_op_child_outbound(void *ctx, const struct ike_child_sa *c)
 	r = ike_child_sa_esp_params(c, ESP_DIR_OUT, &out.esp);
 	r = r ?: dp_sa_install(g->dp, &out);
 	if (r < 0)
-		log_err("Tunnel", "conn=%s cannot install outbound SA 0x%08x: %s", c->conn,
-			c->spi_out, strerror(-r));
+		gw_event(g, cs, LOG_LVL_ERR, "Tunnel", "ChildSaInstallFailed",
+			 "cannot install outbound SA 0x%08x: %s", c->spi_out, strerror(-r));
 	else
-		log_info("Tunnel", "conn=%s outbound SA now 0x%08x", c->conn, c->spi_out);
+		gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "ChildSaOutbound",
+			 "outbound SA now 0x%08x", c->spi_out);
 	return r;
 }
 
 static void gw_op_child_remove(void *ctx, const char *conn, uint32_t spi_in, uint32_t spi_out)
 {
 	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
 
-	/* Either may be gone already (a rekey replaced the outbound SA): that is fine. */
-	dp_sa_remove(g->dp, spi_in, ESP_DIR_IN);
-	dp_sa_remove(g->dp, spi_out, ESP_DIR_OUT);
-	log_info("Tunnel", "conn=%s CHILD_SA removed: in 0x%08x out 0x%08x", conn, spi_in,
-		 spi_out);
+	if (!cs)
+		return;
+	/*
+	 * Through the connection: spi_out is the peer's choice, and another tenant's peer may use
+	 * the same value for its own (issue 14). Either may be gone already (a rekey replaced the
+	 * outbound SA): that is fine.
+	 */
+	dp_sa_remove(g->dp, cs->dp_id, spi_in, ESP_DIR_IN);
+	dp_sa_remove(g->dp, cs->dp_id, spi_out, ESP_DIR_OUT);
+	gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "ChildSaRemoved",
+		 "CHILD_SA removed: in 0x%08x out 0x%08x", spi_in, spi_out);
+}
+
+/* ---- BGP (SPEC §6): one speaker per VNet whose gateway has it ---------------------------- */
+
+/* The connection's tunnel went up or down: its BGP session follows at once (gw_bgp_tunnel). */
+static void gw_conn_bgp_tunnel(struct gw *g, struct gw_conn_state *cs, bool down)
+{
+	struct gw_vnet_state *vs = gw_vnet_find(g, cs->vnet);
+
+	if (vs && vs->bgp && cs->bgp_peer_set)
+		gw_bgp_tunnel(vs->bgp, cs->name, down);
+}
+
+/* gw_bgp_ops.routes: a connection's learned routes into the data plane and the VNet's kernel. */
+static void gw_bgp_on_routes(void *ctx, const char *conn, const struct prefix *routes, size_t n)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
+	int r;
+
+	if (!cs)
+		return; /* removed: its routes went with it (dp_conn_remove) */
+	r = dp_conn_routes(g->dp, cs->dp_id, routes, n);
+	if (r < 0) {
+		gw_event(g, cs, LOG_LVL_ERR, "Route", "BgpRouteUpdate",
+			 "cannot install %zu route(s) learned through BGP: %s; %zu stay", n,
+			 strerror(-r), cs->n_learned);
+		return;
+	}
+	gw_event(g, cs, LOG_LVL_INFO, "Route", "BgpRouteUpdate",
+		 "%zu route(s) learned through BGP installed (%zu before)", n, cs->n_learned);
+	cs->n_learned = n;
+	g->status_dirty = true;
+}
+
+static void gw_bgp_on_peer_state(void *ctx, const char *conn, enum bgp_state old,
+				 enum bgp_state st, const char *reason)
+{
+	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
+	char a[ADDR_STR_MAX];
+
+	if (!cs)
+		return;
+	addr_print(&cs->bgp_peer.addr, a, sizeof(a));
+	if (st == BGP_STATE_ESTABLISHED)
+		gw_event(g, cs, LOG_LVL_INFO, "Route", "BgpConnectedEvent",
+			 "BGP session with %s (AS %u) established", a, cs->bgp_peer.asn);
+	else if (old == BGP_STATE_ESTABLISHED)
+		gw_event(g, cs, LOG_LVL_WARN, "Route", "BgpDisconnectedEvent",
+			 "BGP session with %s (AS %u) ended: %s", a, cs->bgp_peer.asn,
+			 reason && *reason ? reason : "closed");
+	else if (st == BGP_STATE_IDLE && (old == BGP_STATE_OPENSENT || old == BGP_STATE_OPENCONFIRM))
+		/* The peer answered and the session failed (an OPEN refused, ...): say why. */
+		gw_event(g, cs, LOG_LVL_WARN, "Route", "BgpDisconnectedEvent",
+			 "BGP session with %s (AS %u) failed: %s", a, cs->bgp_peer.asn,
+			 reason && *reason ? reason : "closed");
+	g->status_dirty = true;
+}
+
+static bool gw_bgp_local_equal(const struct bgp_local_prefix *a, size_t na,
+			       const struct bgp_local_prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].vnet != b[i].vnet || !prefix_equal(&a[i].prefix, &b[i].prefix))
+			return false;
+	return true;
+}
+
+/*
+ * What the VNet's speaker originates (Azure: the VNet's address space and the prefixes of the
+ * local network gateways of its connections), told only when it changed.
+ */
+static int gw_bgp_sync_local(struct gw_vnet_state *vs, const struct gw_vnet *v,
+			     const struct gw_desired *d)
+{
+	struct bgp_local_prefix *l;
+	size_t n = v->n_address_space;
+	int r;
+
+	for (unsigned int i = 0; i < d->n_conns; i++)
+		if (strcmp(d->conns[i].vnet, v->name) == 0)
+			n += d->conns[i].n_remote;
+	l = calloc(n ? n : 1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	n = 0;
+	for (unsigned int i = 0; i < v->n_address_space; i++)
+		l[n++] = (struct bgp_local_prefix){.prefix = v->address_space[i], .vnet = true};
+	for (unsigned int i = 0; i < d->n_conns; i++)
+		for (unsigned int k = 0; strcmp(d->conns[i].vnet, v->name) == 0 &&
+					 k < d->conns[i].n_remote;
+		     k++)
+			l[n++] = (struct bgp_local_prefix){.prefix = d->conns[i].remote[k]};
+	if (gw_bgp_local_equal(l, n, vs->bgp_local, vs->n_bgp_local)) {
+		free(l);
+		return 0;
+	}
+	r = gw_bgp_set_local(vs->bgp, l, n);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	free(vs->bgp_local);
+	vs->bgp_local = l;
+	vs->n_bgp_local = n;
+	return 0;
+}
+
+static void gw_bgp_stop(struct gw_vnet_state *vs)
+{
+	gw_bgp_free(vs->bgp); /* Cease to its peers; their routes reported gone */
+	vs->bgp = NULL;
+	free(vs->bgp_local);
+	vs->bgp_local = NULL;
+	vs->n_bgp_local = 0;
+}
+
+/* The VNet's BGP connections as peers of its speaker: added, changed, removed. */
+static void gw_bgp_sync_peers(struct gw *g, struct gw_vnet_state *vs)
+{
+	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
+		struct gw_conn_state *cs = &g->conns[i];
+		bool want = cs->used && cs->applied.bgp && strcmp(cs->vnet, vs->name) == 0;
+		struct bgp_peer_config pc;
+		int r;
+
+		if (!cs->used || strcmp(cs->vnet, vs->name) != 0)
+			continue;
+		if (!want) {
+			if (cs->bgp_peer_set)
+				gw_bgp_peer_remove(vs->bgp, cs->name);
+			cs->bgp_peer_set = false;
+			continue;
+		}
+		bgp_peer_config_default(&pc);
+		snprintf(pc.name, sizeof(pc.name), "%s", cs->name);
+		pc.addr = cs->applied.bgp_peer;
+		pc.asn = cs->applied.bgp_asn;
+		pc.weight = cs->applied.routing_weight;
+		if (cs->bgp_peer_set && addr_equal(&pc.addr, &cs->bgp_peer.addr) &&
+		    pc.asn == cs->bgp_peer.asn && pc.weight == cs->bgp_peer.weight)
+			continue;
+		r = gw_bgp_peer_set(vs->bgp, &pc);
+		if (r < 0) {
+			char a[ADDR_STR_MAX];
+
+			gw_event(g, cs, LOG_LVL_ERR, "Route", "SetBgpPeer",
+				 "BGP peer %s AS %u cannot be configured: %s",
+				 addr_print(&pc.addr, a, sizeof(a)), pc.asn, strerror(-r));
+			continue;
+		}
+		cs->bgp_peer = pc;
+		cs->bgp_peer_set = true;
+		if (cs->st.status == IKE_CONN_CONNECTED)
+			gw_bgp_tunnel(vs->bgp, cs->name, false);
+	}
+}
+
+/* Each VNet's speaker as d says: started, moved (new AS or address), stopped, kept in step. */
+static int gw_bgp_sync(struct gw *g, const struct gw_desired *d)
+{
+	struct gw_bgp_ops ops = {
+		.ctx = g, .routes = gw_bgp_on_routes, .peer_state = gw_bgp_on_peer_state};
+	int first = 0, r;
+
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
+		struct gw_vnet_state *vs = &g->vnets[i];
+		const struct gw_vnet *v = vs->used ? gw_desired_vnet(d, vs->name) : NULL;
+		bool want = v && v->bgp;
+
+		if (vs->bgp && (!want || vs->bgp_asn != v->bgp_asn ||
+				!addr_equal(&vs->bgp_addr, &v->bgp_addr))) {
+			log_event(LOG_LVL_INFO, "Route", "SetGatewayConfiguration", vs->ref,
+				  "vnet=%s BGP speaker stopped", vs->name);
+			gw_bgp_stop(vs);
+			for (unsigned int k = 0; k < GW_CONNS_MAX; k++)
+				if (g->conns[k].used && strcmp(g->conns[k].vnet, vs->name) == 0)
+					g->conns[k].bgp_peer_set = false;
+		}
+		if (!want)
+			continue;
+		if (!vs->bgp) {
+			struct gw_bgp_config bc = {
+				.base = g->base,
+				.dp = g->dp,
+				.vnet_id = vs->dp_id,
+				.asn = v->bgp_asn,
+				.local = v->bgp_addr,
+				.port = g->opt.bgp_port,
+			};
+			char a[ADDR_STR_MAX];
+
+			r = gw_bgp_new(&vs->bgp, &bc, &ops);
+			if (r < 0) {
+				if (!first)
+					first = r;
+				continue;
+			}
+			vs->bgp_asn = v->bgp_asn;
+			vs->bgp_addr = v->bgp_addr;
+			log_event(LOG_LVL_INFO, "Route", "SetGatewayConfiguration", vs->ref,
+				  "vnet=%s BGP speaker AS %u on %s", vs->name, v->bgp_asn,
+				  addr_print(&v->bgp_addr, a, sizeof(a)));
+		}
+		r = gw_bgp_sync_local(vs, v, d);
+		if (r < 0) {
+			log_err("Route", "vnet=%s: cannot set what BGP advertises: %s", vs->name,
+				strerror(-r));
+			if (!first)
+				first = r;
+		}
+		gw_bgp_sync_peers(g, vs);
+	}
+	return first;
 }
 
 static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, const char *reason)
 {
 	struct gw *g = ctx;
 	struct gw_conn_state *cs = gw_conn_find(g, conn);
+	char a[ADDR_STR_MAX];
 
-	/* The engine has logged the transition. */
+	/* The engine has logged the transition (without the resource id). */
 	if (!cs)
 		return;
+	if (st == IKE_CONN_CONNECTED && cs->st.status != IKE_CONN_CONNECTED)
+		gw_event(g, cs, LOG_LVL_INFO, "Tunnel", "TunnelConnected", "connected to %s (%s)",
+			 addr_print(&cs->applied.peer, a, sizeof(a)), reason ? reason : "");
+	else if (st != IKE_CONN_CONNECTED && cs->st.status == IKE_CONN_CONNECTED)
+		gw_event(g, cs, LOG_LVL_WARN, "Tunnel", "TunnelDisconnected",
+			 "disconnected from %s: %s", addr_print(&cs->applied.peer, a, sizeof(a)),
+			 reason ? reason : "");
+	else if (st != cs->st.status || strcmp(cs->st.reason, reason ? reason : "") != 0)
+		gw_event(g, cs, st == IKE_CONN_CONNECTING ? LOG_LVL_INFO : LOG_LVL_WARN, "Tunnel",
+			 st == IKE_CONN_CONNECTING ? "TunnelConnecting" : "TunnelNotConnected",
+			 "%s: %s", ike_conn_status_name(st), reason ? reason : "");
+	if ((st == IKE_CONN_CONNECTED) != (cs->st.status == IKE_CONN_CONNECTED))
+		gw_conn_bgp_tunnel(g, cs, st != IKE_CONN_CONNECTED);
 	cs->st.status = st;
 	snprintf(cs->st.reason, sizeof(cs->st.reason), "%s", reason ? reason : "");
 	cs->st.since = clock_wall_s();
@@ -192,9 +458,10 @@ static void gw_op_status(void *ctx, const char *conn, enum ike_conn_status st, c
 static uint64_t gw_op_child_last_rx(void *ctx, const char *conn, uint32_t spi_in)
 {
 	struct gw *g = ctx;
+	struct gw_conn_state *cs = gw_conn_find(g, conn);
 	struct dp_sa_info info;
 
-	if (dp_sa_info(g->dp, spi_in, ESP_DIR_IN, &info) < 0)
+	if (!cs || dp_sa_info(g->dp, cs->dp_id, spi_in, ESP_DIR_IN, &info) < 0)
 		return 0;
 	return info.last_used_ns;
 }
@@ -264,8 +531,13 @@ static void gw_on_upcall(evutil_socket_t fd, short what, void *arg)
 			/* RFC 7296 2.21.4: INVALID_SPI, or start the connection (engine.h). */
 			ike_engine_esp_unknown_spi(g->ike, &ep, u->spi);
 		} else if (u->kind == DP_UPCALL_SA_LIFE) {
-			/* Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs it. */
-			if (ike_engine_sa_life(g->ike, u->spi, u->dir, u->life) < 0)
+			const struct gw_conn_state *cs = gw_conn_by_dp_id(g, u->conn_id);
+
+			/*
+			 * Soft: rekey; hard: delete (RFC 4301 4.4.2.1). The engine logs it. Found
+			 * through the connection that owns the SA, never by SPI alone.
+			 */
+			if (!cs || ike_engine_sa_life(g->ike, cs->name, u->spi, u->dir, u->life) < 0)
 				log_info("Tunnel", "SA 0x%08x (%s) reached its %s lifetime; no "
 						   "child has it any more",
 					 u->spi, u->dir == ESP_DIR_IN ? "in" : "out",
@@ -319,6 +591,12 @@ static json_t *gw_status_ike(struct gw *g)
 	if (o && dp_stats(g->dp, &ds) == 0) {
 		json_object_set_new(o, "dpRxIke", json_integer((json_int_t)ds.rx_ike));
 		json_object_set_new(o, "dpDrops", gw_json_drop_counts(ds.esp_in.drops, ds.drops));
+		/* Upcall lanes (dp/chan.c): a flood fills its own lane, not the peers'. */
+		json_object_set_new(o, "upcallDrops",
+				    json_pack("{s:I, s:I, s:I}", "peers",
+					      (json_int_t)ds.upcall_drops_peers, "strangers",
+					      (json_int_t)ds.upcall_drops_strangers, "events",
+					      (json_int_t)ds.upcall_drops_events));
 	}
 	return o;
 }
@@ -387,6 +665,39 @@ static void gw_status_counters(struct gw *g, json_t *root)
 	json_object_set_new(root, "ike", gw_status_ike(g));
 }
 
+/* The VNet's BGP speaker and its peers (null without BGP), for tests and operators. */
+static json_t *gw_status_bgp(const struct gw_vnet_state *vs)
+{
+	const struct bgp_speaker *sp = vs->bgp ? gw_bgp_speaker(vs->bgp) : NULL;
+	struct bgp_peer_status *st;
+	char a[ADDR_STR_MAX];
+	json_t *o, *peers;
+	size_t n;
+
+	if (!sp)
+		return json_null();
+	o = json_pack("{s:I, s:s}", "asn", (json_int_t)vs->bgp_asn, "address",
+		      addr_print(&vs->bgp_addr, a, sizeof(a)));
+	peers = json_array();
+	n = bgp_speaker_peers(sp, NULL, 0);
+	st = calloc(n ? n : 1, sizeof(*st));
+	n = st ? bgp_speaker_peers(sp, st, n) : 0;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			peers, json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:s}", "name",
+					 st[i].name, "neighbor",
+					 addr_print(&st[i].neighbor, a, sizeof(a)), "asn",
+					 (json_int_t)st[i].asn, "state", bgp_state_name(st[i].state),
+					 "routesReceived", (json_int_t)st[i].routes_received,
+					 "routesRefused", (json_int_t)st[i].routes_refused,
+					 "messagesSent", (json_int_t)st[i].messages_sent,
+					 "messagesReceived", (json_int_t)st[i].messages_received,
+					 "lastError", st[i].last_error));
+	free(st);
+	json_object_set_new(o, "peers", peers);
+	return o;
+}
+
 static void gw_write_status(struct gw *g)
 {
 	json_t *root, *arr, *vnets;
@@ -409,8 +720,8 @@ static void gw_write_status(struct gw *g)
 		/* Keyed by the resource id (the VNet's name without one): workloads attach here. */
 		if (vs->used)
 			json_object_set_new(vnets, vs->ref[0] ? vs->ref : vs->name,
-					    json_pack("{s:s, s:s}", "name", vs->name, "netns",
-						      vs->netns));
+					    json_pack("{s:s, s:s, s:o}", "name", vs->name, "netns",
+						      vs->netns, "bgp", gw_status_bgp(vs)));
 	}
 	json_object_set_new(root, "publicIp",
 			    json_string(addr_print(&g->opt.public_ip, ip, sizeof(ip))));
@@ -443,6 +754,15 @@ static void gw_write_status(struct gw *g)
 			/* Stale SAs would show here (restart and DPD labs expect exactly 1). */
 			json_object_set_new(c, "ikeSaCount", json_integer(info.n_ike_sas));
 			json_object_set_new(c, "natDetected", json_boolean(info.nat_detected));
+			/* What the engine refused this connection's peer (engine.h's limits). */
+			json_object_set_new(
+				c, "ikeRefusals",
+				json_pack("{s:I, s:I, s:I, s:I, s:I}", "children",
+					  (json_int_t)info.refused.children, "ikeSas",
+					  (json_int_t)info.refused.ike_sas, "rate",
+					  (json_int_t)info.refused.rate, "unauthenticated",
+					  (json_int_t)info.refused.unauthenticated, "spiClash",
+					  (json_int_t)info.refused.spi_clash));
 			/* For comparing with the peer (swanctl --list-sas prints SPIs alike). */
 			json_object_set_new(c, "ikeSas", json_integer(info.n_ike_sas));
 			snprintf(ispi, sizeof(ispi), "%016llx_i %016llx_r",
@@ -462,6 +782,7 @@ static void gw_write_status(struct gw *g)
 		json_object_set_new(c, "childSaInboundSpis", spis);
 		json_object_set_new(c, "id", json_string(cs->applied.ref));
 		json_object_set_new(c, "lastEstablished", json_integer(cs->st.established));
+		json_object_set_new(c, "bgpRoutesLearned", json_integer((json_int_t)cs->n_learned));
 		json_object_set_new(c, "childSaSpis", pairs);
 		gw_status_conn_counters(g, cs, c);
 		json_array_append_new(arr, c);
@@ -505,6 +826,7 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	if (o->status_path)
 		snprintf(g->status_path, sizeof(g->status_path), "%s", o->status_path);
 	g->next_id = 1;
+	g->events = o->events;
 
 	dc.public_addr = o->public_ip;
 	dc.port_ike = g->opt.port_ike;
@@ -521,6 +843,7 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	r = -ENOMEM;
 	if (!g->ike)
 		goto fail;
+	ike_engine_set_limits(g->ike, &o->ike_limits);
 	if (o->unshaped)
 		log_warn("Gateway", "--no-rate-limit: connections are not held to their SKU rates");
 	if (o->debug_ike_lifetime_s)
@@ -557,6 +880,8 @@ void gw_free(struct gw *g)
 		event_free(g->ev_timer);
 	if (g->ev_status)
 		event_free(g->ev_status);
+	for (unsigned int i = 0; i < GW_VNETS_MAX; i++)
+		gw_bgp_stop(&g->vnets[i]); /* Cease to the peers while the tunnels are up */
 	ike_engine_free(g->ike); /* removes every child from the data plane */
 	dp_free(g->dp);
 	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
@@ -597,7 +922,8 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 	snprintf(vs->ref, sizeof(vs->ref), "%s", v->ref);
 	snprintf(vs->netns, sizeof(vs->netns), "%s", ns);
 	vs->gateway_subnet = v->gateway_subnet;
-	log_info("Gateway", "vnet=%s up in namespace %s", v->name, ns);
+	log_event(LOG_LVL_INFO, "Gateway", "SetGatewayConfiguration", v->ref,
+		  "vnet=%s up in namespace %s", v->name, ns);
 	return 0;
 }
 
@@ -643,10 +969,29 @@ static int gw_conn_ike_set(struct gw *g, const struct gw_conn *c)
 	return r;
 }
 
+/*
+ * What the data plane routes to the site and accepts from it: the site's prefixes, and with
+ * BGP its peer's address (issue 12: the session runs through the tunnel) unless they hold it.
+ */
+static size_t gw_conn_dp_prefixes(const struct gw_conn *c, struct prefix *out)
+{
+	size_t n = 0;
+	bool covered = false;
+
+	for (unsigned int i = 0; i < c->n_remote; i++) {
+		out[n++] = c->remote[i];
+		covered = covered || prefix_contains_addr(&c->remote[i], &c->bgp_peer);
+	}
+	if (c->bgp && !covered)
+		prefix_from_addr(&out[n++], &c->bgp_peer);
+	return n;
+}
+
 static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 {
 	struct gw_conn_state *cs = gw_conn_find(g, c->name);
 	struct gw_vnet_state *vs = gw_vnet_find(g, c->vnet);
+	struct prefix pfx[GW_PREFIXES_MAX + 1];
 	struct dp_conn_params dcp = { 0 };
 	bool fresh = !cs, restart, same_dp;
 	int r;
@@ -672,8 +1017,8 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	dcp.id = cs->dp_id;
 	dcp.vnet_id = vs->dp_id;
 	dcp.peer = c->peer;
-	dcp.prefixes = c->remote;
-	dcp.n_prefixes = c->n_remote;
+	dcp.prefixes = pfx;
+	dcp.n_prefixes = gw_conn_dp_prefixes(c, pfx);
 	dcp.rate_bps = g->opt.unshaped ? 0 : c->rate_bps;
 	r = fresh ? dp_conn_add(g->dp, &dcp) : same_dp ? 0 : dp_conn_update(g->dp, &dcp);
 	if (r < 0) {
@@ -682,10 +1027,12 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 		return r;
 	}
 	if (!fresh && !same_dp)
-		log_info("Route", "conn=%s: %u site prefix(es) at %llu bit/s, its SAs kept", c->name,
-			 c->n_remote, (unsigned long long)dcp.rate_bps);
+		gw_event(g, cs, LOG_LVL_INFO, "Route", "StaticRouteUpdate",
+			 "%u site prefix(es) at %llu bit/s, its SAs kept", c->n_remote,
+			 (unsigned long long)dcp.rate_bps);
 	if (fresh) {
 		cs->used = true;
+		snprintf(cs->applied.ref, sizeof(cs->applied.ref), "%s", c->ref);
 		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
 		snprintf(cs->vnet, sizeof(cs->vnet), "%s", c->vnet);
 		cs->st.status = IKE_CONN_NOT_CONNECTED;
@@ -694,8 +1041,8 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	}
 	if (restart) {
 		/* RFC 7296 1.4.1: the peer is told the old SAs are gone before new ones start. */
-		log_info("Gateway", "conn=%s: key, policy or peer changed: restarting its tunnel",
-			 c->name);
+		gw_event(g, cs, LOG_LVL_INFO, "Gateway", "SetConnectionConfiguration",
+			 "key, policy, peer, lifetime, DPD or mode changed: restarting its tunnel");
 		ike_engine_conn_remove(g->ike, c->name);
 	}
 	r = fresh || restart ? gw_conn_ike_set(g, c) : 0;
@@ -707,8 +1054,19 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 			secret_free(cs->applied.psk);
 			cs->applied.psk = NULL;
 			cs->used = false;
+			evlog_forget(g->events, cs->applied.ref); /* the log line above says why */
 		}
 		return r;
+	}
+	if (fresh) {
+		char a[ADDR_STR_MAX];
+
+		gw_event(g, cs, LOG_LVL_INFO, "Gateway", "SetConnectionConfiguration",
+			 "configured: peer %s, %u site prefix(es), %s policy, %s, %llu bit/s",
+			 addr_print(&c->peer, a, sizeof(a)), c->n_remote,
+			 c->custom_policy ? "custom" : "default",
+			 c->initiate ? "initiates" : c->no_respond ? "initiator only" : "responds",
+			 (unsigned long long)dcp.rate_bps);
 	}
 	g->status_dirty = true;
 	if ((fresh || restart) && c->initiate)
@@ -718,9 +1076,16 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 
 static void gw_conn_drop(struct gw *g, struct gw_conn_state *cs)
 {
+	struct gw_vnet_state *vs = gw_vnet_find(g, cs->vnet);
+
+	if (vs && vs->bgp && cs->bgp_peer_set)
+		gw_bgp_peer_remove(vs->bgp, cs->name); /* Cease while the tunnel still carries it */
+	cs->bgp_peer_set = false;
 	ike_engine_conn_remove(g->ike, cs->name); /* Deletes to the peer, children removed */
 	dp_conn_remove(g->dp, cs->dp_id);	  /* and its routes withdrawn */
-	log_info("Gateway", "conn=%s removed", cs->name);
+	log_event(LOG_LVL_INFO, "Gateway", "RemoveConnection", cs->applied.ref, "conn=%s removed",
+		  cs->name);
+	evlog_forget(g->events, cs->applied.ref);
 	secret_free(cs->applied.psk);
 	cs->applied.psk = NULL;
 	cs->used = false;
@@ -755,10 +1120,12 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 	}
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
 		if (g->vnets[i].used && gw_vnet_stale(d, &g->vnets[i])) {
+			gw_bgp_stop(&g->vnets[i]);
 			r = dp_vnet_remove(g->dp, g->vnets[i].dp_id);
 			if (r == 0) {
-				log_info("Gateway", "vnet=%s removed (namespace %s)",
-					 g->vnets[i].name, g->vnets[i].netns);
+				log_event(LOG_LVL_INFO, "Gateway", "RemoveGatewayConfiguration",
+					  g->vnets[i].ref, "vnet=%s removed (namespace %s)",
+					  g->vnets[i].name, g->vnets[i].netns);
 				g->vnets[i].used = false;
 				g->status_dirty = true;
 			} else if (!first) {
@@ -776,6 +1143,9 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 		if (r < 0 && !first)
 			first = r;
 	}
+	r = gw_bgp_sync(g, d);
+	if (r < 0 && !first)
+		first = r;
 	gw_settle(g);
 	return first;
 }
@@ -792,7 +1162,8 @@ int gw_conn_reset(struct gw *g, const char *name)
 	r = gw_conn_ike_set(g, &cs->applied);
 	if (r == 0 && cs->applied.initiate)
 		r = ike_engine_conn_initiate(g->ike, cs->name);
-	log_info("Gateway", "conn=%s reset: tunnel deleted%s", cs->name,
+	gw_event(g, cs, r < 0 ? LOG_LVL_ERR : LOG_LVL_INFO, "Gateway", "ResetConnection",
+		 "reset: tunnel deleted%s",
 		 r < 0 ? ", cannot be started again (see above)"
 		 : cs->applied.initiate ? ", initiating a new one"
 					: ", waiting for the peer to start a new one");
@@ -810,4 +1181,121 @@ int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out)
 	gw_refresh_counters(g, cs);
 	*out = cs->st;
 	return 0;
+}
+
+/* ---- BGP views (getBgpPeerStatus, getLearnedRoutes, getAdvertisedRoutes) ------------------- */
+
+/* Azure's BgpPeerState: Unknown, Stopped, Idle, Connecting, Connected. */
+static const char *gw_bgp_azure_state(enum bgp_state s)
+{
+	switch (s) {
+	case BGP_STATE_IDLE:
+		return "Idle";
+	case BGP_STATE_ESTABLISHED:
+		return "Connected";
+	default:
+		return "Connecting";
+	}
+}
+
+struct gw_route_rows {
+	json_t *rows;
+	const char *local;
+	bool advertised;
+};
+
+static int gw_bgp_route_row(const struct bgp_route_info *ri, void *arg)
+{
+	struct gw_route_rows *w = arg;
+	char net[PREFIX_STR_MAX], nh[ADDR_STR_MAX], src[ADDR_STR_MAX];
+	bool local = ri->origin == BGP_ROUTE_NETWORK;
+	json_t *row;
+
+	prefix_print(&ri->network, net, sizeof(net));
+	if (ri->next_hop.family)
+		addr_print(&ri->next_hop, nh, sizeof(nh));
+	else
+		nh[0] = '\0';
+	addr_print(&ri->source_peer, src, sizeof(src));
+	/* As Azure: the gateway's own prefixes have origin Network and no next hop; routes
+	 * learned from a peer EBgp; what we advertise Igp, with our AS in front. */
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "localAddress", w->local, "network",
+			net, "nextHop", nh, "sourcePeer", w->advertised ? "" : src, "origin",
+			w->advertised ? "Igp" : local ? "Network" : "EBgp", "asPath", ri->as_path,
+			"weight", (json_int_t)ri->weight);
+	if (!row || json_array_append_new(w->rows, row) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+json_t *gw_bgp_view(struct gw *g, const char *vnet_name)
+{
+	struct gw_vnet_state *vs = gw_vnet_find(g, vnet_name);
+	const struct bgp_speaker *sp = vs && vs->bgp ? gw_bgp_speaker(vs->bgp) : NULL;
+	struct gw_route_rows w = {0};
+	struct bgp_peer_status *st = NULL;
+	char local[ADDR_STR_MAX];
+	json_t *view, *peers, *adv;
+	size_t n;
+	int r = 0;
+
+	if (!sp)
+		return NULL;
+	addr_print(&vs->bgp_addr, local, sizeof(local));
+	view = json_object();
+	peers = json_array();
+	adv = json_object();
+	w.rows = json_array();
+	w.local = local;
+	n = bgp_speaker_peers(sp, NULL, 0);
+	st = calloc(n ? n : 1, sizeof(*st));
+	if (!view || !peers || !adv || !w.rows || !st)
+		goto fail;
+	n = bgp_speaker_peers(sp, st, n);
+	for (size_t i = 0; i < n; i++) {
+		char nb[ADDR_STR_MAX], dur[32];
+		uint64_t d = st[i].connected_duration_s;
+
+		addr_print(&st[i].neighbor, nb, sizeof(nb));
+		/* A .NET TimeSpan, as Azure prints connectedDuration. */
+		snprintf(dur, sizeof(dur), "%02llu:%02llu:%02llu", (unsigned long long)(d / 3600),
+			 (unsigned long long)(d / 60 % 60), (unsigned long long)(d % 60));
+		if (json_array_append_new(
+			    peers,
+			    json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:s}",
+				      "localAddress", local, "neighbor", nb, "asn",
+				      (json_int_t)st[i].asn, "state",
+				      gw_bgp_azure_state(st[i].state), "connectedDuration", dur,
+				      "routesReceived", (json_int_t)st[i].routes_received,
+				      "messagesSent", (json_int_t)st[i].messages_sent,
+				      "messagesReceived", (json_int_t)st[i].messages_received,
+				      "bgpState", bgp_state_name(st[i].state), "lastError",
+				      st[i].last_error)) < 0)
+			goto fail;
+	}
+	r = bgp_speaker_learned_routes(sp, gw_bgp_route_row, &w);
+	if (r < 0)
+		goto fail;
+	json_object_set_new(view, "learned", w.rows);
+	for (size_t i = 0; i < n; i++) {
+		char nb[ADDR_STR_MAX];
+
+		w.rows = json_array();
+		w.advertised = true;
+		if (!w.rows || bgp_speaker_advertised_routes(sp, st[i].name, gw_bgp_route_row, &w) < 0)
+			goto fail;
+		json_object_set_new(adv, addr_print(&st[i].neighbor, nb, sizeof(nb)), w.rows);
+	}
+	w.rows = NULL;
+	json_object_set_new(view, "peers", peers);
+	json_object_set_new(view, "advertised", adv);
+	free(st);
+	return view;
+fail:
+	free(st);
+	json_decref(w.rows);
+	json_decref(peers);
+	json_decref(adv);
+	json_decref(view);
+	return NULL;
 }

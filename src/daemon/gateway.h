@@ -10,10 +10,13 @@
 #define VNETGW_DAEMON_GATEWAY_H
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "daemon/desired.h"
 #include "ike/engine.h"
+
+struct evlog;
 
 struct gw_options {
 	struct addr public_ip;
@@ -24,6 +27,7 @@ struct gw_options {
 	const char *status_path; /* JSON status, rewritten on changes and every second (NULL) */
 	unsigned int workers;	 /* data-plane threads (0: the data plane's default) */
 	bool unshaped;		 /* benchmarks only: no SKU rate on any connection */
+	uint16_t bgp_port;	 /* the peers' BGP port and ours (0: 179) */
 	/*
 	 * TESTS ONLY (--debug-lifetimes): when non-zero, every connection's IKE and CHILD_SA
 	 * lifetimes in seconds, whatever its configuration says; debug_jitter_pct >= 0 replaces
@@ -31,6 +35,8 @@ struct gw_options {
 	 */
 	uint32_t debug_ike_lifetime_s, debug_child_lifetime_s;
 	int debug_jitter_pct;
+	struct ike_engine_limits ike_limits; /* what one peer may make us hold (engine.h) */
+	struct evlog *events; /* connections' events for their tenants (borrowed; NULL: logged only) */
 };
 
 struct gw;
@@ -71,6 +77,14 @@ struct gw_conn_status {
 	uint64_t bytes_in, bytes_out, packets_in, packets_out;
 };
 int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out);
+
+/*
+ * The VNet's BGP as Azure's getBgpPeerStatus, getLearnedRoutes and getAdvertisedRoutes answer
+ * it, from the live speaker: a new object {"peers": [...], "learned": [...], "advertised":
+ * {"<neighbor address>": [...]}} (rows in Azure's member names), or NULL when the VNet runs no
+ * BGP speaker (or is unknown, or without memory).
+ */
+json_t *gw_bgp_view(struct gw *g, const char *vnet_name);
 
 /* The VNet namespace name gw uses for a VNet (for tests and operators attaching workloads). */
 void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t len);

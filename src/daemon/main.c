@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,12 @@
 
 #include "daemon/desired.h"
 #include "daemon/memwipe.h"
+#include "daemon/notify.h"
 #include "daemon/reconcile.h"
 #include "daemon/service.h"
 #include "lib/log.h"
 #include "lib/secret.h"
+#include "lib/version.h"
 #include "mgmt/api/api.h"
 #include "mgmt/api/http.h"
 #include "mgmt/auth.h"
@@ -40,12 +43,15 @@ struct options {
 	bool unshaped;
 	uint32_t debug_ike_s, debug_child_s;
 	int debug_jitter_pct;
+	struct ike_engine_limits ike_limits; /* 0 members: the engine's defaults */
 	const char *data_dir;
 	const char *listen;
 	const char *admin_token_file;
 	const char *log_level;
 	bool allow_core_dumps;
 	struct http_limits limits;
+	const char *log_format;
+	unsigned int conn_events;
 };
 
 static void usage(FILE *out)
@@ -56,6 +62,8 @@ static void usage(FILE *out)
 		"               [--log-level err|warn|info|debug] [--allow-core-dumps]\n"
 		"               [--api-max-conns N] [--api-max-conns-per-source N]\n"
 		"               [--api-head-timeout S] [--api-request-timeout S]\n"
+		"               [--log-level err|warn|info|debug] [--log-format text|json]\n"
+		"               [--connection-events N] [--ike-limits LIMITS]\n"
 		"       vnetgwd --help | --version\n"
 		"The site-to-site VPN gateway daemon.\n"
 		"  --data-dir DIR      serve the management API on ADDR:PORT (default " DEFAULT_LISTEN ")\n"
@@ -68,6 +76,13 @@ static void usage(FILE *out)
 		"                      the VNet's name and a hash of its id, the whole at most 32\n"
 		"                      characters, so P is at most 20)\n"
 		"  --status-file F     write connection status and counters to F (JSON, every second)\n"
+		"  --log-level L       the least severe lines logged (default info)\n"
+		"  --log-format F      text (default; journald's own form when stderr is the journal)\n"
+		"                      or json: one object a line with time, level, Azure category,\n"
+		"                      operationName, resourceId and message\n"
+		"  --connection-events N\n"
+		"                      recent events kept per connection for its tenant (default %u,\n"
+		"                      at most %u)\n"
 		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
 		"  --allow-core-dumps  DEBUG ONLY: let the process dump core (off by default: a core\n"
 		"                      holds the keys of the running tunnels)\n"
@@ -79,10 +94,57 @@ static void usage(FILE *out)
 		"                      a request's head must arrive within S seconds of its start\n"
 		"                      (default 10), the whole request within S (default 30)\n"
 		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n"
+		"  --ike-limits children=N,ike-sas=N,creates-burst=N,creates-per-min=N\n"
+		"                      what one connection's peer may make the gateway hold: CHILD_SAs\n"
+		"                      carrying traffic (default %u), IKE SAs (%u), CREATE_CHILD_SA\n"
+		"                      requests in a burst (%u) and a minute (%u); any may be left out\n"
 		"  --debug-lifetimes IKE_S,CHILD_S[,JITTER_PCT]\n"
 		"                      TESTS ONLY: every connection's IKE SA lives IKE_S seconds and\n"
 		"                      its CHILD_SAs CHILD_S (rekeyed at 90 %% minus up to JITTER_PCT,\n"
-		"                      default 5)\n");
+		"                      default 5)\n",
+		EVLOG_DEFAULT_PER_CONN, EVLOG_PER_CONN_MAX, IKE_CHILDREN_PER_CONN, IKE_SAS_PER_CONN, IKE_PEER_CREATES_BURST,
+		IKE_PEER_CREATES_PER_MIN);
+}
+
+/* "children=4,ike-sas=4,..." for --ike-limits (ike/engine.h). */
+static int parse_ike_limits(const char *s, struct ike_engine_limits *l)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{"children", offsetof(struct ike_engine_limits, children_per_conn)},
+		{"ike-sas", offsetof(struct ike_engine_limits, ike_sas_per_conn)},
+		{"creates-burst", offsetof(struct ike_engine_limits, peer_creates_burst)},
+		{"creates-per-min", offsetof(struct ike_engine_limits, peer_creates_per_min)},
+	};
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '='), *end;
+		unsigned long v;
+		size_t k;
+
+		if (!eq)
+			goto bad;
+		*eq = '\0';
+		v = strtoul(eq + 1, &end, 10);
+		if (*end || eq[1] == '\0' || v == 0 || v > 1000000)
+			goto bad;
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strcmp(item, keys[k].key) == 0)
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			goto bad;
+		*(unsigned int *)((char *)l + keys[k].off) = (unsigned int)v;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "vnetgwd: --ike-limits wants children=N,ike-sas=N,creates-burst=N,"
+			"creates-per-min=N (each 1..1000000, any of them), not '%s'\n",
+		s);
+	return -EINVAL;
 }
 
 /* "1.2.3.4:80", "[::1]:80" or "host:80" into host and port. */
@@ -209,6 +271,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"api-listen", required_argument, NULL, 'l'},
 		{"admin-token-file", required_argument, NULL, 't'},
 		{"log-level", required_argument, NULL, 'v'},
+		{"log-format", required_argument, NULL, 'f'},
+		{"connection-events", required_argument, NULL, 'E'},
 		{"netns-prefix", required_argument, NULL, 'n'},
 		{"status-file", required_argument, NULL, 's'},
 		{"keylog-dir", required_argument, NULL, 'k'},
@@ -219,6 +283,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"api-max-conns-per-source", required_argument, NULL, 'S'},
 		{"api-head-timeout", required_argument, NULL, 'H'},
 		{"api-request-timeout", required_argument, NULL, 'R'},
+		{"ike-limits", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -243,6 +308,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'v':
 			o->log_level = optarg;
 			break;
+		case 'f':
+			o->log_format = optarg;
+			break;
+		case 'E': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || n < 1 || n > EVLOG_PER_CONN_MAX) {
+				fprintf(stderr, "vnetgwd: --connection-events wants 1-%u, not '%s'\n",
+					EVLOG_PER_CONN_MAX, optarg);
+				return -EINVAL;
+			}
+			o->conn_events = (unsigned int)n;
+			break;
+		}
 		case 'n':
 			o->netns_prefix = optarg;
 			break;
@@ -281,11 +361,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			o->limits.request_timeout_ms = n * 1000;
 			break;
+		case 'I':
+			if (parse_ike_limits(optarg, &o->ike_limits))
+				return -EINVAL;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("vnetgwd 0.1.0\n");
+			printf("vnetgwd %s\n", VNETGW_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -439,6 +523,8 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 				.debug_ike_lifetime_s = o->debug_ike_s,
 				.debug_child_lifetime_s = o->debug_child_s,
 				.debug_jitter_pct = o->debug_jitter_pct,
+				.ike_limits = o->ike_limits,
+				.conn_events = o->conn_events,
 			});
 	if (r)
 		goto out;
@@ -489,6 +575,7 @@ int main(int argc, char **argv)
 	struct mgmt_plane mp = {0};
 	struct options o;
 	enum log_level lvl;
+	enum log_format fmt;
 	int r = 1;
 
 	/* Before any library allocates: what held a secret is wiped when freed. */
@@ -505,6 +592,12 @@ int main(int argc, char **argv)
 		}
 		log_set_level(lvl);
 	}
+	/* text by default: journald's form when stderr is the journal (log_format_parse). */
+	if (log_format_parse(o.log_format ? o.log_format : "text", &fmt) != 0) {
+		fprintf(stderr, "vnetgwd: --log-format wants text or json, not '%s'\n", o.log_format);
+		return 2;
+	}
+	log_set_format(fmt);
 	/* A core file (or a debugger of the same user) would read every running tunnel's keys
 	 * and the store's pages: off, unless a developer asks. */
 	if (o.allow_core_dumps)
@@ -526,7 +619,14 @@ int main(int argc, char **argv)
 	ev_int = evsignal_new(base, SIGINT, on_signal, base);
 	if (!ev_term || !ev_int || event_add(ev_term, NULL) || event_add(ev_int, NULL))
 		goto out;
+	/* The store is open, the API and admin socket listen, the gateway runs: ready. */
+	r = notify_send("READY=1\nSTATUS=serving the API and the gateway");
+	if (r < 0)
+		log_warn("Gateway", "cannot tell the service manager we are ready: %s",
+			 strerror(-r));
+	r = 1;
 	event_base_dispatch(base);
+	notify_send("STOPPING=1");
 	r = 0;
 out:
 	if (ev_term)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bgp/speaker.h"
 #include "ike/engine.h"
 #include "lib/log.h"
 #include "mgmt/model/model.h"
@@ -153,12 +154,32 @@ static int parse_prefixes(json_t *arr, struct prefix *out, unsigned int *n, cons
 	return 0;
 }
 
+/*
+ * SPEC §6: the gateway's BGP AS and peering address (the first instance's: the model computed
+ * them from the GatewaySubnet, "a,b" for active-active).
+ */
+static int gateway_bgp(json_t *vgw, struct gw_vnet *v, struct why *w)
+{
+	json_t *bs = prop(vgw, "bgpSettings");
+	char first[64], e[ADDR_ERR_MAX];
+	json_int_t asn = json_integer_value(json_object_get(bs, "asn"));
+
+	snprintf(first, sizeof(first), "%s", str(json_object_get(bs, "bgpPeeringAddress")));
+	first[strcspn(first, ",")] = '\0';
+	if (addr_parse(&v->bgp_addr, first, e, sizeof(e)) < 0)
+		return why_set(w, "bgpSettings.bgpPeeringAddress: %s", e);
+	v->bgp = true;
+	v->bgp_asn = asn > 0 && asn <= UINT32_MAX ? (uint32_t)asn : BGP_DEFAULT_ASN;
+	return 0;
+}
+
 /* The VNet a gateway sits in (its first ipConfiguration's subnet), as a gw_vnet. */
 static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefix,
 			   struct gw_vnet *v, struct why *w)
 {
 	json_t *cfg =
 		json_object_get(json_array_get(prop(vgw, "ipConfigurations"), 0), "properties");
+	const char *gid = str(json_object_get(vgw, "id"));
 	struct model_id mid;
 	char vid[MODEL_ID_MAX], e[ADDR_ERR_MAX];
 	json_t *vnet, *gs;
@@ -175,6 +196,7 @@ static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefi
 	memset(v, 0, sizeof(*v));
 	/* The stored spelling of the id: the one the API reports and the status file keys by. */
 	snprintf(v->ref, sizeof(v->ref), "%s", str(json_object_get(vnet, "id")));
+	snprintf(v->gw_ref, sizeof(v->gw_ref), "%s", gid);
 	reconcile_vnet_key(v->ref, netns_prefix, v->name, sizeof(v->name));
 	/* SPEC §2 rule 4: the subnet named exactly GatewaySubnet addresses the gateway. */
 	gs = model_vnet_subnet(vnet, "GatewaySubnet", NULL);
@@ -186,6 +208,8 @@ static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefi
 	prefix_mask(&v->gateway_subnet);
 	r = parse_prefixes(json_object_get(prop(vnet, "addressSpace"), "addressPrefixes"),
 			   v->address_space, &v->n_address_space, "address-space prefixes", w);
+	if (r == 0 && json_is_true(prop(vgw, "enableBgp")))
+		r = gateway_bgp(vgw, v, w);
 out:
 	json_decref(vnet);
 	return r;
@@ -195,6 +219,7 @@ out:
 struct gw_seen {
 	char id[MODEL_ID_MAX];
 	char vnet[GW_NAME_MAX];
+	bool bgp;
 	uint64_t rate_bps;
 	bool custom_ok; /* not Basic (rule 11) */
 };
@@ -223,6 +248,26 @@ static int conn_policy(json_t *pol, struct gw_conn *c, struct why *w)
 	c->custom_policy = true;
 	c->child_lifetime_s = life_s > UINT32_MAX ? UINT32_MAX : (uint32_t)life_s;
 	c->child_lifetime_kb = (uint64_t)life_kb;
+	return 0;
+}
+
+/* SPEC §6: the site's BGP speaker (the local network gateway's bgpSettings) for c. */
+static int conn_bgp(json_t *conn, json_t *lgw, struct gw_conn *c, struct why *w)
+{
+	json_t *bs = prop(lgw, "bgpSettings");
+	json_int_t asn = json_integer_value(json_object_get(bs, "asn"));
+	json_int_t weight = json_integer_value(prop(conn, "routingWeight"));
+	char e[ADDR_ERR_MAX];
+
+	if (!bs || addr_parse(&c->bgp_peer, str(json_object_get(bs, "bgpPeeringAddress")), e,
+			      sizeof(e)) < 0)
+		return why_set(w, "its local network gateway's bgpSettings: %s", bs ? e : "missing");
+	if (asn <= 0 || asn > UINT32_MAX)
+		return why_set(w, "its local network gateway's ASN %lld cannot be used",
+			       (long long)asn);
+	c->bgp = true;
+	c->bgp_asn = (uint32_t)asn;
+	c->routing_weight = weight > 0 && weight <= UINT32_MAX ? (uint32_t)weight : 0;
 	return 0;
 }
 
@@ -282,6 +327,7 @@ static int conn_build(struct store *s, json_t *conn, const struct gw_seen *seen,
 	c->initiate = strcasecmp(mode, "ResponderOnly") != 0;
 	c->no_respond = strcasecmp(mode, "InitiatorOnly") == 0;
 	c->rate_bps = g->rate_bps;
+	r = g->bgp && json_is_true(prop(conn, "enableBgp")) ? conn_bgp(conn, lgw, c, w) : 0;
 out:
 	if (r) {
 		if (!w->text[0])
@@ -354,6 +400,7 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 			 str(json_object_get(v, "id")));
 		snprintf(seen[n_seen].vnet, sizeof(seen[n_seen].vnet), "%s", gv->name);
 		seen[n_seen].rate_bps = gw_sku_rate_bps(sku);
+		seen[n_seen].bgp = gv->bgp;
 		n_seen++;
 	}
 	json_array_foreach(conns, i, v)

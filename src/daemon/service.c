@@ -72,6 +72,7 @@ struct service {
 	uint64_t last_run_ns; /* when the last pass of changes ran */
 	int wake_fd;
 	struct gw *gw;
+	struct evlog *events; /* connections' events, kept across gateway re-creations */
 	struct addr gw_ip;	    /* where gw runs */
 	struct gw_desired *desired; /* the last state built (for peers and ids; no keys) */
 	struct skip *skips;	    /* what the last pass left out */
@@ -147,6 +148,8 @@ static int service_start_gateway(struct service *svc, const struct addr *ip)
 		.debug_ike_lifetime_s = svc->opt.debug_ike_lifetime_s,
 		.debug_child_lifetime_s = svc->opt.debug_child_lifetime_s,
 		.debug_jitter_pct = svc->opt.debug_jitter_pct,
+		.ike_limits = svc->opt.ike_limits,
+		.events = svc->events,
 	};
 	char a[ADDR_STR_MAX];
 	int r;
@@ -475,6 +478,7 @@ int service_new(struct service **out, struct event_base *base, struct store *s,
 {
 	struct service *svc = calloc(1, sizeof(*svc));
 	struct timeval every = {0, STATUS_PUBLISH_MS * 1000};
+	int r;
 
 	if (!svc)
 		return -ENOMEM;
@@ -491,11 +495,11 @@ int service_new(struct service **out, struct event_base *base, struct store *s,
 	svc->ev_run = evtimer_new(base, service_on_run, svc);
 	svc->ev_retry = evtimer_new(base, service_on_retry, svc);
 	svc->ev_publish = event_new(base, -1, EV_PERSIST, service_on_publish, svc);
-	if (!svc->ev_wake || !svc->ev_run || !svc->ev_retry || !svc->ev_publish ||
-	    event_add(svc->ev_wake, NULL) ||
-	    event_add(svc->ev_publish, &every)) {
+	r = evlog_new(&svc->events, o->conn_events ? o->conn_events : EVLOG_DEFAULT_PER_CONN);
+	if (r < 0 || !svc->ev_wake || !svc->ev_run || !svc->ev_retry || !svc->ev_publish ||
+	    event_add(svc->ev_wake, NULL) || event_add(svc->ev_publish, &every)) {
 		service_free(svc);
-		return -ENOMEM;
+		return r < 0 ? r : -ENOMEM;
 	}
 	/* Start-up: the store is the truth, a restart restores every tunnel. */
 	service_reconcile(svc);
@@ -519,6 +523,7 @@ void service_free(struct service *svc)
 	if (svc->wake_fd >= 0)
 		close(svc->wake_fd);
 	service_stop_gateway(svc);
+	evlog_free(svc->events);
 	if (svc->desired) {
 		gw_desired_clear(svc->desired);
 		free(svc->desired);
@@ -527,4 +532,13 @@ void service_free(struct service *svc)
 	free(svc->snap);
 	pthread_mutex_destroy(&svc->lock);
 	free(svc);
+}
+
+size_t service_conn_events(void *arg, const char *conn_id, uint64_t after,
+			   struct evlog_event *out, size_t max, uint64_t *dropped)
+{
+	struct service *svc = arg;
+
+	/* evlog has a lock of its own: any thread may read. */
+	return evlog_read(svc->events, conn_id, after, out, max, dropped);
 }

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ike/engine.h"
+#include "daemon/evlog.h"
 #include "mgmt/api/api.h"
 
 struct store;
@@ -27,6 +29,8 @@ struct service_options {
 	/* TESTS ONLY (--debug-lifetimes): as gw_options says; 0 lifetimes: off. */
 	uint32_t debug_ike_lifetime_s, debug_child_lifetime_s;
 	int debug_jitter_pct;
+	struct ike_engine_limits ike_limits; /* --ike-limits (0 members: the defaults) */
+	unsigned int conn_events; /* events kept per connection (0: EVLOG_DEFAULT_PER_CONN) */
 };
 
 struct service;
@@ -49,5 +53,11 @@ void service_reset(void *arg, const char *vgw_id);
 /* api_conn_status_fn: a connection's live status by its resource id, from the snapshot the
  * loop publishes (after each pass and every 250 ms). */
 void service_conn_status(void *arg, const char *conn_id, struct api_conn_status *out);
+/*
+ * A connection's recent events by its resource id (evlog_read: seq > after, oldest first, at
+ * most max); thread-safe. *dropped: how many were pushed out of its ring.
+ */
+size_t service_conn_events(void *arg, const char *conn_id, uint64_t after,
+			   struct evlog_event *out, size_t max, uint64_t *dropped);
 
 #endif

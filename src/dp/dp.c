@@ -3,8 +3,8 @@
  * dp: the control side of the data plane, run in the caller's thread. It makes what needs
  * privileges and may take milliseconds (namespaces, TUN devices, addresses and routes over
  * netlink, SA contexts) and hands the result to the worker as a message; it never touches the
- * worker's state. Also the two queues between them, and IKE datagrams sent with the non-ESP
- * marker on the shared NAT-T port (RFC 3948 2.2).
+ * worker's state (the queues between them are chan.c's). Also IKE datagrams sent with the
+ * non-ESP marker on the shared NAT-T port (RFC 3948 2.2).
  */
 #include "dp/dp.h"
 
@@ -43,6 +43,8 @@ struct dp_cconn {
 	uint32_t id, vnet_id;
 	struct prefix *prefixes;
 	size_t n_prefixes;
+	struct prefix *learned; /* dp_conn_routes: masked, sorted, unique */
+	size_t n_learned;
 	struct dp_cconn *next;
 };
 
@@ -79,52 +81,7 @@ const char *dp_drop_name(enum dp_drop d)
 	return (unsigned)d < DP_DROP__COUNT ? names[d] : "?";
 }
 
-/* ---- the channel ----------------------------------------------------------------------------- */
-
-static void dp_efd_bump(int fd)
-{
-	uint64_t one = 1;
-
-	/* Only fails when the counter would overflow, and then the fd is readable anyway. */
-	if (write(fd, &one, sizeof(one)) < 0)
-		return;
-}
-
-int dp_chan_call(struct dp_chan *c, struct dp_msg *msg)
-{
-	msg->done = false;
-	msg->next = NULL;
-	pthread_mutex_lock(&c->lock);
-	if (c->tail)
-		c->tail->next = msg;
-	else
-		c->head = msg;
-	c->tail = msg;
-	dp_efd_bump(c->req_efd);
-	while (!msg->done)
-		pthread_cond_wait(&c->done, &c->lock);
-	pthread_mutex_unlock(&c->lock);
-	return msg->result;
-}
-
-bool dp_upq_put(struct dp_upq *q, const struct dp_upcall *u, size_t data_len)
-{
-	struct dp_upcall *slot;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->count == DP_UPCALL_SLOTS) {
-		pthread_mutex_unlock(&q->lock);
-		return false;
-	}
-	slot = &q->up[(q->head + q->count) % DP_UPCALL_SLOTS];
-	memcpy(slot, u, offsetof(struct dp_upcall, data));
-	memcpy(slot->data, u->data, data_len);
-	memcpy(&slot->spi, &u->spi, sizeof(*u) - offsetof(struct dp_upcall, spi));
-	q->count++;
-	dp_efd_bump(q->efd);
-	pthread_mutex_unlock(&q->lock);
-	return true;
-}
+/* ---- upcalls (chan.c holds the queues) ------------------------------------------------------- */
 
 int dp_upcall_fd(const struct dp *dp)
 {
@@ -133,67 +90,7 @@ int dp_upcall_fd(const struct dp *dp)
 
 int dp_upcall_next(struct dp *dp, struct dp_upcall *out)
 {
-	struct dp_upq *q = &dp->upq;
-	uint64_t v;
-	int r = -EAGAIN;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->count) {
-		*out = q->up[q->head];
-		q->head = (q->head + 1) % DP_UPCALL_SLOTS;
-		q->count--;
-		r = 0;
-	}
-	/* Under the lock, so the fd is readable exactly while something waits. */
-	if (q->count == 0 && read(q->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		log_warn("Gateway", "upcall eventfd: %s", strerror(errno));
-	pthread_mutex_unlock(&q->lock);
-	return r;
-}
-
-static int dp_chan_init(struct dp_chan *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->req_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (c->req_efd < 0)
-		return -errno;
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->done, NULL);
-	return 0;
-}
-
-static void dp_chan_fini(struct dp_chan *c)
-{
-	if (c->req_efd <= 0)
-		return;
-	close(c->req_efd);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->done);
-}
-
-static int dp_upq_init(struct dp_upq *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (q->efd < 0)
-		return -errno;
-	q->up = calloc(DP_UPCALL_SLOTS, sizeof(*q->up));
-	if (!q->up) {
-		close(q->efd);
-		q->efd = 0;
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&q->lock, NULL);
-	return 0;
-}
-
-static void dp_upq_fini(struct dp_upq *q)
-{
-	if (q->efd <= 0)
-		return;
-	close(q->efd);
-	free(q->up);
-	pthread_mutex_destroy(&q->lock);
+	return dp_upq_next(&dp->upq, out);
 }
 
 /* The worker that holds the SAs of direction dir. */
@@ -525,6 +422,17 @@ static struct dp_cconn *dp_cconn_find(struct dp *dp, uint32_t id)
 	return c;
 }
 
+static int dp_prefix_cmp(const void *a, const void *b)
+{
+	return prefix_compare(a, b);
+}
+
+/* p in a sorted list (dp_cconn.learned). */
+static bool dp_prefix_learned(const struct prefix *sorted, size_t n, const struct prefix *p)
+{
+	return n && bsearch(p, sorted, n, sizeof(*sorted), dp_prefix_cmp);
+}
+
 /* True if another connection of the VNet still routes p (the route must stay). */
 static bool dp_prefix_in_use(struct dp *dp, const struct dp_cconn *except, uint32_t vnet_id,
 			     const struct prefix *p)
@@ -538,6 +446,8 @@ static bool dp_prefix_in_use(struct dp *dp, const struct dp_cconn *except, uint3
 		for (i = 0; i < c->n_prefixes; i++)
 			if (prefix_equal(&c->prefixes[i], p))
 				return true;
+		if (dp_prefix_learned(c->learned, c->n_learned, p))
+			return true;
 	}
 	return false;
 }
@@ -635,6 +545,10 @@ int dp_conn_add(struct dp *dp, const struct dp_conn_params *p)
 		goto out;
 	c->id = p->id;
 	c->vnet_id = p->vnet_id;
+	/* The lane its peer's IKE waits in (chan.c), before the workers can use it. */
+	r = dp_upq_lane_add(&dp->upq, p->id);
+	if (r < 0)
+		goto out;
 	/* Routes first: the worker's table then never names a site the VNet cannot reach. */
 	for (routed = 0; routed < m->n_prefixes && r == 0; routed++)
 		r = dp_route(v, &m->prefixes[routed], true);
@@ -652,6 +566,7 @@ int dp_conn_add(struct dp *dp, const struct dp_conn_params *p)
 		for (i = 0; i < routed; i++)
 			if (!dp_prefix_in_use(dp, NULL, p->vnet_id, &m->prefixes[i]))
 				dp_route(v, &m->prefixes[i], false);
+		dp_upq_lane_del(&dp->upq, p->id);
 	}
 out:
 	if (c)
@@ -685,6 +600,7 @@ int dp_conn_update(struct dp *dp, const struct dp_conn_params *p)
 		/* Withdraw what the connection no longer has, unless a sibling still routes it. */
 		for (i = 0; i < c->n_prefixes; i++)
 			if (!dp_prefix_listed(m->prefixes, m->n_prefixes, &c->prefixes[i]) &&
+			    !dp_prefix_learned(c->learned, c->n_learned, &c->prefixes[i]) &&
 			    !dp_prefix_in_use(dp, c, c->vnet_id, &c->prefixes[i]))
 				dp_route(v, &c->prefixes[i], false);
 		r = dp_cconn_set(c, m);
@@ -713,10 +629,116 @@ int dp_conn_remove(struct dp *dp, uint32_t id)
 	for (i = 0; v && i < c->n_prefixes; i++)
 		if (!dp_prefix_in_use(dp, c, c->vnet_id, &c->prefixes[i]))
 			dp_route(v, &c->prefixes[i], false);
+	for (i = 0; v && i < c->n_learned; i++)
+		if (!dp_prefix_listed(c->prefixes, c->n_prefixes, &c->learned[i]) &&
+		    !dp_prefix_in_use(dp, c, c->vnet_id, &c->learned[i]))
+			dp_route(v, &c->learned[i], false);
+	dp_upq_lane_del(&dp->upq, id);
 	log_info("Tunnel", "conn %u: removed", id);
 	free(c->prefixes);
+	free(c->learned);
 	free(c);
 	return 0;
+}
+
+/* A route of c that nothing routes any more once c's set is keep (sorted): take it out. */
+static void dp_route_unused(struct dp *dp, struct dp_cvnet *v, const struct dp_cconn *c,
+			    const struct prefix *keep, size_t n_keep, const struct prefix *p)
+{
+	if (!dp_prefix_learned(keep, n_keep, p) &&
+	    !dp_prefix_listed(c->prefixes, c->n_prefixes, p) &&
+	    !dp_prefix_in_use(dp, c, c->vnet_id, p))
+		dp_route(v, p, false);
+}
+
+int dp_conn_routes(struct dp *dp, uint32_t id, const struct prefix *routes, size_t n)
+{
+	struct dp_cconn *c = dp_cconn_find(dp, id);
+	struct dp_msg *m = NULL;
+	struct prefix *nr = NULL;
+	struct dp_cvnet *v;
+	size_t i, k = 0, added = 0;
+	int r = 0;
+
+	if (!c)
+		return -ENOENT;
+	v = dp_cvnet_find(dp, c->vnet_id);
+	for (i = 0; i < n; i++)
+		if (routes[i].addr.family != AF_INET && routes[i].addr.family != AF_INET6)
+			return -EINVAL;
+	nr = malloc((n ? n : 1) * sizeof(*nr));
+	m = calloc(1, sizeof(*m));
+	if (!nr || !m || !v) {
+		r = v ? -ENOMEM : -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		nr[i] = routes[i];
+		prefix_mask(&nr[i]);
+	}
+	qsort(nr, n, sizeof(*nr), dp_prefix_cmp);
+	for (i = 0; i < n; i++)
+		if (k == 0 || !prefix_equal(&nr[k - 1], &nr[i]))
+			nr[k++] = nr[i];
+	/* Kernel routes first, as dp_conn_add: the table never names what the VNet cannot reach. */
+	for (added = 0; added < k && r == 0; added++)
+		if (!dp_prefix_learned(c->learned, c->n_learned, &nr[added]))
+			r = dp_route(v, &nr[added], true);
+	if (r == 0) {
+		*m = (struct dp_msg){
+			.kind = DP_MSG_CONN_ROUTES, .id = id, .routes = nr, .n_routes = k};
+		r = dp_call_all(dp, m, NULL);
+	}
+	if (r < 0) {
+		/* The old set stays: take out only what this call added. */
+		for (i = 0; i < added; i++)
+			if (!dp_prefix_learned(c->learned, c->n_learned, &nr[i]))
+				dp_route_unused(dp, v, c, c->learned, c->n_learned, &nr[i]);
+		goto out;
+	}
+	for (i = 0; i < c->n_learned; i++)
+		dp_route_unused(dp, v, c, nr, k, &c->learned[i]);
+	free(c->learned);
+	c->learned = nr;
+	c->n_learned = k;
+	nr = NULL;
+out:
+	free(nr);
+	free(m);
+	return r;
+}
+
+int dp_vnet_addr_add(struct dp *dp, uint32_t vnet_id, const struct addr *a)
+{
+	struct dp_cvnet *v = dp_cvnet_find(dp, vnet_id);
+	struct prefix p;
+
+	if (!v)
+		return -ENOENT;
+	prefix_from_addr(&p, a);
+	return dp_vnet_addr(v, &p);
+}
+
+struct dp_socket_args {
+	int domain, type, protocol;
+};
+
+static int dp_socket_here(void *arg)
+{
+	const struct dp_socket_args *a = arg;
+	int fd = socket(a->domain, a->type | SOCK_NONBLOCK | SOCK_CLOEXEC, a->protocol);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int dp_vnet_socket(struct dp *dp, uint32_t vnet_id, int domain, int type, int protocol)
+{
+	struct dp_cvnet *v = dp_cvnet_find(dp, vnet_id);
+	struct dp_socket_args a = {domain, type, protocol};
+
+	if (!v)
+		return -ENOENT;
+	return netns_run_in(v->nsfd, dp_socket_here, &a);
 }
 
 /* ---- SAs ------------------------------------------------------------------------------------- */
@@ -752,9 +774,9 @@ int dp_sa_install(struct dp *dp, const struct dp_sa_params *p)
 	return r;
 }
 
-int dp_sa_remove(struct dp *dp, uint32_t spi, enum esp_dir dir)
+int dp_sa_remove(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir)
 {
-	struct dp_msg m = {.kind = DP_MSG_SA_DEL, .spi = spi, .dir = dir};
+	struct dp_msg m = {.kind = DP_MSG_SA_DEL, .id = conn_id, .spi = spi, .dir = dir};
 
 	return dp_chan_call(dp_chan_for(dp, dir), &m);
 }
@@ -791,12 +813,22 @@ int dp_vnet_stats(struct dp *dp, uint32_t id, struct dp_vnet_stats *out)
 
 int dp_stats(struct dp *dp, struct dp_stats *out)
 {
-	return dp_query_all(dp, DP_MSG_STATS, 0, out, sizeof(*out));
+	struct dp_upq_drops d;
+	int r = dp_query_all(dp, DP_MSG_STATS, 0, out, sizeof(*out));
+
+	if (r < 0)
+		return r;
+	dp_upq_drops(&dp->upq, &d);
+	out->upcall_drops_peers = d.peers;
+	out->upcall_drops_strangers = d.strangers;
+	out->upcall_drops_events = d.events;
+	return 0;
 }
 
-int dp_sa_info(struct dp *dp, uint32_t spi, enum esp_dir dir, struct dp_sa_info *out)
+int dp_sa_info(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir,
+	       struct dp_sa_info *out)
 {
-	struct dp_msg m = {.kind = DP_MSG_SA_INFO, .spi = spi, .dir = dir};
+	struct dp_msg m = {.kind = DP_MSG_SA_INFO, .id = conn_id, .spi = spi, .dir = dir};
 	int r = dp_chan_call(dp_chan_for(dp, dir), &m);
 
 	if (r == 0)

@@ -85,6 +85,24 @@ int dp_conn_add(struct dp *dp, const struct dp_conn_params *p);
 int dp_conn_update(struct dp *dp, const struct dp_conn_params *p);
 /* Remove a connection with its routes and every SA it holds. -ENOENT. */
 int dp_conn_remove(struct dp *dp, uint32_t id);
+/*
+ * The routes learned for a connection (BGP's best routes through it), replacing the last set:
+ * they enter the VNet's table after the connection's own prefixes (one of those, or another
+ * connection's, wins for the same prefix), get routes through the TUN, and are inner sources
+ * the site may use. Any number (the control plane bounds them: a BGP peer's prefix limit);
+ * duplicates count once. 0, -ENOENT, -EINVAL (a family other than IPv4/IPv6) or -ENOMEM (the
+ * old set stays).
+ */
+int dp_conn_routes(struct dp *dp, uint32_t id, const struct prefix *routes, size_t n);
+
+/*
+ * The VNet's namespace, for the control plane's own endpoints in it (BGP): a host address
+ * on the gateway interface (it answers there), and a socket made in the namespace
+ * (socket(2)'s arguments; SOCK_NONBLOCK | SOCK_CLOEXEC added). A negative errno, -ENOENT for
+ * an unknown VNet; the socket is the caller's.
+ */
+int dp_vnet_addr_add(struct dp *dp, uint32_t vnet_id, const struct addr *a);
+int dp_vnet_socket(struct dp *dp, uint32_t vnet_id, int domain, int type, int protocol);
 
 /* ---- SAs ------------------------------------------------------------------------------------ */
 
@@ -103,7 +121,7 @@ struct dp_sa_params {
 
 /*
  * Reserve a fresh inbound SPI (random, unique in the process, >= 256) for a child SA being
- * negotiated; dp_sa_install with it later, or dp_sa_remove(spi, ESP_DIR_IN) to release it.
+ * negotiated; dp_sa_install with it later, or dp_sa_remove(.., spi, ESP_DIR_IN) to release it.
  */
 int dp_spi_alloc(struct dp *dp, uint32_t *spi);
 
@@ -115,8 +133,13 @@ int dp_spi_alloc(struct dp *dp, uint32_t *spi);
  * -ENOENT (connection), -EEXIST (inbound SPI in use), or esp_sa_new's errors.
  */
 int dp_sa_install(struct dp *dp, const struct dp_sa_params *p);
-/* Remove an SA (or an SPI reservation): traffic on it stops at once. -ENOENT. */
-int dp_sa_remove(struct dp *dp, uint32_t spi, enum esp_dir dir);
+/*
+ * Remove connection conn_id's SA with this SPI (or an inbound SPI reservation): traffic on it
+ * stops at once. An SA is always found through its connection: outbound SPIs are the peer's
+ * choice and visible on the wire, so another tenant's peer may pick the same value, and it must
+ * never reach this connection's SA (issue 14). -ENOENT when the connection has no such SA.
+ */
+int dp_sa_remove(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir);
 
 /* ---- queries -------------------------------------------------------------------------------- */
 
@@ -161,6 +184,11 @@ struct dp_stats {
 	uint64_t rx_esp_raw, rx_esp_udp, rx_ike, rx_keepalive;
 	uint64_t drops[DP_DROP__COUNT];
 	struct esp_counters esp_in, esp_out; /* every SA's packets and ESP drops (e.g. NO_SA) */
+	/*
+	 * Of drops[DP_DROP_UPCALL_QUEUE], by lane: IKE from connections' peers (each its own
+	 * lane), from any other address, and the data plane's events.
+	 */
+	uint64_t upcall_drops_peers, upcall_drops_strangers, upcall_drops_events;
 };
 int dp_stats(struct dp *dp, struct dp_stats *out);
 
@@ -173,7 +201,9 @@ struct dp_sa_info {
 	enum esp_life life;
 	struct esp_counters ctr;
 };
-int dp_sa_info(struct dp *dp, uint32_t spi, enum esp_dir dir, struct dp_sa_info *out);
+/* Connection conn_id's SA with this SPI; -ENOENT when it has none (as dp_sa_remove). */
+int dp_sa_info(struct dp *dp, uint32_t conn_id, uint32_t spi, enum esp_dir dir,
+	       struct dp_sa_info *out);
 
 /* ---- IKE and events: the upcall queue ---------------------------------------------------------
  */

@@ -18,6 +18,7 @@ enum dp_msg_kind {
 	DP_MSG_CONN_ADD,
 	DP_MSG_CONN_UPDATE,
 	DP_MSG_CONN_DEL,
+	DP_MSG_CONN_ROUTES,
 	DP_MSG_SPI_ALLOC,
 	DP_MSG_SA_ADD,
 	DP_MSG_SA_DEL,
@@ -43,6 +44,9 @@ struct dp_msg {
 	struct prefix prefixes[DP_CONN_PREFIXES_MAX];
 	size_t n_prefixes;
 	uint64_t rate_bps;
+	/* CONN_ROUTES: the learned routes, masked, sorted and unique (the sender's, read-only). */
+	const struct prefix *routes;
+	size_t n_routes;
 	/* SA_ADD: the SA moves to the worker with the message (it frees it on failure). */
 	struct esp_sa *sa;
 	enum dp_encap encap;
@@ -64,8 +68,6 @@ struct dp_msg {
 	struct dp_msg *next;
 };
 
-#define DP_UPCALL_SLOTS 64
-
 /* Requests from the control thread to one worker. */
 struct dp_chan {
 	pthread_mutex_t lock;
@@ -74,12 +76,37 @@ struct dp_chan {
 	int req_efd; /* wakes the worker: requests wait */
 };
 
-/* Upcalls from the workers to the control thread. */
+/*
+ * Upcalls from the workers to the control thread, in lanes served in turn (chan.c): one per
+ * connection for IKE from its peer's address, one for IKE from anywhere else, one for the data
+ * plane's events. A lane holds at most its slots; what comes beyond is dropped and counted.
+ */
+#define DP_UPQ_PEER_SLOTS   4  /* IKE from one peer waiting: a few exchanges' worth */
+#define DP_UPQ_SHARED_SLOTS 64 /* IKE from strangers, and the events */
+
+struct dp_upq_lane {
+	uint32_t conn_id; /* 0 for the shared lanes */
+	struct dp_upcall *slot;
+	unsigned int cap, head, count;
+	uint64_t dropped;
+	bool in_ring;
+	struct dp_upq_lane *ring_next;
+};
+
 struct dp_upq {
 	pthread_mutex_t lock;
 	int efd; /* wakes the control plane: upcalls wait */
-	struct dp_upcall *up;
-	unsigned head, count;
+	struct dp_upq_lane events, strangers;
+	struct dp_upq_lane **peers; /* sorted by conn_id */
+	unsigned int n_peers, cap_peers;
+	struct dp_upq_lane *ring, *ring_tail; /* lanes with upcalls, in turn */
+	unsigned int waiting;
+	uint64_t peers_dropped_gone; /* drops of lanes whose connection is gone */
+};
+
+/* What each kind of lane dropped since the start. */
+struct dp_upq_drops {
+	uint64_t events, strangers, peers;
 };
 
 /* What a worker does: encapsulate (TUN -> sockets), decapsulate (sockets -> TUN), or both. */
@@ -100,10 +127,28 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq 
 /* Stop and join the thread, then free all its state (SAs, tables). */
 void dp_worker_stop(struct dp_worker *w);
 
+/* ---- chan.c ---- */
+
+void dp_efd_bump(int fd);
+int dp_chan_init(struct dp_chan *c);
+void dp_chan_fini(struct dp_chan *c);
 /* Queue msg and wait for the worker's answer (msg->result). */
 int dp_chan_call(struct dp_chan *c, struct dp_msg *msg);
 
-/* Worker side: true if an upcall slot was free (the caller counts the drop otherwise). */
-bool dp_upq_put(struct dp_upq *q, const struct dp_upcall *u, size_t data_len);
+int dp_upq_init(struct dp_upq *q);
+void dp_upq_fini(struct dp_upq *q);
+/* The lane of a connection's peer, made with the connection (control side). 0 or -ENOMEM. */
+int dp_upq_lane_add(struct dp_upq *q, uint32_t conn_id);
+/* ... and gone with it, with whatever still waited in it. */
+void dp_upq_lane_del(struct dp_upq *q, uint32_t conn_id);
+/*
+ * Worker side: queue u (an IKE datagram from the peer of connection peer_id, 0 when it is no
+ * connection's peer; or an event) in its lane. True if the lane had room (the caller counts
+ * the drop otherwise).
+ */
+bool dp_upq_put(struct dp_upq *q, uint32_t peer_id, const struct dp_upcall *u, size_t data_len);
+/* Control side: the next upcall, lanes in turn. 0, or -EAGAIN when none waits. */
+int dp_upq_next(struct dp_upq *q, struct dp_upcall *out);
+void dp_upq_drops(struct dp_upq *q, struct dp_upq_drops *out);
 
 #endif

@@ -29,13 +29,13 @@
 #include "dp/tun.h"
 #include "esp/sad.h"
 #include "lib/clock.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "lib/lpm.h"
 
 #define DP_BATCH     64
 #define DP_PKT_CAP   4096
 #define DP_HEADROOM  64	  /* ESP header and IV (ESP_HEADROOM_MAX), rounded up */
-#define DP_SPI_SLOTS 4096 /* inbound SAs of the process, a power of two; half full at most */
 #define DP_EVENTS    16
 /* UDP GSO/GRO (RFC 3948 ESP-in-UDP): datagrams per UDP_SEGMENT send, bytes per GRO receive. */
 #define DP_GSO_SEGS  64
@@ -82,19 +82,15 @@ struct dp_conn {
 	struct addr peer;
 	struct prefix *prefixes;
 	size_t n_prefixes;
-	struct lpm *allowed; /* the same prefixes: which inner sources the site may use */
+	struct prefix *learned; /* DP_MSG_CONN_ROUTES: BGP's best routes through it */
+	size_t n_learned;
+	struct lpm *allowed; /* both sets: which inner sources the site may use */
 	struct shaper rate_in, rate_out;
 	struct shaper_queue wait_in, wait_out; /* slots only in the worker of that direction */
 	struct dp_out_sa out;
 	struct dp_conn_stats st;
+	struct hmap_node peer_node; /* in the worker's peers, by peer address */
 	struct dp_conn *next;
-};
-
-/* A slot of the inbound SPI table: which connection an inbound SA belongs to. */
-struct dp_in_sa {
-	uint32_t spi; /* 0: free (SPIs are >= 256) */
-	struct dp_conn *conn;
-	uint64_t installed_ns, last_ns;
 };
 
 struct dp_pkt {
@@ -136,8 +132,8 @@ struct dp_worker {
 	struct dp_pollref ctl_ref, sock_ref[SOCK_KIND_COUNT];
 	struct dp_vnet *vnets;
 	struct dp_conn *conns;
-	struct esp_sad *sad;
-	struct dp_in_sa *in; /* DP_SPI_SLOTS */
+	struct hmap peers; /* connections by their peer's address (IKE upcall lanes) */
+	struct esp_sad *sad; /* inbound SAs by SPI, each tagged with its connection (esp_sa_tag) */
 	struct dp_stats st;
 
 	struct dp_pkt *pkts; /* DP_BATCH, reused by every batch */
@@ -155,55 +151,39 @@ struct dp_worker {
 	unsigned no_sa_n;
 };
 
-/* ---- inbound SPI table: open addressing, linear probing, backward-shift deletion ---------- */
+/* ---- connections by their peer's address (SPEC §1: one connection per remote IP) --------- */
 
-static size_t dp_in_hash(uint32_t spi)
+static uint64_t dp_peer_hash(const struct dp_worker *w, const struct addr *a)
 {
-	return (size_t)((spi * 2654435761u) >> 20) & (DP_SPI_SLOTS - 1);
+	uint8_t key[17];
+
+	memcpy(key, a->bytes, 16);
+	key[16] = (uint8_t)a->family;
+	return hmap_hash(&w->peers, key, sizeof(key));
 }
 
-static struct dp_in_sa *dp_in_find(struct dp_worker *w, uint32_t spi)
+static void dp_peer_add(struct dp_worker *w, struct dp_conn *c)
 {
-	size_t i = dp_in_hash(spi), n;
-
-	for (n = 0; n < DP_SPI_SLOTS; n++, i = (i + 1) & (DP_SPI_SLOTS - 1)) {
-		if (w->in[i].spi == spi)
-			return &w->in[i];
-		if (w->in[i].spi == 0)
-			return NULL;
-	}
-	return NULL;
+	hmap_insert(&w->peers, &c->peer_node, dp_peer_hash(w, &c->peer));
 }
 
-static struct dp_in_sa *dp_in_insert(struct dp_worker *w, uint32_t spi)
+static void dp_peer_del(struct dp_worker *w, struct dp_conn *c)
 {
-	size_t i = dp_in_hash(spi), n;
-
-	for (n = 0; n < DP_SPI_SLOTS / 2; n++, i = (i + 1) & (DP_SPI_SLOTS - 1)) {
-		if (w->in[i].spi == 0) {
-			w->in[i] = (struct dp_in_sa){.spi = spi};
-			return &w->in[i];
-		}
-	}
-	return NULL;
+	hmap_remove(&w->peers, &c->peer_node);
 }
 
-static void dp_in_delete(struct dp_worker *w, struct dp_in_sa *slot)
+/* The id of the connection whose peer is a, 0 when none. */
+static uint32_t dp_peer_conn(const struct dp_worker *w, const struct addr *a)
 {
-	size_t hole = (size_t)(slot - w->in), i = hole, home;
+	uint64_t h = dp_peer_hash(w, a);
 
-	/* Move later members of the probe run back into the hole where their home allows. */
-	for (;;) {
-		i = (i + 1) & (DP_SPI_SLOTS - 1);
-		if (w->in[i].spi == 0)
-			break;
-		home = dp_in_hash(w->in[i].spi);
-		if (((i - home) & (DP_SPI_SLOTS - 1)) >= ((i - hole) & (DP_SPI_SLOTS - 1))) {
-			w->in[hole] = w->in[i];
-			hole = i;
-		}
+	for (struct hmap_node *n = hmap_first(&w->peers, h); n; n = hmap_next(n, h)) {
+		struct dp_conn *c = hmap_entry(n, struct dp_conn, peer_node);
+
+		if (addr_equal(&c->peer, a))
+			return c->id;
 	}
-	w->in[hole] = (struct dp_in_sa){0};
+	return 0;
 }
 
 /* ---- upcalls -------------------------------------------------------------------------------- */
@@ -226,7 +206,8 @@ static void dp_upcall_ike(struct dp_worker *w, struct buf *msg, const struct soc
 	u->len = len;
 	buf_get_bytes(msg, u->data, len);
 	w->st.rx_ike++;
-	if (!dp_upq_put(w->upq, u, len))
+	/* In the lane of the connection whose peer sent it, if any: fair to every peer. */
+	if (!dp_upq_put(w->upq, dp_peer_conn(w, &u->peer), u, len))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -240,7 +221,7 @@ static void dp_upcall_life(struct dp_worker *w, const struct esp_result *res, ui
 	u->dir = esp_sa_dir(res->sa);
 	u->conn_id = conn_id;
 	u->life = res->life_event;
-	if (!dp_upq_put(w->upq, u, 0))
+	if (!dp_upq_put(w->upq, 0, u, 0))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -271,7 +252,7 @@ static void dp_upcall_no_sa(struct dp_worker *w, const struct buf *b,
 	u->spi = spi;
 	u->dir = ESP_DIR_IN;
 	u->conn_id = 0;
-	if (!dp_upq_put(w->upq, u, 0))
+	if (!dp_upq_put(w->upq, 0, u, 0))
 		w->st.drops[DP_DROP_UPCALL_QUEUE]++;
 }
 
@@ -328,8 +309,8 @@ check:
 
 static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct esp_result *res)
 {
-	struct dp_in_sa *slot = res->sa ? dp_in_find(w, esp_sa_spi(res->sa)) : NULL;
-	struct dp_conn *c = slot ? slot->conn : NULL;
+	struct esp_sa_tag *tag = res->sa ? esp_sa_tag(res->sa) : NULL;
+	struct dp_conn *c = tag ? tag->owner : NULL;
 	struct addr src, dst;
 
 	if (res->life_event != ESP_LIFE_OK)
@@ -345,7 +326,7 @@ static void dp_deliver(struct dp_worker *w, struct buf *b, int r, const struct e
 		w->st.drops[DP_DROP_ESP]++;
 		return;
 	}
-	slot->last_ns = w->now;
+	tag->last_ns = w->now;
 	/* SPEC §4: the inner source must be one of the site's prefixes. */
 	if (inner_addrs(b, &src, &dst) < 0 || !lpm_lookup(c->allowed, &src)) {
 		c->st.drops[DP_DROP_SOURCE]++;
@@ -782,7 +763,9 @@ static struct dp_conn *dp_conn_find(struct dp_worker *w, uint32_t id)
 
 /*
  * A table of prefixes -> connections for VNet v, or for connection only (allowed sources).
- * Built whole and swapped, so a failure leaves the old table working.
+ * Built whole and swapped, so a failure leaves the old table working. The connections' own
+ * prefixes first; a learned route goes in only where no connection has the prefix already
+ * (a site's configured prefix beats a route some BGP peer announces for it).
  */
 static int dp_table_build(struct dp_worker *w, struct dp_vnet *v, struct dp_conn *only,
 			  struct lpm **out)
@@ -799,6 +782,13 @@ static int dp_table_build(struct dp_worker *w, struct dp_vnet *v, struct dp_conn
 			continue;
 		for (i = 0; i < c->n_prefixes && r == 0; i++)
 			r = lpm_insert(t, &c->prefixes[i], c, NULL);
+	}
+	for (c = w->conns; c && r == 0; c = c->next) {
+		if ((only && c != only) || (!only && c->vnet != v))
+			continue;
+		for (i = 0; i < c->n_learned && r == 0; i++)
+			if (!lpm_get(t, &c->learned[i]))
+				r = lpm_insert(t, &c->learned[i], c, NULL);
 	}
 	if (r < 0) {
 		lpm_free(t);
@@ -965,8 +955,11 @@ static int dp_msg_conn_add(struct dp_worker *w, struct dp_msg *m)
 	c->next = w->conns;
 	w->conns = c;
 	r = dp_conn_set_prefixes(w, c, m);
-	if (r < 0) {
+	if (r < 0)
 		w->conns = c->next;
+	else
+		dp_peer_add(w, c);
+	if (r < 0) {
 		shaper_queue_free(&c->wait_in);
 		shaper_queue_free(&c->wait_out);
 		free(c);
@@ -991,27 +984,46 @@ static int dp_msg_conn_update(struct dp_worker *w, struct dp_msg *m)
 	shaper_set_rate(&c->rate_in, m->rate_bps, 0, w->now);
 	shaper_set_rate(&c->rate_out, m->rate_bps, 0, w->now);
 	dp_conn_alloc_queues(w, c);
+	dp_peer_del(w, c);
 	c->peer = m->peer;
+	dp_peer_add(w, c);
 	if (c->out.sa)
 		dp_out_set_peer(w, c);
 	return 0;
 }
 
-/* Free every inbound SA of c (or of every connection when c is NULL). */
-static void dp_in_drop_conn(struct dp_worker *w, struct dp_conn *c)
+static int dp_msg_conn_routes(struct dp_worker *w, struct dp_msg *m)
 {
-	size_t i = 0;
+	struct dp_conn *c = dp_conn_find(w, m->id);
+	struct prefix *old_p, *p;
+	struct lpm *allowed = NULL;
+	size_t old_n;
+	int r;
 
-	while (i < DP_SPI_SLOTS) {
-		struct dp_in_sa *s = &w->in[i];
-		if (s->spi && (!c || s->conn == c)) {
-			esp_sad_del(w->sad, s->spi);
-			/* The backward shift may move another slot here: look at i again. */
-			dp_in_delete(w, s);
-			continue;
-		}
-		i++;
+	if (!c)
+		return -ENOENT;
+	p = malloc((m->n_routes ? m->n_routes : 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, m->routes, m->n_routes * sizeof(*p));
+	old_p = c->learned;
+	old_n = c->n_learned;
+	c->learned = p;
+	c->n_learned = m->n_routes;
+	r = dp_table_build(w, NULL, c, &allowed);
+	if (r == 0)
+		r = dp_vnet_rebuild(w, c->vnet);
+	if (r < 0) {
+		c->learned = old_p;
+		c->n_learned = old_n;
+		free(p);
+		lpm_free(allowed);
+		return r;
 	}
+	free(old_p);
+	lpm_free(c->allowed);
+	c->allowed = allowed;
+	return 0;
 }
 
 static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
@@ -1021,10 +1033,12 @@ static void dp_conn_destroy(struct dp_worker *w, struct dp_conn *c)
 	for (p = &w->conns; *p != c; p = &(*p)->next)
 		;
 	*p = c->next;
-	dp_in_drop_conn(w, c);
+	dp_peer_del(w, c);
+	esp_sad_del_owned(w->sad, c);
 	esp_sa_free(c->out.sa);
 	lpm_free(c->allowed);
 	free(c->prefixes);
+	free(c->learned);
 	shaper_queue_free(&c->wait_in);
 	shaper_queue_free(&c->wait_out);
 	c->vnet->n_conns--;
@@ -1055,8 +1069,6 @@ static int dp_msg_sa_add(struct dp_worker *w, struct dp_msg *m)
 {
 	struct dp_conn *c = dp_conn_find(w, m->id);
 	struct esp_sa *sa = m->sa;
-	struct dp_in_sa *slot;
-	uint32_t spi = esp_sa_spi(sa);
 	int r;
 
 	m->sa = NULL; /* ours now, whatever happens */
@@ -1073,52 +1085,44 @@ static int dp_msg_sa_add(struct dp_worker *w, struct dp_msg *m)
 		dp_out_set_peer(w, c);
 		return 0;
 	}
-	if (dp_in_find(w, spi)) {
-		esp_sa_free(sa);
-		return -EEXIST;
-	}
-	slot = dp_in_insert(w, spi);
-	if (!slot) {
-		esp_sa_free(sa);
-		return -ENOSPC;
-	}
+	*esp_sa_tag(sa) = (struct esp_sa_tag){.owner = c, .installed_ns = w->now};
 	r = esp_sad_add(w->sad, sa);
-	if (r < 0) {
-		dp_in_delete(w, slot);
+	if (r < 0)
 		esp_sa_free(sa);
-		return r;
-	}
-	slot->conn = c;
-	slot->installed_ns = w->now;
-	return 0;
+	return r;
 }
 
-static struct dp_conn *dp_out_find(struct dp_worker *w, uint32_t spi)
+/* The connection's current outbound SA if it has this SPI (the peer chose it: never by SPI alone). */
+static struct dp_conn *dp_out_of(struct dp_worker *w, uint32_t conn_id, uint32_t spi)
 {
-	struct dp_conn *c;
+	struct dp_conn *c = dp_conn_find(w, conn_id);
 
-	for (c = w->conns; c; c = c->next)
-		if (c->out.sa && esp_sa_spi(c->out.sa) == spi)
-			return c;
-	return NULL;
+	return c && c->out.sa && esp_sa_spi(c->out.sa) == spi ? c : NULL;
+}
+
+/* The inbound SA with this SPI if it is the connection's. */
+static struct esp_sa *dp_in_of(struct dp_worker *w, uint32_t conn_id, uint32_t spi)
+{
+	struct esp_sa *sa = esp_sad_find(w->sad, spi);
+	struct dp_conn *c = sa ? esp_sa_tag(sa)->owner : NULL;
+
+	return c && c->id == conn_id ? sa : NULL;
 }
 
 static int dp_msg_sa_del(struct dp_worker *w, struct dp_msg *m)
 {
-	struct dp_in_sa *slot;
 	struct dp_conn *c;
 
 	if (m->dir == ESP_DIR_OUT) {
-		c = dp_out_find(w, m->spi);
+		c = dp_out_of(w, m->id, m->spi);
 		if (!c)
 			return -ENOENT;
 		esp_sa_free(c->out.sa);
 		c->out.sa = NULL;
 		return 0;
 	}
-	slot = dp_in_find(w, m->spi);
-	if (slot)
-		dp_in_delete(w, slot);
+	if (esp_sad_find(w->sad, m->spi) && !dp_in_of(w, m->id, m->spi))
+		return -ENOENT; /* another connection's */
 	/* Also releases a mere reservation from dp_spi_alloc. */
 	return esp_sad_del(w->sad, m->spi);
 }
@@ -1136,21 +1140,20 @@ static void dp_sa_fill(struct dp_sa_info *out, const struct esp_sa *sa, uint32_t
 
 static int dp_msg_sa_info(struct dp_worker *w, struct dp_msg *m)
 {
-	struct dp_in_sa *slot;
+	struct esp_sa *sa;
 	struct dp_conn *c;
 
 	if (m->dir == ESP_DIR_OUT) {
-		c = dp_out_find(w, m->spi);
+		c = dp_out_of(w, m->id, m->spi);
 		if (!c)
 			return -ENOENT;
 		dp_sa_fill(&m->out.sa, c->out.sa, c->id, c->out.installed_ns, c->out.last_ns);
 		return 0;
 	}
-	slot = dp_in_find(w, m->spi);
-	if (!slot || !esp_sad_find(w->sad, m->spi))
+	sa = dp_in_of(w, m->id, m->spi);
+	if (!sa)
 		return -ENOENT;
-	dp_sa_fill(&m->out.sa, esp_sad_find(w->sad, m->spi), slot->conn->id, slot->installed_ns,
-		   slot->last_ns);
+	dp_sa_fill(&m->out.sa, sa, m->id, esp_sa_tag(sa)->installed_ns, esp_sa_tag(sa)->last_ns);
 	return 0;
 }
 
@@ -1173,6 +1176,8 @@ static int dp_worker_apply(struct dp_worker *w, struct dp_msg *m)
 		return dp_msg_conn_update(w, m);
 	case DP_MSG_CONN_DEL:
 		return dp_msg_conn_del(w, m);
+	case DP_MSG_CONN_ROUTES:
+		return dp_msg_conn_routes(w, m);
 	case DP_MSG_SPI_ALLOC:
 		return esp_sad_spi_alloc(w->sad, &m->spi);
 	case DP_MSG_SA_ADD:
@@ -1286,7 +1291,7 @@ static void dp_worker_free(struct dp_worker *w)
 		free(v);
 	}
 	esp_sad_free(w->sad);
-	free(w->in);
+	hmap_fini(&w->peers);
 	free(w->pkts);
 	free(w->gro_mem);
 	free(w->tso_mem);
@@ -1312,14 +1317,16 @@ int dp_worker_start(struct dp_worker **out, struct dp_chan *chan, struct dp_upq 
 	w->running = true;
 	w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 5);
 	w->sad = esp_sad_new();
-	w->in = calloc(DP_SPI_SLOTS, sizeof(*w->in));
 	w->pkts = calloc(DP_BATCH, sizeof(*w->pkts));
 	w->tso_mem = malloc(DP_TSO_CAP);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->sad || !w->in || !w->pkts || !w->tso_mem || w->epfd < 0) {
+	if (!w->sad || !w->pkts || !w->tso_mem || w->epfd < 0) {
 		r = w->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
 	}
+	r = hmap_init(&w->peers);
+	if (r < 0)
+		goto fail;
 	w->txq[DP_ENCAP_RAW].fd = socks->fd[SOCK_KIND_ESP];
 	w->txq[DP_ENCAP_UDP].fd = socks->fd[SOCK_KIND_NATT];
 	w->txq[DP_ENCAP_UDP].gso = true;

@@ -112,6 +112,16 @@ const struct esp_counters *esp_sa_counters(const struct esp_sa *sa);
 uint64_t esp_sa_seq(const struct esp_sa *sa);
 enum esp_life esp_sa_life(const struct esp_sa *sa);
 
+/*
+ * What the SA's user keeps with it, unseen by ESP: the data plane puts an inbound SA's
+ * connection and times here, so that the SPI table (esp/sad.h) is the one table by SPI.
+ */
+struct esp_sa_tag {
+	void *owner;
+	uint64_t installed_ns, last_ns;
+};
+struct esp_sa_tag *esp_sa_tag(struct esp_sa *sa);
+
 /* Room esp_encap needs in front of and behind the inner packet, for this SA and at most. */
 size_t esp_sa_headroom(const struct esp_sa *sa);
 size_t esp_sa_tailroom(const struct esp_sa *sa);

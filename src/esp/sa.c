@@ -159,6 +159,11 @@ void esp_sa_free(struct esp_sa *sa)
 	free(sa);
 }
 
+struct esp_sa_tag *esp_sa_tag(struct esp_sa *sa)
+{
+	return &sa->tag;
+}
+
 uint32_t esp_sa_spi(const struct esp_sa *sa)
 {
 	return sa->spi;

@@ -49,6 +49,7 @@ struct esp_sa {
 	struct esp_lifetime life;
 	enum esp_life life_state;
 	struct esp_counters ctr;
+	struct esp_sa_tag tag;
 };
 
 /* Account one packet of inner_len bytes (in either direction); returns the life event. */

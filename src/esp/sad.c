@@ -183,6 +183,40 @@ int esp_sad_del(struct esp_sad *sad, uint32_t spi)
 	return 0;
 }
 
+size_t esp_sad_del_owned(struct esp_sad *sad, const void *owner)
+{
+	size_t i, n = 0, k;
+	uint32_t *spis;
+
+	for (i = 0; i <= sad->mask; i++)
+		n += sad->slots[i].sa && (!owner || esp_sa_tag(sad->slots[i].sa)->owner == owner);
+	if (n == 0)
+		return 0;
+	/*
+	 * Collected first: a deletion's backward shift may move an entry from after the scan's
+	 * position to before it (a probe run that wraps around the table's end).
+	 */
+	spis = malloc(n * sizeof(*spis));
+	if (!spis) {
+		/* Without memory, one at a time: each full scan finds the next. */
+		for (k = 0; k < n; k++)
+			for (i = 0; i <= sad->mask; i++)
+				if (sad->slots[i].sa &&
+				    (!owner || esp_sa_tag(sad->slots[i].sa)->owner == owner)) {
+					esp_sad_del(sad, sad->slots[i].spi);
+					break;
+				}
+		return n;
+	}
+	for (i = 0, k = 0; i <= sad->mask; i++)
+		if (sad->slots[i].sa && (!owner || esp_sa_tag(sad->slots[i].sa)->owner == owner))
+			spis[k++] = sad->slots[i].spi;
+	for (k = 0; k < n; k++)
+		esp_sad_del(sad, spis[k]);
+	free(spis);
+	return n;
+}
+
 size_t esp_sad_count(const struct esp_sad *sad)
 {
 	return sad->used;

@@ -41,6 +41,9 @@ struct esp_sa *esp_sad_find(const struct esp_sad *sad, uint32_t spi);
 /* Remove spi: frees its SA or drops the reservation. 0 or -ENOENT. */
 int esp_sad_del(struct esp_sad *sad, uint32_t spi);
 
+/* Remove every SA whose tag names owner (esp_sa_tag; NULL: every SA). How many went. */
+size_t esp_sad_del_owned(struct esp_sad *sad, const void *owner);
+
 /* SPIs held (SAs and reservations). */
 size_t esp_sad_count(const struct esp_sad *sad);
 

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "ike/ts.h"
 #include "lib/log.h"
 
@@ -107,13 +108,13 @@ static int add_our_id_auth(struct ike_sa *sa, struct ike_msg_writer *w)
  */
 bool ike_auth_first_contact(const struct ike_sa *sa)
 {
-	for (const struct ike_sa *o = sa->eng->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
+	for (const struct ike_sa *o = sa->conn->sas; o; o = o->conn_next)
+		if (o != sa && o->state != IKE_SA_STATE_DEAD)
 			return false;
 	return true;
 }
 
-int ike_auth_start(struct ike_sa *sa)
+int ike_auth_start(struct ike_sa *sa, const struct ike_task *t)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_notify ic;
@@ -135,7 +136,7 @@ int ike_auth_start(struct ike_sa *sa)
 	r = r ?: ike_msg_add_sa(&o.w, &offer);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &sa->pend.tsi);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &sa->pend.tsr);
-	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_AUTH);
+	r = r ?: ike_sa_send_request(sa, &o, t);
 	if (r == 0)
 		ike_sa_set_state(sa, IKE_SA_STATE_AUTH_SENT, "IKE_AUTH request sent");
 	return r;
@@ -148,7 +149,7 @@ static void connected(struct ike_sa *sa)
 							    : "established");
 }
 
-void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m)
+void ike_auth_handle_response(struct ike_sa *sa, const struct ike_task *t, struct ike_msg *m)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_notify n;
@@ -160,6 +161,7 @@ void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	const char *bad;
 	uint16_t err = ike_msg_error_notify(m, &n);
 
+	(void)t;
 	ike_sa_peer_str(sa, peer, sizeof(peer));
 	if (err == IKE_N_AUTHENTICATION_FAILED || !ike_msg_find(m, IKE_PLD_IDR, NULL)) {
 		snprintf(why, sizeof(why), "authentication failed: peer answered %s",
@@ -173,8 +175,7 @@ void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		log_warn("IKE", IKE_LOG_FMT ": %s", cfg->name, peer, why);
 		/* 2.21.2: an initiator tells the responder in a separate INFORMATIONAL. */
 		ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_NOT_CONNECTED, why);
-		if (ike_info_start_error(sa, IKE_N_AUTHENTICATION_FAILED))
-			ike_sa_fail(sa, why);
+		ike_sa_notify_error(sa, IKE_N_AUTHENTICATION_FAILED, why);
 		return;
 	}
 	ike_sa_set_state(sa, IKE_SA_STATE_ESTABLISHED, "IKE_AUTH done, peer authenticated");
@@ -224,8 +225,7 @@ no_child:
 	ike_child_pending_clear(sa);
 	log_warn("IKE", IKE_LOG_FMT ": %s; deleting the IKE_SA", cfg->name, peer, why);
 	ike_conn_set_status(sa->conn, sa->eng, IKE_CONN_NOT_CONNECTED, why);
-	if (ike_info_start_delete_ike(sa))
-		ike_sa_fail(sa, why);
+	ike_sa_delete(sa, why);
 }
 
 /* ---- responder ----------------------------------------------------------------------------- */
@@ -280,6 +280,14 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 		ike_notify_init(&n, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return ike_msg_add_notify(w, &n);
 	}
+	if (ike_conn_spi_out_used(sa->eng, sa->conn, ike_spi_from_bytes(ch.spi))) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.spi_clash,
+				 "IKE_AUTH: SPI %08x is another CHILD_SA's of this connection",
+				 ike_spi_from_bytes(ch.spi));
+		snprintf(why, whylen, "the peer's SPI is another CHILD_SA's of this connection");
+		ike_notify_init(&n, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return ike_msg_add_notify(w, &n);
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -332,6 +340,16 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT, &n))
 		ike_info_initial_contact(sa);
+	if (ike_conn_ike_sas(sa->eng, sa->conn) >= sa->eng->limits.ike_sas_per_conn) {
+		/* Authenticated, but one IKE SA too many for the connection: none is made. */
+		ike_conn_refused(sa->conn, &sa->conn->refused.ike_sas,
+				 "IKE_AUTH: the connection holds %u IKE_SAs (its limit): "
+				 "NO_ADDITIONAL_SAS",
+				 ike_conn_ike_sas(sa->eng, sa->conn));
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_sa_fail(sa, "one IKE_SA too many for the connection");
+		return;
+	}
 	r = ike_sa_out_begin(sa, &o, IKE_EXCH_AUTH, true, m->hdr.msgid);
 	r = r ?: add_our_id_auth(sa, &o.w);
 	r = r ?: respond_child(sa, m, &o.w, &c, why, sizeof(why));

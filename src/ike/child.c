@@ -13,12 +13,16 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "ike/ts.h"
 #include "lib/log.h"
 
 void ike_child_pending_clear(struct ike_sa *sa)
 {
+	if (sa->pend.spi_in)
+		ike_engine_release_spi(sa->eng, &sa->pend);
 	crypto_dh_free(sa->pend.dh);
 	secret_wipe(sa->pend.nonce, sizeof(sa->pend.nonce));
 	memset(&sa->pend, 0, sizeof(sa->pend));
@@ -31,6 +35,8 @@ int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group)
 
 	ike_child_pending_clear(sa);
 	r = ike_child_new_spi(sa->eng, &sa->pend.spi_in);
+	if (r == 0) /* held until the child is installed or given up (pending_clear) */
+		ike_engine_reserve_spi(sa->eng, &sa->pend);
 	r = r ?: ike_nonce_new(sa->eng, sa->pend.nonce, sizeof(sa->pend.nonce));
 	if (r == 0 && group)
 		r = crypto_dh_new(&sa->pend.dh, group);
@@ -40,10 +46,12 @@ int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group)
 }
 
 /*
- * CREATE_CHILD_SA with a KE of group (0: none); the offer is the policy's either way. rekey:
- * the child it replaces (1.3.3: N(REKEY_SA) first, naming the SPI we receive on), or NULL.
+ * CREATE_CHILD_SA for task t with a KE of group (0: none); the offer is the policy's either
+ * way. rekey: the child it replaces (1.3.3: N(REKEY_SA) first, naming the SPI we receive on),
+ * or NULL.
  */
-static int child_start_group(struct ike_sa *sa, uint16_t group, struct ike_child *rekey)
+static int child_start_group(struct ike_sa *sa, const struct ike_task *t, uint16_t group,
+			     struct ike_child *rekey)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer;
@@ -56,15 +64,12 @@ static int child_start_group(struct ike_sa *sa, uint16_t group, struct ike_child
 	int r;
 
 	if (sa->state != IKE_SA_STATE_ESTABLISHED)
-		return -ENOTCONN;
-	if (sa->req.kind != IKE_REQ_NONE)
-		return -EBUSY;
+		return -ECANCELED;
 	r = ike_child_pending_prepare(sa, group);
 	if (r)
 		return r;
 	if (rekey) {
 		/* 2.8: the new child SHOULD NOT have other selectors than the old one. */
-		sa->pend.rekey_spi_in = rekey->spi_in;
 		sa->pend.tsi = rekey->ts_local;
 		sa->pend.tsr = rekey->ts_remote;
 		ike_notify_init(&rn, IKE_N_REKEY_SA, NULL, 0);
@@ -86,13 +91,13 @@ static int child_start_group(struct ike_sa *sa, uint16_t group, struct ike_child
 		r = r ?: ike_msg_add_ke_dh(&o.w, sa->pend.dh);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSI, &tsi);
 	r = r ?: ike_msg_add_ts(&o.w, IKE_PLD_TSR, &tsr);
-	r = r ?: ike_sa_send_request(sa, &o, rekey ? IKE_REQ_REKEY_CHILD : IKE_REQ_CHILD);
+	r = r ?: ike_sa_send_request(sa, &o, t);
 	if (r) {
 		ike_child_pending_clear(sa);
 		return r;
 	}
 	if (rekey)
-		rekey->state = IKE_CHILD_REKEYING;
+		ike_child_set_state(sa, rekey, IKE_CHILD_REKEYING, t->why ? t->why : "rekey");
 	log_info("IKE", IKE_LOG_FMT ": CREATE_CHILD_SA request sent (%s%s)", cfg->name,
 		 ike_sa_peer_str(sa, peer, sizeof(peer)), rekey ? "rekey, " : "",
 		 sa->pend.dh ? "PFS" : "no PFS");
@@ -106,23 +111,34 @@ static uint16_t pfs_group(const struct ike_sa *sa)
 	return l->n ? l->s[0].dh : 0;
 }
 
-int ike_child_start(struct ike_sa *sa)
+int ike_child_start(struct ike_sa *sa, const struct ike_task *t)
 {
+	unsigned int live, all;
+	char peer[ADDR_STR_MAX];
+
+	ike_conn_children(sa->eng, sa->conn, &live, &all);
+	if (live >= sa->eng->limits.children_per_conn) {
+		log_warn("IKE", IKE_LOG_FMT ": no CREATE_CHILD_SA: the connection has %u CHILD_SAs, "
+				"its limit",
+			 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), live);
+		return -ECANCELED;
+	}
 	sa->child_ke_retries = 0;
-	return child_start_group(sa, pfs_group(sa), NULL);
+	return child_start_group(sa, t, pfs_group(sa), NULL);
 }
 
-int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, const char *why)
+int ike_child_rekey_start(struct ike_sa *sa, const struct ike_task *t)
 {
+	struct ike_child *c = ike_sa_child_by_spi_in(sa, t->arg);
+	const char *why = t->why ? t->why : "requested";
 	char peer[ADDR_STR_MAX];
 	int r;
 
-	if (sa->req.kind != IKE_REQ_NONE)
-		return -EBUSY;
-	if (c->state != IKE_CHILD_ACTIVE)
-		return -EALREADY;
+	/* Gone, or no longer the one that carries traffic (deleted, replaced meanwhile). */
+	if (!c || c->state != IKE_CHILD_ACTIVE)
+		return -ECANCELED;
 	sa->child_ke_retries = 0;
-	r = child_start_group(sa, pfs_group(sa), c);
+	r = child_start_group(sa, t, pfs_group(sa), c);
 	if (r == 0)
 		sa->rekey_why = why;
 	if (r == 0)
@@ -132,8 +148,12 @@ int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, const char *wh
 	return r;
 }
 
-/* 1.3: INVALID_KE_PAYLOAD names the group the responder wants; retry once with it if offered. */
-static bool retry_with_group(struct ike_sa *sa, const struct ike_pld_notify *n)
+/*
+ * 1.3: INVALID_KE_PAYLOAD names the group the responder wants; retry once with it if offered
+ * (the same task, sent again at once: the window is free, the response just came).
+ */
+static bool retry_with_group(struct ike_sa *sa, const struct ike_task *t,
+			     const struct ike_pld_notify *n)
 {
 	const struct ike_suite_list *l = &sa->conn->cfg.policy.esp.propose;
 	struct ike_child *rekey = NULL;
@@ -147,16 +167,15 @@ static bool retry_with_group(struct ike_sa *sa, const struct ike_pld_notify *n)
 		offered |= l->s[i].dh == group && group != 0;
 	if (!offered || (sa->pend.dh && crypto_dh_group(sa->pend.dh) == group))
 		return false;
-	if (sa->pend.rekey_spi_in) {
-		rekey = ike_sa_child_by_spi_in(sa, sa->pend.rekey_spi_in);
+	if (t->kind == IKE_TASK_REKEY_CHILD) {
+		rekey = ike_sa_child_by_spi_in(sa, t->arg);
 		if (!rekey || rekey->state != IKE_CHILD_REKEYING)
 			return false;
-		rekey->state = IKE_CHILD_ACTIVE; /* child_start_group sets it again */
 	}
-	return child_start_group(sa, group, rekey) == 0;
+	return child_start_group(sa, t, group, rekey) == 0;
 }
 
-void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
+void ike_child_handle_response(struct ike_sa *sa, const struct ike_task *t, struct ike_msg *m)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_notify n;
@@ -166,17 +185,15 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	struct ike_pld_ke ke;
 	struct ike_chosen ch;
 	struct secret *gir = NULL;
-	struct ike_child *c = NULL, *old = NULL;
+	struct ike_child *c = NULL;
 	struct buf ni;
 	char peer[ADDR_STR_MAX];
 	const char *why = NULL;
 	uint16_t err = ike_msg_error_notify(m, &n);
-	uint32_t rekey_spi = sa->pend.rekey_spi_in;
+	uint32_t rekey_spi = t->kind == IKE_TASK_REKEY_CHILD ? t->arg : 0;
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
-	if (rekey_spi)
-		old = ike_sa_child_by_spi_in(sa, rekey_spi); /* NULL: deleted meanwhile */
-	if (err == IKE_N_INVALID_KE_PAYLOAD && retry_with_group(sa, &n)) {
+	if (err == IKE_N_INVALID_KE_PAYLOAD && retry_with_group(sa, t, &n)) {
 		log_info("IKE",
 			 IKE_LOG_FMT ": CREATE_CHILD_SA: INVALID_KE_PAYLOAD, retried with %s",
 			 cfg->name, peer, crypto_dh_name(crypto_dh_group(sa->pend.dh)));
@@ -187,7 +204,7 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			 peer, rekey_spi ? " (rekey)" : "", ike_notify_name(err));
 		ike_child_pending_clear(sa);
 		if (rekey_spi) {
-			ike_rekey_child_refused(sa, old, err);
+			ike_rekey_child_refused(sa, rekey_spi, err);
 		} else if (sa->no_child) {
 			char refused[96];
 
@@ -212,6 +229,11 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		    ike_msg_get_ke(m, &ke) || ke.group != ch.suite.dh ||
 		    crypto_dh_derive(sa->pend.dh, buf_data(&ke.data), buf_left(&ke.data), &gir))
 			goto fail;
+	}
+	why = "the peer's SPI is another CHILD_SA's of this connection";
+	if (ike_conn_spi_out_used(sa->eng, sa->conn, ike_spi_from_bytes(ch.spi))) {
+		sa->conn->refused.spi_clash++;
+		goto fail;
 	}
 	why = "out of memory";
 	c = calloc(1, sizeof(*c));
@@ -242,7 +264,7 @@ fail:
 	if (rekey_spi && c)
 		ike_rekey_child_done(sa, c);
 	else if (rekey_spi)
-		ike_rekey_child_refused(sa, old, 0);
+		ike_rekey_child_refused(sa, rekey_spi, 0);
 	else if (why && sa->no_child)
 		ike_timers_sa_no_child(sa, why);
 }
@@ -299,7 +321,7 @@ static uint16_t rekey_target(struct ike_sa *sa, const struct ike_pld_notify *rn,
 			 ike_child_state_name((*old)->state));
 		return IKE_N_TEMPORARY_FAILURE;
 	}
-	if (sa->req.kind == IKE_REQ_REKEY_IKE) {
+	if (sa->req.kind == IKE_TASK_REKEY_IKE) {
 		log_info("IKE",
 			 IKE_LOG_FMT ": rekey of CHILD_SA %08x/%08x while we rekey the "
 				     "IKE_SA: TEMPORARY_FAILURE",
@@ -330,6 +352,14 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	int r;
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
+	/* Each request is a key exchange for us: at a bounded rate per connection (engine.h). */
+	if (!ike_conn_peer_create_allow(sa->conn, sa->eng)) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.rate,
+				 "CREATE_CHILD_SA past %u a minute: TEMPORARY_FAILURE",
+				 sa->eng->limits.peer_creates_per_min);
+		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	if (ike_msg_get_sa(m, &offer)) {
 		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
@@ -349,10 +379,24 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			ike_sa_respond_notify(sa, m, refuse, NULL, 0);
 			return;
 		}
-	} else if (sa->req.kind == IKE_REQ_REKEY_IKE) {
+	} else if (sa->req.kind == IKE_TASK_REKEY_IKE) {
 		/* 2.25.2: new children belong on the IKE SA our rekey is about to make. */
 		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
+	}
+	{
+		unsigned int live, all, max = sa->eng->limits.children_per_conn;
+
+		/* A new child within the connection's share; a rekey may overlap its old one. */
+		ike_conn_children(sa->eng, sa->conn, &live, &all);
+		if (rekey ? all >= 2 * max : live >= max) {
+			ike_conn_refused(sa->conn, &sa->conn->refused.children,
+					 "CREATE_CHILD_SA%s: the connection holds %u CHILD_SAs (%u "
+					 "carrying traffic, limit %u): NO_ADDITIONAL_SAS",
+					 rekey ? " (rekey)" : "", all, live, max);
+			ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+			return;
+		}
 	}
 	if (ike_msg_get_nonce(m, &nonce) || ike_msg_get_ts(m, IKE_PLD_TSI, &tsi) ||
 	    ike_msg_get_ts(m, IKE_PLD_TSR, &tsr)) {
@@ -366,6 +410,14 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			 IKE_LOG_FMT ": CREATE_CHILD_SA: NO_PROPOSAL_CHOSEN, peer offered %s",
 			 cfg->name, peer, theirs);
 		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (ike_conn_spi_out_used(sa->eng, sa->conn, ike_spi_from_bytes(ch.spi))) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.spi_clash,
+				 "CREATE_CHILD_SA: SPI %08x is another CHILD_SA's of this "
+				 "connection: NO_ADDITIONAL_SAS",
+				 ike_spi_from_bytes(ch.spi));
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
 	if (ch.suite.dh && (ike_msg_get_ke(m, &ke) || ke.group != ch.suite.dh)) {
@@ -428,7 +480,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		sa->eng->stats.child_rekeys++;
 		/* In a collision old stays REKEYING: rekey.c decides when our response comes. */
 		if (old->state == IKE_CHILD_ACTIVE)
-			old->state = IKE_CHILD_REKEYED;
+			ike_child_set_state(sa, old, IKE_CHILD_REKEYED, "rekeyed by the peer");
 	}
 	c = NULL;
 out:

@@ -9,12 +9,15 @@
 #include "ike/engine.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "ike/ts.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -94,6 +97,13 @@ int ike_child_sa_esp_params(const struct ike_child_sa *c, enum esp_dir dir,
 	return 0;
 }
 
+static const struct ike_engine_limits default_limits = {
+	.children_per_conn = IKE_CHILDREN_PER_CONN,
+	.ike_sas_per_conn = IKE_SAS_PER_CONN,
+	.peer_creates_burst = IKE_PEER_CREATES_BURST,
+	.peer_creates_per_min = IKE_PEER_CREATES_PER_MIN,
+};
+
 struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 {
 	struct ike_engine *e = calloc(1, sizeof(*e));
@@ -101,16 +111,147 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops)
 	if (!e)
 		return NULL;
 	e->ops = *ops;
+	e->limits = default_limits;
 	e->cookie_threshold = 10;
 	e->half_open_per_source = IKE_HALF_OPEN_PER_SOURCE;
 	e->half_open_max = IKE_HALF_OPEN_MAX;
 	e->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
 	e->rl_invalid_spi = (struct log_ratelimit)LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 10);
-	if (ike_cookie_init(&e->cookies, clock_now_ns())) {
+	if (ike_cookie_init(&e->cookies, clock_now_ns()) || hmap_init(&e->conns_by_name) ||
+	    hmap_init(&e->conns_by_peer) || hmap_init(&e->sas_by_spi) ||
+	    hmap_init(&e->children_by_spi) || hmap_init(&e->spis_reserved)) {
+		hmap_fini(&e->conns_by_name);
+		hmap_fini(&e->conns_by_peer);
+		hmap_fini(&e->sas_by_spi);
+		hmap_fini(&e->children_by_spi);
+		hmap_fini(&e->spis_reserved);
 		free(e);
 		return NULL;
 	}
 	return e;
+}
+
+/* ---- indexes --------------------------------------------------------------------------------- */
+
+static uint64_t name_hash(const struct ike_engine *e, const char *name)
+{
+	return hmap_hash(&e->conns_by_name, name, strlen(name));
+}
+
+static uint64_t peer_hash(const struct ike_engine *e, const struct addr *a)
+{
+	uint8_t key[17];
+
+	memcpy(key, a->bytes, 16);
+	key[16] = (uint8_t)a->family;
+	return hmap_hash(&e->conns_by_peer, key, sizeof(key));
+}
+
+static uint64_t spi64_hash(const struct hmap *m, uint64_t spi)
+{
+	return hmap_hash(m, &spi, sizeof(spi));
+}
+
+static uint64_t spi32_hash(const struct hmap *m, uint32_t spi)
+{
+	return hmap_hash(m, &spi, sizeof(spi));
+}
+
+struct ike_conn *ike_conn_find(const struct ike_engine *e, const char *name)
+{
+	uint64_t h = name_hash(e, name);
+
+	for (struct hmap_node *n = hmap_first(&e->conns_by_name, h); n; n = hmap_next(n, h)) {
+		struct ike_conn *c = hmap_entry(n, struct ike_conn, by_name);
+
+		if (strcmp(c->cfg.name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+struct ike_conn *ike_conn_find_peer(const struct ike_engine *e, const struct addr *peer)
+{
+	uint64_t h = peer_hash(e, peer);
+
+	for (struct hmap_node *n = hmap_first(&e->conns_by_peer, h); n; n = hmap_next(n, h)) {
+		struct ike_conn *c = hmap_entry(n, struct ike_conn, by_peer);
+
+		if (addr_equal(&c->cfg.peer, peer))
+			return c;
+	}
+	return NULL;
+}
+
+struct ike_sa *ike_sa_by_our_spi(const struct ike_engine *e, uint64_t spi)
+{
+	uint64_t h = spi64_hash(&e->sas_by_spi, spi);
+
+	for (struct hmap_node *n = hmap_first(&e->sas_by_spi, h); n; n = hmap_next(n, h)) {
+		struct ike_sa *sa = hmap_entry(n, struct ike_sa, by_spi);
+
+		if (ike_sa_our_spi(sa) == spi)
+			return sa;
+	}
+	return NULL;
+}
+
+void ike_engine_index_sa(struct ike_engine *e, struct ike_sa *sa)
+{
+	hmap_insert(&e->sas_by_spi, &sa->by_spi, spi64_hash(&e->sas_by_spi, ike_sa_our_spi(sa)));
+	sa->next = e->sas;
+	e->sas = sa;
+	sa->conn_next = sa->conn->sas;
+	sa->conn->sas = sa;
+}
+
+void ike_engine_unindex_sa(struct ike_engine *e, struct ike_sa *sa)
+{
+	hmap_remove(&e->sas_by_spi, &sa->by_spi);
+	for (struct ike_sa **pp = &e->sas; *pp; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	for (struct ike_sa **pp = &sa->conn->sas; *pp; pp = &(*pp)->conn_next)
+		if (*pp == sa) {
+			*pp = sa->conn_next;
+			break;
+		}
+}
+
+void ike_engine_index_child(struct ike_engine *e, struct ike_child *c)
+{
+	hmap_insert(&e->children_by_spi, &c->by_spi_in, spi32_hash(&e->children_by_spi, c->spi_in));
+}
+
+void ike_engine_unindex_child(struct ike_engine *e, struct ike_child *c)
+{
+	hmap_remove(&e->children_by_spi, &c->by_spi_in);
+}
+
+void ike_engine_reserve_spi(struct ike_engine *e, struct ike_child_pending *p)
+{
+	hmap_insert(&e->spis_reserved, &p->reserved, spi32_hash(&e->spis_reserved, p->spi_in));
+}
+
+void ike_engine_release_spi(struct ike_engine *e, struct ike_child_pending *p)
+{
+	hmap_remove(&e->spis_reserved, &p->reserved);
+}
+
+bool ike_engine_spi_in_used(const struct ike_engine *e, uint32_t spi)
+{
+	uint64_t h = spi32_hash(&e->children_by_spi, spi);
+
+	for (struct hmap_node *n = hmap_first(&e->children_by_spi, h); n; n = hmap_next(n, h))
+		if (hmap_entry(n, struct ike_child, by_spi_in)->spi_in == spi)
+			return true;
+	h = spi32_hash(&e->spis_reserved, spi);
+	for (struct hmap_node *n = hmap_first(&e->spis_reserved, h); n; n = hmap_next(n, h))
+		if (hmap_entry(n, struct ike_child_pending, reserved)->spi_in == spi)
+			return true;
+	return false;
 }
 
 static void conn_free(struct ike_conn *c)
@@ -121,18 +262,18 @@ static void conn_free(struct ike_conn *c)
 	free(c);
 }
 
-/* Free the SAs that reached DEAD; called after every event, so no handler sees a freed SA. */
+/*
+ * Free the SAs that reached DEAD (ike_sa_set_state puts them on e->dead); called after every
+ * event, so no handler sees a freed SA.
+ */
 static void reap(struct ike_engine *e)
 {
-	for (struct ike_sa **pp = &e->sas; *pp;) {
-		struct ike_sa *sa = *pp;
+	while (e->dead) {
+		struct ike_sa *sa = e->dead;
 
-		if (sa->state != IKE_SA_STATE_DEAD) {
-			pp = &sa->next;
-			continue;
-		}
+		e->dead = sa->dead_next;
 		ike_sa_children_remove(sa, "IKE_SA gone");
-		*pp = sa->next;
+		ike_engine_unindex_sa(e, sa);
 		ike_rekey_forget(e, sa);
 		ike_sa_free(sa);
 	}
@@ -151,25 +292,14 @@ void ike_engine_free(struct ike_engine *e)
 		e->conns = c->next;
 		conn_free(c);
 	}
+	hmap_fini(&e->conns_by_name);
+	hmap_fini(&e->conns_by_peer);
+	hmap_fini(&e->sas_by_spi);
+	hmap_fini(&e->children_by_spi);
+	hmap_fini(&e->spis_reserved);
 	free(e->keylog_dir);
 	ike_cookie_wipe(&e->cookies);
 	free(e);
-}
-
-static struct ike_conn *conn_find(const struct ike_engine *e, const char *name)
-{
-	for (struct ike_conn *c = e->conns; c; c = c->next)
-		if (strcmp(c->cfg.name, name) == 0)
-			return c;
-	return NULL;
-}
-
-static struct ike_conn *conn_find_peer(const struct ike_engine *e, const struct addr *peer)
-{
-	for (struct ike_conn *c = e->conns; c; c = c->next)
-		if (addr_equal(&c->cfg.peer, peer))
-			return c;
-	return NULL;
 }
 
 /* The connection's live IKE SA (the established one first). */
@@ -177,8 +307,9 @@ static struct ike_sa *conn_sa(const struct ike_engine *e, const struct ike_conn 
 {
 	struct ike_sa *best = NULL;
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn != c || sa->state == IKE_SA_STATE_DEAD)
+	(void)e;
+	for (struct ike_sa *sa = c->sas; sa; sa = sa->conn_next) {
+		if (sa->state == IKE_SA_STATE_DEAD)
 			continue;
 		if (sa->state == IKE_SA_STATE_ESTABLISHED)
 			return sa;
@@ -195,15 +326,16 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 
 	if (!cfg->name[0] || !cfg->psk || !cfg->local.family || !cfg->peer.family)
 		return -EINVAL;
-	other = conn_find_peer(e, &cfg->peer);
+	other = ike_conn_find_peer(e, &cfg->peer);
 	if (other && strcmp(other->cfg.name, cfg->name) != 0)
 		return -EEXIST; /* SPEC §2.9: one connection per remote IP */
 	psk = secret_dup(cfg->psk->data, cfg->psk->len);
 	if (!psk)
 		return -ENOMEM;
-	c = conn_find(e, cfg->name);
+	c = ike_conn_find(e, cfg->name);
 	if (c) {
 		secret_free(c->psk);
+		hmap_remove(&e->conns_by_peer, &c->by_peer);
 	} else {
 		c = calloc(1, sizeof(*c));
 		if (!c) {
@@ -212,8 +344,11 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 		}
 		c->next = e->conns;
 		e->conns = c;
+		hmap_insert(&e->conns_by_name, &c->by_name, name_hash(e, cfg->name));
 		snprintf(c->reason, sizeof(c->reason), "not started");
+		c->rl_refused = (struct log_ratelimit)LOG_RATELIMIT_INIT(10 * CLOCK_NS_PER_SEC, 5);
 	}
+	hmap_insert(&e->conns_by_peer, &c->by_peer, peer_hash(e, &cfg->peer));
 	c->cfg = *cfg;
 	c->psk = psk;
 	c->cfg.psk = psk;
@@ -228,16 +363,17 @@ int ike_engine_conn_set(struct ike_engine *e, const struct ike_conn_config *cfg)
 
 int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 {
-	struct ike_conn *c = conn_find(e, name);
+	struct ike_conn *c = ike_conn_find(e, name);
 
 	if (!c)
 		return -ENOENT;
 	c->retry_hold = true; /* going away: no re-initiation */
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn != c)
-			continue;
-		if (sa->state == IKE_SA_STATE_ESTABLISHED)
-			ike_info_start_delete_ike(sa); /* sent once, not awaited */
+	for (struct ike_sa *sa = c->sas; sa; sa = sa->conn_next) {
+		static const struct ike_task del = {.kind = IKE_TASK_DELETE_IKE};
+
+		/* Sent once if the window is free, not awaited: the connection is gone. */
+		if (sa->state == IKE_SA_STATE_ESTABLISHED && sa->req.kind == IKE_TASK_NONE)
+			ike_info_start_delete_ike(sa, &del);
 		ike_sa_fail(sa, "connection removed");
 	}
 	reap(e);
@@ -247,6 +383,8 @@ int ike_engine_conn_remove(struct ike_engine *e, const char *name)
 			break;
 		}
 	}
+	hmap_remove(&e->conns_by_name, &c->by_name);
+	hmap_remove(&e->conns_by_peer, &c->by_peer);
 	conn_free(c);
 	return 0;
 }
@@ -278,7 +416,7 @@ static int conn_start(struct ike_engine *e, struct ike_conn *c)
 
 int ike_engine_conn_initiate(struct ike_engine *e, const char *name)
 {
-	struct ike_conn *c = conn_find(e, name);
+	struct ike_conn *c = ike_conn_find(e, name);
 
 	if (!c)
 		return -ENOENT;
@@ -298,35 +436,50 @@ static void conn_retry(struct ike_engine *e, struct ike_conn *c, const char *why
 }
 static struct ike_sa *established(struct ike_engine *e, const char *name, int *err)
 {
-	struct ike_conn *c = conn_find(e, name);
+	struct ike_conn *c = ike_conn_find(e, name);
 	struct ike_sa *sa = c ? conn_sa(e, c) : NULL;
 
 	*err = !c ? -ENOENT : -ENOTCONN;
 	return sa && sa->state == IKE_SA_STATE_ESTABLISHED ? sa : NULL;
 }
 
-int ike_engine_conn_create_child(struct ike_engine *e, const char *name)
+/* Queue a request of ours on the connection's established IKE SA (exchange.h). */
+static int conn_queue(struct ike_engine *e, const char *name, enum ike_task_kind kind,
+		      uint32_t arg)
 {
 	int r;
 	struct ike_sa *sa = established(e, name, &r);
 
-	return sa ? ike_child_start(sa) : r;
+	if (!sa)
+		return r;
+	r = ike_task_queue(sa, kind, arg, "requested");
+	reap(e);
+	return r;
+}
+
+int ike_engine_conn_create_child(struct ike_engine *e, const char *name)
+{
+	return conn_queue(e, name, IKE_TASK_CHILD, 0);
 }
 
 int ike_engine_conn_check_liveness(struct ike_engine *e, const char *name)
 {
-	int r;
-	struct ike_sa *sa = established(e, name, &r);
-
-	return sa ? ike_info_start_liveness(sa) : r;
+	return conn_queue(e, name, IKE_TASK_LIVENESS, 0);
 }
 
 int ike_engine_conn_delete_child(struct ike_engine *e, const char *name, uint32_t spi_in)
 {
 	int r;
 	struct ike_sa *sa = established(e, name, &r);
+	struct ike_child *c = sa ? ike_sa_child_by_spi_in(sa, spi_in) : NULL;
 
-	return sa ? ike_info_start_delete_child(sa, spi_in) : r;
+	if (!sa)
+		return r;
+	if (!c)
+		return -ENOENT;
+	ike_child_delete(sa, c, "requested");
+	reap(e);
+	return 0;
 }
 
 int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
@@ -337,7 +490,9 @@ int ike_engine_conn_delete_ike(struct ike_engine *e, const char *name)
 	if (!sa)
 		return r;
 	sa->conn->retry_hold = true; /* an operator's Delete: do not fight it */
-	return ike_info_start_delete_ike(sa);
+	ike_sa_delete(sa, "deleted by us (requested)");
+	reap(e);
+	return 0;
 }
 
 int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t spi_in)
@@ -350,24 +505,25 @@ int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t
 		return r;
 	if (!c)
 		return -ENOENT;
-	r = ike_child_rekey_start(sa, c, "requested");
-	reap(e);
-	return r;
+	if (c->state != IKE_CHILD_ACTIVE)
+		return -EALREADY;
+	return conn_queue(e, name, IKE_TASK_REKEY_CHILD, spi_in);
 }
 
 int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name)
 {
-	int r;
-	struct ike_sa *sa = established(e, name, &r);
-
-	return sa ? ike_rekey_ike_start(sa, "requested") : r;
+	return conn_queue(e, name, IKE_TASK_REKEY_IKE, 0);
 }
 
-int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life)
+int ike_engine_sa_life(struct ike_engine *e, const char *conn, uint32_t spi, enum esp_dir dir,
+		       enum esp_life life)
 {
+	struct ike_conn *cn = ike_conn_find(e, conn);
 	char peer[ADDR_STR_MAX];
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+	if (!cn)
+		return -ENOENT;
+	for (struct ike_sa *sa = cn->sas; sa; sa = sa->conn_next) {
 		struct ike_child *c;
 
 		if (sa->state == IKE_SA_STATE_DEAD)
@@ -388,7 +544,9 @@ int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enu
 			c->soft_ns = clock_now_ns();
 			c->soft_why = "soft byte/packet lifetime";
 		}
+		ike_exchange_enter(sa);
 		ike_rekey_run(sa, clock_now_ns());
+		ike_exchange_leave(sa);
 		reap(e);
 		return 0;
 	}
@@ -427,16 +585,14 @@ static struct ike_sa *sa_find(struct ike_engine *e, const struct ike_hdr *h)
 {
 	/* The I flag says who sent it: the original initiator's messages carry our SPI as SPIr. */
 	bool from_initiator = h->flags & IKE_FLAG_I;
+	struct ike_sa *sa = ike_sa_by_our_spi(e, from_initiator ? h->spi_r : h->spi_i);
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_SA_STATE_DEAD || sa->initiator == from_initiator)
-			continue;
-		if (sa->initiator && sa->spi_i == h->spi_i &&
-		    (sa->spi_r == h->spi_r || sa->state == IKE_SA_STATE_INIT_SENT))
-			return sa;
-		if (!sa->initiator && sa->spi_r == h->spi_r && sa->spi_i == h->spi_i)
-			return sa;
-	}
+	if (!sa || sa->state == IKE_SA_STATE_DEAD || sa->initiator == from_initiator)
+		return NULL;
+	if (sa->initiator && (sa->spi_r == h->spi_r || sa->state == IKE_SA_STATE_INIT_SENT))
+		return sa;
+	if (!sa->initiator && sa->spi_i == h->spi_i)
+		return sa;
 	return NULL;
 }
 
@@ -460,9 +616,11 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 	}
 	response = m.hdr.flags & IKE_FLAG_R;
 	if (m.hdr.exchange == IKE_EXCH_SA_INIT && !response && m.hdr.spi_r == 0) {
-		for (sa = e->sas; sa; sa = sa->next) {
+		conn = ike_conn_find_peer(e, &ep->peer);
+		/* Only a connection's peer has SAs with us: its own, a handful (the limits). */
+		for (sa = conn ? conn->sas : NULL; sa; sa = sa->conn_next) {
 			if (sa->initiator || sa->spi_i != m.hdr.spi_i ||
-			    !addr_equal(&sa->ep.peer, &ep->peer))
+			    sa->state == IKE_SA_STATE_DEAD)
 				continue;
 			/* 2.1: a retransmitted IKE_SA_INIT gets the same response. */
 			if (sa->state == IKE_SA_STATE_INIT_DONE && m.hdr.msgid == 0 &&
@@ -472,7 +630,6 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 			}
 			return;
 		}
-		conn = conn_find_peer(e, &ep->peer);
 		if (!conn) {
 			/* SPEC §1: one connection per remote IP; anyone else is not answered. */
 			e->stats.unknown_peer++;
@@ -502,7 +659,7 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 		log_debug("IKE", "peer=%s: %s %s for an unknown IKE_SA, dropped", peer,
 			  ike_exchange_name(m.hdr.exchange), response ? "response" : "request");
 		/* Only to a configured peer, and at a bounded rate: no reflection off us. */
-		if (!response && conn_find_peer(e, &ep->peer) &&
+		if (!response && ike_conn_find_peer(e, &ep->peer) &&
 		    log_ratelimit_allow(&e->rl_invalid_spi))
 			send_invalid_spi(e, ep, &m.hdr);
 		return;
@@ -514,13 +671,13 @@ static void input(struct ike_engine *e, const struct ike_endpoint *ep, const uin
 	}
 	if (m.hdr.exchange == IKE_EXCH_SA_INIT) {
 		if (response && sa->state == IKE_SA_STATE_INIT_SENT &&
-		    sa->req.kind == IKE_REQ_INIT && m.hdr.msgid == 0)
-			ike_init_handle_response(sa, ep, &m);
+		    sa->req.kind == IKE_TASK_INIT && m.hdr.msgid == 0)
+			ike_exchange_init_response(sa, ep, &m);
 		return;
 	}
 	if (sa->state == IKE_SA_STATE_INIT_SENT || sa->state == IKE_SA_STATE_NEW)
 		return;
-	ike_sa_input(sa, ep, &m);
+	ike_exchange_input(sa, ep, &m);
 }
 
 void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const uint8_t *data,
@@ -532,7 +689,7 @@ void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *ep, const
 
 void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint *ep, uint32_t spi)
 {
-	struct ike_conn *c = conn_find_peer(e, &ep->peer);
+	struct ike_conn *c = ike_conn_find_peer(e, &ep->peer);
 	struct ike_sa *sa;
 	char peer[ADDR_STR_MAX];
 
@@ -541,10 +698,17 @@ void ike_engine_esp_unknown_spi(struct ike_engine *e, const struct ike_endpoint 
 	addr_print(&ep->peer, peer, sizeof(peer));
 	sa = conn_sa(e, c);
 	if (sa && sa->state == IKE_SA_STATE_ESTABLISHED) {
-		/* 2.21.4: a peer sending on an SA we lost is told, inside the IKE SA. */
-		if (ike_info_start_invalid_spi(sa, spi) == 0)
-			e->stats.invalid_spi_sent++;
-	} else if (sa && sa->state == IKE_SA_STATE_INIT_SENT && sa->req.kind == IKE_REQ_INIT &&
+		uint64_t now = clock_now_ns();
+
+		/*
+		 * 2.21.4: a peer sending on an SA we lost is told, inside the IKE SA; a stream of
+		 * ESP on a lost SA gets one notify per second per IKE SA, not one each.
+		 */
+		if (!sa->invalid_spi_ns || now - sa->invalid_spi_ns >= CLOCK_NS_PER_SEC) {
+			sa->invalid_spi_ns = now;
+			ike_task_queue(sa, IKE_TASK_INVALID_SPI, spi, NULL);
+		}
+	} else if (sa && sa->state == IKE_SA_STATE_INIT_SENT && sa->req.kind == IKE_TASK_INIT &&
 		   ike_timers_request_age(sa, clock_now_ns()) >= CLOCK_NS_PER_SEC) {
 		/* The peer is up while our IKE_SA_INIT waits for its next retransmission: now. */
 		log_info("Tunnel",
@@ -591,13 +755,100 @@ void ike_engine_run_timers(struct ike_engine *e)
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		uint64_t d = ike_timers_next(sa);
 
-		if (d && d <= now)
+		if (d && d <= now) {
+			ike_exchange_enter(sa);
 			ike_timers_run(sa, now);
+			ike_exchange_leave(sa);
+		}
 	}
 	reap(e);
 	for (struct ike_conn *c = e->conns; c; c = c->next)
 		if (ike_timers_conn_due(c, now))
 			conn_retry(e, c, "back-off elapsed");
+}
+
+void ike_engine_set_limits(struct ike_engine *e, const struct ike_engine_limits *l)
+{
+	e->limits.children_per_conn = l->children_per_conn ?: default_limits.children_per_conn;
+	e->limits.ike_sas_per_conn = l->ike_sas_per_conn ?: default_limits.ike_sas_per_conn;
+	e->limits.peer_creates_burst = l->peer_creates_burst ?: default_limits.peer_creates_burst;
+	e->limits.peer_creates_per_min =
+		l->peer_creates_per_min ?: default_limits.peer_creates_per_min;
+}
+
+const struct ike_engine_limits *ike_engine_limits(const struct ike_engine *e)
+{
+	return &e->limits;
+}
+
+/* ---- what one connection may hold -------------------------------------------------------- */
+
+unsigned int ike_conn_ike_sas(const struct ike_engine *e, const struct ike_conn *c)
+{
+	unsigned int n = 0;
+
+	(void)e;
+	for (const struct ike_sa *sa = c->sas; sa; sa = sa->conn_next)
+		n += sa->state == IKE_SA_STATE_ESTABLISHED || sa->state == IKE_SA_STATE_REKEYED ||
+		     sa->state == IKE_SA_STATE_DELETING;
+	return n;
+}
+
+void ike_conn_children(const struct ike_engine *e, const struct ike_conn *c, unsigned int *live,
+		       unsigned int *all)
+{
+	(void)e;
+	*live = *all = 0;
+	for (const struct ike_sa *sa = c->sas; sa; sa = sa->conn_next) {
+		for (const struct ike_child *ch = sa->children; ch; ch = ch->next) {
+			(*all)++;
+			*live += ch->state == IKE_CHILD_ACTIVE || ch->state == IKE_CHILD_REKEYING;
+		}
+	}
+}
+
+bool ike_conn_peer_create_allow(struct ike_conn *c, const struct ike_engine *e)
+{
+	const uint64_t full = (uint64_t)e->limits.peer_creates_burst * 1000;
+	uint64_t now = clock_now_ns(), per_token_ns;
+
+	/* Refill: peer_creates_per_min tokens a minute, up to the burst. */
+	per_token_ns = 60 * CLOCK_NS_PER_SEC / e->limits.peer_creates_per_min;
+	if (!c->create_refill_ns) {
+		c->create_tokens_milli = full;
+	} else if (now > c->create_refill_ns) {
+		uint64_t add = (now - c->create_refill_ns) * 1000 / per_token_ns;
+
+		c->create_tokens_milli =
+			c->create_tokens_milli + add > full ? full : c->create_tokens_milli + add;
+	}
+	c->create_refill_ns = now;
+	if (c->create_tokens_milli < 1000)
+		return false;
+	c->create_tokens_milli -= 1000;
+	return true;
+}
+
+void ike_conn_refused(struct ike_conn *c, uint64_t *counter, const char *fmt, ...)
+{
+	char why[192], peer[ADDR_STR_MAX];
+	va_list ap;
+
+	(*counter)++;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_rl(&c->rl_refused, LOG_LVL_WARN, "IKE", "conn=%s peer=%s: refused: %s", c->cfg.name,
+	       addr_print(&c->cfg.peer, peer, sizeof(peer)), why);
+}
+
+bool ike_conn_spi_out_used(const struct ike_engine *e, const struct ike_conn *c, uint32_t spi_out)
+{
+	(void)e;
+	for (struct ike_sa *sa = c->sas; sa; sa = sa->conn_next)
+		if (sa->state != IKE_SA_STATE_DEAD && ike_sa_child_by_spi_out(sa, spi_out))
+			return true;
+	return false;
 }
 
 void ike_engine_set_cookie_threshold(struct ike_engine *e, unsigned int n)
@@ -614,11 +865,7 @@ void ike_engine_set_half_open_limits(struct ike_engine *e, unsigned int per_sour
 
 unsigned int ike_engine_half_open(const struct ike_engine *e)
 {
-	unsigned int n = 0;
-
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		n += !sa->initiator && sa->state == IKE_SA_STATE_INIT_DONE;
-	return n;
+	return e->half_open;
 }
 
 bool ike_engine_cookies_required(const struct ike_engine *e)
@@ -640,6 +887,13 @@ const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e)
 	return &e->stats;
 }
 
+void ike_engine_set_spi_source(struct ike_engine *e, int (*fn)(void *ctx, uint32_t *spi),
+			       void *ctx)
+{
+	e->spi_fn = fn;
+	e->spi_ctx = ctx;
+}
+
 void ike_engine_set_nonce_source(struct ike_engine *e,
 				 int (*fn)(void *ctx, uint8_t *out, size_t len), void *ctx)
 {
@@ -649,7 +903,7 @@ void ike_engine_set_nonce_source(struct ike_engine *e,
 
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out)
 {
-	const struct ike_conn *c = conn_find(e, name);
+	const struct ike_conn *c = ike_conn_find(e, name);
 	const struct ike_sa *sa;
 
 	memset(out, 0, sizeof(*out));
@@ -657,14 +911,16 @@ int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ik
 		return -ENOENT;
 	out->status = c->status;
 	snprintf(out->reason, sizeof(out->reason), "%s", c->reason);
+	out->refused = c->refused;
 	out->retry_at = c->retry_deadline;
 	out->n_retries = c->retry_n;
-	for (const struct ike_sa *s = e->sas; s; s = s->next)
-		out->n_ike_sas += s->conn == c && s->state != IKE_SA_STATE_DEAD;
+	for (const struct ike_sa *s = c->sas; s; s = s->conn_next)
+		out->n_ike_sas += s->state != IKE_SA_STATE_DEAD;
 	sa = conn_sa(e, c);
 	if (!sa)
 		return 0;
 	out->established = sa->state == IKE_SA_STATE_ESTABLISHED;
+	out->requests_pending = sa->n_tasks + (sa->req.kind != IKE_TASK_NONE);
 	out->spi_i = sa->spi_i;
 	out->spi_r = sa->spi_r;
 	out->initiator = sa->initiator;

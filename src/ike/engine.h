@@ -79,6 +79,43 @@
 #define IKE_CHILD_RETRY_BASE_MS 2000
 #define IKE_CHILD_RETRY_MAX_MS	60000
 
+/*
+ * What one connection's peer may make us hold (every tenant picks its device and its key, so
+ * every tenant's device is a potential attacker of what all tenants share: the data plane's SA
+ * table, the engine's time and memory):
+ *   children_per_conn   CHILD_SAs that carry traffic (not being replaced) per connection; a
+ *                       rekey adds one while the old one goes, so a connection never holds more
+ *                       than twice this in all. Beyond: NO_ADDITIONAL_SAS (RFC 7296 1.3).
+ *   ike_sas_per_conn    established IKE SAs per connection (rekey overlap and collisions
+ *                       included); a superseded one waits IKE_REDUNDANT_GRACE_S at most for the
+ *                       peer's Delete. Beyond: NO_ADDITIONAL_SAS.
+ *   peer_creates_burst, peer_creates_per_min
+ *                       the peer's CREATE_CHILD_SA requests (each a key exchange), a token
+ *                       bucket per connection. Beyond: TEMPORARY_FAILURE (2.25: retry later).
+ * Every refusal is logged (rate-limited) and counted per connection (ike_conn_info.refused).
+ */
+struct ike_engine_limits {
+	unsigned int children_per_conn;
+	unsigned int ike_sas_per_conn;
+	unsigned int peer_creates_burst;
+	unsigned int peer_creates_per_min;
+};
+#define IKE_CHILDREN_PER_CONN	  4
+#define IKE_SAS_PER_CONN	  4
+#define IKE_PEER_CREATES_BURST	  10
+#define IKE_PEER_CREATES_PER_MIN  10
+/* The most CHILD_SAs (inbound SAs in the data plane) one connection can hold. */
+#define IKE_CHILDREN_HARD(limits) (2 * (limits)->children_per_conn)
+
+/* What the engine refused a connection's peer, by reason (per connection). */
+struct ike_conn_refusals {
+	uint64_t children;	/* CREATE_CHILD_SA past children_per_conn */
+	uint64_t ike_sas;	/* IKE_AUTH or IKE rekey past ike_sas_per_conn */
+	uint64_t rate;		/* CREATE_CHILD_SA past the peer's token bucket */
+	uint64_t unauthenticated; /* IKE_SA_INIT refused (no proposal, ...): never a status change */
+	uint64_t spi_clash;	/* a CHILD_SA whose outbound SPI another child of it already has */
+};
+
 /* Where a datagram goes or came from. Ports in host order. */
 struct ike_endpoint {
 	struct addr local, peer;
@@ -243,10 +280,13 @@ int ike_engine_conn_rekey_child(struct ike_engine *e, const char *name, uint32_t
 int ike_engine_conn_rekey_ike(struct ike_engine *e, const char *name);
 
 /*
- * The data plane's lifetime event for the SA with this SPI and direction: soft starts a rekey
- * of its child, hard deletes the child (RFC 4301 4.4.2.1). -ENOENT when no child has it.
+ * The data plane's lifetime event for connection conn's SA with this SPI and direction: soft
+ * starts a rekey of its child, hard deletes the child (RFC 4301 4.4.2.1). Looked up through the
+ * connection: outbound SPIs are the peer's choice, not unique across connections. -ENOENT when
+ * no child of conn has it.
  */
-int ike_engine_sa_life(struct ike_engine *e, uint32_t spi, enum esp_dir dir, enum esp_life life);
+int ike_engine_sa_life(struct ike_engine *e, const char *conn, uint32_t spi, enum esp_dir dir,
+		       enum esp_life life);
 
 /*
  * One received IKE message (UDP payload; on port 4500 without the non-ESP marker) with the
@@ -272,6 +312,10 @@ uint64_t ike_engine_next_deadline(const struct ike_engine *e);
  * half-open responder SA lives 30 s. Re-initiation back-off timers run here too.
  */
 void ike_engine_run_timers(struct ike_engine *e);
+
+/* The limits above (defaults IKE_*_PER_CONN ...); a zero member keeps its default. */
+void ike_engine_set_limits(struct ike_engine *e, const struct ike_engine_limits *l);
+const struct ike_engine_limits *ike_engine_limits(const struct ike_engine *e);
 
 /*
  * Half-open IKE SAs from which on an IKE_SA_INIT must carry our COOKIE (RFC 7296 2.6).
@@ -317,6 +361,13 @@ const struct ike_engine_stats *ike_engine_stats(const struct ike_engine *e);
 void ike_engine_set_nonce_source(struct ike_engine *e,
 				 int (*fn)(void *ctx, uint8_t *out, size_t len), void *ctx);
 
+/*
+ * Tests only: the inbound SPI of every child the engine makes comes from fn while it is set
+ * (a test-only peer that plays an attacker picks its SPIs as it likes). NULL: random again.
+ */
+void ike_engine_set_spi_source(struct ike_engine *e, int (*fn)(void *ctx, uint32_t *spi),
+			       void *ctx);
+
 /* What a connection's current IKE SA looks like (for status pages and tests). */
 struct ike_conn_info {
 	enum ike_conn_status status;
@@ -328,9 +379,11 @@ struct ike_conn_info {
 	bool nat_detected;
 	struct ike_endpoint ep;
 	unsigned int n_children;
+	struct ike_conn_refusals refused;
 	uint64_t retry_at;	/* clock_now_ns() of the next re-initiation, 0 when none */
 	unsigned int n_retries; /* re-initiations since the last Connected */
 	uint32_t child_spi_in[8], child_spi_out[8];
+	unsigned int requests_pending; /* ours queued or outstanding on the current IKE SA */
 };
 int ike_engine_conn_info(const struct ike_engine *e, const char *name, struct ike_conn_info *out);
 

@@ -17,6 +17,7 @@
 #include "crypto/rand.h"
 #include "ike/cookie.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -131,12 +132,13 @@ static int keep(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 
 static int send_request(struct ike_sa *sa)
 {
+	static const struct ike_task init = {.kind = IKE_TASK_INIT};
 	const struct ike_proto_policy *pol = &sa->conn->cfg.policy.ike;
 	struct ike_pld_sa offer;
 	struct ike_out o;
 	int r;
 
-	sa->req.kind = IKE_REQ_NONE;
+	sa->req.kind = IKE_TASK_NONE;
 	r = ike_proposal_offer(&pol->propose, IKE_PROTO_IKE, false, NULL, 0, &offer);
 	r = r ?: ike_sa_request_begin(sa, &o, IKE_EXCH_SA_INIT);
 	if (r)
@@ -148,7 +150,7 @@ static int send_request(struct ike_sa *sa)
 	r = r ?: ike_msg_add_ke_dh(&o.w, sa->dh);
 	r = r ?: add_nonce(&o.w, sa->nonce);
 	r = r ?: add_nat_d(&o.w, sa, 0);
-	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_INIT);
+	r = r ?: ike_sa_send_request(sa, &o, &init);
 	r = r ?: keep(&sa->init_req, &sa->init_req_len, sa->req.pkt, sa->req.len);
 	sa->init_attempts++;
 	return r;
@@ -241,8 +243,6 @@ void ike_init_handle_response(struct ike_sa *sa, const struct ike_endpoint *ep, 
 	int r;
 
 	ike_sa_peer_str(sa, peer, sizeof(peer));
-	sa->req.kind = IKE_REQ_NONE;
-	ike_timers_response_received(sa);
 	if (retry_init(sa, m))
 		return;
 	err = ike_msg_error_notify(m, &n);
@@ -285,8 +285,9 @@ void ike_init_handle_response(struct ike_sa *sa, const struct ike_endpoint *ep, 
 		log_info("IKE", IKE_LOG_FMT ": floating to port %u", cfg->name, peer,
 			 IKE_NATT_PORT);
 	}
-	if (ike_auth_start(sa))
-		ike_sa_fail(sa, "IKE_AUTH request could not be built");
+	/* Queued: it goes out as this message's dispatch ends (the window is free). */
+	if (ike_task_queue(sa, IKE_TASK_AUTH, 0, NULL))
+		ike_sa_fail(sa, "IKE_AUTH request could not be queued");
 }
 
 /* ---- responder ----------------------------------------------------------------------------- */
@@ -332,11 +333,11 @@ static bool admit(struct ike_engine *e, const struct ike_conn *conn, const struc
 	bool need, valid = false;
 
 	addr_print(&ep->peer, peer, sizeof(peer));
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->initiator || sa->state != IKE_SA_STATE_INIT_DONE)
-			continue;
-		total++;
-		if (!addr_equal(&sa->ep.peer, &ep->peer))
+	total = e->half_open;
+	/* From this address: the connection's own SAs (one connection per remote IP, SPEC §1). */
+	for (struct ike_sa *sa = conn->sas; sa; sa = sa->conn_next) {
+		if (sa->initiator || sa->state != IKE_SA_STATE_INIT_DONE ||
+		    !addr_equal(&sa->ep.peer, &ep->peer))
 			continue;
 		from_src++;
 		/* The oldest expires first. */
@@ -431,12 +432,15 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 		ike_pld_sa_format(&offer, theirs, sizeof(theirs));
 		ike_proposal_offer(&pol->propose, IKE_PROTO_IKE, false, NULL, 0, &acc);
 		ike_pld_sa_format(&acc, ours, sizeof(ours));
-		log_warn("IKE",
-			 IKE_LOG_FMT ": NO_PROPOSAL_CHOSEN for IKE: peer offered %s; we "
-				     "propose %s and accept the policy's alternatives",
-			 conn->cfg.name, peer, theirs, ours);
+		/*
+		 * Unauthenticated: anyone can send this from the peer's address, so it is logged
+		 * and counted, and never changes the connection's state or status (issue 14).
+		 */
+		ike_conn_refused(conn, &conn->refused.unauthenticated,
+				 "NO_PROPOSAL_CHOSEN for IKE: peer offered %s; we propose %s and "
+				 "accept the policy's alternatives",
+				 theirs, ours);
 		send_stateless(e, ep, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		ike_conn_set_status(conn, e, IKE_CONN_NOT_CONNECTED, "no proposal chosen (IKE)");
 		return;
 	}
 	if (ke.group != chosen.suite.dh) {
@@ -483,8 +487,7 @@ void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct 
 	}
 	ike_suite_format(&chosen.suite, IKE_PROTO_IKE, ours, sizeof(ours));
 	log_info("IKE", IKE_LOG_FMT ": IKE_SA_INIT answered, %s", conn->cfg.name, peer, ours);
+	/* Not authenticated yet: the connection's status waits for IKE_AUTH (issue 14). */
 	ike_sa_set_state(sa, IKE_SA_STATE_INIT_DONE, "IKE_SA_INIT answered");
-	if (conn->status != IKE_CONN_CONNECTED)
-		ike_conn_set_status(conn, e, IKE_CONN_CONNECTING, "IKE_SA_INIT from the peer");
 	ike_timers_half_open(sa);
 }

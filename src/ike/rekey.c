@@ -18,14 +18,16 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
 /* 2.25: after TEMPORARY_FAILURE wait (not immediately) before trying again. */
 #define REKEY_RETRY_MS	 1000
 #define REKEY_RETRY_RAND 1000
-/* Our window is busy (one request at a time, 2.3): look again soon. */
+/* The SA is not established (being rekeyed itself): look again soon. */
 #define REKEY_BUSY_MS 200
 
 int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -118,11 +120,12 @@ static void child_hard(struct ike_sa *sa, struct ike_child *c)
 	c->hard_ns = 0;
 	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x (%s) reached its hard lifetime, deleting",
 		 sa->conn->cfg.name, peer, c->spi_in, c->spi_out, ike_child_state_name(c->state));
-	if (c->state != IKE_CHILD_DELETING && sa->state == IKE_SA_STATE_ESTABLISHED &&
-	    ike_info_start_delete_child(sa, c->spi_in) == 0)
+	if (c->state == IKE_CHILD_DELETING || sa->state != IKE_SA_STATE_ESTABLISHED) {
+		/* RFC 4301 4.4.2.1: no traffic past the hard limit, whether or not the peer hears. */
+		ike_sa_child_remove(sa, c, "hard lifetime");
 		return;
-	/* RFC 4301 4.4.2.1: no traffic past the hard limit, whether or not the peer hears of it. */
-	ike_sa_child_remove(sa, c, "hard lifetime");
+	}
+	ike_child_delete(sa, c, "hard lifetime");
 }
 
 static void child_soft(struct ike_sa *sa, struct ike_child *c, uint64_t now)
@@ -133,14 +136,11 @@ static void child_soft(struct ike_sa *sa, struct ike_child *c, uint64_t now)
 		c->soft_ns = now + (uint64_t)REKEY_BUSY_MS * CLOCK_NS_PER_MS;
 		return;
 	}
-	r = ike_child_rekey_start(sa, c,
-				  c->soft_why	   ? c->soft_why
-				  : c->rekey_tries ? "lifetime, retry"
-						   : "lifetime");
-	if (r == -EBUSY) {
-		c->soft_ns = now + (uint64_t)REKEY_BUSY_MS * CLOCK_NS_PER_MS;
-		return;
-	}
+	/* Queued: it goes as soon as the window is free (2.3). */
+	r = ike_task_queue(sa, IKE_TASK_REKEY_CHILD, c->spi_in,
+			   c->soft_why	    ? c->soft_why
+			   : c->rekey_tries ? "lifetime, retry"
+					    : "lifetime");
 	c->soft_ns = 0;
 	c->rekey_tries++;
 	if (r) {
@@ -174,18 +174,14 @@ static void ike_lifetime(struct ike_sa *sa, uint64_t now)
 			 IKE_LOG_FMT ": IKE_SA %016" PRIx64 "/%016" PRIx64
 				     " reached its hard lifetime, deleting",
 			 sa->conn->cfg.name, peer, sa->spi_i, sa->spi_r);
-		if (ike_info_start_delete_ike(sa))
-			ike_sa_fail(sa, "IKE_SA lifetime expired");
+		ike_sa_delete(sa, "IKE_SA lifetime expired");
 		return;
 	}
 	if (sa->state == IKE_SA_STATE_ESTABLISHED && sa->lifetime_deadline &&
 	    now >= sa->lifetime_deadline) {
-		int r = ike_rekey_ike_start(sa, sa->rekey_tries ? "lifetime, retry" : "lifetime");
+		int r = ike_task_queue(sa, IKE_TASK_REKEY_IKE, 0,
+				       sa->rekey_tries ? "lifetime, retry" : "lifetime");
 
-		if (r == -EBUSY) {
-			sa->lifetime_deadline = now + (uint64_t)REKEY_BUSY_MS * CLOCK_NS_PER_MS;
-			return;
-		}
 		sa->lifetime_deadline = 0;
 		sa->rekey_tries++;
 		if (r)
@@ -219,18 +215,6 @@ void ike_rekey_run(struct ike_sa *sa, uint64_t now)
 	}
 }
 
-static void child_delete(struct ike_sa *sa, struct ike_child *c, const char *why)
-{
-	char peer[ADDR_STR_MAX];
-
-	if (ike_info_start_delete_child(sa, c->spi_in) == 0)
-		return;
-	log_warn("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x: Delete (%s) could not be sent, removed",
-		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out,
-		 why);
-	ike_sa_child_remove(sa, c, why);
-}
-
 /*
  * The peer's new child from a rekey of the same old child that we answered (2.8.1): still held,
  * or already sending if the peer deleted the old child before our response came.
@@ -262,7 +246,7 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 	ike_sa_peer_str(sa, peer, sizeof(peer));
 	sa->eng->stats.child_rekeys++;
 	if (old)
-		old->state = IKE_CHILD_REKEYED;
+		ike_child_set_state(sa, old, IKE_CHILD_REKEYED, "rekeyed by us");
 	if (!rival) {
 		log_info("IKE",
 			 IKE_LOG_FMT ": CHILD_SA %08x/%08x rekeyed -> %08x/%08x (by us, %s), %s",
@@ -271,7 +255,7 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 			 old ? "deleting the old one" : "the old one is gone already");
 		ike_sa_child_activate(sa, n);
 		if (old)
-			child_delete(sa, old, "rekeyed");
+			ike_child_delete(sa, old, "rekeyed");
 		return;
 	}
 	sa->eng->stats.rekey_collisions++;
@@ -283,10 +267,10 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 			 "lowest nonce and is deleted, the peer's %08x/%08x stays",
 			 name, peer, n->replaces_spi_in, n->spi_in, n->spi_out, rival->spi_in,
 			 rival->spi_out);
-		n->state = IKE_CHILD_REDUNDANT;
+		ike_child_set_state(sa, n, IKE_CHILD_REDUNDANT, "lost a rekey collision");
 		drop_held(n);
 		/* The old child is the winner's to delete; rival sends once it is gone. */
-		child_delete(sa, n, "redundant after a rekey collision");
+		ike_child_delete(sa, n, "redundant after a rekey collision");
 		return;
 	}
 	log_info("IKE",
@@ -294,7 +278,7 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 			     "lowest nonce (the peer deletes it), ours %08x/%08x stays",
 		 name, peer, n->replaces_spi_in, rival->spi_in, rival->spi_out, n->spi_in,
 		 n->spi_out);
-	rival->state = IKE_CHILD_REDUNDANT;
+	ike_child_set_state(sa, rival, IKE_CHILD_REDUNDANT, "lost a rekey collision");
 	if (!rival->hard_ns ||
 	    rival->hard_ns > clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC)
 		rival->hard_ns =
@@ -302,11 +286,12 @@ void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n)
 	drop_held(rival);
 	ike_sa_child_activate(sa, n);
 	if (old)
-		child_delete(sa, old, "rekeyed");
+		ike_child_delete(sa, old, "rekeyed");
 }
 
-void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t err)
+void ike_rekey_child_refused(struct ike_sa *sa, uint32_t old_spi, uint16_t err)
 {
+	struct ike_child *old = ike_sa_child_by_spi_in(sa, old_spi);
 	uint64_t now = clock_now_ns();
 	char peer[ADDR_STR_MAX];
 
@@ -320,7 +305,8 @@ void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t 
 		ike_sa_child_remove(sa, old, "peer knows it no more (CHILD_SA_NOT_FOUND)");
 		for (struct ike_child *c = sa->children; c; c = c->next)
 			others |= c->state == IKE_CHILD_ACTIVE || c->state == IKE_CHILD_REKEYING;
-		if (!others && ike_child_start(sa))
+		if (!others &&
+		    ike_task_queue(sa, IKE_TASK_CHILD, 0, "the peer lost our only CHILD_SA"))
 			log_warn("IKE",
 				 IKE_LOG_FMT ": no CHILD_SA left and none could be requested",
 				 sa->conn->cfg.name, peer);
@@ -333,7 +319,7 @@ void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t 
 		    c->state != IKE_CHILD_ACTIVE)
 			continue;
 		/* We answered the peer's rekey of it: that one stands, the peer deletes old. */
-		old->state = IKE_CHILD_REKEYED;
+		ike_child_set_state(sa, old, IKE_CHILD_REKEYED, "the peer's rekey stands");
 		log_info("IKE",
 			 IKE_LOG_FMT ": CHILD_SA %08x/%08x: our rekey refused (%s), the peer's "
 				     "-> %08x/%08x stands",
@@ -341,7 +327,7 @@ void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t 
 			 err ? ike_notify_name(err) : "failed", c->spi_in, c->spi_out);
 		return;
 	}
-	old->state = IKE_CHILD_ACTIVE;
+	ike_child_set_state(sa, old, IKE_CHILD_ACTIVE, "our rekey failed");
 	/* 2.25: not at once; the peer finishes what made it refuse (TEMPORARY_FAILURE). */
 	old->soft_ns = now + (REKEY_RETRY_MS + rand_below(REKEY_RETRY_RAND)) * CLOCK_NS_PER_MS;
 	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x: rekey %s, retrying in about %u ms",
@@ -351,7 +337,9 @@ void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t 
 
 void ike_rekey_forget(struct ike_engine *e, const struct ike_sa *gone)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+	/* Only an SA of the same connection can have rekeyed into it. */
+	(void)e;
+	for (struct ike_sa *sa = gone->conn->sas; sa; sa = sa->conn_next)
 		if (sa->peer_rekey == gone)
 			sa->peer_rekey = NULL;
 }

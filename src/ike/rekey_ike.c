@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -26,6 +28,8 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = from->children;
+	for (struct ike_child *c = from->children; c; c = c->next)
+		c->sa = to;
 	from->children = NULL;
 	/* An SA without CHILD_SA hands its pending child creation on (timers.c). */
 	if (from->no_child && !to->no_child) {
@@ -50,7 +54,7 @@ static void log_rekeyed(const struct ike_sa *old, const struct ike_sa *n, const 
 		 old->spi_r, n->spi_i, n->spi_r, who, why ? ", " : "", why ? why : "");
 }
 
-static int start_group(struct ike_sa *sa, uint16_t group)
+static int start_group(struct ike_sa *sa, const struct ike_task *t, uint16_t group)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_sa offer;
@@ -60,9 +64,7 @@ static int start_group(struct ike_sa *sa, uint16_t group)
 	int r;
 
 	if (sa->state != IKE_SA_STATE_ESTABLISHED)
-		return -ENOTCONN;
-	if (sa->req.kind != IKE_REQ_NONE)
-		return -EBUSY;
+		return -ECANCELED;
 	ike_child_pending_clear(sa);
 	r = ike_sa_new_spi(sa->eng, &sa->pend.ike_spi);
 	r = r ?: ike_nonce_new(sa->eng, sa->pend.nonce, sizeof(sa->pend.nonce));
@@ -78,28 +80,32 @@ static int start_group(struct ike_sa *sa, uint16_t group)
 	r = r ?: ike_msg_add_sa(&o.w, &offer);
 	r = r ?: ike_msg_add_nonce(&o.w, &nonce);
 	r = r ?: ike_msg_add_ke_dh(&o.w, sa->pend.dh);
-	r = r ?: ike_sa_send_request(sa, &o, IKE_REQ_REKEY_IKE);
+	r = r ?: ike_sa_send_request(sa, &o, t);
 out:
 	if (r)
 		ike_child_pending_clear(sa);
 	return r;
 }
 
-int ike_rekey_ike_start(struct ike_sa *sa, const char *why)
+int ike_rekey_ike_start(struct ike_sa *sa, const struct ike_task *t)
 {
 	const struct ike_suite_list *l = &sa->conn->cfg.policy.ike.propose;
+	const char *why = t->why ? t->why : "requested";
 	char peer[ADDR_STR_MAX];
 	int r;
 
 	if (l->n == 0)
 		return -EINVAL;
-	/* A child being rekeyed or deleted finishes first, on the SA its exchange runs on. */
+	/*
+	 * A child being rekeyed or deleted finishes first, on the SA its exchange runs on: the
+	 * task waits in the queue (the Delete that settles it goes ahead of it).
+	 */
 	for (const struct ike_child *c = sa->children; c; c = c->next)
 		if (c->state != IKE_CHILD_ACTIVE)
-			return -EBUSY;
+			return -EAGAIN;
 	sa->child_ke_retries = 0;
 	/* The group the SA runs with, if we propose it: the peer chose it once already. */
-	r = start_group(sa, sa->chosen.suite.dh ? sa->chosen.suite.dh : l->s[0].dh);
+	r = start_group(sa, t, sa->chosen.suite.dh ? sa->chosen.suite.dh : l->s[0].dh);
 	if (r == 0)
 		sa->rekey_why = why;
 	if (r == 0)
@@ -135,13 +141,23 @@ static uint64_t spi_of(const struct ike_chosen *ch)
 	return v;
 }
 
+/* A superseded SA waits for the peer's Delete IKE_REDUNDANT_GRACE_S at most. */
+static void retire_later(struct ike_sa *sa)
+{
+	uint64_t t = clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC;
+
+	if (!sa->hard_deadline || sa->hard_deadline > t)
+		sa->hard_deadline = t;
+}
+
 /* Retry after a refusal, not at once (2.25), before the hard lifetime. */
 static void retry_later(struct ike_sa *sa)
 {
 	sa->lifetime_deadline = clock_now_ns() + (uint64_t)IKE_REKEY_RETRY_MS * CLOCK_NS_PER_MS;
 }
 
-void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
+void ike_rekey_ike_handle_response(struct ike_sa *sa, const struct ike_task *t,
+				   struct ike_msg *m)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct ike_pld_notify nt;
@@ -164,7 +180,7 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		uint16_t group;
 
 		if (buf_get_be16(&b, &group) == 0 && group != crypto_dh_group(sa->pend.dh) &&
-		    start_group(sa, group) == 0) {
+		    start_group(sa, t, group) == 0) {
 			log_info("IKE",
 				 IKE_LOG_FMT ": IKE_SA rekey: INVALID_KE_PAYLOAD, retried "
 					     "with %s",
@@ -185,8 +201,11 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	n = successor_new(sa, true, &ch, &nonce.data);
 	if (!n)
 		goto refused;
+	/* Our SPI of the new SA is the one our request proposed (it is indexed under it). */
+	ike_engine_unindex_sa(sa->eng, n);
 	n->spi_i = sa->pend.ike_spi;
 	n->spi_r = spi_of(&ch);
+	ike_engine_index_sa(sa->eng, n);
 	memcpy(n->nonce, sa->pend.nonce, sizeof(n->nonce));
 	buf_init_read(&ni, n->nonce, sizeof(n->nonce));
 	if (crypto_dh_derive(sa->pend.dh, buf_data(&ke.data), buf_left(&ke.data), &gir) ||
@@ -214,8 +233,8 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			log_rekeyed(sa, rival, "by the peer", "its rekey won the collision");
 			move_children(sa, rival);
 			ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "the peer's rekey won");
-			if (ike_info_start_delete_ike(n))
-				ike_sa_fail(n, "redundant IKE_SA");
+			retire_later(sa);
+			ike_sa_delete(n, "redundant IKE_SA after a rekey collision");
 			return;
 		}
 		log_info("IKE",
@@ -225,14 +244,12 @@ void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m)
 			 cfg->name, peer, rival->spi_i, rival->spi_r);
 		move_children(rival, n); /* none normally: they stay on the old one till now */
 		ike_sa_set_state(rival, IKE_SA_STATE_REKEYED, "redundant after a rekey collision");
-		rival->hard_deadline =
-			clock_now_ns() + (uint64_t)IKE_REDUNDANT_GRACE_S * CLOCK_NS_PER_SEC;
+		retire_later(rival);
 	}
 	log_rekeyed(sa, n, "by us", sa->rekey_why);
 	move_children(sa, n);
 	/* 2.18: the rekey's initiator deletes the old IKE SA. */
-	if (ike_info_start_delete_ike(sa))
-		ike_sa_fail(sa, "rekeyed; Delete could not be sent");
+	ike_sa_delete(sa, "rekeyed by us");
 	return;
 
 refused:
@@ -243,6 +260,7 @@ refused:
 		log_rekeyed(sa, rival, "by the peer", "ours refused");
 		move_children(sa, rival);
 		ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "rekeyed by the peer");
+		retire_later(sa);
 		return;
 	}
 	log_warn("IKE", IKE_LOG_FMT ": IKE_SA rekey failed: %s; retrying in %u ms", cfg->name, peer,
@@ -255,9 +273,9 @@ static uint16_t busy_for_ike_rekey(const struct ike_sa *sa)
 {
 	/* A child exchange of ours is out: its answer must land on the SA its children live on. */
 	switch (sa->req.kind) {
-	case IKE_REQ_CHILD:
-	case IKE_REQ_REKEY_CHILD:
-	case IKE_REQ_DELETE_CHILD:
+	case IKE_TASK_CHILD:
+	case IKE_TASK_REKEY_CHILD:
+	case IKE_TASK_DELETE_CHILD:
 		return IKE_N_TEMPORARY_FAILURE;
 	default:
 		break;
@@ -312,6 +330,14 @@ void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
 		ike_sa_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g));
 		return;
 	}
+	if (ike_conn_ike_sas(sa->eng, sa->conn) >= sa->eng->limits.ike_sas_per_conn) {
+		ike_conn_refused(sa->conn, &sa->conn->refused.ike_sas,
+				 "IKE_SA rekey: the connection holds %u IKE_SAs (its limit): "
+				 "NO_ADDITIONAL_SAS",
+				 ike_conn_ike_sas(sa->eng, sa->conn));
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return;
+	}
 	n = successor_new(sa, false, &ch, &nonce.data);
 	if (!n) {
 		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
@@ -341,7 +367,7 @@ void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	ike_sa_set_state(n, IKE_SA_STATE_ESTABLISHED, "rekeyed by the peer");
 	ike_timers_established(n);
 	sa->eng->stats.ike_rekeys++;
-	if (sa->req.kind == IKE_REQ_REKEY_IKE) {
+	if (sa->req.kind == IKE_TASK_REKEY_IKE) {
 		/* 2.8.2: ours is out too; which SA survives is decided when its answer comes. */
 		log_info("IKE",
 			 IKE_LOG_FMT ": IKE_SA rekey collision: the peer's rekey answered "
@@ -352,8 +378,13 @@ void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	}
 	log_rekeyed(sa, n, "by the peer", NULL);
 	move_children(sa, n);
-	/* The old SA stays until the peer, the rekey's initiator, deletes it (2.18). */
+	/*
+	 * The old SA stays until the peer, the rekey's initiator, deletes it (2.18), but not for
+	 * the rest of its lifetime: a peer that rekeys again and again without deleting would
+	 * pile them up. It is dropped IKE_REDUNDANT_GRACE_S after the rekey (rekey.c).
+	 */
 	ike_sa_set_state(sa, IKE_SA_STATE_REKEYED, "rekeyed by the peer");
+	retire_later(sa);
 }
 
 void ike_rekey_ike_deleted(struct ike_sa *sa)

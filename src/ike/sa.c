@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sa: the IKE SA's life (states, children, teardown) and its message windows (RFC 7296 2.1-2.3):
- * our requests carry Message IDs 0, 1, 2 ... one at a time and are kept for retransmission; a
- * peer request with the Message ID expected next is processed, one with the previous ID gets the
- * cached response again without being processed (2.1), anything else is dropped.
+ * sa: the IKE SA's life (states, children, teardown) and sending on it: our requests kept for
+ * retransmission, responses cached for the peer's (RFC 7296 2.1). What comes in is dispatched
+ * by exchange.c.
  */
 #include "ike/sa.h"
 
@@ -13,7 +12,9 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sk.h"
+#include "ike/timers.h"
 #include "ike/ts.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -79,9 +80,20 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st, const char *why)
 	log_info("IKE", IKE_LOG_FMT " spi=%016" PRIx64 "/%016" PRIx64 ": %s -> %s (%s)",
 		 sa->conn->cfg.name, ike_sa_peer_str(sa, peer, sizeof(peer)), sa->spi_i, sa->spi_r,
 		 ike_sa_state_name(sa->state), ike_sa_state_name(st), why);
+	/* The half-open count (RFC 7296 2.6) follows the responder's INIT_DONE state. */
+	if (!sa->initiator && sa->state == IKE_SA_STATE_INIT_DONE)
+		sa->eng->half_open--;
+	if (!sa->initiator && st == IKE_SA_STATE_INIT_DONE)
+		sa->eng->half_open++;
 	sa->state = st;
+	if (st == IKE_SA_STATE_ESTABLISHED)
+		sa->peer_verified = true;
 	if (st == IKE_SA_STATE_DEAD) {
-		sa->req.kind = IKE_REQ_NONE;
+		/* Freed by the engine once the current event is done (engine.c reap). */
+		sa->dead_next = sa->eng->dead;
+		sa->eng->dead = sa;
+		sa->req.kind = IKE_TASK_NONE;
+		sa->n_tasks = 0;
 		sa->req.deadline = 0;
 		sa->half_open_deadline = 0;
 		sa->lifetime_deadline = 0;
@@ -105,8 +117,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 		free(sa);
 		return NULL;
 	}
-	sa->next = e->sas;
-	e->sas = sa;
+	ike_engine_index_sa(e, sa);
 	return sa;
 }
 
@@ -118,6 +129,7 @@ void ike_sa_free(struct ike_sa *sa)
 		return;
 	for (c = sa->children; c; c = n) {
 		n = c->next;
+		ike_engine_unindex_child(sa->eng, c);
 		ike_child_free(c);
 	}
 	ike_child_pending_clear(sa);
@@ -156,9 +168,7 @@ int ike_sa_new_spi(struct ike_engine *e, uint64_t *out)
 			return -EIO;
 		if (spi == 0)
 			continue;
-		for (sa = e->sas; sa; sa = sa->next)
-			if (ike_sa_our_spi(sa) == spi)
-				break;
+		sa = ike_sa_by_our_spi(e, spi);
 		if (!sa) {
 			*out = spi;
 			return 0;
@@ -169,6 +179,8 @@ int ike_sa_new_spi(struct ike_engine *e, uint64_t *out)
 
 int ike_child_new_spi(struct ike_engine *e, uint32_t *out)
 {
+	if (e->spi_fn)
+		return e->spi_fn(e->spi_ctx, out);
 	for (int tries = 0; tries < 64; tries++) {
 		bool used = false;
 		uint32_t spi;
@@ -178,11 +190,7 @@ int ike_child_new_spi(struct ike_engine *e, uint32_t *out)
 		/* RFC 4303 2.1: 1-255 are reserved by IANA, 0 is local. */
 		if (spi < 256)
 			continue;
-		for (struct ike_sa *sa = e->sas; sa && !used; sa = sa->next) {
-			used = sa->pend.spi_in == spi;
-			for (struct ike_child *c = sa->children; c && !used; c = c->next)
-				used = c->spi_in == spi;
-		}
+		used = ike_engine_spi_in_used(e, spi);
 		if (!used) {
 			*out = spi;
 			return 0;
@@ -215,9 +223,16 @@ void ike_sa_fail(struct ike_sa *sa, const char *reason)
 		return;
 	ike_sa_children_remove(sa, reason);
 	ike_sa_set_state(sa, IKE_SA_STATE_DEAD, reason);
+	/*
+	 * A half-open SA of the peer's that never got a message through (anyone may have sent its
+	 * IKE_SA_INIT from the peer's address) changes nothing of the connection: not its status,
+	 * not its re-initiation back-off (issue 14).
+	 */
+	if (!sa->initiator && !sa->peer_verified)
+		return;
 	/* Another SA of the connection (a newer one after INITIAL_CONTACT) keeps its status. */
-	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state != IKE_SA_STATE_DEAD)
+	for (struct ike_sa *o = sa->conn->sas; o; o = o->conn_next)
+		if (o != sa && o->state != IKE_SA_STATE_DEAD)
 			return;
 	/* The last one: NotConnected, or Connecting again after a back-off (timers.c). */
 	ike_timers_conn_failed(sa->conn, sa->eng, reason);
@@ -261,6 +276,19 @@ static void child_sa_info(const struct ike_sa *sa, const struct ike_child *c,
 		.ts_local = &c->ts_local,
 		.ts_remote = &c->ts_remote,
 	};
+}
+
+void ike_child_set_state(struct ike_sa *sa, struct ike_child *c, enum ike_child_state st,
+			 const char *why)
+{
+	char peer[ADDR_STR_MAX];
+
+	if (c->state == st)
+		return;
+	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x: %s -> %s (%s)", sa->conn->cfg.name,
+		 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out,
+		 ike_child_state_name(c->state), ike_child_state_name(st), why);
+	c->state = st;
 }
 
 void ike_child_free(struct ike_child *c)
@@ -318,7 +346,9 @@ int ike_sa_child_install(struct ike_sa *sa, struct ike_child *c, bool outbound,
 	c->out_active = outbound;
 	c->out_held = !outbound;
 	c->next = sa->children;
+	c->sa = sa;
 	sa->children = c;
+	ike_engine_index_child(sa->eng, c);
 	ike_rekey_child_arm(sa, c);
 	log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x %s installed%s, %s === %s%s", cfg->name,
 		 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, suite,
@@ -385,6 +415,7 @@ static void child_remove(struct ike_sa *sa, struct ike_child *c, const char *why
 						  c->spi_out);
 		log_info("IKE", IKE_LOG_FMT ": CHILD_SA %08x/%08x removed (%s)", sa->conn->cfg.name,
 			 ike_sa_peer_str(sa, peer, sizeof(peer)), c->spi_in, c->spi_out, why);
+		ike_engine_unindex_child(sa->eng, c);
 		ike_child_free(c);
 		if (last_check && sa->state == IKE_SA_STATE_ESTABLISHED &&
 		    !sa_has_installed_child(sa))
@@ -435,7 +466,7 @@ void ike_sa_send_raw(struct ike_sa *sa, const uint8_t *p, size_t len)
 
 int ike_sa_request_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange)
 {
-	if (sa->req.kind != IKE_REQ_NONE)
+	if (sa->req.kind != IKE_TASK_NONE)
 		return -EBUSY;
 	return ike_sa_out_begin(sa, o, exchange, false, sa->req_msgid_next);
 }
@@ -453,14 +484,16 @@ static int keep_copy(uint8_t **dst, size_t *dlen, const struct buf *b)
 	return 0;
 }
 
-int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req_kind kind)
+int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, const struct ike_task *t)
 {
 	int r = ike_msg_write_end(&o->w);
 
 	r = r ?: keep_copy(&sa->req.pkt, &sa->req.len, &o->b);
 	if (r)
 		return r;
-	sa->req.kind = kind;
+	sa->req.kind = t->kind;
+	sa->req.arg = t->arg;
+	sa->req.why = t->why;
 	sa->req.msgid = sa->req_msgid_next;
 	ike_sa_send_raw(sa, sa->req.pkt, sa->req.len);
 	ike_timers_request_sent(sa);
@@ -490,130 +523,6 @@ void ike_sa_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 	if (ike_sa_out_begin(sa, &o, m->hdr.exchange, true, m->hdr.msgid) == 0 &&
 	    ike_msg_add_notify(&o.w, &n) == 0)
 		ike_sa_send_response(sa, &o);
-}
-
-/* ---- receiving ------------------------------------------------------------------------------- */
-
-/* RFC 7296 2.23: after NAT is detected, answer where the last authenticated message came from. */
-static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *ep)
-{
-	char peer[ADDR_STR_MAX];
-
-	if (sa->ep.peer_port == ep->peer_port && sa->ep.local_port == ep->local_port)
-		return;
-	log_info("IKE", IKE_LOG_FMT ": peer moved to port %u (ours %u)", sa->conn->cfg.name,
-		 ike_sa_peer_str(sa, peer, sizeof(peer)), ep->peer_port, ep->local_port);
-	sa->ep.peer_port = ep->peer_port;
-	sa->ep.local_port = ep->local_port;
-}
-
-void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_msg *m)
-{
-	uint8_t plain_mem[IKE_MSG_BUF];
-	struct ike_parse_err err = {0};
-	struct buf plain;
-	bool response = m->hdr.flags & IKE_FLAG_R;
-	char peer[ADDR_STR_MAX];
-
-	ike_sa_peer_str(sa, peer, sizeof(peer));
-	if (response) {
-		if (sa->req.kind == IKE_REQ_NONE || m->hdr.msgid != sa->req.msgid) {
-			sa->eng->stats.bad_msgid++;
-			log_debug("IKE", IKE_LOG_FMT ": response %u unexpected, dropped",
-				  sa->conn->cfg.name, peer, m->hdr.msgid);
-			return;
-		}
-	} else if (m->hdr.msgid + 1 == sa->resp_msgid_next && sa->resp_valid) {
-		/* 2.1: a retransmitted request: the same response again, nothing reprocessed. */
-		sa->eng->stats.retransmits_answered++;
-		log_info("IKE", IKE_LOG_FMT ": %s request %u retransmitted, response resent",
-			 sa->conn->cfg.name, peer, ike_exchange_name(m->hdr.exchange),
-			 m->hdr.msgid);
-		ike_sa_send_raw(sa, sa->resp_pkt, sa->resp_len);
-		return;
-	} else if (m->hdr.msgid != sa->resp_msgid_next) {
-		sa->eng->stats.bad_msgid++;
-		log_debug("IKE", IKE_LOG_FMT ": request %u outside the window (%u), dropped",
-			  sa->conn->cfg.name, peer, m->hdr.msgid, sa->resp_msgid_next);
-		return;
-	}
-	if (!sa->sk_in || !m->has_sk) {
-		sa->eng->stats.malformed++;
-		return;
-	}
-	buf_init_write(&plain, plain_mem, sizeof(plain_mem));
-	if (ike_msg_decrypt(m, sa->sk_in, &plain, &err)) {
-		if (err.notify == 0) {
-			sa->eng->stats.bad_icv++;
-			log_debug("IKE", IKE_LOG_FMT ": %s dropped: %s", sa->conn->cfg.name, peer,
-				  ike_exchange_name(m->hdr.exchange), err.why);
-			return;
-		}
-		/* 3.10.1: malformed inside a good ICV: a request may be answered. */
-		if (!response)
-			ike_sa_respond_notify(sa, m, err.notify, err.data, err.data_len);
-		return;
-	}
-	follow_peer(sa, ep);
-	ike_timers_authenticated_received(sa);
-	if (response) {
-		enum ike_req_kind kind = sa->req.kind;
-
-		sa->req.kind = IKE_REQ_NONE;
-		sa->req_msgid_next++;
-		ike_timers_response_received(sa);
-		if (sa->delete_queued) {
-			/* Being deleted: the answer no longer matters, the Delete goes next. */
-			ike_child_pending_clear(sa);
-			kind = IKE_REQ_NONE;
-		}
-		switch (kind) {
-		case IKE_REQ_AUTH:
-			ike_auth_handle_response(sa, m);
-			break;
-		case IKE_REQ_CHILD:
-		case IKE_REQ_REKEY_CHILD: /* child.c tells them apart by pend.rekey_spi_in */
-			ike_child_handle_response(sa, m);
-			break;
-		case IKE_REQ_REKEY_IKE:
-			ike_rekey_ike_handle_response(sa, m);
-			break;
-		case IKE_REQ_LIVENESS:
-		case IKE_REQ_DELETE_CHILD:
-		case IKE_REQ_DELETE_IKE:
-		case IKE_REQ_NOTIFY_ERROR:
-			sa->req.kind = kind; /* info.c needs to know which */
-			ike_info_handle_response(sa, m);
-			sa->req.kind = IKE_REQ_NONE;
-			break;
-		case IKE_REQ_INIT:
-		case IKE_REQ_NONE:
-			break;
-		}
-		if (sa->delete_queued && sa->req.kind == IKE_REQ_NONE &&
-		    ike_info_start_delete_ike(sa))
-			ike_sa_fail(sa, "Delete of the IKE_SA could not be sent");
-		return;
-	}
-	switch (m->hdr.exchange) {
-	case IKE_EXCH_AUTH:
-		if (sa->state == IKE_SA_STATE_INIT_DONE && !sa->initiator)
-			ike_auth_handle_request(sa, m);
-		break;
-	case IKE_EXCH_CREATE_CHILD_SA:
-		if (sa->state == IKE_SA_STATE_ESTABLISHED)
-			ike_child_handle_request(sa, m);
-		else /* 2.25: being deleted: no new SAs on this one */
-			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
-		break;
-	case IKE_EXCH_INFORMATIONAL:
-		if (sa->state != IKE_SA_STATE_INIT_DONE)
-			ike_info_handle_request(sa, m);
-		break;
-	default:
-		log_debug("IKE", IKE_LOG_FMT ": %s request in state %s ignored", sa->conn->cfg.name,
-			  peer, ike_exchange_name(m->hdr.exchange), ike_sa_state_name(sa->state));
-	}
 }
 
 /* ---- payload helpers ----------------------------------------------------------------------- */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sa: the IKE SA and its child SAs, shared by the engine, the exchanges (init.c, auth.c,
- * child.c, info.c) and timers.c. Internal to src/ike: the outside uses engine.h. One enum of
- * states; every transition goes through ike_sa_set_state(), which logs "old -> new (why)".
- * Message-ID windows are of size 1 (RFC 7296 2.3): one request of ours outstanding, and the
- * response to the peer's last request cached for its retransmissions (2.1).
+ * child.c, info.c, rekey_ike.c), exchange.c that dispatches their messages, rekey.c and
+ * timers.c. Internal to src/ike: the outside uses engine.h. One enum of states for the SA and
+ * one for a child; every transition goes through ike_sa_set_state() / ike_child_set_state(),
+ * which log "old -> new (why)". Message-ID windows are of size 1 (RFC 7296 2.3): one request of
+ * ours outstanding (exchange.h queues the rest), and the response to the peer's last request
+ * cached for its retransmissions (2.1).
  */
 #ifndef VNETGW_IKE_SA_H
 #define VNETGW_IKE_SA_H
@@ -17,9 +19,11 @@
 #include "crypto/prf.h"
 #include "ike/cookie.h"
 #include "ike/engine.h"
+#include "ike/exchange.h"
 #include "ike/msg.h"
 #include "ike/proposal.h"
 #include "lib/buf.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "lib/secret.h"
 
@@ -39,20 +43,6 @@ enum ike_sa_state {
 };
 const char *ike_sa_state_name(enum ike_sa_state s);
 
-/* What our outstanding request is, so its response goes to the right handler. */
-enum ike_req_kind {
-	IKE_REQ_NONE,
-	IKE_REQ_INIT,
-	IKE_REQ_AUTH,
-	IKE_REQ_CHILD,
-	IKE_REQ_REKEY_CHILD, /* CREATE_CHILD_SA with REKEY_SA (1.3.3) */
-	IKE_REQ_REKEY_IKE,   /* CREATE_CHILD_SA for a new IKE SA (1.3.2) */
-	IKE_REQ_LIVENESS,
-	IKE_REQ_DELETE_CHILD,
-	IKE_REQ_DELETE_IKE,
-	IKE_REQ_NOTIFY_ERROR, /* INFORMATIONAL carrying an error about the IKE SA (2.21.2) */
-};
-
 enum ike_child_state {
 	IKE_CHILD_ACTIVE,   /* carries traffic */
 	IKE_CHILD_REKEYING, /* our CREATE_CHILD_SA with REKEY_SA for it is out */
@@ -64,6 +54,8 @@ const char *ike_child_state_name(enum ike_child_state s);
 
 struct ike_child {
 	struct ike_child *next;
+	struct ike_sa *sa;	     /* the IKE SA it lives on (changes when an IKE rekey moves it) */
+	struct hmap_node by_spi_in; /* in the engine's children, while installed */
 	uint32_t spi_in, spi_out; /* host order */
 	struct ike_suite suite;	  /* ESP */
 	struct ike_pld_ts ts_local, ts_remote;
@@ -90,12 +82,11 @@ struct ike_child {
 /* A child being negotiated by our CREATE_CHILD_SA / IKE_AUTH request. */
 struct ike_child_pending {
 	uint32_t spi_in;
+	struct hmap_node reserved; /* spi_in in the engine's reserved SPIs, while non-zero */
 	uint8_t nonce[IKE_NONCE_LEN];
 	struct crypto_dh *dh;
 	struct ike_pld_ts tsi, tsr;
-	uint32_t del_spi_in;   /* IKE_REQ_DELETE_CHILD: the child's inbound SPI */
-	uint32_t rekey_spi_in; /* IKE_REQ_REKEY_CHILD: the inbound SPI of the child rekeyed */
-	uint64_t ike_spi;      /* IKE_REQ_REKEY_IKE: our SPI of the new IKE SA */
+	uint64_t ike_spi; /* IKE_TASK_REKEY_IKE: our SPI of the new IKE SA */
 };
 
 struct ike_conn;
@@ -104,11 +95,20 @@ struct ike_keys;
 struct ike_sk;
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next;	   /* every SA of the engine */
+	struct ike_sa *conn_next; /* the SAs of its connection */
+	struct ike_sa *dead_next; /* on the engine's list of SAs to free (reap) */
+	struct hmap_node by_spi;  /* in the engine's SAs by our SPI */
 	struct ike_engine *eng;
 	struct ike_conn *conn;
 	enum ike_sa_state state;
 	bool initiator;		/* the original initiator (RFC 7296 2.2: the I flag) */
+	/*
+	 * The peer answered at its address: a message on this SA decrypted with its keys, which
+	 * only who received our IKE_SA_INIT response can make (return routability, like a
+	 * COOKIE). Until then a responder's SA is anyone's, and its end changes nothing.
+	 */
+	bool peer_verified;
 	uint64_t spi_i, spi_r;	/* host order */
 	struct ike_endpoint ep; /* where our messages go */
 	bool nat_local, nat_remote;
@@ -126,19 +126,23 @@ struct ike_sa {
 	bool cookie_verified; /* responder: the IKE_SA_INIT carried our valid COOKIE (2.6) */
 	unsigned int init_attempts;
 
-	/* Our requests (2.3): next Message ID, and the one outstanding. */
+	/* Our requests (2.3): next Message ID, the one outstanding (its task), those queued. */
 	uint32_t req_msgid_next;
 	struct {
-		enum ike_req_kind kind;
+		enum ike_task_kind kind; /* IKE_TASK_NONE: the window is free */
+		uint32_t arg;
+		const char *why;
 		uint32_t msgid;
 		uint8_t *pkt;
 		size_t len;
 		unsigned int tries;
 		uint64_t deadline;
 	} req;
+	struct ike_task tasks[IKE_TASKS_MAX];
+	unsigned int n_tasks;
+	unsigned int dispatching; /* ike_exchange_enter depth: queued tasks start at the leave */
 	struct ike_child_pending pend;
 	unsigned int child_ke_retries; /* INVALID_KE_PAYLOAD retries of the current child */
-	bool delete_queued; /* a Delete of the IKE SA waits for the outstanding request (2.3) */
 
 	/* The peer's requests: the Message ID expected next and the last response, cached. */
 	uint32_t resp_msgid_next;
@@ -171,7 +175,9 @@ struct ike_sa {
 
 struct ike_conn {
 	struct ike_conn *next;
-	struct ike_conn_config cfg; /* cfg.psk points at psk */
+	struct hmap_node by_name, by_peer; /* in the engine's connections */
+	struct ike_sa *sas;		   /* its IKE SAs (sa->conn_next) */
+	struct ike_conn_config cfg;	   /* cfg.psk points at psk */
 	struct secret *psk;
 	enum ike_conn_status status;
 	char reason[128];
@@ -181,12 +187,24 @@ struct ike_conn {
 	unsigned int retry_n;
 	bool retry_hold;
 	bool retrying; /* the engine is starting a scheduled re-initiation */
+	/* The peer's CREATE_CHILD_SA requests: a token bucket (engine.h's limits). */
+	uint64_t create_tokens_milli, create_refill_ns;
+	struct ike_conn_refusals refused;
+	struct log_ratelimit rl_refused;
 };
 
 struct ike_engine {
 	struct ike_engine_ops ops;
+	struct ike_engine_limits limits;
 	struct ike_conn *conns;
 	struct ike_sa *sas;
+	/*
+	 * Lookups in O(1), whatever the number of tenants (issue 14): connections by name and by
+	 * peer address, SAs by our SPI, installed children and reserved SPIs by inbound SPI.
+	 */
+	struct hmap conns_by_name, conns_by_peer, sas_by_spi, children_by_spi, spis_reserved;
+	struct ike_sa *dead; /* SAs that reached DEAD, freed by reap() after the event */
+	unsigned int half_open; /* responder SAs in INIT_DONE */
 	struct ike_engine_stats stats;
 	unsigned int cookie_threshold;
 	unsigned int half_open_per_source, half_open_max;
@@ -197,6 +215,8 @@ struct ike_engine {
 	struct log_ratelimit rl_invalid_spi; /* INVALID_IKE_SPI answers (2.21.4) */
 	int (*nonce_fn)(void *ctx, uint8_t *out, size_t len); /* tests only (engine.h) */
 	void *nonce_ctx;
+	int (*spi_fn)(void *ctx, uint32_t *spi); /* tests only (engine.h) */
+	void *spi_ctx;
 };
 
 /* ---- sa.c --------------------------------------------------------------------------------- */
@@ -223,9 +243,10 @@ void ike_sa_fail(struct ike_sa *sa, const char *reason);
 
 /* Children. */
 void ike_child_free(struct ike_child *c); /* NULL-safe; wipes held keys */
+void ike_child_set_state(struct ike_sa *sa, struct ike_child *c, enum ike_child_state st,
+			 const char *why);
 struct ike_child *ike_sa_child_by_spi_in(struct ike_sa *sa, uint32_t spi_in);
 struct ike_child *ike_sa_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out);
-/* Hand a negotiated child with its keys to the data plane and keep it. 0 or negative errno. */
 /*
  * Hand a negotiated child with its keys to the data plane and keep it. Its outbound SA becomes
  * the current one unless c->held (a rekey responder's: then the outbound keys are kept until
@@ -252,8 +273,8 @@ struct ike_out {
 /* Header from the SA; encrypted unless IKE_SA_INIT. */
 int ike_sa_out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange, bool response,
 		     uint32_t msgid);
-/* Finish, keep a copy for retransmission, send, arm the retransmission timer. */
-int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req_kind kind);
+/* Finish, keep a copy for retransmission, send, arm the retransmission timer; t is what it is. */
+int ike_sa_send_request(struct ike_sa *sa, struct ike_out *o, const struct ike_task *t);
 /* Finish, cache for the peer's retransmissions (2.1), send. */
 int ike_sa_send_response(struct ike_sa *sa, struct ike_out *o);
 void ike_sa_send_raw(struct ike_sa *sa, const uint8_t *p, size_t len);
@@ -262,9 +283,6 @@ void ike_sa_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 			   const void *data, size_t len);
 /* The next Message ID for a request of ours; -EBUSY while one is outstanding. */
 int ike_sa_request_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange);
-
-/* One received message on an existing SA (header parsed, SK not yet decrypted). */
-void ike_sa_input(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_msg *m);
 
 /* Payload helpers: parse the first visible payload of type into out. 0, -ENOENT, -EBADMSG. */
 int ike_msg_get_sa(const struct ike_msg *m, struct ike_pld_sa *out);
@@ -315,115 +333,51 @@ int ike_sa_child_derive_install(struct ike_sa *sa, struct ike_child *c, bool we_
 int ike_sa_keys_derive_rekey(struct ike_sa *sa, const struct ike_sa *old, const struct secret *gir,
 			     const struct buf *ni, const struct buf *nr);
 
-/* ---- the exchanges ------------------------------------------------------------------------- */
+/* ---- limits (engine.c; engine.h says what they bound) ----------------------------------------- */
 
-int ike_init_start(struct ike_sa *sa);
-void ike_init_respond(struct ike_engine *e, struct ike_conn *conn, const struct ike_endpoint *ep,
-		      struct ike_msg *m);
-void ike_init_handle_response(struct ike_sa *sa, const struct ike_endpoint *ep, struct ike_msg *m);
+/* Lookups (engine.c). */
+struct ike_conn *ike_conn_find(const struct ike_engine *e, const char *name);
+struct ike_conn *ike_conn_find_peer(const struct ike_engine *e, const struct addr *peer);
+/* The SA whose SPI of ours is spi, NULL when none. */
+struct ike_sa *ike_sa_by_our_spi(const struct ike_engine *e, uint64_t spi);
+/* Indexes kept by sa.c and child.c as SAs, children and reservations come and go. */
+void ike_engine_index_sa(struct ike_engine *e, struct ike_sa *sa);
+void ike_engine_unindex_sa(struct ike_engine *e, struct ike_sa *sa);
+void ike_engine_index_child(struct ike_engine *e, struct ike_child *c);
+void ike_engine_unindex_child(struct ike_engine *e, struct ike_child *c);
+void ike_engine_reserve_spi(struct ike_engine *e, struct ike_child_pending *p);
+void ike_engine_release_spi(struct ike_engine *e, struct ike_child_pending *p);
+bool ike_engine_spi_in_used(const struct ike_engine *e, uint32_t spi);
 
-int ike_auth_start(struct ike_sa *sa);
-void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m);
-void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m);
+/* The connection's IKE SAs that count against ike_sas_per_conn (established, replaced, closing). */
+unsigned int ike_conn_ike_sas(const struct ike_engine *e, const struct ike_conn *c);
+/* Its CHILD_SAs: those that carry traffic (ACTIVE, REKEYING) and all of them. */
+void ike_conn_children(const struct ike_engine *e, const struct ike_conn *c, unsigned int *live,
+		       unsigned int *all);
+/* One more CREATE_CHILD_SA request of the peer: true when its bucket allows it (a token taken). */
+bool ike_conn_peer_create_allow(struct ike_conn *c, const struct ike_engine *e);
+/*
+ * Whether another child of the connection already sends with spi_out: the peer picks our
+ * outbound SPIs, so it must not be able to make two of ours share one (issue 14).
+ */
+bool ike_conn_spi_out_used(const struct ike_engine *e, const struct ike_conn *c, uint32_t spi_out);
+/* A refusal of the peer: counted in *counter and logged at a bounded rate. */
+void ike_conn_refused(struct ike_conn *c, uint64_t *counter, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-int ike_child_start(struct ike_sa *sa);
-/* CREATE_CHILD_SA with REKEY_SA for child c (1.3.3); why goes to the log. */
-int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c, const char *why);
-void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m);
-void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m);
-/* The proposal and selectors of a new child (IKE_AUTH and CREATE_CHILD_SA). */
+/* ---- shared by the exchanges --------------------------------------------------------------- */
+
+/* The proposal and selectors of a new child (IKE_AUTH and CREATE_CHILD_SA), child.c. */
 int ike_child_pending_prepare(struct ike_sa *sa, uint16_t group);
 void ike_child_pending_clear(struct ike_sa *sa);
-
-int ike_info_start_liveness(struct ike_sa *sa);
-int ike_info_start_delete_child(struct ike_sa *sa, uint32_t spi_in);
-int ike_info_start_delete_ike(struct ike_sa *sa);
-int ike_info_start_error(struct ike_sa *sa, uint16_t notify);
-void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m);
-void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m);
-/* RFC 7296 2.4: INITIAL_CONTACT: every other IKE SA of this connection is stale. */
+/*
+ * The one way to delete a child of ours (info.c): it is DELETING from now (not rekeyed, not
+ * used for anything new) and a Delete is queued; removed at once when none can be sent.
+ */
+void ike_child_delete(struct ike_sa *sa, struct ike_child *c, const char *why);
+/* RFC 7296 2.4: INITIAL_CONTACT: every other IKE SA of this connection is stale (info.c). */
 void ike_info_initial_contact(struct ike_sa *sa);
-/* RFC 7296 2.21.4: tell the peer ESP with spi found no SA here (INFORMATIONAL request). */
-int ike_info_start_invalid_spi(struct ike_sa *sa, uint32_t spi);
 /* 2.4: whether our IKE_AUTH on sa carries INITIAL_CONTACT (no other IKE SA with the peer). */
 bool ike_auth_first_contact(const struct ike_sa *sa);
-
-/* ---- rekey.c: lifetimes, rekey triggers and collisions (2.8, 2.8.1, 2.25) ---------------------
- */
-
-/* The lower of two nonces in 2.8.1's order (octet by octet, a prefix is lower). */
-int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
-/* Record the lower of an exchange's two nonces into out (IKE_NONCE_MAX bytes). */
-void ike_nonce_lo(const struct buf *ni, const struct buf *nr, uint8_t *out, size_t *len);
-/* A child's soft and hard deadlines from now (with jitter, see rekey.c). */
-void ike_rekey_child_arm(struct ike_sa *sa, struct ike_child *c);
-/* The IKE SA's soft and hard deadlines from now. */
-void ike_rekey_ike_arm(struct ike_sa *sa);
-/* The earliest rekey/lifetime deadline of sa and its children; 0 when none. */
-uint64_t ike_rekey_next(const struct ike_sa *sa);
-/* Run what is due at now: rekeys at soft deadlines, deletes at hard ones. */
-void ike_rekey_run(struct ike_sa *sa, uint64_t now);
-/*
- * Our rekey of a child completed with new child n (installed inbound only): resolve a collision
- * with the peer's rekey of the same child, make the survivor's outbound current and delete the
- * old child or our redundant one.
- */
-void ike_rekey_child_done(struct ike_sa *sa, struct ike_child *n);
-/* Our rekey of child old was refused by the peer with notify err. */
-void ike_rekey_child_refused(struct ike_sa *sa, struct ike_child *old, uint16_t err);
-
-/* rekey_ike.c: the IKE SA rekey exchange (1.3.2, 2.18, 2.8.2, 2.25.2). */
-int ike_rekey_ike_start(struct ike_sa *sa, const char *why);
-void ike_rekey_ike_handle_request(struct ike_sa *sa, struct ike_msg *m,
-				  const struct ike_pld_sa *offer);
-void ike_rekey_ike_handle_response(struct ike_sa *sa, struct ike_msg *m);
-/* The peer deletes sa while our rekey of it is out (2.25.2): its new SA takes the children. */
-void ike_rekey_ike_deleted(struct ike_sa *sa);
-/* An SA is being freed: forget references to it. */
-void ike_rekey_forget(struct ike_engine *e, const struct ike_sa *gone);
-
-/* ---- timers.c ------------------------------------------------------------------------------ */
-
-#define IKE_RETRANSMIT_BASE_MS 2000
-#define IKE_RETRANSMIT_TRIES   5 /* retransmissions after the first send */
-#define IKE_HALF_OPEN_S	       30
-
-void ike_timers_request_sent(struct ike_sa *sa);
-void ike_timers_response_received(struct ike_sa *sa);
-/* Our outstanding request was sent again out of schedule (a sign of the peer's life). */
-void ike_timers_request_resent(struct ike_sa *sa);
-/* How long ago our outstanding request was last sent (0 when none). */
-uint64_t ike_timers_request_age(const struct ike_sa *sa, uint64_t now);
-void ike_timers_half_open(struct ike_sa *sa);
-void ike_timers_established(struct ike_sa *sa);
-/* Any message that passed its ICV: the peer is alive; DPD starts counting silence again. */
-void ike_timers_authenticated_received(struct ike_sa *sa);
-uint64_t ike_timers_next(const struct ike_sa *sa);
-/* The earlier of two deadlines, 0 meaning none. */
-uint64_t ike_time_earliest(uint64_t a, uint64_t b);
-void ike_timers_run(struct ike_sa *sa, uint64_t now);
-/*
- * The connection's last IKE SA is gone (why): a connection that initiates (and is not held by
- * an operator's Delete) schedules its next attempt with back-off and shows Connecting (why);
- * others stay NotConnected (why).
- */
-void ike_timers_conn_failed(struct ike_conn *c, struct ike_engine *e, const char *why);
-/*
- * An established SA just lost its last installed CHILD_SA, or a new child it needs failed
- * (why): the connection is Connecting, "IKE SA up, no CHILD_SA (why)", since Connected means
- * an IKE SA with at least one CHILD_SA. A connection that initiates creates a child
- * after IKE_CHILD_RETRY_BASE_MS, doubling up to IKE_CHILD_RETRY_MAX_MS while it keeps failing;
- * a responder-only one waits for the peer.
- */
-void ike_timers_sa_no_child(struct ike_sa *sa, const char *why);
-/* A CHILD_SA of sa was installed: Connected again if sa was without one, back-off reset. */
-void ike_timers_sa_child_installed(struct ike_sa *sa);
-/* Connected: the back-off starts from the beginning next time. */
-void ike_timers_conn_connected(struct ike_conn *c);
-/* Forget a pending re-initiation (one starts now, or the connection goes away). */
-void ike_timers_conn_cancel(struct ike_conn *c);
-uint64_t ike_timers_conn_next(const struct ike_conn *c);
-/* True when the connection's re-initiation is due at now (the deadline is cleared). */
-bool ike_timers_conn_due(struct ike_conn *c, uint64_t now);
 
 #endif

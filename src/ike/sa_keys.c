@@ -16,6 +16,7 @@
 
 #include "ike/alg.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "ike/sk.h"
 #include "lib/log.h"
 

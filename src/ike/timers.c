@@ -14,7 +14,9 @@
 #include <stdio.h>
 
 #include "crypto/rand.h"
+#include "ike/rekey.h"
 #include "ike/sa.h"
+#include "ike/timers.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -38,7 +40,7 @@ uint64_t ike_timers_request_age(const struct ike_sa *sa, uint64_t now)
 {
 	uint64_t sent;
 
-	if (sa->req.kind == IKE_REQ_NONE || !sa->req.deadline)
+	if (sa->req.kind == IKE_TASK_NONE || !sa->req.deadline)
 		return 0;
 	sent = sa->req.deadline - retransmit_wait(sa->req.tries);
 	return now > sent ? now - sent : 0;
@@ -147,14 +149,14 @@ static void dpd_run(struct ike_sa *sa, uint64_t now)
 		 */
 		sa->dpd_check_ns = now;
 		sa->dpd_dead_ns = last + t > now + (t - d) ? last + t : now + (t - d);
-		if (sa->req.kind == IKE_REQ_NONE) {
+		if (sa->req.kind == IKE_TASK_NONE) {
 			sa->eng->stats.dpd_checks++;
 			log_info("IKE",
 				 IKE_LOG_FMT ": nothing received for %" PRIu64 " s, liveness check",
 				 sa->conn->cfg.name, peer,
 				 (uint64_t)((now - last) / CLOCK_NS_PER_SEC));
-			if (ike_info_start_liveness(sa))
-				log_warn("IKE", IKE_LOG_FMT ": liveness check could not be sent",
+			if (ike_task_queue(sa, IKE_TASK_LIVENESS, 0, "DPD"))
+				log_warn("IKE", IKE_LOG_FMT ": liveness check could not be queued",
 					 sa->conn->cfg.name, peer);
 		}
 	}
@@ -252,19 +254,13 @@ void ike_timers_sa_child_installed(struct ike_sa *sa)
 
 static void child_retry_run(struct ike_sa *sa, uint64_t now)
 {
-	int r;
-
 	sa->child_retry_deadline = 0;
 	if (!sa->no_child)
 		return;
-	if (sa->req.kind != IKE_REQ_NONE) {
-		/* 2.3: window 1; the child's request waits for the outstanding one. */
-		sa->child_retry_deadline = now + IKE_CHILD_RETRY_BASE_MS * CLOCK_NS_PER_MS;
-		return;
-	}
-	r = ike_child_start(sa);
-	if (r)
-		ike_timers_sa_no_child(sa, "CREATE_CHILD_SA request could not be sent");
+	/* 2.3: window 1; queued, the child's request waits for an outstanding one. */
+	if (ike_task_queue(sa, IKE_TASK_CHILD, 0, "no CHILD_SA"))
+		ike_timers_sa_no_child(sa, "CREATE_CHILD_SA request could not be queued");
+	(void)now;
 }
 
 uint64_t ike_timers_conn_next(const struct ike_conn *c)
@@ -295,7 +291,7 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 
 	if (sa->state == IKE_SA_STATE_DEAD)
 		return 0;
-	if (sa->req.kind != IKE_REQ_NONE)
+	if (sa->req.kind != IKE_TASK_NONE)
 		t = ike_time_earliest(t, sa->req.deadline);
 	t = ike_time_earliest(t, sa->half_open_deadline);
 	if (sa->state == IKE_SA_STATE_ESTABLISHED) {
@@ -315,10 +311,10 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 		if (sa->state == IKE_SA_STATE_DEAD)
 			return;
 	}
-	if (sa->req.kind != IKE_REQ_NONE && sa->req.deadline && now >= sa->req.deadline) {
+	if (sa->req.kind != IKE_TASK_NONE && sa->req.deadline && now >= sa->req.deadline) {
 		/* A liveness check is bounded by the DPD deadline, not by a number of tries. */
 		if (sa->req.tries >= IKE_RETRANSMIT_TRIES &&
-		    !(sa->req.kind == IKE_REQ_LIVENESS && sa->dpd_dead_ns)) {
+		    !(sa->req.kind == IKE_TASK_LIVENESS && sa->dpd_dead_ns)) {
 			log_warn("IKE",
 				 IKE_LOG_FMT ": no response after %u retransmissions, giving "
 					     "up",

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * log: leveled diagnostic lines in the categories Azure users know (Gateway, Tunnel, Route, IKE)
- * plus our own (ESP, Crypto, Mgmt, ...). One line per event:
- *   2026-11-27T06:31:06.123Z WARN  Tunnel  conn=site1 peer=198.51.100.7: message
+ * plus our own (ESP, Crypto, Mgmt, ...). One line per event, in one of three formats:
+ *   text     2026-11-27T06:31:06.123Z WARN  Tunnel  conn=site1 peer=198.51.100.7: message
+ *   journal  <4>Tunnel: conn=site1 peer=198.51.100.7: message   (stderr is journald's: it adds
+ *            the time; <N> is the syslog priority it files the line under)
+ *   json     {"time":"2026-11-27T06:31:06.123Z","level":"warn","category":"TunnelDiagnosticLog",
+ *            "operationName":"TunnelDisconnected","resourceId":"/subscriptions/...",
+ *            "message":"..."} -- Azure's diagnostic log categories (Gateway, Tunnel, Route,
+ *            IKE DiagnosticLog) and operation names; resourceId and operationName when the
+ *            line is an event about a resource (log_event)
  * The data plane logs through log_rl, which allows a burst and then counts what it suppresses.
  */
 #ifndef VNETGW_LIB_LOG_H
@@ -27,9 +34,30 @@ void log_set_output(FILE *out);
 int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level lvl);
 
+enum log_format {
+	LOG_FORMAT_TEXT,
+	LOG_FORMAT_JOURNAL,
+	LOG_FORMAT_JSON,
+};
+void log_set_format(enum log_format f);
+/*
+ * "text" (journal when $JOURNAL_STREAM says stderr is journald's), "json"; -EINVAL otherwise.
+ * The auto-detection reads stderr's device and inode, so call it once stderr is final.
+ */
+int log_format_parse(const char *s, enum log_format *out);
+
+/* Azure's diagnostic log category for ours ("Tunnel": "TunnelDiagnosticLog"; others as they are). */
+const char *log_category_azure(const char *category);
+
 bool log_enabled(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *category, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * An event about a resource: operation (Azure's operationName, e.g. "TunnelConnected") and
+ * the resource's id (NULL when none) travel as fields in JSON, in front of the message in text.
+ */
+void log_event(enum log_level lvl, const char *category, const char *operation,
+	       const char *resource_id, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #define log_err(cat, ...) log_msg(LOG_LVL_ERR, cat, __VA_ARGS__)
 #define log_warn(cat, ...) log_msg(LOG_LVL_WARN, cat, __VA_ARGS__)

@@ -19,9 +19,20 @@
 
 int devcfg_vendor_find(const char *name, enum devcfg_vendor *out)
 {
-	if (name && strcasecmp(name, "strongSwan") == 0) {
-		*out = DEVCFG_STRONGSWAN;
-		return 0;
+	static const struct {
+		const char *name;
+		enum devcfg_vendor v;
+	} vendors[] = {
+		{"strongSwan", DEVCFG_STRONGSWAN},
+		{"BIRD", DEVCFG_BIRD},
+		{"FRR", DEVCFG_FRR},
+	};
+
+	for (size_t i = 0; name && i < sizeof(vendors) / sizeof(vendors[0]); i++) {
+		if (strcasecmp(name, vendors[i].name) == 0) {
+			*out = vendors[i].v;
+			return 0;
+		}
 	}
 	return -ENOENT;
 }
@@ -193,16 +204,22 @@ static void render_strongswan(struct text *t, const struct devcfg_conn *c,
 	add(t, "\t\tchildren {\n");
 	add(t, "\t\t\tnet {\n");
 	add(t, "\t\t\t\tmode = tunnel\n");
-	add(t,
-	    "\t\t\t\t# The site's prefixes and the VNet's address space: the route-based gateway "
-	    "accepts\n");
-	add(t, "\t\t\t\t# these selectors, narrower than its own 0.0.0.0/0 (SPEC §3).\n");
-	add(t, "\t\t\t\tlocal_ts = ");
-	add_list(t, c->site_ts, c->n_site_ts);
-	add(t, "\n");
-	add(t, "\t\t\t\tremote_ts = ");
-	add_list(t, c->vnet_ts, c->n_vnet_ts);
-	add(t, "\n");
+	if (c->bgp) {
+		add(t, "\t\t\t\t# BGP decides what crosses the tunnel (SPEC §6): any-to-any "
+		       "selectors.\n");
+		add(t, "\t\t\t\tlocal_ts = 0.0.0.0/0\n");
+		add(t, "\t\t\t\tremote_ts = 0.0.0.0/0\n");
+	} else {
+		add(t, "\t\t\t\t# The site's prefixes and the VNet's address space: the route-based "
+		       "gateway accepts\n");
+		add(t, "\t\t\t\t# these selectors, narrower than its own 0.0.0.0/0 (SPEC §3).\n");
+		add(t, "\t\t\t\tlocal_ts = ");
+		add_list(t, c->site_ts, c->n_site_ts);
+		add(t, "\n");
+		add(t, "\t\t\t\tremote_ts = ");
+		add_list(t, c->vnet_ts, c->n_vnet_ts);
+		add(t, "\n");
+	}
 	add(t, "\t\t\t\tesp_proposals = ");
 	add_suites(t, &pol->esp.propose, IKE_PROTO_ESP);
 	add(t, "\n");
@@ -248,7 +265,95 @@ static void render_strongswan(struct text *t, const struct devcfg_conn *c,
 	       "220);\n");
 	add(t, "# keep the site's own routes then:\n");
 	add(t, "#   ip rule add pref 210 lookup main suppress_prefixlength 0\n");
-	add(t, "#   ip route add <each remote_ts prefix> dev ipsec0\n");
+	if (c->bgp) {
+		add(t, "#   ip route add %s/32 dev ipsec0\n", c->bgp->gateway_addr);
+		add(t, "# (the gateway's BGP address; what the gateway advertises is routed by the "
+		       "site's BGP\n");
+		add(t, "# router: this connection's BIRD or FRR script)\n");
+	} else {
+		add(t, "#   ip route add <each remote_ts prefix> dev ipsec0\n");
+	}
+}
+
+/*
+ * BIRD 2: eBGP multihop to the gateway's BGP address through the tunnel (reached via strongSwan's
+ * ipsec0), the routes learned exported to the kernel (through ipsec0, by recursive next hop),
+ * and what the site's own static protocols named site_* hold announced.
+ */
+static void render_bird(struct text *t, const struct devcfg_conn *c)
+{
+	const struct devcfg_bgp *b = c->bgp;
+
+	add(t, "# bird.conf (BIRD 2) for the BGP router of the on-premises site of vnetgw "
+	       "connection '%s'.\n",
+	    c->name);
+	add(t, "# It peers with the gateway's BGP speaker, AS %u at %s, through the IPsec tunnel\n",
+	    b->gateway_asn, b->gateway_addr);
+	add(t, "# (this connection's strongSwan script). Start: bird -c bird.conf\n");
+	add(t, "\n");
+	add(t, "router id %s;\n", b->site_addr);
+	add(t, "\n");
+	add(t, "protocol device { }\n");
+	add(t, "\n");
+	add(t, "# The gateway's BGP address is behind the tunnel: strongSwan's ipsec0.\n");
+	add(t, "protocol static vnetgw_peer {\n");
+	add(t, "\tipv4;\n");
+	add(t, "\troute %s/32 via \"ipsec0\";\n", b->gateway_addr);
+	add(t, "}\n");
+	add(t, "\n");
+	add(t, "# What this site announces: the routes of every static protocol named site_*, e.g.\n");
+	add(t, "# protocol static site_lan { ipv4; route 192.168.10.0/24 via 192.168.1.10; }\n");
+	add(t, "\n");
+	add(t, "# Routes learned from the gateway (the VNet, other sites) go into the kernel, "
+	       "through ipsec0.\n");
+	add(t, "protocol kernel {\n");
+	add(t, "\tipv4 { import none; export where proto = \"vnetgw\"; };\n");
+	add(t, "}\n");
+	add(t, "\n");
+	add(t, "protocol bgp vnetgw {\n");
+	add(t, "\tlocal %s as %u;\n", b->site_addr, b->site_asn);
+	add(t, "\tneighbor %s as %u;\n", b->gateway_addr, b->gateway_asn);
+	add(t, "\t# Not on a shared network: the session runs through the tunnel.\n");
+	add(t, "\tmultihop 2;\n");
+	add(t, "\tipv4 {\n");
+	add(t, "\t\timport all;\n");
+	add(t, "\t\texport where proto ~ \"site_*\";\n");
+	add(t, "\t\tnext hop self;\n");
+	add(t, "\t\tigp table master4;\n");
+	add(t, "\t};\n");
+	add(t, "}\n");
+}
+
+/* FRR (zebra, staticd, bgpd; frr.conf): the same in FRR's terms. */
+static void render_frr(struct text *t, const struct devcfg_conn *c)
+{
+	const struct devcfg_bgp *b = c->bgp;
+
+	add(t, "! frr.conf (FRR: zebra, staticd, bgpd) for the BGP router of the on-premises site "
+	       "of\n");
+	add(t, "! vnetgw connection '%s'. It peers with the gateway's BGP speaker, AS %u at %s,\n",
+	    c->name, b->gateway_asn, b->gateway_addr);
+	add(t, "! through the IPsec tunnel (this connection's strongSwan script).\n");
+	add(t, "!\n");
+	add(t, "frr defaults traditional\n");
+	add(t, "!\n");
+	add(t, "! The gateway's BGP address is behind the tunnel: strongSwan's ipsec0.\n");
+	add(t, "ip route %s/32 ipsec0\n", b->gateway_addr);
+	add(t, "!\n");
+	add(t, "router bgp %u\n", b->site_asn);
+	add(t, " bgp router-id %s\n", b->site_addr);
+	add(t, " ! The gateway's routes are accepted and ours announced without route-maps.\n");
+	add(t, " no bgp ebgp-requires-policy\n");
+	add(t, " neighbor %s remote-as %u\n", b->gateway_addr, b->gateway_asn);
+	add(t, " ! Not on a shared network: the session runs through the tunnel.\n");
+	add(t, " neighbor %s ebgp-multihop 2\n", b->gateway_addr);
+	add(t, " neighbor %s update-source %s\n", b->gateway_addr, b->site_addr);
+	add(t, " !\n");
+	add(t, " address-family ipv4 unicast\n");
+	add(t, "  ! What this site announces, e.g.:\n");
+	add(t, "  ! network 192.168.10.0/24\n");
+	add(t, " exit-address-family\n");
+	add(t, "exit\n");
 }
 
 int devcfg_render(enum devcfg_vendor v, const struct devcfg_conn *c, char **out, const char **why)
@@ -264,9 +369,20 @@ int devcfg_render(enum devcfg_vendor v, const struct devcfg_conn *c, char **out,
 	} else {
 		ike_policy_default(&pol);
 	}
+	if ((v == DEVCFG_BIRD || v == DEVCFG_FRR) && !c->bgp) {
+		*why = "the connection does not use BGP (enableBgp); the strongSwan script is the "
+		       "whole device";
+		return -ENOTSUP;
+	}
 	switch (v) {
 	case DEVCFG_STRONGSWAN:
 		render_strongswan(&t, c, &pol);
+		break;
+	case DEVCFG_BIRD:
+		render_bird(&t, c);
+		break;
+	case DEVCFG_FRR:
+		render_frr(&t, c);
 		break;
 	}
 	if (t.oom || !t.p) {

@@ -723,6 +723,8 @@ int mgmt_ops_conn_device_script(const struct mgmt *m, const struct model_id *id,
 	struct ike_custom_policy custom;
 	json_int_t life_s, life_kb;
 	struct devcfg_conn c = {0};
+	struct devcfg_bgp bgp = {0};
+	char gw_bgp_addr[64];
 	struct model_id vid;
 	enum devcfg_vendor v;
 	char id_s[MODEL_ID_MAX], vid_s[MODEL_ID_MAX], *key = NULL;
@@ -800,8 +802,28 @@ int mgmt_ops_conn_device_script(const struct mgmt *m, const struct model_id *id,
 		r = mgmt_ops_internal(err);
 		goto out;
 	}
+	if (json_is_true(prop(conn, "enableBgp"))) {
+		json_t *gb = prop(vgw, "bgpSettings"), *sb = prop(lgw, "bgpSettings");
+		const char *ga = json_string_value(json_object_get(gb, "bgpPeeringAddress"));
+
+		/* The first instance's address ("a,b" for active-active). */
+		snprintf(gw_bgp_addr, sizeof(gw_bgp_addr), "%s", ga ? ga : "");
+		gw_bgp_addr[strcspn(gw_bgp_addr, ",")] = '\0';
+		bgp.site_asn = (uint32_t)json_integer_value(json_object_get(sb, "asn"));
+		bgp.site_addr = json_string_value(json_object_get(sb, "bgpPeeringAddress"));
+		bgp.gateway_asn = (uint32_t)json_integer_value(json_object_get(gb, "asn"));
+		bgp.gateway_addr = gw_bgp_addr;
+		if (!bgp.site_addr || !gw_bgp_addr[0] || !bgp.site_asn || !bgp.gateway_asn) {
+			r = mgmt_ops_internal(err);
+			goto out;
+		}
+		c.bgp = &bgp;
+	}
 	r = devcfg_render(v, &c, script, &why);
-	if (r == -EINVAL)
+	if (r == -ENOTSUP)
+		r = mgmt_fail(err, MGMT_E_INVALID_ENUM, "vendor", "There is no %s script: %s.",
+			      vendor, why);
+	else if (r == -EINVAL)
 		r = mgmt_fail(err, MGMT_E_IPSEC_POLICY_VALUE, "properties.ipsecPolicies[0]",
 			      "The connection's IPsec policy has no strongSwan equivalent: %s.",
 			      why);

@@ -527,23 +527,18 @@ static const struct {
 	{"\"NONE [RFC4306]\"", 0, 0, IKE_INTEG_NONE},
 };
 
-bool h_inner_notify(unsigned int idx, uint16_t type)
+/* The SK keys of the IKE SA with these SPIs, the sending direction from_i's, from the key log. */
+static struct ike_sk *sk_from_keylog(uint64_t spi_i, uint64_t spi_r, bool from_i)
 {
-	static uint8_t plain_mem[H_PKT_MAX];
-	struct ike_hdr h = h_hdr(idx);
 	char path[128], line[1024], prefix[40];
-	struct ike_parse_err err;
-	struct ike_pld_notify n;
 	struct ike_sk *sk = NULL;
-	struct ike_msg m;
-	struct buf b, plain;
-	bool found = false, from_i = h.flags & IKE_FLAG_I;
+	bool found = false;
 	FILE *f;
 
 	cr_assert(keylog_dir[0], "h_keylog_enable first");
 	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", keylog_dir);
-	snprintf(prefix, sizeof(prefix), "%016llx,%016llx,", (unsigned long long)h.spi_i,
-		 (unsigned long long)h.spi_r);
+	snprintf(prefix, sizeof(prefix), "%016llx,%016llx,", (unsigned long long)spi_i,
+		 (unsigned long long)spi_r);
 	f = fopen(path, "r");
 	cr_assert(f, "no key log");
 	while (!found && fgets(line, sizeof(line), f))
@@ -582,11 +577,55 @@ bool h_inner_notify(unsigned int idx, uint16_t type)
 		secret_free(ke);
 		secret_free(ka);
 	}
+	return sk;
+}
+
+void h_decrypt(unsigned int idx, struct ike_msg *m)
+{
+	static uint8_t plain_mem[H_PKT_MAX];
+	struct ike_hdr h = h_hdr(idx);
+	struct ike_parse_err err;
+	struct ike_sk *sk = sk_from_keylog(h.spi_i, h.spi_r, h.flags & IKE_FLAG_I);
+	struct buf b, plain;
+
 	buf_init_read(&b, H.q[idx].data, H.q[idx].len);
-	cr_assert_eq(ike_msg_parse(&m, &b, &err), 0);
+	cr_assert_eq(ike_msg_parse(m, &b, &err), 0);
 	buf_init_write(&plain, plain_mem, sizeof(plain_mem));
-	cr_assert_eq(ike_msg_decrypt(&m, sk, &plain, &err), 0, "the key log does not open it");
-	found = ike_msg_find_notify(&m, type, &n);
+	cr_assert_eq(ike_msg_decrypt(m, sk, &plain, &err), 0, "the key log does not open it");
 	ike_sk_free(sk);
-	return found;
+}
+
+bool h_inner_notify(unsigned int idx, uint16_t type)
+{
+	struct ike_pld_notify n;
+	struct ike_msg m;
+
+	h_decrypt(idx, &m);
+	return ike_msg_find_notify(&m, type, &n);
+}
+
+void h_forge(int from, const struct ike_hdr *h, void (*add)(struct ike_msg_writer *w, void *arg),
+	     void *arg)
+{
+	struct ike_sk *sk = sk_from_keylog(h->spi_i, h->spi_r, h->flags & IKE_FLAG_I);
+	struct ike_msg_writer w;
+	struct h_pkt *p;
+	struct buf b;
+
+	cr_assert_lt(H.n, H_MAX_PKTS);
+	p = &H.q[H.n];
+	buf_init_write(&b, p->data, sizeof(p->data));
+	ike_msg_write_begin(&w, &b, h);
+	cr_assert_eq(ike_msg_write_sk_begin(&w, sk), 0);
+	add(&w, arg);
+	cr_assert_eq(ike_msg_write_end(&w), 0);
+	ike_sk_free(sk);
+	p->from = from;
+	p->len = buf_left(&b);
+	memmove(p->data, buf_data(&b), p->len);
+	p->ep = (struct ike_endpoint){.local = H.s[from].cfg.local,
+				      .peer = H.s[from].cfg.peer,
+				      .local_port = IKE_PORT,
+				      .peer_port = IKE_PORT};
+	H.n++;
 }

@@ -17,9 +17,9 @@
 #include "ike/msg.h"
 
 #define H_MAX_PKTS     64
-#define H_MAX_CHILDREN 16
+#define H_MAX_CHILDREN 32
 #define H_PKT_MAX      4096
-#define H_MAX_OPS      64
+#define H_MAX_OPS      128
 #define H_MAX_NONCES   8
 
 struct h_pkt {
@@ -128,6 +128,15 @@ bool h_has_notify(unsigned int idx, uint16_t type);
  */
 void h_keylog_enable(void);
 bool h_inner_notify(unsigned int idx, uint16_t type);
+/* The plaintext of the queued datagram idx (key log), into *m (valid until the next call). */
+void h_decrypt(unsigned int idx, struct ike_msg *m);
+/*
+ * Queue a message as side `from` would send it on the IKE SA of header h's SPIs (the key log's
+ * keys for the direction h's I flag says): add() writes the payloads inside SK. For tests that
+ * play a peer doing what our engine never does.
+ */
+void h_forge(int from, const struct ike_hdr *h, void (*add)(struct ike_msg_writer *w, void *arg),
+	     void *arg);
 
 /* The live child of side i with inbound SPI spi, or NULL. */
 struct h_child *h_child_find(int i, uint32_t spi_in);

@@ -180,13 +180,17 @@ Test(info, delete_child_from_the_responder)
 	create_child();
 	newest_pair(&c0, &c1);
 	cr_assert_eq(ike_engine_conn_delete_child(H.s[1].e, H.s[1].cfg.name, first_spi1), 0);
-	cr_assert_eq(ike_engine_conn_delete_child(H.s[1].e, H.s[1].cfg.name, c1->sa.spi_in), -EBUSY,
-		     "window 1: one request at a time");
+	cr_assert_eq(ike_engine_conn_check_liveness(H.s[1].e, H.s[1].cfg.name), 0,
+		     "a second request is queued");
+	cr_assert_eq(H.n, 1, "window 1: one request at a time, the liveness check waits");
 	h_deliver();
 	cr_assert_eq(H.n, 1);
 	cr_assert(first0->removed, "the initiator removed its end on the Delete");
 	h_deliver();
 	cr_assert(!h_child_find(1, first_spi1), "the responder removed its end on the answer");
+	cr_assert_eq(H.n, 1, "the queued liveness check went out once the window was free");
+	cr_assert_eq(h_hdr(0).exchange, IKE_EXCH_INFORMATIONAL);
+	h_run();
 	cr_assert_eq(h_children_live(0), 1);
 	cr_assert_eq(h_children_live(1), 1);
 	cr_assert(!c0->removed && !c1->removed, "the other child stays");
@@ -380,11 +384,15 @@ Test(info, delete_ike_sa_waits_for_the_outstanding_request)
 	cr_assert(strstr(H.s[1].reason, "deleted by the peer"), "%s", H.s[1].reason);
 }
 
-Test(info, responder_reports_connecting_then_connected)
+Test(info, responder_status_changes_only_once_the_peer_is_authenticated)
 {
+	unsigned int n_status;
+
 	h_start();
-	h_deliver();
-	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTING);
+	n_status = H.s[1].n_status;
+	h_deliver(); /* IKE_SA_INIT: unauthenticated, anyone may send it from the peer's address */
+	cr_assert_eq(H.s[1].status, IKE_CONN_NOT_CONNECTED);
+	cr_assert_eq(H.s[1].n_status, n_status, "no status change from an IKE_SA_INIT");
 	h_run();
 	cr_assert_eq(H.s[1].status, IKE_CONN_CONNECTED);
 }

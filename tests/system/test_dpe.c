@@ -343,13 +343,13 @@ static void ping_both_ways(enum dp_encap encap)
 		cr_assert_geq(sb.rx_esp_raw, 6);
 		cr_assert_eq(sb.rx_esp_udp, 0, "raw ESP: nothing on 4500");
 	}
-	cr_assert_eq(dp_sa_info(F.b, spi_ab(1), ESP_DIR_IN, &info), 0);
+	cr_assert_eq(dp_sa_info(F.b, 1, spi_ab(1), ESP_DIR_IN, &info), 0);
 	cr_assert_gt(info.last_used_ns, 0, "the inbound SA's last use is known (DPD)");
 	cr_assert_geq(info.seq, 6);
 	cr_assert_eq(info.conn_id, 1);
-	cr_assert_eq(dp_sa_info(F.a, spi_ab(1), ESP_DIR_OUT, &info), 0);
+	cr_assert_eq(dp_sa_info(F.a, 1, spi_ab(1), ESP_DIR_OUT, &info), 0);
 	cr_assert_geq(info.ctr.packets, 6);
-	cr_assert_eq(dp_sa_info(F.a, 0x9999, ESP_DIR_OUT, &info), -ENOENT);
+	cr_assert_eq(dp_sa_info(F.a, 1, 0x9999, ESP_DIR_OUT, &info), -ENOENT);
 }
 
 Test(dpe, raw_esp_ping_both_ways)
@@ -523,14 +523,94 @@ Test(dpe, wrong_spi_replay_and_forgery_are_counted)
 	close(cap);
 }
 
+/*
+ * Issue 14: the peer picks our outbound SPIs and they are visible on the wire, so another
+ * tenant's peer may pick the same value. Each SA is found through its connection only: the other
+ * connection's removals and queries never reach it.
+ */
+Test(dpe, an_sa_is_found_through_its_connection_only)
+{
+	struct dp_sa_info info;
+
+	tenant(1, DP_ENCAP_RAW, NULL);
+	tenant(2, DP_ENCAP_RAW, NULL);
+	cr_assert(ping("wa1", "10.2.0.10"), "tenant 1's tunnel works");
+	/* Connection 2's peer chose connection 1's outbound SPI for connection 2's new SA. */
+	cr_assert_eq(install(F.a, 2, spi_ab(1), ESP_DIR_OUT, key_ab, DP_ENCAP_RAW), 0);
+	cr_assert_eq(dp_sa_info(F.a, 2, spi_ab(1), ESP_DIR_OUT, &info), 0);
+	cr_assert_eq(info.conn_id, 2);
+	/* ... and deletes it: connection 1's SA with the same SPI stays. */
+	cr_assert_eq(dp_sa_remove(F.a, 2, spi_ab(1), ESP_DIR_OUT), 0);
+	cr_assert_eq(dp_sa_info(F.a, 1, spi_ab(1), ESP_DIR_OUT, &info), 0, "tenant 1's SA stays");
+	cr_assert_eq(info.conn_id, 1);
+	cr_assert_eq(dp_sa_remove(F.a, 2, spi_ab(1), ESP_DIR_OUT), -ENOENT,
+		     "connection 2 has no such SA any more");
+	/* Inbound SPIs are ours, but a connection cannot remove another's either. */
+	cr_assert_eq(dp_sa_remove(F.b, 2, spi_ab(1), ESP_DIR_IN), -ENOENT);
+	cr_assert_eq(dp_sa_info(F.b, 2, spi_ab(1), ESP_DIR_IN, &info), -ENOENT);
+	cr_assert_eq(dp_sa_info(F.b, 1, spi_ab(1), ESP_DIR_IN, &info), 0);
+	cr_assert(ping("wa1", "10.2.0.10"), "tenant 1's traffic still flows");
+}
+
+/* True if the VNet namespace of role has a kernel route to exactly prefix through vgw0. */
+static bool kernel_route(const char *role, const char *prefix)
+{
+	return sh("ip -n %s-%s route show %s dev vgw0 | grep -q .", F.pfx, role, prefix) == 0;
+}
+
+/*
+ * BGP's best routes through a connection (dp_conn_routes): they carry traffic, their replies'
+ * sources are allowed, a site's own prefix beats a learned route to it, withdrawing them takes
+ * the kernel route and the traffic away, and a second connection's learned route is its own.
+ */
+Test(dpe, learned_routes_carry_traffic_and_go_when_withdrawn)
+{
+	struct prefix learned[] = {P("10.9.0.0/24"), P("10.2.0.0/16"), P("10.9.0.0/24")};
+	struct dp_vnet_stats before, after;
+
+	tenant(1, DP_ENCAP_RAW, NULL);
+	/* Behind B's site: 10.9.0.10 on its workload, reached from B's VNet through the LAN. */
+	SH_OK("ip -n %s-wb1 addr add 10.9.0.10/32 dev eth0", F.pfx);
+	SH_OK("ip -n %s-b1 route add 10.9.0.10/32 via 10.2.0.10 dev lan", F.pfx);
+	cr_assert(!ping("wa1", "10.9.0.10"), "no route to 10.9.0.0/24 before it is learned");
+	cr_assert(!kernel_route("a1", "10.9.0.0/24"));
+
+	/* Learned (a duplicate counts once; 10.2.0.0/16 is also the site's own prefix). */
+	cr_assert_eq(dp_conn_routes(F.a, 1, learned, 3), 0);
+	cr_assert(kernel_route("a1", "10.9.0.0/24"), "the learned route is in the VNet's kernel");
+	cr_assert(ping("wa1", "10.9.0.10"), "a learned route carries traffic, and its replies "
+					    "(source 10.9.0.10) are allowed in");
+	cr_assert(ping("wa1", "10.2.0.10"));
+
+	/* Withdrawn: the route goes, the site's own 10.2.0.0/16 stays. */
+	cr_assert_eq(dp_conn_routes(F.a, 1, NULL, 0), 0);
+	cr_assert(!kernel_route("a1", "10.9.0.0/24"), "the withdrawn route left the kernel");
+	cr_assert(kernel_route("a1", "10.2.0.0/16"), "the site's own prefix stays routed");
+	cr_assert(ping("wa1", "10.2.0.10"));
+	/* A hand-made kernel route cannot bring it back: the data plane has no route. */
+	SH_OK("ip -n %s-a1 route add 10.9.0.0/24 dev vgw0", F.pfx);
+	cr_assert_eq(dp_vnet_stats(F.a, 1, &before), 0);
+	cr_assert(!ping("wa1", "10.9.0.10"), "withdrawn: no traffic");
+	cr_assert_eq(dp_vnet_stats(F.a, 1, &after), 0);
+	cr_assert_geq(after.drops[DP_DROP_NO_ROUTE] - before.drops[DP_DROP_NO_ROUTE], 3);
+	SH_OK("ip -n %s-a1 route del 10.9.0.0/24 dev vgw0", F.pfx);
+
+	/* Learned again, then the connection removed: its learned route goes with it. */
+	cr_assert_eq(dp_conn_routes(F.a, 1, learned, 1), 0);
+	cr_assert(ping("wa1", "10.9.0.10"));
+	cr_assert_eq(dp_conn_routes(F.a, 7, learned, 1), -ENOENT, "no connection 7");
+	cr_assert_eq(dp_conn_remove(F.a, 1), 0);
+	cr_assert(!kernel_route("a1", "10.9.0.0/24"), "removed with its connection");
+}
+
 Test(dpe, removing_the_sa_stops_traffic)
 {
 	struct dp_conn_stats before, after;
 
 	tenant(1, DP_ENCAP_RAW, NULL);
 	cr_assert(ping("wa1", "10.2.0.10"));
-	cr_assert_eq(dp_sa_remove(F.a, spi_ab(1), ESP_DIR_OUT), 0);
-	cr_assert_eq(dp_sa_remove(F.a, spi_ab(1), ESP_DIR_OUT), -ENOENT);
+	cr_assert_eq(dp_sa_remove(F.a, 1, spi_ab(1), ESP_DIR_OUT), 0);
+	cr_assert_eq(dp_sa_remove(F.a, 1, spi_ab(1), ESP_DIR_OUT), -ENOENT);
 	before = conn_stats(F.a, 1);
 	cr_assert(!ping("wa1", "10.2.0.10"), "no outbound SA: no traffic");
 	after = conn_stats(F.a, 1);
@@ -544,14 +624,14 @@ Test(dpe, removing_the_sa_stops_traffic)
 	cr_assert_eq(install(F.b, 1, 0x3001, ESP_DIR_IN, key_ab, DP_ENCAP_RAW), 0);
 	cr_assert_eq(install(F.a, 1, 0x3001, ESP_DIR_OUT, key_ab, DP_ENCAP_RAW), 0);
 	cr_assert(ping("wa1", "10.2.0.10"), "reinstalled, traffic flows again");
-	cr_assert_eq(dp_sa_remove(F.b, 0x3001, ESP_DIR_IN), 0);
+	cr_assert_eq(dp_sa_remove(F.b, 1, 0x3001, ESP_DIR_IN), 0);
 	cr_assert(!ping("wa1", "10.2.0.10"));
 	cr_assert_geq(dp_all(F.b).esp_in.drops[ESP_DROP_NO_SA], 3);
 
 	/* A connection removed takes its SAs and routes along; its VNet can then go. */
 	cr_assert_eq(dp_vnet_remove(F.a, 1), -EBUSY);
 	cr_assert_eq(dp_conn_remove(F.a, 1), 0);
-	cr_assert_eq(dp_sa_info(F.a, spi_ba(1), ESP_DIR_IN, &(struct dp_sa_info){0}), -ENOENT);
+	cr_assert_eq(dp_sa_info(F.a, 1, spi_ba(1), ESP_DIR_IN, &(struct dp_sa_info){0}), -ENOENT);
 	cr_assert_neq(sh("ip -n %s-a1 route show | grep -q 10.2.0.0/16", F.pfx), 0);
 	cr_assert_eq(dp_vnet_remove(F.a, 1), 0);
 	char ns[64];
@@ -893,7 +973,7 @@ Test(dpe, lifetime_events_and_spi_allocation)
 	cr_assert_eq(dp_spi_alloc(F.b, &spi2), 0);
 	cr_assert_geq(spi, 256);
 	cr_assert_neq(spi, spi2, "SPIs are unique");
-	cr_assert_eq(dp_sa_remove(F.b, spi2, ESP_DIR_IN), 0, "a reservation can be released");
+	cr_assert_eq(dp_sa_remove(F.b, 0, spi2, ESP_DIR_IN), 0, "a reservation can be released");
 	in.esp.spi = spi;
 	cr_assert_eq(dp_sa_install(F.b, &in), 0);
 	cr_assert_eq(dp_sa_install(F.b, &in), -EEXIST, "one SA per SPI");

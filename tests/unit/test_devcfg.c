@@ -332,3 +332,99 @@ Test(devcfg, unmappable_policy_refused)
 	cr_assert_not_null(why);
 	cr_assert(strstr(why, "DHGroup1"), "why: %s", why);
 }
+
+/* ---- BGP connections (SPEC §6) ------------------------------------------------------------- */
+
+static const struct devcfg_bgp bgp = {
+	.site_asn = 65010,
+	.site_addr = "192.168.1.1",
+	.gateway_asn = 65515,
+	.gateway_addr = "10.1.255.30",
+};
+
+static char *render_as(enum devcfg_vendor v, const struct devcfg_conn *c)
+{
+	const char *why = "unset";
+	char *out = NULL;
+
+	cr_assert_eq(devcfg_render(v, c, &out, &why), 0, "refused: %s", why);
+	cr_assert_not_null(out);
+	return out;
+}
+
+Test(devcfg, bgp_strongswan_is_any_to_any_and_routes_the_gateways_bgp_address)
+{
+	struct devcfg_conn c = default_conn();
+	char *out;
+
+	c.bgp = &bgp;
+	out = render_as(DEVCFG_STRONGSWAN, &c);
+	cr_assert(strstr(out, "\t\t\t\tlocal_ts = 0.0.0.0/0\n"), "%s", out);
+	cr_assert(strstr(out, "\t\t\t\tremote_ts = 0.0.0.0/0\n"));
+	cr_assert(strstr(out, "#   ip route add 10.1.255.30/32 dev ipsec0\n"));
+	cr_assert_eq(count(out, "192.168.2.0/24"), 0, "no static selectors");
+	devcfg_free(out);
+}
+
+Test(devcfg, bgp_bird_peers_through_the_tunnel)
+{
+	static const char *const want[] = {
+		"router id 192.168.1.1;\n",
+		"\troute 10.1.255.30/32 via \"ipsec0\";\n",
+		"\tlocal 192.168.1.1 as 65010;\n",
+		"\tneighbor 10.1.255.30 as 65515;\n",
+		"\tmultihop 2;\n",
+		"\t\texport where proto ~ \"site_*\";\n",
+		"\t\tigp table master4;\n",
+		"\tipv4 { import none; export where proto = \"vnetgw\"; };\n",
+	};
+	struct devcfg_conn c = default_conn();
+	char *out;
+
+	c.bgp = &bgp;
+	out = render_as(DEVCFG_BIRD, &c);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_assert(strstr(out, want[i]), "no '%s' in\n%s", want[i], out);
+	cr_assert_eq(count(out, c.psk), 0, "a router's script holds no IPsec key");
+	devcfg_free(out);
+}
+
+Test(devcfg, bgp_frr_peers_through_the_tunnel)
+{
+	static const char *const want[] = {
+		"ip route 10.1.255.30/32 ipsec0\n",
+		"router bgp 65010\n",
+		" bgp router-id 192.168.1.1\n",
+		" no bgp ebgp-requires-policy\n",
+		" neighbor 10.1.255.30 remote-as 65515\n",
+		" neighbor 10.1.255.30 ebgp-multihop 2\n",
+		" neighbor 10.1.255.30 update-source 192.168.1.1\n",
+		" address-family ipv4 unicast\n",
+	};
+	struct devcfg_conn c = default_conn();
+	char *out;
+
+	c.bgp = &bgp;
+	out = render_as(DEVCFG_FRR, &c);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_assert(strstr(out, want[i]), "no '%s' in\n%s", want[i], out);
+	cr_assert_eq(count(out, c.psk), 0);
+	devcfg_free(out);
+}
+
+Test(devcfg, router_scripts_are_for_bgp_connections_only)
+{
+	struct devcfg_conn c = default_conn();
+	enum devcfg_vendor v;
+	const char *why = NULL;
+	char *out = (char *)"untouched";
+
+	cr_assert_eq(devcfg_vendor_find("bird", &v), 0);
+	cr_assert_eq(v, DEVCFG_BIRD);
+	cr_assert_eq(devcfg_vendor_find("FRR", &v), 0);
+	cr_assert_eq(v, DEVCFG_FRR);
+	cr_assert_eq(devcfg_render(DEVCFG_BIRD, &c, &out, &why), -ENOTSUP);
+	cr_assert_null(out);
+	cr_assert(why && strstr(why, "BGP"), "says why: %s", why ? why : "(null)");
+	cr_assert_eq(devcfg_render(DEVCFG_FRR, &c, &out, &why), -ENOTSUP);
+}

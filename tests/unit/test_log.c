@@ -435,3 +435,121 @@ Test(log_stderr, default_output_is_stderr, .init = cr_redirect_stderr)
 	cr_assert_gt(n, 25, "%zu", n);
 	cr_assert_str_eq(got + 25, "WARN  Gateway to stderr 7\n", "%s", got);
 }
+
+/* ---- formats: JSON lines (issue 20) and the journal's ------------------------------------ */
+
+#include <jansson.h>
+
+static json_t *json_line(const char *out)
+{
+	json_error_t e;
+	json_t *j;
+
+	cr_assert_eq(count_lines(out), 1, "%s", out);
+	j = json_loads(out, JSON_REJECT_DUPLICATES, &e);
+	cr_assert_not_null(j, "not JSON (%s): %s", e.text, out);
+	return j;
+}
+
+Test(log, json_event_has_azure_fields)
+{
+	char *out;
+	json_t *j;
+
+	log_set_format(LOG_FORMAT_JSON);
+	log_event(LOG_LVL_WARN, "Tunnel", "TunnelDisconnected",
+		  "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/connections/c1",
+		  "conn=c1: Connected -> NotConnected (%s)", "DPD");
+	out = capture_take();
+	j = json_line(out);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "category")), "TunnelDiagnosticLog");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "level")), "warn");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "operationName")),
+			 "TunnelDisconnected");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "resourceId")),
+			 "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/"
+			 "connections/c1");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "message")),
+			 "conn=c1: Connected -> NotConnected (DPD)");
+	cr_assert(json_is_string(json_object_get(j, "time")));
+	json_decref(j);
+	free(out);
+	log_set_format(LOG_FORMAT_TEXT);
+}
+
+Test(log, json_escapes_what_a_peer_can_put_in_a_message)
+{
+	char *out;
+	json_t *j;
+
+	log_set_format(LOG_FORMAT_JSON);
+	log_info("IKE", "id=%s \"q\" \\ \xff\xfe end", "evil\nFAKE\x1b");
+	out = capture_take();
+	j = json_line(out);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "category")), "IKEDiagnosticLog");
+	cr_assert_null(json_object_get(j, "operationName"), "a plain line is no event");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "message")),
+			 "id=evil?FAKE? \"q\" \\ \xc3\xbf\xc3\xbe end",
+			 "bytes outside ASCII arrive as the code points of their values");
+	json_decref(j);
+	free(out);
+	log_set_format(LOG_FORMAT_TEXT);
+}
+
+Test(log, json_long_line_is_cut_and_stays_valid)
+{
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(CLOCK_NS_PER_SEC, 1);
+	char big[3000], *out;
+	const char *msg;
+	json_t *j;
+
+	log_set_format(LOG_FORMAT_JSON);
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = i % 7 ? 'x' : '"'; /* escapes (two bytes) among plain ones */
+	big[sizeof(big) - 1] = '\0';
+	clock_fake_install(0);
+	log_rl(&rl, LOG_LVL_WARN, "ESP", "x");
+	log_rl(&rl, LOG_LVL_WARN, "ESP", "x");
+	clock_fake_advance(CLOCK_NS_PER_SEC);
+	free(capture_take());
+	log_rl(&rl, LOG_LVL_WARN, "ESP", "%s", big);
+	out = capture_take();
+	cr_assert_leq(strlen(out), 1024, "%zu", strlen(out));
+	j = json_line(out);
+	msg = json_string_value(json_object_get(j, "message"));
+	cr_assert_not_null(strstr(msg, "... (1 similar lines suppressed)"), "%s", msg);
+	cr_assert_eq(strncmp(msg, big, strlen(msg) - strlen("... (1 similar lines suppressed)")), 0);
+	json_decref(j);
+	free(out);
+	clock_fake_remove();
+	log_set_format(LOG_FORMAT_TEXT);
+}
+
+Test(log, journal_and_text_event_lines)
+{
+	char *out;
+
+	log_set_format(LOG_FORMAT_JOURNAL);
+	log_warn("Tunnel", "conn=c1: lost");
+	out = capture_take();
+	cr_assert_str_eq(out, "<4>Tunnel: conn=c1: lost\n", "journald adds the time itself");
+	free(out);
+	log_set_format(LOG_FORMAT_TEXT);
+	log_event(LOG_LVL_INFO, "Route", "RouteAdded", "/subscriptions/s/x", "10.0.0.0/8");
+	out = capture_take();
+	cr_assert_not_null(strstr(out, " INFO  Route   RouteAdded /subscriptions/s/x: 10.0.0.0/8\n"),
+			   "%s", out);
+	free(out);
+}
+
+Test(log, format_parse)
+{
+	enum log_format f;
+
+	unsetenv("JOURNAL_STREAM");
+	cr_assert_eq(log_format_parse("json", &f), 0);
+	cr_assert_eq(f, LOG_FORMAT_JSON);
+	cr_assert_eq(log_format_parse("text", &f), 0);
+	cr_assert_eq(f, LOG_FORMAT_TEXT, "stderr is no journal here");
+	cr_assert_eq(log_format_parse("xml", &f), -EINVAL);
+}

@@ -174,3 +174,43 @@ Test(sad, random_operations_vs_naive)
 	esp_sad_free(sad); /* frees the SAs still in it */
 	free(ref);
 }
+
+/*
+ * The data plane tags each inbound SA with its connection (esp_sa_tag) and removes a
+ * connection's SAs by that tag: exactly those go, in a table big enough to have wrapped probe
+ * runs, whatever the order.
+ */
+Test(sad, delete_by_owner)
+{
+	struct esp_sad *sad = esp_sad_new();
+	int owners[3];
+	uint32_t spis[600];
+	size_t n = 0;
+
+	cr_assert_not_null(sad);
+	for (uint32_t i = 0; i < 600; i++) {
+		uint32_t spi;
+		struct esp_sa *sa;
+
+		cr_assert_eq(esp_sad_spi_alloc(sad, &spi), 0);
+		sa = sa_make(spi, ESP_DIR_IN);
+		esp_sa_tag(sa)->owner = &owners[i % 3];
+		cr_assert_eq(esp_sad_add(sad, sa), 0);
+		spis[n++] = spi;
+	}
+	cr_assert_eq(esp_sad_del_owned(sad, &owners[1]), 200);
+	cr_assert_eq(esp_sad_count(sad), 400);
+	for (size_t i = 0; i < n; i++) {
+		struct esp_sa *sa = esp_sad_find(sad, spis[i]);
+
+		if (i % 3 == 1)
+			cr_assert_null(sa, "SPI %08x of the removed owner is gone", spis[i]);
+		else
+			cr_assert(sa && esp_sa_tag(sa)->owner == &owners[i % 3],
+				  "SPI %08x of another owner stays", spis[i]);
+	}
+	cr_assert_eq(esp_sad_del_owned(sad, &owners[1]), 0, "nothing left of it");
+	cr_assert_eq(esp_sad_del_owned(sad, NULL), 400, "NULL: every SA");
+	cr_assert_eq(esp_sad_count(sad), 0);
+	esp_sad_free(sad);
+}

@@ -7,6 +7,7 @@
  *
  *   ikepeer --local IP --peer IP --psk SECRET [--ike SUITE] [--esp SUITE] [--initiate]
  *           [--keylog DIR] [--seconds N] [--create-child] [--liveness]
+ *           [--child-spi HEX [--delete-created]] [--children N] [--rekey-ike N] [--no-deletes]
  *           [--liveness-rtt N [--interval-ms M]]
  *
  * --create-child: once connected, one CREATE_CHILD_SA; --liveness: then an empty INFORMATIONAL.
@@ -14,6 +15,16 @@
  * apart (default 20), each timed from its send to its answer's arrival; prints
  * "LIVENESS n=.. timeouts=.. p50=..us p99=..us max=..us" and exits (a check unanswered for 2 s
  * is a timeout; the engine retransmits it as it would any request).
+ * The rest plays a tenant's hostile device against a shared gateway (issue 14), with this
+ * engine's own limits lifted:
+ *   --child-spi HEX     the created child's inbound SPI is HEX (the gateway's outbound SPI
+ *                       toward us: e.g. another tenant's, seen on the wire); --delete-created
+ *                       then deletes that child;
+ *   --children N        N more CREATE_CHILD_SA, one after the other;
+ *   --rekey-ike N       N IKE SA rekeys, one after the other;
+ *   --no-deletes        none of our INFORMATIONAL requests leaves (a rekeyed SA is never
+ *                       deleted, a deleted child never said so).
+ * Each action prints "ACTION <what> rc=N"; "DONE" once every action asked for was taken.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,8 +43,17 @@
 
 static volatile sig_atomic_t stop;
 static unsigned int n_installed;
-static bool connected;
+static bool connected, no_deletes;
 static struct sock_set socks;
+static uint32_t forced_spi, created_spi;
+static unsigned int dropped_informational;
+
+static int fixed_spi(void *ctx, uint32_t *spi)
+{
+	(void)ctx;
+	*spi = forced_spi;
+	return 0;
+}
 
 /* --liveness-rtt: the check in flight, and the answers' times. */
 #define RTT_TIMEOUT_NS (2 * CLOCK_NS_PER_SEC)
@@ -59,6 +79,13 @@ static void on_send(void *ctx, const struct ike_endpoint *ep, const uint8_t *dat
 
 	if (len > 8192)
 		return;
+	/* RFC 7296 3.1: byte 18 the exchange type, 19 the flags (0x20: a response). */
+	if (no_deletes && len > 20 && data[18] == 37 && !(data[19] & 0x20)) {
+		dropped_informational++;
+		fprintf(stderr, "ikepeer: INFORMATIONAL request dropped (--no-deletes), %u so far\n",
+			dropped_informational);
+		return;
+	}
 	if (ep->local_port == IKE_NATT_PORT) {
 		kind = SOCK_KIND_NATT;
 		memset(pkt, 0, 4); /* the non-ESP marker */
@@ -80,6 +107,8 @@ static int on_install(void *ctx, const struct ike_child_sa *c)
 	       c->ep.local_port, c->ep.peer_port,
 	       ike_child_sa_esp_params(c, ESP_DIR_OUT, &p) == 0 ? "ok" : "unsupported",
 	       c->enc_out ? c->enc_out->len : 0);
+	if (forced_spi && c->spi_in == forced_spi)
+		created_spi = c->spi_in;
 	n_installed++;
 	fflush(stdout);
 	return 0;
@@ -173,6 +202,11 @@ int main(int argc, char **argv)
 		{"liveness", no_argument, NULL, 'L'},
 		{"liveness-rtt", required_argument, NULL, 'R'},
 		{"interval-ms", required_argument, NULL, 'M'},
+		{"child-spi", required_argument, NULL, 'S'},
+		{"delete-created", no_argument, NULL, 'D'},
+		{"children", required_argument, NULL, 'n'},
+		{"rekey-ike", required_argument, NULL, 'r'},
+		{"no-deletes", no_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ike_engine_ops ops = {
@@ -188,9 +222,10 @@ int main(int argc, char **argv)
 	const char *keylog = NULL;
 	uint64_t end;
 	long seconds = 30;
-	bool want_child = false, want_liveness = false;
+	bool want_child = false, want_liveness = false, delete_created = false, done = false;
 	uint64_t interval_ns = 20 * CLOCK_NS_PER_MS;
 	unsigned int need = 1; /* children to wait for before the liveness check */
+	unsigned long more_children = 0, rekeys = 0;
 	int c;
 
 	ike_conn_config_default(&cfg);
@@ -244,6 +279,22 @@ int main(int argc, char **argv)
 		case 'M':
 			interval_ns = strtoull(optarg, NULL, 10) * CLOCK_NS_PER_MS;
 			break;
+		case 'S':
+			forced_spi = (uint32_t)strtoul(optarg, NULL, 16);
+			want_child = true;
+			break;
+		case 'D':
+			delete_created = true;
+			break;
+		case 'n':
+			more_children = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			rekeys = strtoul(optarg, NULL, 10);
+			break;
+		case 'N':
+			no_deletes = true;
+			break;
 		default:
 			return 2;
 		}
@@ -265,6 +316,15 @@ int main(int argc, char **argv)
 	e = ike_engine_new(&ops);
 	if (!e)
 		return 1;
+	{
+		/* A hostile device asks for whatever it likes: none of our own limits. */
+		struct ike_engine_limits unlimited = {.children_per_conn = 100000,
+						      .ike_sas_per_conn = 100000,
+						      .peer_creates_burst = 100000,
+						      .peer_creates_per_min = 100000};
+
+		ike_engine_set_limits(e, &unlimited);
+	}
 	if (keylog)
 		ike_engine_set_keylog(e, keylog);
 	if (ike_engine_conn_set(e, &cfg)) {
@@ -295,6 +355,44 @@ int main(int argc, char **argv)
 				;
 		}
 		ike_engine_run_timers(e);
+		{
+			struct ike_conn_info info;
+			bool idle = ike_engine_conn_info(e, cfg.name, &info) == 0 &&
+				    info.established && info.requests_pending == 0;
+
+			if (forced_spi && want_child && connected && idle)
+				ike_engine_set_spi_source(e, fixed_spi, NULL);
+			if (created_spi) {
+				ike_engine_set_spi_source(e, NULL, NULL);
+				if (delete_created) {
+					delete_created = false;
+					printf("ACTION delete-child spi_in=%08x rc=%d\n", created_spi,
+					       ike_engine_conn_delete_child(e, cfg.name,
+									    created_spi));
+					fflush(stdout);
+				}
+			}
+			if (!want_child && !delete_created && idle && more_children) {
+				more_children--;
+				printf("ACTION create-child rc=%d\n",
+				       ike_engine_conn_create_child(e, cfg.name));
+				fflush(stdout);
+				continue;
+			}
+			if (!want_child && !delete_created && idle && !more_children && rekeys) {
+				rekeys--;
+				printf("ACTION rekey-ike rc=%d\n",
+				       ike_engine_conn_rekey_ike(e, cfg.name));
+				fflush(stdout);
+				continue;
+			}
+			if (!done && !want_child && !delete_created && !more_children && !rekeys &&
+			    !want_liveness && idle && connected) {
+				done = true;
+				printf("DONE\n");
+				fflush(stdout);
+			}
+		}
 		if (connected && want_child && n_installed == 1) {
 			want_child = false;
 			need = 2;

@@ -68,6 +68,9 @@ CONF
 #                        "initiate": true,              (optional, default true)
 #                        "sku": "Standard",             (optional: Basic|Standard|HighPerformance)
 #                        "dpdTimeoutSeconds": 45,       (optional, 9..3600)
+#                        "bgp": { "asn": 65010,         (optional: BGP with the site; its
+#                                 "peeringAddress": "192.168.1.1",  VNet's gateway then has
+#                                 "routingWeight": 0 },    BGP, AS 65515; weight optional)
 #                        "ipsecPolicy": {               (optional; all eight members)
 #                          "ikeEncryption": "AES256", "ikeIntegrity": "SHA384",
 #                          "dhGroup": "ECP384", "ipsecEncryption": "GCMAES256",
@@ -80,7 +83,9 @@ CONF
 # connections' "sku" (they must agree; Standard without one); each connection a local network
 # gateway <name> (peer, remotePrefixes) and a connection <name> (sharedKey, dpdTimeoutSeconds,
 # connectionMode Default when it initiates, else ResponderOnly) with its ipsecPolicy added. All in
-# resource group $S2S_RG of a subscription "lab" made on first import. A member the document
+# resource group $S2S_RG of a subscription "lab" made on first import. A connection with "bgp"
+# gets a local network gateway with bgpSettings and enableBgp; its VNet's gateway gets
+# enableBgp (SPEC §6). A member the document
 # format does not have is refused, as is a connection naming no VNet of the document; the values
 # themselves are checked by the API (SPEC §2), whose error the import shows.
 #
@@ -119,7 +124,12 @@ if type != "object" then "the document must be a JSON object" else
 	((.connections // []) | to_entries[] | "connections[\(.key)]" as $w | .value |
 		if type != "object" then "\($w): must be an object" else
 		known($w; ["name", "vnet", "peer", "sharedKey", "remotePrefixes", "initiate", "sku",
-			"dpdTimeoutSeconds", "ipsecPolicy"]),
+			"dpdTimeoutSeconds", "ipsecPolicy", "bgp"]),
+		(if has("bgp") then .bgp |
+			if type != "object" then "\($w).bgp: must be an object" else
+			known("\($w).bgp"; ["asn", "peeringAddress", "routingWeight"]),
+			req("\($w).bgp"; ["asn", "peeringAddress"]) end
+		else empty end),
 		req($w; ["name", "vnet", "peer", "sharedKey", "remotePrefixes"]),
 		str($w; "name"), str($w; "vnet"), str($w; "peer"), str($w; "sharedKey"), str($w; "sku"),
 		prefixes($w; "remotePrefixes"),
@@ -166,11 +176,15 @@ s2s_import() {
 		gws=$(jq -r .gatewaySubnet <<<"$v")
 		sku=$(jq -r --arg v "$name" '[.connections // [] | .[] | select(.vnet == $v) | .sku // "Standard"] | .[0] // "Standard"' "$conf")
 		mapfile -t space < <(jq -r '.addressSpace[]' <<<"$v")
+		local bgp=()
+		[ "$(jq --arg v "$name" '[.connections // [] | .[] | select(.vnet == $v and has("bgp"))] | length' "$conf")" -gt 0 ] &&
+			bgp=(--asn 65515)
 		api_cli_ok vnet create -g "$S2S_RG" -n "$name" --address-prefixes "${space[@]}" \
 			--subnet-name GatewaySubnet --subnet-prefix "$gws"
 		api_cli_ok public-ip create -g "$S2S_RG" -n "$name-gw-ip"
 		api_cli_ok vnet-gateway create -g "$S2S_RG" -n "$name-gw" --vnet "$name" \
-			--public-ip-addresses "$name-gw-ip" --gateway-type Vpn --vpn-type RouteBased --sku "$sku"
+			--public-ip-addresses "$name-gw-ip" --gateway-type Vpn --vpn-type RouteBased --sku "$sku" \
+			"${bgp[@]}"
 		S2S_IDS[$API_CUR/vnet/$name]=$(api_id "$S2S_RG" virtualNetworks "$name")
 	done
 	n=$(jq '.connections // [] | length' "$conf")
@@ -186,11 +200,20 @@ s2s_import() {
 		[ "$(jq 'has("dpdTimeoutSeconds")' <<<"$c")" = true ] &&
 			dpd=(--dpd-timeout "$(jq -r .dpdTimeoutSeconds <<<"$c")")
 		mapfile -t remote < <(jq -r '.remotePrefixes[]' <<<"$c")
-		api_site "$S2S_RG" "$name" "$peer" "${remote[@]}"
+		local site_bgp=() conn_bgp=()
+		if [ "$(jq 'has("bgp")' <<<"$c")" = true ]; then
+			site_bgp=(--asn "$(jq -r .bgp.asn <<<"$c")" --bgp-peering-address "$(jq -r .bgp.peeringAddress <<<"$c")")
+			conn_bgp=(--enable-bgp true)
+			[ "$(jq '.bgp | has("routingWeight")' <<<"$c")" = true ] &&
+				conn_bgp+=(--routing-weight "$(jq -r .bgp.routingWeight <<<"$c")")
+		fi
+		api_cli_ok local-gateway create -g "$S2S_RG" -n "$name" --gateway-ip-address "$peer" \
+			--local-address-prefixes "${remote[@]}" "${site_bgp[@]}"
 		# A connection that initiates does so once its policy is in place, not before.
 		mode=ResponderOnly
 		[ "$initiate" = true ] && [ "$(jq 'has("ipsecPolicy")' <<<"$c")" = false ] && mode=Default
-		api_connection "$S2S_RG" "$name" "$vnet-gw" "$name" "$psk" --connection-mode $mode "${dpd[@]}"
+		api_connection "$S2S_RG" "$name" "$vnet-gw" "$name" "$psk" --connection-mode $mode "${dpd[@]}" \
+			"${conn_bgp[@]}"
 		S2S_IDS[$API_CUR/conn/$name]=$(api_id "$S2S_RG" connections "$name")
 		if [ "$(jq 'has("ipsecPolicy")' <<<"$c")" = true ]; then
 			mapfile -t policy < <(jq -r '.ipsecPolicy | "--ike-encryption", .ikeEncryption,

@@ -4,7 +4,10 @@
  * proposal (AES-256 / SHA-384 / ECP-384, vnetgwd's default) and a real ECP-384 public value, so
  * that a responder which accepts it does the full DH work. Raw IPv4 (IP_HDRINCL) lets us write
  * any source address; it runs only inside a lab's network namespace (/run/netns/vgt-*), and
- * the lab's routes keep the replies there.
+ * the lab's routes keep the replies there. Two more kinds for issue 14's attacks: --weak, one
+ * proposal nobody accepts (DES / SHA-1 / MODP-1024), as a spoofer of a site's address sends
+ * it; --junk N, N random bytes (after the non-ESP marker on port 4500) that no IKE parser
+ * takes, at full rate for --seconds.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -39,12 +42,14 @@ struct source {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ikeflood --dst IP [--dport N] --count N --src A.B.C.D/LEN [--src ...] "
-		"[--seed N]\n"
-		"  Sends N IKE_SA_INIT requests to IP (port 500 by default) at full speed, from\n"
-		"  source addresses drawn in turn from each --src prefix (a /32 is that address),\n"
-		"  random within it. Prints what it sent: one 'ikeflood: src=...' line per prefix\n"
-		"  and a summary 'ikeflood: sent=N errors=N seconds=S rate=R/s'.\n");
+		"usage: ikeflood --dst IP [--dport N] (--count N | --seconds S) --src A.B.C.D/LEN "
+		"[--src ...] [--seed N] [--weak | --junk BYTES]\n"
+		"  Sends N IKE_SA_INIT requests (or for S seconds) to IP (port 500 by default) at\n"
+		"  full speed, from source addresses drawn in turn from each --src prefix (a /32 is\n"
+		"  that address), random within it. --weak: the only proposal is DES / SHA-1 /\n"
+		"  MODP-1024; --junk: BYTES random bytes instead of IKE (the non-ESP marker first on\n"
+		"  port 4500). Prints what it sent: one 'ikeflood: src=...' line per prefix and a\n"
+		"  summary 'ikeflood: sent=N errors=N seconds=S rate=R/s'.\n");
 }
 
 /* xorshift64*: reproducible from --seed. */
@@ -189,12 +194,14 @@ static size_t transform(uint8_t *p, bool last, uint8_t type, uint16_t id, uint16
 
 /*
  * The IKE message: header, SA (one proposal), KE (ECP-384), Nonce (32 bytes). spi and nonce
- * are patched per request at *spi_off and *nonce_off. Returns the length.
+ * are patched per request at *spi_off and *nonce_off. weak: DES / SHA-1 / MODP-1024 instead
+ * (a KE of 128 bytes of the public value's, which nobody gets to compute with). Returns the
+ * length.
  */
-static size_t ike_template(uint8_t *m, const uint8_t pub[ECP384_LEN], size_t *spi_off,
+static size_t ike_template(uint8_t *m, const uint8_t pub[ECP384_LEN], bool weak, size_t *spi_off,
 			   size_t *nonce_off)
 {
-	size_t n = 28, sa, prop;
+	size_t n = 28, sa, prop, ke_len = weak ? 128 : ECP384_LEN;
 
 	/* SA payload (33), next KE (34). */
 	sa = n;
@@ -209,20 +216,29 @@ static size_t ike_template(uint8_t *m, const uint8_t pub[ECP384_LEN], size_t *sp
 	m[n + 6] = 0; /* SPI size */
 	m[n + 7] = 4; /* transforms */
 	n += 8;
-	n += transform(m + n, false, 1, 12, 256); /* ENCR_AES_CBC 256 */
-	n += transform(m + n, false, 2, 7, 0);	  /* PRF_HMAC_SHA2_384 */
-	n += transform(m + n, false, 3, 13, 0);	  /* AUTH_HMAC_SHA2_384_192 */
-	n += transform(m + n, true, 4, 20, 0);	  /* ECP-384 */
+	if (weak) {
+		n += transform(m + n, false, 1, 2, 0); /* ENCR_DES */
+		n += transform(m + n, false, 2, 2, 0); /* PRF_HMAC_SHA1 */
+		n += transform(m + n, false, 3, 2, 0); /* AUTH_HMAC_SHA1_96 */
+		n += transform(m + n, true, 4, 2, 0);  /* MODP-1024 */
+	} else {
+		n += transform(m + n, false, 1, 12, 256); /* ENCR_AES_CBC 256 */
+		n += transform(m + n, false, 2, 7, 0);	  /* PRF_HMAC_SHA2_384 */
+		n += transform(m + n, false, 3, 13, 0);	  /* AUTH_HMAC_SHA2_384_192 */
+		n += transform(m + n, true, 4, 20, 0);	  /* ECP-384 */
+	}
 	be16(m + prop + 2, (uint16_t)(n - prop));
 	be16(m + sa + 2, (uint16_t)(n - sa));
 	/* KE (34), next Nonce (40). */
 	m[n] = 40;
 	m[n + 1] = 0;
-	be16(m + n + 2, 8 + ECP384_LEN);
-	be16(m + n + 4, 20);
+	be16(m + n + 2, (uint16_t)(8 + ke_len));
+	be16(m + n + 4, weak ? 2 : 20);
 	be16(m + n + 6, 0);
 	memcpy(m + n + 8, pub, ECP384_LEN);
-	n += 8 + ECP384_LEN;
+	if (weak)
+		memcpy(m + n + 8 + ECP384_LEN, pub, ke_len - ECP384_LEN);
+	n += 8 + ke_len;
 	/* Nonce (40), last. */
 	m[n] = 0;
 	m[n + 1] = 0;
@@ -265,15 +281,19 @@ int main(int argc, char **argv)
 		{"count", required_argument, NULL, 'n'},
 		{"src", required_argument, NULL, 's'},
 		{"seed", required_argument, NULL, 'S'},
+		{"seconds", required_argument, NULL, 'T'},
+		{"weak", no_argument, NULL, 'w'},
+		{"junk", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct source src[SOURCES_MAX];
 	unsigned int n_src = 0;
 	struct in_addr dst = {0};
-	unsigned long count = 0, dport = 500;
+	unsigned long count = 0, dport = 500, junk = 0;
+	double seconds = 0;
 	uint64_t seed = 0, errors = 0, sent = 0;
-	bool have_seed = false, have_dst = false;
+	bool have_seed = false, have_dst = false, weak = false;
 	uint8_t pkt[1500], pub[ECP384_LEN];
 	size_t ike_len, spi_off, nonce_off, tot;
 	struct sockaddr_in to = {.sin_family = AF_INET};
@@ -307,6 +327,19 @@ int main(int argc, char **argv)
 			seed = strtoull(optarg, NULL, 0);
 			have_seed = true;
 			break;
+		case 'T':
+			seconds = strtod(optarg, NULL);
+			if (seconds <= 0)
+				goto usage;
+			break;
+		case 'w':
+			weak = true;
+			break;
+		case 'j':
+			junk = strtoul(optarg, NULL, 10);
+			if (junk < 8 || junk > 1400)
+				goto usage;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -314,8 +347,10 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (!have_dst || !count || !n_src || optind != argc)
+	if (!have_dst || (!count && seconds <= 0) || !n_src || optind != argc || (weak && junk))
 		goto usage;
+	if (!count)
+		count = ~0ul; /* until --seconds pass */
 	if (!in_lab_netns()) {
 		fprintf(stderr, "ikeflood: refusing to run outside a lab network namespace "
 				"(ip netns exec vgt-...)\n");
@@ -334,7 +369,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(pkt, 0, sizeof(pkt));
-	ike_len = ike_template(pkt + 28, pub, &spi_off, &nonce_off);
+	ike_len = ike_template(pkt + 28, pub, weak, &spi_off, &nonce_off);
+	if (junk) {
+		ike_len = junk;
+		spi_off = nonce_off = 0;
+	}
 	tot = 28 + ike_len;
 	to.sin_addr = dst;
 	printf("ikeflood: seed=%" PRIu64 " dst=%s:%lu count=%lu bytes=%zu\n", seed, inet_ntoa(dst),
@@ -347,9 +386,18 @@ int main(int argc, char **argv)
 		uint32_t saddr = source_pick(s), sum;
 		uint64_t spi = rng_next() | 1;
 
-		be64(ike + spi_off, spi);
-		for (int k = 0; k < 32; k += 8)
-			be64(ike + nonce_off + k, rng_next());
+		if (seconds > 0 && (i & 1023) == 0 && now_s() - t0 >= seconds)
+			break;
+		if (junk) {
+			for (size_t k = 0; k + 8 <= junk; k += 8)
+				be64(ike + k, rng_next());
+			if (dport == 4500)
+				memset(ike, 0, 4); /* the non-ESP marker: to the IKE side */
+		} else {
+			be64(ike + spi_off, spi);
+			for (int k = 0; k < 32; k += 8)
+				be64(ike + nonce_off + k, rng_next());
+		}
 		/* IPv4 header (RFC 791): the kernel fills in the ID and checksum. */
 		ip[0] = 0x45;
 		ip[1] = 0;
