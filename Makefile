@@ -8,6 +8,7 @@
 #   tests/bench/<name>/*.c                 -> $(BUILD)/bench/<name>
 #
 # make            build daemon, CLI, tests, benchmarks
+# make bench-ikelive  IKE liveness latency with and without an API PUT storm (root)
 # make check      install missing packages, build, run every test (unit, vectors, exchange,
 #                 fuzz corpora, lab) -- the README's test command
 # make asan       the same unit-level tests built and run under ASan+UBSan
@@ -53,7 +54,7 @@ TESTS    := $(foreach d,$(TEST_DIRS),$(BUILD)/tests/$d)
 REPLAYS  := $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$f)
 BENCHES  := $(foreach b,$(BENCH_NAMES),$(BUILD)/bench/$b)
 
-.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-bgp bench-tunnel demo demo-down clean format tests-build install deb
+.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-bgp bench-tunnel bench-ikelive demo demo-down clean format tests-build install deb
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CLI) tests-build $(BENCHES)
@@ -171,6 +172,10 @@ bench-bgp: $(BUILD)/bench/bgp
 # Real namespaces and peers (root): plain path, strongSwan and vnetgwd tunnels side by side.
 bench-tunnel: all
 	VNETGW_BUILD=$(BUILD) tests/bench/tunnel/run.sh
+
+# Root: IKE liveness answer latency, idle and under a 50-client PUT storm on the API (issue 15).
+bench-ikelive: all
+	VNETGW_BUILD=$(BUILD) tests/bench/ikelive/run.sh
 
 # ---- the main job ------------------------------------------------------------------------------
 

@@ -155,6 +155,7 @@ struct head {
 	size_t length;
 	char *etag;
 	char *content_type;
+	int retry_after;
 };
 
 static void head_clear(struct head *h)
@@ -162,6 +163,7 @@ static void head_clear(struct head *h)
 	free(h->etag);
 	free(h->content_type);
 	memset(h, 0, sizeof(*h));
+	h->retry_after = -1;
 }
 
 static int parse_content_length(const char *v, size_t *out)
@@ -224,6 +226,12 @@ static int parse_field(char *line, struct head *h)
 		h->etag = strdup(v);
 		if (!h->etag)
 			return -ENOMEM;
+	} else if (strcasecmp(line, "retry-after") == 0) {
+		size_t n;
+
+		/* RFC 9110 10.2.3: delay-seconds (an HTTP-date is not waited for). */
+		if (parse_content_length(v, &n) == 0 && n <= 3600)
+			h->retry_after = (int)n;
 	} else if (strcasecmp(line, "content-type") == 0 && !h->content_type) {
 		h->content_type = strdup(v);
 		if (!h->content_type)
@@ -357,7 +365,7 @@ static int parse_chunked(struct buf *b, char *line, struct http_response *resp, 
 static int parse_once(struct buf *b, char *line, bool eof, struct http_response *resp,
 		      struct hint *hint)
 {
-	struct head h = {0};
+	struct head h = {.retry_after = -1};
 	int interim, rc;
 
 	/* Interim 1xx answers carry no body (RFC 9110 15.2): skip them. */
@@ -400,6 +408,7 @@ static int parse_once(struct buf *b, char *line, bool eof, struct http_response 
 	}
 	if (rc == 0) {
 		resp->etag = h.etag;
+		resp->retry_after = h.retry_after;
 		resp->content_type = h.content_type;
 		h.etag = h.content_type = NULL;
 	}

@@ -36,6 +36,7 @@ struct http_response {
 	int status;
 	char *etag;	    /* the ETag header, or NULL */
 	char *content_type; /* or NULL */
+	int retry_after;    /* Retry-After in seconds, -1 when absent */
 	uint8_t *body;	    /* NUL-terminated for convenience; body_len excludes the NUL */
 	size_t body_len;
 };

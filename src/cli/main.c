@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/http.h"
@@ -133,6 +134,10 @@ static void print_api_error(FILE *err, const struct http_response *resp)
 	json_decref(root);
 }
 
+/* Throttled answers are retried after their Retry-After, up to this often and this long. */
+#define CLI_RETRY_ATTEMPTS 4
+#define CLI_RETRY_MAX_S	   10
+
 struct conn {
 	struct http_endpoint ep;
 	const char *token;
@@ -158,7 +163,20 @@ static int send_one(const struct conn *c, const char *method, const char *target
 		hr.body = text;
 		hr.body_len = strlen(text);
 	}
-	rc = http_exchange(&c->ep, &hr, resp, errbuf, sizeof(errbuf));
+	for (int attempt = 1;; attempt++) {
+		rc = http_exchange(&c->ep, &hr, resp, errbuf, sizeof(errbuf));
+		/* As az does: a throttled (429) or busy (503) answer that says when to come back
+		 * is tried again then, a few times. */
+		if (rc || (resp->status != 429 && resp->status != 503) || resp->retry_after < 0 ||
+		    resp->retry_after > CLI_RETRY_MAX_S || attempt == CLI_RETRY_ATTEMPTS)
+			break;
+		fprintf(c->err, "WARNING: the server answered %d; trying again in %d s\n",
+			resp->status, resp->retry_after);
+		sleep((unsigned)resp->retry_after);
+		http_response_clear(resp);
+	}
+	if (text)
+		explicit_bzero(text, strlen(text)); /* it may hold a shared key */
 	free(text);
 	if (rc) {
 		fprintf(c->err, "ERROR: %s\n", errbuf);

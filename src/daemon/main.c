@@ -3,7 +3,7 @@
  * vnetgwd: the gateway daemon. With --data-dir it opens the store (migrating it), serves the
  * management API (docs/api.md) on TCP and on the operator's Unix socket, and runs the gateway —
  * data plane and IKEv2 engine — for what the store holds, kept in step by the reconciler
- * (daemon/service.h). It exits cleanly on SIGTERM or SIGINT.
+ * (daemon/service.h), the API on a thread of its own. It exits cleanly on SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -14,20 +14,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/desired.h"
+#include "daemon/memwipe.h"
 #include "daemon/notify.h"
 #include "daemon/reconcile.h"
 #include "daemon/service.h"
 #include "lib/log.h"
 #include "lib/secret.h"
+#include "lib/version.h"
 #include "mgmt/api/api.h"
+#include "mgmt/api/http.h"
 #include "mgmt/auth.h"
 #include "mgmt/ids.h"
 #include "mgmt/model/model.h"
-#include "mgmt/ops.h"
-#include "lib/version.h"
 #include "mgmt/store/store.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8480"
@@ -44,6 +48,8 @@ struct options {
 	const char *listen;
 	const char *admin_token_file;
 	const char *log_level;
+	bool allow_core_dumps;
+	struct http_limits limits;
 	const char *log_format;
 	unsigned int conn_events;
 };
@@ -53,6 +59,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: vnetgwd --data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]\n"
 		"               [--netns-prefix P] [--status-file F] [--keylog-dir D] [--no-rate-limit]\n"
+		"               [--log-level err|warn|info|debug] [--allow-core-dumps]\n"
+		"               [--api-max-conns N] [--api-max-conns-per-source N]\n"
+		"               [--api-head-timeout S] [--api-request-timeout S]\n"
 		"               [--log-level err|warn|info|debug] [--log-format text|json]\n"
 		"               [--connection-events N] [--ike-limits LIMITS]\n"
 		"       vnetgwd --help | --version\n"
@@ -75,6 +84,15 @@ static void usage(FILE *out)
 		"                      recent events kept per connection for its tenant (default %u,\n"
 		"                      at most %u)\n"
 		"  --keylog-dir D      DEBUG ONLY: write every IKE and ESP key for Wireshark into D\n"
+		"  --allow-core-dumps  DEBUG ONLY: let the process dump core (off by default: a core\n"
+		"                      holds the keys of the running tunnels)\n"
+		"  --api-max-conns N   TCP connections the API takes at once (default 1024); when all\n"
+		"                      are taken, the one waiting longest for a request makes room\n"
+		"  --api-max-conns-per-source N\n"
+		"                      TCP connections from one address (default 64)\n"
+		"  --api-head-timeout S, --api-request-timeout S\n"
+		"                      a request's head must arrive within S seconds of its start\n"
+		"                      (default 10), the whole request within S (default 30)\n"
 		"  --no-rate-limit     BENCHMARKS ONLY: do not hold connections to their SKU rates\n"
 		"  --ike-limits children=N,ike-sas=N,creates-burst=N,creates-per-min=N\n"
 		"                      what one connection's peer may make the gateway hold: CHILD_SAs\n"
@@ -227,8 +245,27 @@ static int parse_debug_lifetimes(const char *s, struct options *o)
 	return 0;
 }
 
+/* A decimal count in [min, max] for a flag. */
+static int parse_count(const char *s, unsigned min, unsigned max, const char *flag, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "vnetgwd: %s wants a number from %u to %u, not '%s'\n", flag, min,
+			max, s);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
+	unsigned n;
+
 	static const struct option longopts[] = {
 		{"data-dir", required_argument, NULL, 'd'},
 		{"api-listen", required_argument, NULL, 'l'},
@@ -241,6 +278,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"keylog-dir", required_argument, NULL, 'k'},
 		{"no-rate-limit", no_argument, NULL, 'u'},
 		{"debug-lifetimes", required_argument, NULL, 'L'},
+		{"allow-core-dumps", no_argument, NULL, 'C'},
+		{"api-max-conns", required_argument, NULL, 'M'},
+		{"api-max-conns-per-source", required_argument, NULL, 'S'},
+		{"api-head-timeout", required_argument, NULL, 'H'},
+		{"api-request-timeout", required_argument, NULL, 'R'},
 		{"ike-limits", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -250,6 +292,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
+	http_limits_default(&o->limits);
 	o->debug_jitter_pct = -1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -296,6 +339,28 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_debug_lifetimes(optarg, o))
 				return -EINVAL;
 			break;
+		case 'C':
+			o->allow_core_dumps = true;
+			break;
+		case 'M':
+			if (parse_count(optarg, 1, 100000, "--api-max-conns", &o->limits.max_conns))
+				return -EINVAL;
+			break;
+		case 'S':
+			if (parse_count(optarg, 1, 100000, "--api-max-conns-per-source",
+					&o->limits.max_per_source))
+				return -EINVAL;
+			break;
+		case 'H':
+			if (parse_count(optarg, 1, 3600, "--api-head-timeout", &n))
+				return -EINVAL;
+			o->limits.head_timeout_ms = n * 1000;
+			break;
+		case 'R':
+			if (parse_count(optarg, 1, 3600, "--api-request-timeout", &n))
+				return -EINVAL;
+			o->limits.request_timeout_ms = n * 1000;
+			break;
 		case 'I':
 			if (parse_ike_limits(optarg, &o->ike_limits))
 				return -EINVAL;
@@ -324,9 +389,92 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* The management plane: the store in the data directory and the API on TCP and Unix socket. */
-static int mgmt_start(const struct options *o, struct event_base *base, struct store **store,
-		      struct api_server **api, struct service **svc)
+/*
+ * The data directory holds the store (every shared key), the admin token and the admin socket:
+ * it is ours and nobody else's. Created 0700; one that exists is made 0700 (and said so), or
+ * refused when it is not a directory of our own.
+ */
+static int data_dir_prepare(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_err("Gateway", "cannot create the data directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (lstat(dir, &st) != 0) {
+		log_err("Gateway", "cannot read the data directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("Gateway", "the data directory %s is not a directory (a symbolic link is "
+				   "refused too): give vnetgwd a directory of its own",
+			dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		log_err("Gateway", "the data directory %s belongs to uid %u, not to vnetgwd's uid %u: "
+				   "it holds every tenant's shared keys, so vnetgwd uses only a "
+				   "directory of its own",
+			dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		if (chmod(dir, 0700) != 0) {
+			log_err("Gateway", "the data directory %s is mode %04o and cannot be made "
+					   "0700 (%s): refusing to keep shared keys where others can "
+					   "look",
+				dir, (unsigned)(st.st_mode & 07777), strerror(errno));
+			return -EPERM;
+		}
+		log_warn("Gateway", "the data directory %s was mode %04o: made 0700 (it holds every "
+				    "tenant's shared keys)",
+			 dir, (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
+/* SPEC §5: a file descriptor per API connection, beside the data plane's: the soft limit up to
+ * the hard one, and the API's connection caps within what it leaves. */
+static void raise_nofile(struct http_limits *lim)
+{
+	struct rlimit rl;
+	rlim_t want, reserve = 512; /* the data plane, the store, namespaces, TUNs */
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)lim->max_conns + lim->max_local_conns + reserve > rl.rlim_cur) {
+		unsigned n = rl.rlim_cur > reserve + lim->max_local_conns + 16
+				     ? (unsigned)(rl.rlim_cur - reserve - lim->max_local_conns)
+				     : 16;
+
+		log_warn("Mgmt", "RLIMIT_NOFILE is %llu: the API takes %u connections, not %u",
+			 (unsigned long long)rl.rlim_cur, n, lim->max_conns);
+		lim->max_conns = n;
+	}
+	log_info("Mgmt", "file descriptors: up to %llu; the API takes %u TCP connections (%u per "
+			 "address) and %u on the admin socket",
+		 (unsigned long long)rl.rlim_cur, lim->max_conns, lim->max_per_source,
+		 lim->max_local_conns);
+}
+
+struct mgmt_plane {
+	struct store *store_api; /* the API thread's connection */
+	struct store *store_ctl; /* the control loop's (reconcile) */
+	struct api_server *api;
+	struct service *svc;
+};
+
+/* The management plane: the store in the data directory, the gateway on the control loop and
+ * the API (TCP and Unix socket) on its own thread. */
+static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_plane *mp)
 {
 	char host[256], path[4096], hash[AUTH_HASH_HEX_LEN + 1];
 	uint16_t port;
@@ -336,12 +484,9 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 		log_err("Mgmt", "--api-listen wants ADDR:PORT, not '%s'", o->listen);
 		return -EINVAL;
 	}
-	if (mkdir(o->data_dir, 0700) != 0 && errno != EEXIST) {
-		r = -errno;
-		log_err("Gateway", "cannot create data directory %s: %s", o->data_dir,
-			strerror(errno));
+	r = data_dir_prepare(o->data_dir);
+	if (r)
 		return r;
-	}
 	r = o->admin_token_file ? read_token_hash(o->admin_token_file, hash)
 				: admin_token(o->data_dir, hash);
 	if (r) {
@@ -351,14 +496,14 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 		return r;
 	}
 	snprintf(path, sizeof(path), "%s/vnetgw.db", o->data_dir);
-	if (store_open(path, store) != 0) {
+	if (store_open(path, &mp->store_api) != 0 || store_open(path, &mp->store_ctl) != 0) {
 		log_err("Mgmt", "cannot open the store %s", path);
 		r = -EIO;
 		goto out;
 	}
 	/* The store is the source of truth: everything the API acknowledged is back. */
 	for (t = 0; t < MODEL__COUNT; t++) {
-		int n = t == MODEL_SUBNET ? 0 : store_count_type(*store, (enum model_type)t);
+		int n = t == MODEL_SUBNET ? 0 : store_count_type(mp->store_ctl, (enum model_type)t);
 
 		if (n > 0) {
 			log_info("Mgmt", "store: %d %s(s)", n,
@@ -367,9 +512,9 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 		}
 	}
 	log_info("Mgmt", "store %s: schema %d, %d resource(s) loaded", path,
-		 store_schema_version(*store), total);
+		 store_schema_version(mp->store_ctl), total);
 	/* The gateway first, from what the store holds; then every committed change reaches it. */
-	r = service_new(svc, base, *store,
+	r = service_new(&mp->svc, base, mp->store_ctl,
 			&(struct service_options){
 				.netns_prefix = o->netns_prefix,
 				.keylog_dir = o->keylog_dir,
@@ -383,27 +528,41 @@ static int mgmt_start(const struct options *o, struct event_base *base, struct s
 			});
 	if (r)
 		goto out;
-	mgmt_ops_set_change_hook(service_changed, *svc);
+	raise_nofile(&o->limits);
 	r = -ENOMEM;
-	*api = api_server_new(base, &(struct api_config){.store = *store,
-							  .admin_hash_hex = hash,
-							  .conn_status = service_conn_status,
-							  .conn_status_arg = *svc});
-	if (!*api)
+	mp->api = api_server_new(&(struct api_config){
+		.mgmt = {.store = mp->store_api,
+			 .changed = service_changed,
+			 .reset = service_reset,
+			 .hook_arg = mp->svc,
+			 /* The gateway's tables: refused past them, never accepted and not run. */
+			 .cap_vgws = GW_VNETS_MAX,
+			 .cap_conns = GW_CONNS_MAX,
+			 .cap_prefixes = GW_PREFIXES_MAX},
+		.admin_hash_hex = hash,
+		.limits = &o->limits,
+		.conn_status = service_conn_status,
+		.conn_status_arg = mp->svc});
+	if (!mp->api)
 		goto out;
-	r = -EADDRINUSE;
-	if (api_server_listen_tcp(*api, host, port) != 0) {
-		log_err("Mgmt", "cannot listen on %s", o->listen);
+	r = api_server_listen_tcp(mp->api, host, port);
+	if (r) {
+		log_err("Mgmt", "cannot listen on %s: %s", o->listen, strerror(-r));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/admin.sock", o->data_dir);
-	if (api_server_listen_unix(*api, path) != 0) {
-		log_err("Mgmt", "cannot listen on %s: %s", path, strerror(errno));
+	r = api_server_listen_unix(mp->api, path);
+	if (r) {
+		log_err("Mgmt", "cannot listen on %s: %s", path, strerror(-r));
 		goto out;
 	}
-	log_info("Mgmt", "API listening on %s port %u, admin socket %s", host,
-		 (unsigned)api_server_port(*api), path);
-	r = 0;
+	r = api_server_start(mp->api);
+	if (r) {
+		log_err("Mgmt", "cannot start the API thread: %s", strerror(-r));
+		goto out;
+	}
+	log_info("Mgmt", "API listening on %s port %u, admin socket %s (on its own thread)", host,
+		 (unsigned)api_server_port(mp->api), path);
 out:
 	secret_wipe(hash, sizeof(hash));
 	return r;
@@ -413,14 +572,17 @@ int main(int argc, char **argv)
 {
 	struct event_base *base = NULL;
 	struct event *ev_term = NULL, *ev_int = NULL;
-	struct api_server *api = NULL;
-	struct service *svc = NULL;
-	struct store *store = NULL;
+	struct mgmt_plane mp = {0};
 	struct options o;
 	enum log_level lvl;
 	enum log_format fmt;
 	int r = 1;
 
+	/* Before any library allocates: what held a secret is wiped when freed. */
+	if (memwipe_install() != 0) {
+		fprintf(stderr, "vnetgwd: cannot install the wiping allocator\n");
+		return 1;
+	}
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	if (o.log_level) {
@@ -436,13 +598,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_format(fmt);
+	/* A core file (or a debugger of the same user) would read every running tunnel's keys
+	 * and the store's pages: off, unless a developer asks. */
+	if (o.allow_core_dumps)
+		log_warn("Gateway", "core dumps are allowed (--allow-core-dumps): a core holds the "
+				    "running tunnels' keys");
+	else if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_warn("Gateway", "cannot turn core dumps off: %s", strerror(errno));
+	else
+		log_info("Gateway", "core dumps are off (--allow-core-dumps to debug)");
 	signal(SIGPIPE, SIG_IGN);
 	/* The store and the status hold what is nobody else's business: keep files private. */
 	umask(077);
 	base = event_base_new();
 	if (!base)
 		goto out;
-	if (mgmt_start(&o, base, &store, &api, &svc) != 0)
+	if (mgmt_start(&o, base, &mp) != 0)
 		goto out;
 	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, on_signal, base);
@@ -462,12 +633,13 @@ out:
 		event_free(ev_term);
 	if (ev_int)
 		event_free(ev_int);
-	api_server_free(api);
-	mgmt_ops_set_change_hook(NULL, NULL);
-	service_free(svc);
+	/* The API thread first: nothing calls into the service once it is gone. */
+	api_server_free(mp.api);
+	service_free(mp.svc);
 	if (base)
 		event_base_free(base);
-	store_close(store);
+	store_close(mp.store_api);
+	store_close(mp.store_ctl);
 	log_info("Gateway", "stopped");
 	return r;
 }

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +106,33 @@ static json_t *list_all(struct store *s, json_t *subs, enum model_type t)
 	return all;
 }
 
+/* Why a resource is not run, for its log line and its status. */
+struct why {
+	char text[RECONCILE_WHY_MAX];
+};
+
+static int why_set(struct why *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int why_set(struct why *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->text, sizeof(w->text), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* The resource ref is left out of the desired state: said in the log and to the reporter. */
+static void skipped(const struct reconcile_report *rep, const char *ref, const struct why *w)
+{
+	log_err("Gateway", "%s: not run: %s", ref, w->text);
+	if (rep && rep->skipped)
+		rep->skipped(rep->arg, ref, w->text);
+}
+
 static int parse_prefixes(json_t *arr, struct prefix *out, unsigned int *n, const char *what,
-			  const char *id)
+			  struct why *w)
 {
 	char e[ADDR_ERR_MAX];
 	json_t *v;
@@ -115,15 +141,13 @@ static int parse_prefixes(json_t *arr, struct prefix *out, unsigned int *n, cons
 	*n = 0;
 	json_array_foreach(arr, i, v)
 	{
-		if (*n >= GW_PREFIXES_MAX) {
-			log_err("Gateway", "%s: more than %d %s; the rest are ignored", id,
-				GW_PREFIXES_MAX, what);
-			break;
-		}
-		if (prefix_parse(&out[*n], str(v), 0, e, sizeof(e)) < 0) {
-			log_err("Gateway", "%s: %s: %s", id, what, e);
-			return -EINVAL;
-		}
+		/* The API refuses more (GatewayCapacityReached): a store from before does not
+		 * run half-routed. */
+		if (*n >= GW_PREFIXES_MAX)
+			return why_set(w, "more than %d %s (the gateway's limit)", GW_PREFIXES_MAX,
+				       what);
+		if (prefix_parse(&out[*n], str(v), 0, e, sizeof(e)) < 0)
+			return why_set(w, "%s: %s", what, e);
 		prefix_mask(&out[*n]);
 		(*n)++;
 	}
@@ -134,19 +158,16 @@ static int parse_prefixes(json_t *arr, struct prefix *out, unsigned int *n, cons
  * SPEC §6: the gateway's BGP AS and peering address (the first instance's: the model computed
  * them from the GatewaySubnet, "a,b" for active-active).
  */
-static int gateway_bgp(json_t *vgw, struct gw_vnet *v)
+static int gateway_bgp(json_t *vgw, struct gw_vnet *v, struct why *w)
 {
 	json_t *bs = prop(vgw, "bgpSettings");
-	const char *gid = str(json_object_get(vgw, "id"));
 	char first[64], e[ADDR_ERR_MAX];
 	json_int_t asn = json_integer_value(json_object_get(bs, "asn"));
 
 	snprintf(first, sizeof(first), "%s", str(json_object_get(bs, "bgpPeeringAddress")));
 	first[strcspn(first, ",")] = '\0';
-	if (addr_parse(&v->bgp_addr, first, e, sizeof(e)) < 0) {
-		log_err("Gateway", "%s: bgpSettings.bgpPeeringAddress: %s", gid, e);
-		return -EINVAL;
-	}
+	if (addr_parse(&v->bgp_addr, first, e, sizeof(e)) < 0)
+		return why_set(w, "bgpSettings.bgpPeeringAddress: %s", e);
 	v->bgp = true;
 	v->bgp_asn = asn > 0 && asn <= UINT32_MAX ? (uint32_t)asn : BGP_DEFAULT_ASN;
 	return 0;
@@ -154,7 +175,7 @@ static int gateway_bgp(json_t *vgw, struct gw_vnet *v)
 
 /* The VNet a gateway sits in (its first ipConfiguration's subnet), as a gw_vnet. */
 static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefix,
-			   struct gw_vnet *v)
+			   struct gw_vnet *v, struct why *w)
 {
 	json_t *cfg =
 		json_object_get(json_array_get(prop(vgw, "ipConfigurations"), 0), "properties");
@@ -164,18 +185,14 @@ static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefi
 	json_t *vnet, *gs;
 	int r = -EINVAL;
 
-	if (model_id_parse(str(json_object_get(json_object_get(cfg, "subnet"), "id")), &mid) != 0) {
-		log_err("Gateway", "%s: no subnet in its ipConfigurations", gid);
-		return -EINVAL;
-	}
+	if (model_id_parse(str(json_object_get(json_object_get(cfg, "subnet"), "id")), &mid) != 0)
+		return why_set(w, "no subnet in its ipConfigurations");
 	mid.type = MODEL_VNET;
 	mid.child[0] = '\0';
 	model_id_format(&mid, vid, sizeof(vid));
 	vnet = store_get(s, vid);
-	if (!vnet) {
-		log_err("Gateway", "%s: its virtual network %s is not in the store", gid, vid);
-		return -ENOENT;
-	}
+	if (!vnet)
+		return why_set(w, "its virtual network %s is not in the store", vid);
 	memset(v, 0, sizeof(*v));
 	/* The stored spelling of the id: the one the API reports and the status file keys by. */
 	snprintf(v->ref, sizeof(v->ref), "%s", str(json_object_get(vnet, "id")));
@@ -185,14 +202,14 @@ static int vnet_of_gateway(struct store *s, json_t *vgw, const char *netns_prefi
 	gs = model_vnet_subnet(vnet, "GatewaySubnet", NULL);
 	if (!gs ||
 	    prefix_parse(&v->gateway_subnet, str(prop(gs, "addressPrefix")), 0, e, sizeof(e)) < 0) {
-		log_err("Gateway", "%s: no usable GatewaySubnet", v->ref);
+		why_set(w, "its virtual network has no usable GatewaySubnet");
 		goto out;
 	}
 	prefix_mask(&v->gateway_subnet);
 	r = parse_prefixes(json_object_get(prop(vnet, "addressSpace"), "addressPrefixes"),
-			   v->address_space, &v->n_address_space, "address space", v->ref);
+			   v->address_space, &v->n_address_space, "address-space prefixes", w);
 	if (r == 0 && json_is_true(prop(vgw, "enableBgp")))
-		r = gateway_bgp(vgw, v);
+		r = gateway_bgp(vgw, v, w);
 out:
 	json_decref(vnet);
 	return r;
@@ -215,7 +232,7 @@ static const struct gw_seen *seen_find(const struct gw_seen *seen, unsigned int 
 	return NULL;
 }
 
-static int conn_policy(json_t *pol, struct gw_conn *c, const char *id)
+static int conn_policy(json_t *pol, struct gw_conn *c, struct why *w)
 {
 	struct ike_custom_policy p;
 	const char *why = "";
@@ -225,11 +242,9 @@ static int conn_policy(json_t *pol, struct gw_conn *c, const char *id)
 	/* The API's policy in the engine's terms: the engine's one idea of a policy. */
 	if (!p.ike_encryption || !p.ike_integrity || !p.dh_group || !p.ipsec_encryption ||
 	    !p.ipsec_integrity || !p.pfs_group || life_s <= 0 || life_kb <= 0 ||
-	    ike_policy_custom(&c->policy, &p, &why) < 0) {
-		log_err("Gateway", "%s: ipsecPolicies[0] cannot be run: %s", id,
-			why[0] ? why : "a field is missing");
-		return -EINVAL;
-	}
+	    ike_policy_custom(&c->policy, &p, &why) < 0)
+		return why_set(w, "its IPsec policy cannot be run: %s",
+			       why[0] ? why : "a field is missing");
 	c->custom_policy = true;
 	c->child_lifetime_s = life_s > UINT32_MAX ? UINT32_MAX : (uint32_t)life_s;
 	c->child_lifetime_kb = (uint64_t)life_kb;
@@ -237,7 +252,7 @@ static int conn_policy(json_t *pol, struct gw_conn *c, const char *id)
 }
 
 /* SPEC §6: the site's BGP speaker (the local network gateway's bgpSettings) for c. */
-static int conn_bgp(json_t *conn, json_t *lgw, struct gw_conn *c)
+static int conn_bgp(json_t *conn, json_t *lgw, struct gw_conn *c, struct why *w)
 {
 	json_t *bs = prop(lgw, "bgpSettings");
 	json_int_t asn = json_integer_value(json_object_get(bs, "asn"));
@@ -245,16 +260,11 @@ static int conn_bgp(json_t *conn, json_t *lgw, struct gw_conn *c)
 	char e[ADDR_ERR_MAX];
 
 	if (!bs || addr_parse(&c->bgp_peer, str(json_object_get(bs, "bgpPeeringAddress")), e,
-			      sizeof(e)) < 0) {
-		log_err("Gateway", "%s: its local network gateway's bgpSettings: %s", c->ref,
-			bs ? e : "missing");
-		return -EINVAL;
-	}
-	if (asn <= 0 || asn > UINT32_MAX) {
-		log_err("Gateway", "%s: its local network gateway's ASN %lld cannot be used",
-			c->ref, (long long)asn);
-		return -EINVAL;
-	}
+			      sizeof(e)) < 0)
+		return why_set(w, "its local network gateway's bgpSettings: %s", bs ? e : "missing");
+	if (asn <= 0 || asn > UINT32_MAX)
+		return why_set(w, "its local network gateway's ASN %lld cannot be used",
+			       (long long)asn);
 	c->bgp = true;
 	c->bgp_asn = (uint32_t)asn;
 	c->routing_weight = weight > 0 && weight <= UINT32_MAX ? (uint32_t)weight : 0;
@@ -262,7 +272,7 @@ static int conn_bgp(json_t *conn, json_t *lgw, struct gw_conn *c)
 }
 
 static int conn_build(struct store *s, json_t *conn, const struct gw_seen *seen,
-		      unsigned int n_seen, struct gw_conn *c)
+		      unsigned int n_seen, struct gw_conn *c, struct why *w)
 {
 	const char *id = str(json_object_get(conn, "id")), *mode;
 	const struct gw_seen *g;
@@ -276,29 +286,25 @@ static int conn_build(struct store *s, json_t *conn, const struct gw_seen *seen,
 	reconcile_conn_key(id, c->name, sizeof(c->name));
 	g = seen_find(seen, n_seen,
 		      str(json_object_get(prop(conn, "virtualNetworkGateway1"), "id")));
-	if (!g) {
-		log_err("Gateway", "%s: its VPN gateway is not running", id);
-		return -ENOENT;
-	}
+	if (!g)
+		return why_set(w, "its VPN gateway is not running (see its reason in the log)");
 	snprintf(c->vnet, sizeof(c->vnet), "%s", g->vnet);
 	snprintf(c->gw_ref, sizeof(c->gw_ref), "%s", g->id);
 	lgw = store_get(s, str(json_object_get(prop(conn, "localNetworkGateway2"), "id")));
-	if (!lgw) {
-		log_err("Gateway", "%s: its local network gateway is not in the store", id);
-		return -ENOENT;
-	}
+	if (!lgw)
+		return why_set(w, "its local network gateway is not in the store");
 	if (addr_parse(&c->peer, str(prop(lgw, "gatewayIpAddress")), e, sizeof(e)) < 0) {
-		log_err("Gateway", "%s: gatewayIpAddress: %s", id, e);
+		why_set(w, "its local network gateway's address: %s", e);
 		goto out;
 	}
 	r = parse_prefixes(
 		json_object_get(prop(lgw, "localNetworkAddressSpace"), "addressPrefixes"),
-		c->remote, &c->n_remote, "site prefixes", id);
+		c->remote, &c->n_remote, "site prefixes", w);
 	if (r)
 		goto out;
 	r = store_shared_key_get(s, id, &key);
 	if (r) {
-		log_err("Gateway", "%s: no shared key in the store", id);
+		why_set(w, "no shared key in the store");
 		goto out;
 	}
 	c->psk = secret_dup(key, strlen(key));
@@ -311,7 +317,7 @@ static int conn_build(struct store *s, json_t *conn, const struct gw_seen *seen,
 	c->child_lifetime_s = IKE_DEFAULT_CHILD_LIFETIME_S;
 	c->child_lifetime_kb = IKE_DEFAULT_CHILD_LIFETIME_KB;
 	pol = json_array_get(prop(conn, "ipsecPolicies"), 0);
-	r = pol ? conn_policy(pol, c, id) : 0;
+	r = pol ? conn_policy(pol, c, w) : 0;
 	if (r)
 		goto out;
 	dpd = json_integer_value(prop(conn, "dpdTimeoutSeconds"));
@@ -321,9 +327,11 @@ static int conn_build(struct store *s, json_t *conn, const struct gw_seen *seen,
 	c->initiate = strcasecmp(mode, "ResponderOnly") != 0;
 	c->no_respond = strcasecmp(mode, "InitiatorOnly") == 0;
 	c->rate_bps = g->rate_bps;
-	r = g->bgp && json_is_true(prop(conn, "enableBgp")) ? conn_bgp(conn, lgw, c) : 0;
+	r = g->bgp && json_is_true(prop(conn, "enableBgp")) ? conn_bgp(conn, lgw, c, w) : 0;
 out:
 	if (r) {
+		if (!w->text[0])
+			why_set(w, "%s", strerror(-r));
 		secret_free(c->psk);
 		c->psk = NULL;
 	}
@@ -338,7 +346,8 @@ static bool vnet_key_taken(const struct gw_desired *d, const struct gw_vnet *v)
 	return o && strcasecmp(o->ref, v->ref) != 0;
 }
 
-int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d)
+int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d,
+		    const struct reconcile_report *rep)
 {
 	json_t *settings, *subs = NULL, *vgws = NULL, *conns = NULL, *v;
 	struct gw_seen *seen = NULL;
@@ -366,17 +375,22 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 	{
 		struct gw_vnet *gv = &d->vnets[d->n_vnets];
 		const char *sku = str(json_object_get(prop(v, "sku"), "name"));
+		struct why w = {""};
 
+		/* The API refuses more (GatewayCapacityReached); a store from before is told. */
 		if (d->n_vnets >= GW_VNETS_MAX || n_seen >= GW_VNETS_MAX) {
-			log_err("Gateway", "more than %d VPN gateways: the rest are not run",
-				GW_VNETS_MAX);
-			break;
-		}
-		if (vnet_of_gateway(s, v, netns_prefix, gv) != 0)
+			why_set(&w, "the gateway runs at most %d VPN gateways", GW_VNETS_MAX);
+			skipped(rep, str(json_object_get(v, "id")), &w);
 			continue;
+		}
+		if (vnet_of_gateway(s, v, netns_prefix, gv, &w) != 0) {
+			skipped(rep, str(json_object_get(v, "id")), &w);
+			continue;
+		}
 		if (vnet_key_taken(d, gv)) {
-			log_err("Gateway", "%s: its key %s is taken by %s; not run", gv->ref,
-				gv->name, gw_desired_vnet(d, gv->name)->ref);
+			why_set(&w, "its VNet's key %s is taken by %s", gv->name,
+				gw_desired_vnet(d, gv->name)->ref);
+			skipped(rep, str(json_object_get(v, "id")), &w);
 			continue;
 		}
 		/* Rule 4 allows one VPN gateway per VNet; a second one would be a store fault. */
@@ -392,24 +406,25 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 	json_array_foreach(conns, i, v)
 	{
 		struct gw_conn *c = &d->conns[d->n_conns];
+		struct why w = {""};
 		bool clash = false;
 
 		if (d->n_conns >= GW_CONNS_MAX) {
-			log_err("Gateway", "more than %d connections: the rest are not run",
-				GW_CONNS_MAX);
-			break;
-		}
-		if (conn_build(s, v, seen, n_seen, c) != 0)
+			why_set(&w, "the gateway runs at most %d connections", GW_CONNS_MAX);
+			skipped(rep, str(json_object_get(v, "id")), &w);
 			continue;
+		}
+		if (conn_build(s, v, seen, n_seen, c, &w) != 0) {
+			skipped(rep, str(json_object_get(v, "id")), &w);
+			continue;
+		}
 		for (unsigned int k = 0; k < d->n_conns && !clash; k++)
 			clash = strcmp(d->conns[k].name, c->name) == 0 ||
 				addr_equal(&d->conns[k].peer, &c->peer);
 		if (clash) {
 			/* Rule 9 holds in the store; a key collision is the only way here. */
-			log_err("Gateway",
-				"%s: its key or peer clashes with another connection; "
-				"not run",
-				c->ref);
+			why_set(&w, "its key or peer clashes with another connection's");
+			skipped(rep, c->ref, &w);
 			secret_free(c->psk);
 			c->psk = NULL;
 			continue;

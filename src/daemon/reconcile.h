@@ -31,13 +31,23 @@ void reconcile_key(const char *id, size_t max, char *out, size_t n);
 void reconcile_vnet_key(const char *vnet_id, const char *netns_prefix, char *out, size_t n);
 void reconcile_conn_key(const char *conn_id, char *out, size_t n);
 
+#define RECONCILE_WHY_MAX 160
+
+/* Told of each resource left out of the desired state, with why (a phrase). */
+struct reconcile_report {
+	void (*skipped)(void *arg, const char *ref, const char *why);
+	void *arg;
+};
+
 /*
  * Reads every subscription's gateways and connections from s into d (zeroed first; shared keys
  * owned by d: gw_desired_clear). d->public_ip is the deployment's shared public IP, family 0
  * while the operator has set no pool. A resource that cannot be run (a dangling reference, a
- * policy the engine refuses, a key collision) is logged and left out, and the rest is built.
- * 0, or -EIO when the store cannot be read (d is then empty).
+ * policy the engine refuses, a key collision, more than the tables hold) is logged, told to
+ * rep (NULL: nobody) and left out, and the rest is built. 0, or -EIO when the store cannot be
+ * read (d is then empty).
  */
-int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d);
+int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d,
+		    const struct reconcile_report *rep);
 
 #endif

@@ -1,20 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * service: one process, the API and the gateway (SPEC §1). Changes are never applied inside the
- * request that made them: the change hook only activates an event, so a burst of mutations
- * becomes one pass over the store, run from the loop after the answers have gone out. The
- * gateway lives on the deployment's shared public IP and follows it when the operator moves it.
- * A gateway's reset is queued the same way and restarts the tunnels of its connections alone.
+ * service: the store driving the running gateway (SPEC §1), on the control loop, with the API on
+ * a thread of its own (SPEC §5). The two meet in three places, each behind this file's lock:
+ *   - a committed change or a gateway reset (service_changed, service_reset: called on the API
+ *     thread) is noted and the loop woken through an eventfd; the loop applies them after the
+ *     answers have gone out, a burst of changes as one pass over the store (passes at least
+ *     RECONCILE_GAP_MS apart, so a storm of commits costs the loop a few passes a second),
+ *     which it reads through a store connection of its own (SQLite WAL: readers wait for no
+ *     writer, so no reconcile waits for an API transaction's fsync, nor the API for a
+ *     reconcile);
+ *   - connection status (service_conn_status, API thread) is read from a snapshot of plain data
+ *     the loop publishes after each pass and every STATUS_PUBLISH_MS. A snapshot, rather than
+ *     the API asking the loop and waiting: a GET never waits for IKE or a reconcile, and the
+ *     loop never waits for a reader (the lock is held for a pointer swap or one entry's copy);
+ *     counters are at most that old, as the status file's are a second old.
+ * The gateway lives on the deployment's shared public IP and follows it when the operator moves
+ * it; a resource the reconciler cannot run reports why as its connections' status reason.
  */
 #include "daemon/service.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "daemon/gateway.h"
 #include "daemon/reconcile.h"
@@ -24,23 +38,55 @@
 
 #define SERVICE_RETRY_S	   5
 #define SERVICE_RESETS_MAX 16 /* gateways whose reset waits for the loop */
+#define STATUS_PUBLISH_MS  250
+/* Passes start at least this far apart: a storm of committed changes is a few passes a second
+ * on the control loop, not one per commit. */
+#define RECONCILE_GAP_MS   100
+
+/* A resource the last pass left out, and why. */
+struct skip {
+	char ref[GW_REF_MAX];
+	char why[RECONCILE_WHY_MAX];
+};
+
+/* What the API thread reads: plain data, published whole. */
+struct snap_conn {
+	char id[GW_REF_MAX];
+	struct api_conn_status st;
+};
+
+struct snapshot {
+	bool gw_running;
+	char why[160];
+	int64_t why_since;
+	unsigned int n;
+	struct snap_conn conns[];
+};
 
 struct service {
 	struct event_base *base;
-	struct store *store;
+	struct store *store; /* the loop's own connection */
 	struct service_options opt;
 	char netns_prefix[RECONCILE_PREFIX_MAX + 1];
-	struct event *ev_kick, *ev_retry, *ev_reset;
-	char resets[SERVICE_RESETS_MAX][GW_REF_MAX]; /* gateway resource ids to reset */
-	unsigned int n_resets;
+	struct event *ev_wake, *ev_run, *ev_retry, *ev_publish;
+	uint64_t last_run_ns; /* when the last pass of changes ran */
+	int wake_fd;
 	struct gw *gw;
 	struct evlog *events; /* connections' events, kept across gateway re-creations */
 	struct addr gw_ip;	    /* where gw runs */
-	struct gw_desired *desired; /* the last state built (for peers and ids) */
+	struct gw_desired *desired; /* the last state built (for peers and ids; no keys) */
+	struct skip *skips;	    /* what the last pass left out */
+	unsigned int n_skips, cap_skips;
 	/* Why no gateway runs, and since when (reported as every connection's status). */
 	char why[160];
 	int64_t why_since;
 	unsigned long passes;
+
+	pthread_mutex_t lock; /* guards what follows, shared with the API thread */
+	bool pending;	      /* a change waits for the loop */
+	char resets[SERVICE_RESETS_MAX][GW_REF_MAX]; /* gateway resource ids to reset */
+	unsigned int n_resets;
+	struct snapshot *snap;
 };
 
 static void service_no_gateway(struct service *svc, const char *fmt, ...)
@@ -122,15 +168,157 @@ static int service_start_gateway(struct service *svc, const struct addr *ip)
 	return 0;
 }
 
+/* ---- status for the API ------------------------------------------------------------------------ */
+
+static const char *status_name(enum ike_conn_status s)
+{
+	switch (s) {
+	case IKE_CONN_CONNECTED:
+		return "Connected";
+	case IKE_CONN_CONNECTING:
+		return "Connecting";
+	default:
+		return "NotConnected";
+	}
+}
+
+static void conn_entry(const struct service *svc, const struct gw_conn *c,
+		       struct api_conn_status *out)
+{
+	struct api_tunnel_status *t;
+	struct gw_conn_status st;
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+
+	snprintf(out->status, sizeof(out->status), "NotConnected");
+	if (gw_conn_status(svc->gw, c->name, &st) != 0) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "the gateway could not start this connection (see the daemon's Gateway "
+			 "log)");
+		return;
+	}
+	snprintf(out->status, sizeof(out->status), "%s", status_name(st.status));
+	snprintf(out->reason, sizeof(out->reason), "%s", st.reason);
+	out->changed = st.since;
+	out->ingress_bytes = st.bytes_in;
+	out->egress_bytes = st.bytes_out;
+	/* One tunnel per connection until active-active (SPEC §7) brings a second instance. */
+	out->n_tunnels = 1;
+	t = &out->tunnels[0];
+	snprintf(t->tunnel, sizeof(t->tunnel), "%s-%s", addr_print(&svc->gw_ip, a, sizeof(a)),
+		 addr_print(&c->peer, b, sizeof(b)));
+	snprintf(t->status, sizeof(t->status), "%s", out->status);
+	t->ingress_bytes = st.bytes_in;
+	t->egress_bytes = st.bytes_out;
+	t->established = st.established;
+}
+
+/* Builds the API's view of every connection and swaps it in. */
+static void service_publish(struct service *svc)
+{
+	unsigned int n_conns = svc->gw && svc->desired ? svc->desired->n_conns : 0;
+	unsigned int n = n_conns + svc->n_skips, k = 0;
+	struct snapshot *s = calloc(1, sizeof(*s) + (size_t)n * sizeof(s->conns[0])), *old;
+
+	if (!s)
+		return; /* the API keeps the previous one */
+	s->gw_running = svc->gw != NULL;
+	snprintf(s->why, sizeof(s->why), "%s", svc->why);
+	s->why_since = svc->why_since;
+	for (unsigned int i = 0; i < n_conns; i++, k++) {
+		snprintf(s->conns[k].id, sizeof(s->conns[k].id), "%s", svc->desired->conns[i].ref);
+		conn_entry(svc, &svc->desired->conns[i], &s->conns[k].st);
+	}
+	for (unsigned int i = 0; i < svc->n_skips; i++, k++) {
+		struct api_conn_status *st = &s->conns[k].st;
+
+		snprintf(s->conns[k].id, sizeof(s->conns[k].id), "%s", svc->skips[i].ref);
+		snprintf(st->status, sizeof(st->status), "NotConnected");
+		snprintf(st->reason, sizeof(st->reason), "the gateway cannot run this connection: %.*s",
+			 (int)(sizeof(st->reason) - 42), svc->skips[i].why);
+	}
+	s->n = k;
+	pthread_mutex_lock(&svc->lock);
+	old = svc->snap;
+	svc->snap = s;
+	pthread_mutex_unlock(&svc->lock);
+	free(old);
+}
+
+static void service_on_publish(evutil_socket_t fd, short what, void *arg)
+{
+	service_publish(arg);
+}
+
+void service_conn_status(void *arg, const char *conn_id, struct api_conn_status *out)
+{
+	struct service *svc = arg;
+	const struct snapshot *s;
+
+	snprintf(out->status, sizeof(out->status), "NotConnected");
+	pthread_mutex_lock(&svc->lock);
+	s = svc->snap;
+	if (!s) {
+		snprintf(out->reason, sizeof(out->reason), "the gateway is starting");
+	} else if (!s->gw_running) {
+		snprintf(out->reason, sizeof(out->reason), "%s", s->why);
+		out->changed = s->why_since;
+	} else {
+		unsigned int i;
+
+		for (i = 0; i < s->n; i++)
+			if (strcasecmp(s->conns[i].id, conn_id) == 0)
+				break;
+		if (i < s->n)
+			*out = s->conns[i].st;
+		else
+			snprintf(out->reason, sizeof(out->reason), "%s",
+				 svc->pending ? "the gateway has not taken this connection yet"
+					      : "the gateway has not taken this connection yet (see "
+						"the daemon's log if it stays so)");
+	}
+	pthread_mutex_unlock(&svc->lock);
+}
+
+/* ---- the control loop ---------------------------------------------------------------------------- */
+
+static void on_skipped(void *arg, const char *ref, const char *why)
+{
+	struct service *svc = arg;
+
+	if (svc->n_skips == svc->cap_skips) {
+		unsigned int cap = svc->cap_skips ? svc->cap_skips * 2 : 8;
+		struct skip *p = realloc(svc->skips, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		svc->skips = p;
+		svc->cap_skips = cap;
+	}
+	snprintf(svc->skips[svc->n_skips].ref, GW_REF_MAX, "%s", ref);
+	snprintf(svc->skips[svc->n_skips].why, RECONCILE_WHY_MAX, "%s", why);
+	svc->n_skips++;
+}
+
+/* The service keeps the desired state for names and peers; the keys are the gateway's. */
+static void desired_drop_keys(struct gw_desired *d)
+{
+	for (unsigned int i = 0; i < d->n_conns; i++) {
+		secret_free(d->conns[i].psk);
+		d->conns[i].psk = NULL;
+	}
+}
+
 static void service_reconcile(struct service *svc)
 {
 	struct gw_desired *d = calloc(1, sizeof(*d));
+	struct reconcile_report rep = {.skipped = on_skipped, .arg = svc};
 	uint64_t t0 = clock_now_ns();
 	int r;
 
 	if (!d)
 		return;
-	r = reconcile_build(svc->store, svc->netns_prefix, d);
+	svc->n_skips = 0;
+	r = reconcile_build(svc->store, svc->netns_prefix, d, &rep);
 	if (r < 0) {
 		log_err("Gateway", "cannot read the store (%s); the gateway keeps its state",
 			strerror(-r));
@@ -160,25 +348,12 @@ static void service_reconcile(struct service *svc)
 				 (double)(clock_now_ns() - t0) / 1e6);
 		}
 	}
+	desired_drop_keys(d);
 	if (svc->desired) {
 		gw_desired_clear(svc->desired);
 		free(svc->desired);
 	}
 	svc->desired = d;
-}
-
-static void service_on_kick(evutil_socket_t fd, short what, void *arg)
-{
-	service_reconcile(arg);
-}
-
-void service_changed(void *arg, const char *id)
-{
-	struct service *svc = arg;
-
-	log_debug("Gateway", "changed: %s", id);
-	/* Activating an active event is a no-op: a burst becomes one pass. */
-	event_active(svc->ev_kick, EV_TIMEOUT, 0);
 }
 
 /* SPEC §5 reset: every connection of the gateway (reconcile's gw_ref) restarts its tunnel. */
@@ -201,44 +376,108 @@ static void service_reset_gateway(struct service *svc, const char *vgw_id)
 	log_info("Gateway", "reset of %s: %u connection(s) restarted", vgw_id, n);
 }
 
-static void service_on_reset(evutil_socket_t fd, short what, void *arg)
+/* What the API thread asked for: changes first (a reset acts on what they say), then resets. */
+static void service_on_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct service *svc = arg;
+	char resets[SERVICE_RESETS_MAX][GW_REF_MAX];
+	unsigned int n_resets;
+	bool pending;
+
+	svc->last_run_ns = clock_now_ns();
+	pthread_mutex_lock(&svc->lock);
+	pending = svc->pending;
+	svc->pending = false;
+	n_resets = svc->n_resets;
+	memcpy(resets, svc->resets, sizeof(resets[0]) * n_resets);
+	svc->n_resets = 0;
+	pthread_mutex_unlock(&svc->lock);
+	if (pending)
+		service_reconcile(svc);
+	for (unsigned int i = 0; i < n_resets; i++)
+		service_reset_gateway(svc, resets[i]);
+	service_publish(svc);
+}
+
+/* The API thread has news: a run now, or once RECONCILE_GAP_MS has passed since the last. */
+static void service_on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct service *svc = arg;
+	uint64_t v, now = clock_now_ns(), next = svc->last_run_ns + RECONCILE_GAP_MS * CLOCK_NS_PER_MS;
+	struct timeval tv = {0, 0};
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		v = 0;
+	if (evtimer_pending(svc->ev_run, NULL))
+		return; /* a run is already due: it takes this too */
+	if (svc->last_run_ns && next > now)
+		tv.tv_usec = (suseconds_t)((next - now) / 1000);
+	evtimer_add(svc->ev_run, &tv);
+}
+
+static void service_on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct service *svc = arg;
 
-	/* A change made before the reset is applied first: the reset acts on what it says. */
-	if (event_pending(svc->ev_kick, EV_TIMEOUT, NULL)) {
-		event_del(svc->ev_kick);
-		service_reconcile(svc);
-	}
-	for (unsigned int i = 0; i < svc->n_resets; i++)
-		service_reset_gateway(svc, svc->resets[i]);
-	svc->n_resets = 0;
+	service_reconcile(svc);
+	service_publish(svc);
+}
+
+static void service_wake(struct service *svc)
+{
+	uint64_t one = 1;
+
+	/* An eventfd adds up: many wakes before the loop reads it are one wake-up. */
+	if (write(svc->wake_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("Gateway", "cannot wake the control loop: %s", strerror(errno));
+}
+
+void service_changed(void *arg, const char *id)
+{
+	struct service *svc = arg;
+
+	log_debug("Gateway", "changed: %s", id);
+	pthread_mutex_lock(&svc->lock);
+	svc->pending = true;
+	pthread_mutex_unlock(&svc->lock);
+	service_wake(svc);
 }
 
 void service_reset(void *arg, const char *vgw_id)
 {
 	struct service *svc = arg;
 	unsigned int i;
+	bool queued = false, dropped = false;
 
 	if (!vgw_id)
 		return;
+	pthread_mutex_lock(&svc->lock);
 	for (i = 0; i < svc->n_resets; i++)
 		if (strcasecmp(svc->resets[i], vgw_id) == 0)
-			return; /* already queued: one reset */
-	if (i == SERVICE_RESETS_MAX) {
+			break; /* already queued: one reset */
+	if (i == svc->n_resets) {
+		if (i == SERVICE_RESETS_MAX) {
+			dropped = true;
+		} else {
+			snprintf(svc->resets[svc->n_resets++], GW_REF_MAX, "%s", vgw_id);
+			queued = true;
+		}
+	}
+	pthread_mutex_unlock(&svc->lock);
+	if (dropped)
 		log_warn("Gateway", "reset of %s dropped: %u resets already wait for the loop",
 			 vgw_id, i);
-		return;
+	if (queued) {
+		log_info("Gateway", "reset of %s requested", vgw_id);
+		service_wake(svc);
 	}
-	snprintf(svc->resets[svc->n_resets++], GW_REF_MAX, "%s", vgw_id);
-	log_info("Gateway", "reset of %s requested", vgw_id);
-	event_active(svc->ev_reset, EV_TIMEOUT, 0);
 }
 
 int service_new(struct service **out, struct event_base *base, struct store *s,
 		const struct service_options *o)
 {
 	struct service *svc = calloc(1, sizeof(*svc));
+	struct timeval every = {0, STATUS_PUBLISH_MS * 1000};
 	int r;
 
 	if (!svc)
@@ -246,19 +485,25 @@ int service_new(struct service **out, struct event_base *base, struct store *s,
 	svc->base = base;
 	svc->store = s;
 	svc->opt = *o;
+	svc->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pthread_mutex_init(&svc->lock, NULL);
 	snprintf(svc->netns_prefix, sizeof(svc->netns_prefix), "%s",
 		 o->netns_prefix ? o->netns_prefix : "vnet-");
-	svc->ev_kick = event_new(base, -1, 0, service_on_kick, svc);
-	svc->ev_retry = evtimer_new(base, service_on_kick, svc);
-	svc->ev_reset = event_new(base, -1, 0, service_on_reset, svc);
+	if (svc->wake_fd >= 0)
+		svc->ev_wake =
+			event_new(base, svc->wake_fd, EV_READ | EV_PERSIST, service_on_wake, svc);
+	svc->ev_run = evtimer_new(base, service_on_run, svc);
+	svc->ev_retry = evtimer_new(base, service_on_retry, svc);
+	svc->ev_publish = event_new(base, -1, EV_PERSIST, service_on_publish, svc);
 	r = evlog_new(&svc->events, o->conn_events ? o->conn_events : EVLOG_DEFAULT_PER_CONN);
-	if (r < 0 || !svc->ev_kick || !svc->ev_retry || !svc->ev_reset) {
+	if (r < 0 || !svc->ev_wake || !svc->ev_run || !svc->ev_retry || !svc->ev_publish ||
+	    event_add(svc->ev_wake, NULL) || event_add(svc->ev_publish, &every)) {
 		service_free(svc);
 		return r < 0 ? r : -ENOMEM;
 	}
 	/* Start-up: the store is the truth, a restart restores every tunnel. */
 	service_reconcile(svc);
-	mgmt_ops_set_reset_hook(service_reset, svc);
+	service_publish(svc);
 	*out = svc;
 	return 0;
 }
@@ -267,82 +512,26 @@ void service_free(struct service *svc)
 {
 	if (!svc)
 		return;
-	mgmt_ops_set_reset_hook(NULL, NULL);
-	if (svc->ev_kick)
-		event_free(svc->ev_kick);
+	if (svc->ev_wake)
+		event_free(svc->ev_wake);
+	if (svc->ev_run)
+		event_free(svc->ev_run);
 	if (svc->ev_retry)
 		event_free(svc->ev_retry);
-	if (svc->ev_reset)
-		event_free(svc->ev_reset);
+	if (svc->ev_publish)
+		event_free(svc->ev_publish);
+	if (svc->wake_fd >= 0)
+		close(svc->wake_fd);
 	service_stop_gateway(svc);
 	evlog_free(svc->events);
 	if (svc->desired) {
 		gw_desired_clear(svc->desired);
 		free(svc->desired);
 	}
+	free(svc->skips);
+	free(svc->snap);
+	pthread_mutex_destroy(&svc->lock);
 	free(svc);
-}
-
-static const char *status_name(enum ike_conn_status s)
-{
-	switch (s) {
-	case IKE_CONN_CONNECTED:
-		return "Connected";
-	case IKE_CONN_CONNECTING:
-		return "Connecting";
-	default:
-		return "NotConnected";
-	}
-}
-
-static const struct gw_conn *desired_conn(const struct service *svc, const char *key)
-{
-	if (!svc->desired)
-		return NULL;
-	for (unsigned int i = 0; i < svc->desired->n_conns; i++)
-		if (strcmp(svc->desired->conns[i].name, key) == 0)
-			return &svc->desired->conns[i];
-	return NULL;
-}
-
-void service_conn_status(void *arg, const char *conn_id, struct api_conn_status *out)
-{
-	struct service *svc = arg;
-	const struct gw_conn *c;
-	struct api_tunnel_status *t;
-	struct gw_conn_status st;
-	char key[GW_NAME_MAX], a[ADDR_STR_MAX], b[ADDR_STR_MAX];
-
-	snprintf(out->status, sizeof(out->status), "NotConnected");
-	if (!svc->gw) {
-		snprintf(out->reason, sizeof(out->reason), "%s", svc->why);
-		out->changed = svc->why_since;
-		return;
-	}
-	reconcile_conn_key(conn_id ? conn_id : "", key, sizeof(key));
-	c = desired_conn(svc, key);
-	if (!c || gw_conn_status(svc->gw, key, &st) != 0) {
-		snprintf(out->reason, sizeof(out->reason), "%s",
-			 event_pending(svc->ev_kick, EV_TIMEOUT, NULL) || !c
-				 ? "the gateway has not taken this connection yet (see the "
-				   "daemon's log if it stays so)"
-				 : "not running in the gateway");
-		return;
-	}
-	snprintf(out->status, sizeof(out->status), "%s", status_name(st.status));
-	snprintf(out->reason, sizeof(out->reason), "%s", st.reason);
-	out->changed = st.since;
-	out->ingress_bytes = st.bytes_in;
-	out->egress_bytes = st.bytes_out;
-	/* One tunnel per connection until active-active (SPEC §7) brings a second instance. */
-	out->n_tunnels = 1;
-	t = &out->tunnels[0];
-	snprintf(t->tunnel, sizeof(t->tunnel), "%s-%s", addr_print(&svc->gw_ip, a, sizeof(a)),
-		 addr_print(&c->peer, b, sizeof(b)));
-	snprintf(t->status, sizeof(t->status), "%s", out->status);
-	t->ingress_bytes = st.bytes_in;
-	t->egress_bytes = st.bytes_out;
-	t->established = st.established;
 }
 
 size_t service_conn_events(void *arg, const char *conn_id, uint64_t after,
@@ -350,5 +539,6 @@ size_t service_conn_events(void *arg, const char *conn_id, uint64_t after,
 {
 	struct service *svc = arg;
 
+	/* evlog has a lock of its own: any thread may read. */
 	return evlog_read(svc->events, conn_id, after, out, max, dropped);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * service: the store driving the running gateway in one process (SPEC §1). At start-up, after
- * every committed mutation and when the deployment's public IP changes, the reconciler's desired
- * state (daemon/reconcile.h) is applied to the gateway, which is started on the shared public IP
- * once the operator has set one and re-created when it moves. Connection status goes back to the
- * API by resource id, as plain data.
+ * service: the store driving the running gateway in one process (SPEC §1), on the control loop.
+ * At start-up, after every committed mutation and when the deployment's public IP changes, the
+ * reconciler's desired state (daemon/reconcile.h) is applied to the gateway, which is started on
+ * the shared public IP once the operator has set one and re-created when it moves. The API runs
+ * on its own thread: it tells the service of changes and reads connection status as plain data,
+ * both without waiting for the loop (service.c says how).
  */
 #ifndef VNETGW_DAEMON_SERVICE_H
 #define VNETGW_DAEMON_SERVICE_H
@@ -35,19 +36,22 @@ struct service_options {
 struct service;
 
 /* Reconciles once at once (the start-up pass) and keeps the gateway in step from then on.
- * s and base are borrowed and outlive the service. 0 or -ENOMEM; a gateway that cannot start
- * is not an error here: it is retried, and the connections report why. */
+ * s (the control loop's own store connection) and base are borrowed and outlive the service.
+ * 0 or -ENOMEM; a gateway that cannot start is not an error here: it is retried, and the
+ * connections report why. */
 int service_new(struct service **out, struct event_base *base, struct store *s,
 		const struct service_options *o);
-/* Stops the gateway (VNet namespaces stay, as gw_free says); NULL-safe. */
+/* Stops the gateway (VNet namespaces stay, as gw_free says); NULL-safe. Nothing may call the
+ * three functions below any more (stop the API thread first). */
 void service_free(struct service *svc);
 
-/* mgmt_change_fn: a committed change; the reconciliation runs from the loop, bursts coalesced. */
+/* The three the API thread calls (thread-safe; none waits for the control loop): */
+/* mgmt_change_fn: a committed change; the reconciliation runs on the loop, bursts coalesced. */
 void service_changed(void *arg, const char *id);
-/* mgmt_reset_fn: the gateway vgw_id's connections restart their tunnels, from the loop.
- * service_new registers it with mgmt_ops_set_reset_hook and service_free unregisters it. */
+/* mgmt_reset_fn: the gateway vgw_id's connections restart their tunnels, on the loop. */
 void service_reset(void *arg, const char *vgw_id);
-/* api_conn_status_fn: a connection's live status by its resource id. */
+/* api_conn_status_fn: a connection's live status by its resource id, from the snapshot the
+ * loop publishes (after each pass and every 250 ms). */
 void service_conn_status(void *arg, const char *conn_id, struct api_conn_status *out);
 /*
  * A connection's recent events by its resource id (evlog_read: seq > after, oldest first, at

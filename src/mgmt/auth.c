@@ -34,7 +34,7 @@ int auth_resolve(struct store *s, const char *admin_hash_hex, bool local, const 
 
 	memset(p, 0, sizeof(*p));
 	if (local) {
-		p->admin = true;
+		p->admin = p->local = true;
 		return 0;
 	}
 	if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
@@ -44,14 +44,18 @@ int auth_resolve(struct store *s, const char *admin_hash_hex, bool local, const 
 		token++;
 	if (!*token || strlen(token) > 512 || auth_token_hash(token, hash) != 0)
 		return -EACCES;
+	memcpy(p->hash, hash, sizeof(p->hash));
 	if (admin_hash_hex && strlen(admin_hash_hex) == AUTH_HASH_HEX_LEN &&
 	    CRYPTO_memcmp(hash, admin_hash_hex, AUTH_HASH_HEX_LEN) == 0) {
 		p->admin = true;
 		return 0;
 	}
-	/* The store looks the digest up by equality: its timing tells nothing of a token. */
-	if (store_token_find(s, hash, p->sub, sizeof(p->sub)) == 0)
+	/* The store looks the digest up by equality: its timing tells nothing of a token. A
+	 * revoked token is no longer there, from the next request on. */
+	if (store_token_find(s, hash, p->sub, sizeof(p->sub), p->token_id, sizeof(p->token_id)) ==
+	    0)
 		return 0;
+	memset(p, 0, sizeof(*p));
 	return -EACCES;
 }
 

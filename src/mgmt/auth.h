@@ -16,7 +16,11 @@ struct store;
 
 struct auth_principal {
 	bool admin;
-	char sub[64]; /* a tenant's subscription (lower-case); "" for the admin */
+	bool local;	   /* the admin Unix socket (no token) */
+	char sub[64];	   /* a tenant's subscription (lower-case); "" for the admin */
+	char token_id[40]; /* the tenant token's id (store_token_list); "" for the admin */
+	/* The token's digest: what the rate limit counts by; "" on the Unix socket. */
+	char hash[AUTH_HASH_HEX_LEN + 1];
 };
 
 /* SHA-256 of the token, as 64 hex characters and a NUL. 0 or -EIO. */

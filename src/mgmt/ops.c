@@ -18,33 +18,17 @@
 #include "mgmt/ids.h"
 #include "mgmt/model/field.h"
 #include "mgmt/ops.h"
+#include "mgmt/ops_internal.h"
 #include "mgmt/store/store.h"
 
 #define LIST_DEFAULT	  100
 #define LIST_MAX	  1000
 #define GENERATED_KEY_LEN 32
 
-static mgmt_change_fn change_fn;
-static void *change_arg;
-static mgmt_reset_fn reset_fn;
-static void *reset_arg;
-
-void mgmt_ops_set_change_hook(mgmt_change_fn fn, void *arg)
+static void changed(const struct mgmt *m, const char *id)
 {
-	change_fn = fn;
-	change_arg = arg;
-}
-
-void mgmt_ops_set_reset_hook(mgmt_reset_fn fn, void *arg)
-{
-	reset_fn = fn;
-	reset_arg = arg;
-}
-
-static void changed(const char *id)
-{
-	if (change_fn)
-		change_fn(change_arg, id);
+	if (m->changed)
+		m->changed(m->hook_arg, id);
 }
 
 void mgmt_result_clear(struct mgmt_result *r)
@@ -53,12 +37,12 @@ void mgmt_result_clear(struct mgmt_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int internal(struct mgmt_error *err)
+int mgmt_ops_internal(struct mgmt_error *err)
 {
 	return mgmt_fail(err, MGMT_E_INTERNAL, "", "The store failed; nothing was changed.");
 }
 
-static int parse_json(const char *body, size_t len, json_t **out, struct mgmt_error *err)
+int mgmt_ops_parse_json(const char *body, size_t len, json_t **out, struct mgmt_error *err)
 {
 	json_error_t jerr;
 
@@ -142,18 +126,23 @@ struct tx {
 	bool open;
 };
 
-static int tx_begin(struct tx *tx, struct store *s, struct mgmt_error *err)
+static int tx_begin(struct tx *tx, const struct mgmt *m, struct mgmt_error *err)
 {
+	struct store *s = m->store;
+
 	memset(tx, 0, sizeof(*tx));
 	tx->s = s;
 	if (store_begin(s) != 0)
-		return internal(err);
+		return mgmt_ops_internal(err);
 	tx->open = true;
 	if (store_view(s, &tx->view) != 0) {
 		store_rollback(s);
 		tx->open = false;
-		return internal(err);
+		return mgmt_ops_internal(err);
 	}
+	tx->view.cap_vgws = m->cap_vgws;
+	tx->view.cap_conns = m->cap_conns;
+	tx->view.cap_prefixes = m->cap_prefixes;
 	return 0;
 }
 
@@ -170,14 +159,14 @@ static int tx_end(struct tx *tx, int r, struct mgmt_error *err)
 		return r;
 	}
 	if (store_commit(tx->s) != 0)
-		return internal(err);
+		return mgmt_ops_internal(err);
 	return 0;
 }
 
 static int new_uuids(char *etag, char *guid, struct mgmt_error *err)
 {
 	if (mgmt_uuid_new(etag) || mgmt_uuid_new(guid))
-		return internal(err);
+		return mgmt_ops_internal(err);
 	return 0;
 }
 
@@ -205,7 +194,7 @@ static int vnet_rewrite(struct tx *tx, const struct model_id *vid, json_t *in, j
 	model_finalize(MODEL_VNET, p.res, id, old, etag, guid);
 	refs = model_refs(MODEL_VNET, p.res);
 	if (!refs || store_put(tx->s, MODEL_VNET, vid->sub, vid->rg, p.res, refs) != 0) {
-		r = internal(err);
+		r = mgmt_ops_internal(err);
 		goto out;
 	}
 	*out = json_incref(p.res);
@@ -215,10 +204,11 @@ out:
 	return r;
 }
 
-static int put_subnet(struct store *s, const struct model_id *id, const char *body, size_t len,
+static int put_subnet(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
 		      const struct mgmt_precond *pre, struct mgmt_result *res,
 		      struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	struct model_parsed p;
 	struct model_id vid;
 	struct tx tx;
@@ -232,7 +222,7 @@ static int put_subnet(struct store *s, const struct model_id *id, const char *bo
 		return r;
 	vnet_id_of(id, &vid);
 	model_id_format(&vid, vid_s, sizeof(vid_s));
-	r = tx_begin(&tx, s, err);
+	r = tx_begin(&tx, m, err);
 	if (r)
 		goto out;
 	old = store_get(s, vid_s);
@@ -273,7 +263,7 @@ static int put_subnet(struct store *s, const struct model_id *id, const char *bo
 end:
 	r = tx_end(&tx, r, err);
 	if (!r)
-		changed(vid_s);
+		changed(m, vid_s);
 	else
 		mgmt_result_clear(res);
 out:
@@ -284,25 +274,26 @@ out:
 	return r;
 }
 
-int mgmt_ops_put(struct store *s, const struct model_id *id, const char *body, size_t len,
+int mgmt_ops_put(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
 		 const struct mgmt_precond *pre, struct mgmt_result *res, struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	struct model_parsed p;
 	struct model_ctx ctx;
 	struct tx tx;
 	char id_s[MODEL_ID_MAX], etag[MGMT_UUID_LEN + 1], guid[MGMT_UUID_LEN + 1];
-	char key[GENERATED_KEY_LEN + 1];
+	char key[129];
 	json_t *old = NULL, *refs = NULL;
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	if (id->type == MODEL_SUBNET)
-		return put_subnet(s, id, body, len, pre, res, err);
+		return put_subnet(m, id, body, len, pre, res, err);
 	r = model_parse_request(id->type, id->name, body, len, &p, err);
 	if (r)
 		return r;
 	model_id_format(id, id_s, sizeof(id_s));
-	r = tx_begin(&tx, s, err);
+	r = tx_begin(&tx, m, err);
 	if (r)
 		goto out;
 	old = store_get(s, id_s);
@@ -316,6 +307,9 @@ int mgmt_ops_put(struct store *s, const struct model_id *id, const char *body, s
 		goto end;
 	ctx = (struct model_ctx){.view = &tx.view, .sub = id->sub, .id = id_s};
 	r = model_check_put(id->type, &ctx, p.res, old, err);
+	if (!r && p.shared_key)
+		r = model_check_shared_key_length(tx.view.settings, strlen(p.shared_key),
+						  "properties.sharedKey", err);
 	if (!r)
 		r = new_uuids(etag, guid, err);
 	if (r)
@@ -323,17 +317,20 @@ int mgmt_ops_put(struct store *s, const struct model_id *id, const char *body, s
 	model_finalize(id->type, p.res, id_s, old, etag, guid);
 	refs = model_refs(id->type, p.res);
 	if (!refs || store_put(s, id->type, id->sub, id->rg, p.res, refs) != 0) {
-		r = internal(err);
+		r = mgmt_ops_internal(err);
 		goto end;
 	}
 	if (id->type == MODEL_CONN && (p.shared_key || !old)) {
 		/* A new connection without a key gets a random one; read it at .../sharedkey. */
-		if (!p.shared_key && mgmt_key_new(key, GENERATED_KEY_LEN) != 0) {
-			r = internal(err);
+		unsigned n = model_settings_min_key_length(tx.view.settings);
+
+		if (!p.shared_key &&
+		    mgmt_key_new(key, n > GENERATED_KEY_LEN ? n : GENERATED_KEY_LEN) != 0) {
+			r = mgmt_ops_internal(err);
 			goto end;
 		}
 		if (store_shared_key_set(s, id_s, p.shared_key ? p.shared_key : key) != 0)
-			r = internal(err);
+			r = mgmt_ops_internal(err);
 		explicit_bzero(key, sizeof(key));
 	}
 	if (!r) {
@@ -343,7 +340,7 @@ int mgmt_ops_put(struct store *s, const struct model_id *id, const char *body, s
 end:
 	r = tx_end(&tx, r, err);
 	if (!r)
-		changed(id_s);
+		changed(m, id_s);
 	else
 		mgmt_result_clear(res);
 out:
@@ -366,9 +363,10 @@ static void report(struct store *s, enum model_type t, json_t *doc)
 	json_decref(settings);
 }
 
-int mgmt_ops_get(struct store *s, const struct model_id *id, struct mgmt_result *res,
+int mgmt_ops_get(const struct mgmt *m, const struct model_id *id, struct mgmt_result *res,
 		 struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	struct model_id vid;
 	char id_s[MODEL_ID_MAX];
 	json_t *doc;
@@ -395,9 +393,10 @@ int mgmt_ops_get(struct store *s, const struct model_id *id, struct mgmt_result 
 	return 0;
 }
 
-static int delete_subnet(struct store *s, const struct model_id *id, const struct mgmt_precond *pre,
+static int delete_subnet(const struct mgmt *m, const struct model_id *id, const struct mgmt_precond *pre,
 			 struct mgmt_result *res, struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	struct model_id vid;
 	struct model_ctx ctx;
 	struct tx tx;
@@ -409,7 +408,7 @@ static int delete_subnet(struct store *s, const struct model_id *id, const struc
 	vnet_id_of(id, &vid);
 	model_id_format(&vid, vid_s, sizeof(vid_s));
 	model_id_format(id, sid_s, sizeof(sid_s));
-	r = tx_begin(&tx, s, err);
+	r = tx_begin(&tx, m, err);
 	if (r)
 		return r;
 	old = store_get(s, vid_s);
@@ -430,16 +429,17 @@ static int delete_subnet(struct store *s, const struct model_id *id, const struc
 end:
 	r = tx_end(&tx, r, err);
 	if (!r && res->status == 200)
-		changed(vid_s);
+		changed(m, vid_s);
 	json_decref(old);
 	json_decref(in);
 	json_decref(vnet);
 	return r;
 }
 
-int mgmt_ops_delete(struct store *s, const struct model_id *id, const struct mgmt_precond *pre,
+int mgmt_ops_delete(const struct mgmt *m, const struct model_id *id, const struct mgmt_precond *pre,
 		    struct mgmt_result *res, struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	struct model_ctx ctx;
 	struct tx tx;
 	char id_s[MODEL_ID_MAX];
@@ -448,9 +448,9 @@ int mgmt_ops_delete(struct store *s, const struct model_id *id, const struct mgm
 
 	memset(res, 0, sizeof(*res));
 	if (id->type == MODEL_SUBNET)
-		return delete_subnet(s, id, pre, res, err);
+		return delete_subnet(m, id, pre, res, err);
 	model_id_format(id, id_s, sizeof(id_s));
-	r = tx_begin(&tx, s, err);
+	r = tx_begin(&tx, m, err);
 	if (r)
 		return r;
 	old = store_get(s, id_s);
@@ -466,20 +466,21 @@ int mgmt_ops_delete(struct store *s, const struct model_id *id, const struct mgm
 	if (r)
 		goto end;
 	if (store_delete(s, id_s) != 0)
-		r = internal(err);
+		r = mgmt_ops_internal(err);
 	res->status = 200;
 end:
 	r = tx_end(&tx, r, err);
 	if (!r && res->status == 200)
-		changed(id_s);
+		changed(m, id_s);
 	json_decref(old);
 	return r;
 }
 
-int mgmt_ops_patch_tags(struct store *s, const struct model_id *id, const char *body, size_t len,
+int mgmt_ops_patch_tags(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
 			const struct mgmt_precond *pre, struct mgmt_result *res,
 			struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	struct tx tx;
 	char id_s[MODEL_ID_MAX], etag[MGMT_UUID_LEN + 1], guid[MGMT_UUID_LEN + 1], et[64];
 	json_t *in = NULL, *tags = NULL, *old = NULL, *refs = NULL;
@@ -489,7 +490,7 @@ int mgmt_ops_patch_tags(struct store *s, const struct model_id *id, const char *
 	if (id->type == MODEL_SUBNET)
 		return mgmt_fail(err, MGMT_E_METHOD_NOT_ALLOWED, "",
 				 "Subnets have no tags: PATCH is not supported on them.");
-	r = parse_json(body, len, &in, err);
+	r = mgmt_ops_parse_json(body, len, &in, err);
 	if (!r)
 		r = field_get_tags(in, &tags, err);
 	if (!r && !json_object_get(in, "tags"))
@@ -498,7 +499,7 @@ int mgmt_ops_patch_tags(struct store *s, const struct model_id *id, const char *
 	if (r)
 		goto out;
 	model_id_format(id, id_s, sizeof(id_s));
-	r = tx_begin(&tx, s, err);
+	r = tx_begin(&tx, m, err);
 	if (r)
 		goto out;
 	old = store_get(s, id_s);
@@ -516,7 +517,7 @@ int mgmt_ops_patch_tags(struct store *s, const struct model_id *id, const char *
 	json_object_set_new(old, "etag", json_string(et));
 	refs = model_refs(id->type, old);
 	if (!refs || store_put(s, id->type, id->sub, id->rg, old, refs) != 0)
-		r = internal(err);
+		r = mgmt_ops_internal(err);
 	res->status = 200;
 	res->body = json_incref(old);
 end:
@@ -531,10 +532,11 @@ out:
 	return r;
 }
 
-int mgmt_ops_list(struct store *s, enum model_type t, const char *sub, const char *rg,
+int mgmt_ops_list(const struct mgmt *m, enum model_type t, const char *sub, const char *rg,
 		  const struct model_id *vnet, const char *skiptoken, int top,
 		  struct mgmt_result *res, struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	json_t *arr = NULL;
 	bool more = false;
 
@@ -554,7 +556,7 @@ int mgmt_ops_list(struct store *s, enum model_type t, const char *sub, const cha
 		arr = json_incref(json_object_get(json_object_get(doc, "properties"), "subnets"));
 		json_decref(doc);
 	} else if (store_list(s, t, sub, rg, skiptoken, top, &arr, &more) != 0) {
-		return internal(err);
+		return mgmt_ops_internal(err);
 	} else if (t == MODEL_PIP) {
 		json_t *v;
 		size_t i;
@@ -583,9 +585,10 @@ static int conn_exists(struct store *s, const struct model_id *id, char *id_s, s
 	return 0;
 }
 
-int mgmt_ops_shared_key_get(struct store *s, const struct model_id *id, struct mgmt_result *res,
+int mgmt_ops_shared_key_get(const struct mgmt *m, const struct model_id *id, struct mgmt_result *res,
 			    struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	char id_s[MODEL_ID_MAX], *key = NULL;
 	int r;
 
@@ -594,7 +597,7 @@ int mgmt_ops_shared_key_get(struct store *s, const struct model_id *id, struct m
 	if (r)
 		return r;
 	if (store_shared_key_get(s, id_s, &key) != 0)
-		return internal(err);
+		return mgmt_ops_internal(err);
 	res->status = 200;
 	res->body = json_pack("{s:s}", "value", key);
 	explicit_bzero(key, strlen(key));
@@ -602,31 +605,35 @@ int mgmt_ops_shared_key_get(struct store *s, const struct model_id *id, struct m
 	return 0;
 }
 
-static int shared_key_write(struct store *s, const struct model_id *id, const char *key,
-			    struct mgmt_error *err)
+/* A new key for the connection id, at least minSharedKeyLength long (target: the field). */
+static int shared_key_write(const struct mgmt *m, const struct model_id *id, const char *key,
+			    const char *target, struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	struct tx tx;
 	char id_s[MODEL_ID_MAX];
 	json_t *doc;
 	int r;
 
 	model_id_format(id, id_s, sizeof(id_s));
-	r = tx_begin(&tx, s, err);
+	r = tx_begin(&tx, m, err);
 	if (r)
 		return r;
 	doc = store_get(s, id_s);
 	if (!doc)
 		r = not_found(id, err);
+	else if (model_check_shared_key_length(tx.view.settings, strlen(key), target, err))
+		r = -EINVAL;
 	else if (store_shared_key_set(s, id_s, key) != 0)
-		r = internal(err);
+		r = mgmt_ops_internal(err);
 	json_decref(doc);
 	r = tx_end(&tx, r, err);
 	if (!r)
-		changed(id_s);
+		changed(m, id_s);
 	return r;
 }
 
-int mgmt_ops_shared_key_set(struct store *s, const struct model_id *id, const char *body,
+int mgmt_ops_shared_key_set(const struct mgmt *m, const struct model_id *id, const char *body,
 			    size_t len, struct mgmt_result *res, struct mgmt_error *err)
 {
 	const char *key = NULL;
@@ -634,14 +641,14 @@ int mgmt_ops_shared_key_set(struct store *s, const struct model_id *id, const ch
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	r = parse_json(body, len, &in, err);
+	r = mgmt_ops_parse_json(body, len, &in, err);
 	if (r)
 		return r;
 	r = field_get_string(in, "", "value", true, 1024, &key, err);
 	if (!r)
 		r = model_check_shared_key(key, "value", err);
 	if (!r)
-		r = shared_key_write(s, id, key, err);
+		r = shared_key_write(m, id, key, "value", err);
 	if (!r) {
 		res->status = 200;
 		res->body = json_pack("{s:s}", "value", key);
@@ -650,7 +657,7 @@ int mgmt_ops_shared_key_set(struct store *s, const struct model_id *id, const ch
 	return r;
 }
 
-int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const char *body,
+int mgmt_ops_shared_key_reset(const struct mgmt *m, const struct model_id *id, const char *body,
 			      size_t len, struct mgmt_result *res, struct mgmt_error *err)
 {
 	char key[129];
@@ -659,15 +666,15 @@ int mgmt_ops_shared_key_reset(struct store *s, const struct model_id *id, const 
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	r = parse_json(body, len, &in, err);
+	r = mgmt_ops_parse_json(body, len, &in, err);
 	if (!r)
 		r = field_get_int(in, "", "keyLength", true, 1, 128, &n, err);
 	json_decref(in);
 	if (r)
 		return r;
 	if (mgmt_key_new(key, (size_t)n) != 0)
-		return internal(err);
-	r = shared_key_write(s, id, key, err);
+		return mgmt_ops_internal(err);
+	r = shared_key_write(m, id, key, "keyLength", err);
 	explicit_bzero(key, sizeof(key));
 	if (r)
 		return r;
@@ -706,9 +713,10 @@ static size_t string_array(json_t *arr, const char **v, size_t max)
 
 #define DEVCFG_MAX_TS 64
 
-int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, const char *body,
+int mgmt_ops_conn_device_script(const struct mgmt *m, const struct model_id *id, const char *body,
 				size_t len, char **script, struct mgmt_error *err)
 {
+	struct store *s = m->store;
 	const char *vendor = NULL, *why, *site[DEVCFG_MAX_TS], *space[DEVCFG_MAX_TS];
 	json_t *in = NULL, *conn = NULL, *lgw = NULL, *vgw = NULL, *pip = NULL, *vnet = NULL;
 	json_t *cp, *cfg, *pol;
@@ -730,7 +738,7 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 		r = not_found(id, err);
 		goto out;
 	}
-	r = parse_json(body, len, &in, err);
+	r = mgmt_ops_parse_json(body, len, &in, err);
 	if (!r)
 		r = field_get_string(in, "", "vendor", true, 64, &vendor, err);
 	if (r)
@@ -758,7 +766,7 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 		vnet = store_get(s, vid_s);
 	}
 	if (!lgw || !vgw || !pip || !vnet || store_shared_key_get(s, id_s, &key) != 0) {
-		r = internal(err);
+		r = mgmt_ops_internal(err);
 		goto out;
 	}
 	c.name = json_string_value(json_object_get(conn, "name"));
@@ -782,8 +790,16 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 		c.child_lifetime_s = (uint32_t)life_s;
 		c.child_lifetime_kb = (uint64_t)life_kb;
 	}
-	if (!c.name || !c.device_ip || !c.gateway_ip) {
-		r = internal(err);
+	if (!c.gateway_ip) {
+		/* The script names the gateway's address: there is none while the pool is empty. */
+		r = mgmt_fail(err, MGMT_E_POOL_EXHAUSTED, "",
+			      "This deployment has no public IP address yet, so there is no gateway "
+			      "address for the device to reach; ask the operator to set the public "
+			      "IP pool.");
+		goto out;
+	}
+	if (!c.name || !c.device_ip) {
+		r = mgmt_ops_internal(err);
 		goto out;
 	}
 	if (json_is_true(prop(conn, "enableBgp"))) {
@@ -798,7 +814,7 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 		bgp.gateway_asn = (uint32_t)json_integer_value(json_object_get(gb, "asn"));
 		bgp.gateway_addr = gw_bgp_addr;
 		if (!bgp.site_addr || !gw_bgp_addr[0] || !bgp.site_asn || !bgp.gateway_asn) {
-			r = internal(err);
+			r = mgmt_ops_internal(err);
 			goto out;
 		}
 		c.bgp = &bgp;
@@ -812,7 +828,7 @@ int mgmt_ops_conn_device_script(struct store *s, const struct model_id *id, cons
 			      "The connection's IPsec policy has no strongSwan equivalent: %s.",
 			      why);
 	else if (r)
-		r = internal(err);
+		r = mgmt_ops_internal(err);
 out:
 	if (key) {
 		explicit_bzero(key, strlen(key));
@@ -827,193 +843,27 @@ out:
 	return r;
 }
 
-int mgmt_ops_vgw_reset(struct store *s, const struct model_id *id, struct mgmt_result *res,
+int mgmt_ops_vgw_reset(const struct mgmt *m, const struct model_id *id, struct mgmt_result *res,
 		       struct mgmt_error *err)
 {
-	int r = mgmt_ops_get(s, id, res, err);
+	int r = mgmt_ops_get(m, id, res, err);
 
 	if (r)
 		return r;
 	/* Nothing in the store changes: the service restarts the gateway's tunnels. */
-	if (reset_fn)
-		reset_fn(reset_arg, json_string_value(json_object_get(res->body, "id")));
+	if (m->reset)
+		m->reset(m->hook_arg, json_string_value(json_object_get(res->body, "id")));
 	return 0;
 }
 
-int mgmt_ops_vgw_routes(struct store *s, const struct model_id *id, struct mgmt_result *res,
+int mgmt_ops_vgw_routes(const struct mgmt *m, const struct model_id *id, struct mgmt_result *res,
 			struct mgmt_error *err)
 {
-	int r = mgmt_ops_get(s, id, res, err);
+	int r = mgmt_ops_get(m, id, res, err);
 
 	if (r)
 		return r;
 	json_decref(res->body);
 	res->body = json_pack("{s:[]}", "value");
 	return 0;
-}
-
-/* --- operator ------------------------------------------------------------------------------- */
-
-int mgmt_ops_sub_exists(struct store *s, const char *sub)
-{
-	json_t *doc = NULL;
-	int r = store_sub_get(s, sub, &doc);
-
-	json_decref(doc);
-	return r;
-}
-
-int mgmt_ops_sub_create(struct store *s, const char *body, size_t len, struct mgmt_result *res,
-			struct mgmt_error *err)
-{
-	char id[MGMT_UUID_LEN + 1], token[MGMT_TOKEN_LEN + 1], hash[65];
-	const char *name;
-	json_t *in;
-	int r;
-
-	memset(res, 0, sizeof(*res));
-	r = parse_json(body, len, &in, err);
-	if (!r)
-		r = field_get_string(in, "", "displayName", true, 128, &name, err);
-	if (r)
-		goto out;
-	if (mgmt_uuid_new(id) || mgmt_token_new(token) || auth_token_hash(token, hash) != 0) {
-		r = internal(err);
-		goto out;
-	}
-	if (store_begin(s) != 0) {
-		r = internal(err);
-		goto out;
-	}
-	if (store_sub_create(s, id, name) || store_token_add(s, hash, id) || store_commit(s)) {
-		store_rollback(s);
-		r = internal(err);
-		goto out;
-	}
-	res->status = 201;
-	res->body = json_pack("{s:s, s:s, s:s, s:s}", "subscriptionId", id, "displayName", name,
-			      "state", "Enabled", "token", token);
-out:
-	explicit_bzero(token, sizeof(token));
-	json_decref(in);
-	return r;
-}
-
-int mgmt_ops_sub_list(struct store *s, struct mgmt_result *res, struct mgmt_error *err)
-{
-	json_t *arr;
-
-	memset(res, 0, sizeof(*res));
-	if (store_sub_list(s, &arr) != 0)
-		return internal(err);
-	res->status = 200;
-	res->body = json_pack("{s:o}", "value", arr);
-	return 0;
-}
-
-static int sub_not_found(const char *sub, struct mgmt_error *err)
-{
-	return mgmt_fail(err, MGMT_E_SUBSCRIPTION_NOT_FOUND, "",
-			 "The subscription '%.64s' could not be found.", sub);
-}
-
-int mgmt_ops_sub_token(struct store *s, const char *sub, struct mgmt_result *res,
-		       struct mgmt_error *err)
-{
-	char token[MGMT_TOKEN_LEN + 1], hash[65];
-	int r = 0;
-
-	memset(res, 0, sizeof(*res));
-	if (mgmt_token_new(token) || auth_token_hash(token, hash))
-		return internal(err);
-	if (store_begin(s) != 0)
-		return internal(err);
-	if (mgmt_ops_sub_exists(s, sub) != 0)
-		r = sub_not_found(sub, err);
-	else if (store_token_add(s, hash, sub) != 0)
-		r = internal(err);
-	if (r || store_commit(s) != 0) {
-		store_rollback(s);
-		if (!r)
-			r = internal(err);
-	} else {
-		res->status = 201;
-		res->body = json_pack("{s:s}", "token", token);
-	}
-	explicit_bzero(token, sizeof(token));
-	return r;
-}
-
-int mgmt_ops_sub_delete(struct store *s, const char *sub, struct mgmt_result *res,
-			struct mgmt_error *err)
-{
-	int r = 0, n;
-
-	memset(res, 0, sizeof(*res));
-	if (store_begin(s) != 0)
-		return internal(err);
-	n = store_count_sub(s, sub);
-	if (mgmt_ops_sub_exists(s, sub) != 0)
-		r = sub_not_found(sub, err);
-	else if (n < 0)
-		r = internal(err);
-	else if (n > 0)
-		r = mgmt_fail(err, MGMT_E_SUBSCRIPTION_NOT_EMPTY, "",
-			      "The subscription still holds %d resource(s); delete them first.", n);
-	else if (store_sub_delete(s, sub) != 0)
-		r = internal(err);
-	if (r) {
-		store_rollback(s);
-		return r;
-	}
-	if (store_commit(s) != 0)
-		return internal(err);
-	res->status = 200;
-	return 0;
-}
-
-int mgmt_ops_settings_get(struct store *s, struct mgmt_result *res, struct mgmt_error *err)
-{
-	memset(res, 0, sizeof(*res));
-	res->body = store_settings_get(s);
-	if (!res->body)
-		return internal(err);
-	res->status = 200;
-	return 0;
-}
-
-int mgmt_ops_settings_patch(struct store *s, const char *body, size_t len, struct mgmt_result *res,
-			    struct mgmt_error *err)
-{
-	json_t *in, *settings = NULL;
-	int r;
-
-	memset(res, 0, sizeof(*res));
-	r = parse_json(body, len, &in, err);
-	if (r)
-		return r;
-	if (store_begin(s) != 0) {
-		json_decref(in);
-		return internal(err);
-	}
-	settings = store_settings_get(s);
-	if (!settings)
-		r = internal(err);
-	if (!r)
-		r = model_settings_patch(settings, in, err);
-	if (!r && store_settings_put(s, settings) != 0)
-		r = internal(err);
-	if (r) {
-		store_rollback(s);
-	} else if (store_commit(s) != 0) {
-		r = internal(err);
-	} else {
-		res->status = 200;
-		res->body = json_incref(settings);
-		/* The shared public IP may have moved: the gateway follows (reconciler). */
-		changed(MGMT_SETTINGS_ID);
-	}
-	json_decref(settings);
-	json_decref(in);
-	return r;
 }

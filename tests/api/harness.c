@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -47,18 +48,31 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void daemon_dir(struct daemon *d)
+{
+	if (d->dir[0])
+		return;
+	snprintf(d->dir, sizeof(d->dir), "/tmp/vnetgw-api-XXXXXX");
+	cr_assert_not_null(mkdtemp(d->dir));
+	snprintf(d->data, sizeof(d->data), "%s/data", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
+}
+
 void daemon_start(struct daemon *d)
 {
 	const char *build = getenv("VNETGW_BUILD");
 	char bin[256], listen[64], tokpath[200];
 	int i;
 
-	if (!d->dir[0]) {
-		snprintf(d->dir, sizeof(d->dir), "/tmp/vnetgw-api-XXXXXX");
-		cr_assert_not_null(mkdtemp(d->dir));
-		snprintf(d->data, sizeof(d->data), "%s/data", d->dir);
-		snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
-	}
+	daemon_dir(d);
 	snprintf(bin, sizeof(bin), "%s/vnetgwd", build ? build : "build");
 	cr_assert_eq(access(bin, X_OK), 0, "no daemon at %s (set VNETGW_BUILD)", bin);
 	for (i = 0; i < 5; i++) {
@@ -71,18 +85,31 @@ void daemon_start(struct daemon *d)
 
 			/* Should the test process die mid-test, its daemon goes with it. */
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (d->nofile) {
+				struct rlimit rl = {d->nofile, d->nofile};
+
+				setrlimit(RLIMIT_NOFILE, &rl);
+			}
 
 			if (fd >= 0) {
 				dup2(fd, 2);
 				dup2(fd, 1);
 			}
-			if (d->admin_token_file)
-				execl(bin, bin, "--data-dir", d->data, "--api-listen", listen,
-				      "--log-level", "info", "--admin-token-file",
-				      d->admin_token_file, (char *)NULL);
-			else
-				execl(bin, bin, "--data-dir", d->data, "--api-listen", listen,
-				      "--log-level", "info", (char *)NULL);
+			{
+				const char *argv[40] = {bin,	       "--data-dir", d->data,
+							"--api-listen", listen,	      "--log-level",
+							"info"};
+				int n = 7;
+
+				if (d->admin_token_file) {
+					argv[n++] = "--admin-token-file";
+					argv[n++] = d->admin_token_file;
+				}
+				for (int k = 0; d->args && d->args[k] && n < 38; k++)
+					argv[n++] = d->args[k];
+				argv[n] = NULL;
+				execv(bin, (char *const *)argv);
+			}
 			_exit(127);
 		}
 		/* Poll for readiness: the daemon answers once store and listeners are up. */
@@ -300,6 +327,141 @@ int http_unix(const struct daemon *d, const char *method, const char *path, cons
 	r = exchange(fd, method, path, NULL, body, NULL, out);
 	close(fd);
 	return r;
+}
+
+int http_connect(const struct daemon *d, const char *src)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(d->port)};
+	struct sockaddr_in from = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (src) {
+		inet_pton(AF_INET, src, &from.sin_addr);
+		if (bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+	}
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int http_send(int fd, const char *text, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, text, len, MSG_NOSIGNAL);
+
+		if (n < 0)
+			return -errno;
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* recv with a deadline: bytes, 0 at EOF, -ETIMEDOUT or -errno. */
+static ssize_t recv_until(int fd, char *p, size_t n, long deadline)
+{
+	long left = deadline - now_ms();
+	struct timeval tv;
+	ssize_t got;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	tv.tv_sec = left / 1000;
+	tv.tv_usec = (left % 1000) * 1000;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	got = recv(fd, p, n, 0);
+	if (got < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+	return got;
+}
+
+int http_read_answer(int fd, int timeout_ms, struct http_resp *out, long *ms)
+{
+	long t0 = now_ms(), deadline = t0 + timeout_ms;
+	size_t cap = 1 << 16, len = 0, clen = 0;
+	char *buf = malloc(cap + 1), *end = NULL, *cl;
+	int rc = -EPROTO;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		ssize_t n;
+
+		if (end && len >= (size_t)(end + 4 - buf) + clen)
+			break;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+		}
+		n = recv_until(fd, buf + len, cap - len, deadline);
+		if (n < 0) {
+			rc = (int)n;
+			goto out;
+		}
+		if (n == 0) {
+			rc = -ECONNRESET;
+			if (!end)
+				goto out;
+			break;
+		}
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+			/* Interim 1xx answers are skipped: the final one is wanted. */
+			if (strncmp(buf, "HTTP/1.1 1", 10) == 0) {
+				sscanf(buf, "HTTP/1.1 %d", &out->interim);
+				memmove(buf, end + 4, len - (size_t)(end + 4 - buf));
+				len -= (size_t)(end + 4 - buf);
+				buf[len] = '\0';
+				end = NULL;
+				continue;
+			}
+			cl = strcasestr(buf, "\r\nContent-Length:");
+			clen = cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
+		}
+	}
+	buf[len] = '\0';
+	if (!end || sscanf(buf, "HTTP/1.%*d %d", &out->status) != 1)
+		goto out;
+	*end = '\0';
+	out->headers = strdup(buf);
+	out->len = clen;
+	out->body = malloc(clen + 1);
+	memcpy(out->body, end + 4, clen);
+	out->body[clen] = '\0';
+	out->json = clen ? json_loadb(out->body, clen, 0, NULL) : NULL;
+	rc = 0;
+out:
+	if (ms)
+		*ms = now_ms() - t0;
+	free(buf);
+	return rc;
+}
+
+bool http_closed_within(int fd, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = recv_until(fd, sink, sizeof(sink), deadline);
+
+		if (n == 0 || (n < 0 && n != -ETIMEDOUT))
+			return true;
+		if (n == -ETIMEDOUT)
+			return false;
+	}
 }
 
 void http_resp_free(struct http_resp *r)

@@ -21,6 +21,8 @@ struct daemon {
 	uint16_t port;
 	char admin_token[128];
 	const char *admin_token_file; /* passed as --admin-token-file when set */
+	const char *const *args;      /* more vnetgwd flags (NULL-terminated), or NULL */
+	unsigned nofile;	      /* RLIMIT_NOFILE (soft and hard) for vnetgwd; 0: inherited */
 };
 
 struct http_resp {
@@ -29,8 +31,11 @@ struct http_resp {
 	char *body;
 	size_t len;
 	json_t *json; /* the body parsed, or NULL */
+	int interim;  /* http_read_answer: a 1xx it skipped before this answer (0: none) */
 };
 
+/* Creates the directory (daemon_start does, if not done before). */
+void daemon_dir(struct daemon *d);
 /* Starts the daemon (first call creates the directory); asserts it answers within 10 s. */
 void daemon_start(struct daemon *d);
 /* SIGTERM and wait; asserts a clean exit (status 0). */
@@ -53,6 +58,21 @@ void http_resp_free(struct http_resp *r);
 const char *http_header(struct http_resp *r, const char *name, char *buf, size_t n);
 /* The error.code of an ARM error body, or "". */
 const char *http_error_code(const struct http_resp *r);
+
+/*
+ * Raw connections, for what a well-behaved client does not do. http_connect: a TCP connection
+ * to the daemon from the loopback address src (NULL: 127.0.0.1), or -errno. http_send: all of
+ * text. http_read_answer: one answer (head and Content-Length body) within timeout_ms, parsed
+ * into out; -ETIMEDOUT, or -ECONNRESET/-EPIPE when the server closed without one. *ms (if not
+ * NULL) tells how long it took.
+ */
+int http_connect(const struct daemon *d, const char *src);
+int http_send(int fd, const char *text, size_t len);
+int http_read_answer(int fd, int timeout_ms, struct http_resp *out, long *ms);
+/* The server closed fd (EOF or reset) within timeout_ms: true; false if it is still open. */
+bool http_closed_within(int fd, int timeout_ms);
+/* Monotonic milliseconds. */
+long now_ms(void);
 
 /* A new subscription through the admin socket: its id and token. */
 void tenant_new(struct daemon *d, const char *name, char *sub, char *token);

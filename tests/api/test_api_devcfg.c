@@ -49,7 +49,7 @@ static void setup(void)
 	cr_assert_eq(r.status, 201, "%s", r.body);
 	http_resp_free(&r);
 	snprintf(body, sizeof(body),
-		 "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"k2\","
+		 "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"key2-0123456789\","
 		 "\"dpdTimeoutSeconds\":30,"
 		 "\"virtualNetworkGateway1\":{\"id\":\"" ARM_ID_PREFIX
 		 "virtualNetworkGateways/g1\"},"
@@ -142,7 +142,7 @@ Test(api_devcfg, custom_policy_script)
 	expect_line(r.body, "\t\t\t\tlife_time = 3600s\n");
 	expect_line(r.body, "\t\t\t\tlife_bytes = 1048576000\n");
 	expect_line(r.body, "\t\tdpd_timeout = 30s\n");
-	expect_line(r.body, "secret = \"k2\"\n");
+	expect_line(r.body, "secret = \"key2-0123456789\"\n");
 	cr_expect_null(strstr(r.body, KEY_A), "another connection's key");
 	http_resp_free(&r);
 }

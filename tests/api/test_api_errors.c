@@ -255,7 +255,7 @@ Test(api_errors, referenced_resources_conflict)
 	size_t i;
 
 	topo_build(&d, sub, tok, "Standard", "198.51.100.20");
-	cr_assert_eq(conn_put(&d, sub, tok, "c1", "l1", "k", &r), 201);
+	cr_assert_eq(conn_put(&d, sub, tok, "c1", "l1", "key-0123456789", &r), 201);
 	http_resp_free(&r);
 	for (i = 0; i < 4; i++) {
 		arm_path(path, sizeof(path), sub, tn[i], NULL);
@@ -275,7 +275,7 @@ Test(api_errors, referenced_resources_conflict)
 	cr_expect_str_eq(http_error_code(&r), "SubscriptionNotEmpty");
 	http_resp_free(&r);
 	/* rule 9 and rule 8 over HTTP */
-	cr_expect_eq(conn_put(&d, sub, tok, "c2", "l1", "k", &r), 409);
+	cr_expect_eq(conn_put(&d, sub, tok, "c2", "l1", "key-0123456789", &r), 409);
 	cr_expect_str_eq(http_error_code(&r), "RemoteIpAddressInUse");
 	http_resp_free(&r);
 }
@@ -286,7 +286,7 @@ Test(api_errors, shared_key_refusals)
 	char path[512];
 
 	topo_build(&d, sub, tok, "Standard", "198.51.100.21");
-	cr_assert_eq(conn_put(&d, sub, tok, "c1", "l1", "k", &r), 201);
+	cr_assert_eq(conn_put(&d, sub, tok, "c1", "l1", "key-0123456789", &r), 201);
 	http_resp_free(&r);
 	arm_path(path, sizeof(path), sub, "connections/c1", "/sharedkey/reset");
 	cr_assert_eq(http_do(&d, "POST", path, tok, "{\"keyLength\":129}", NULL, &r), 0);
@@ -309,13 +309,13 @@ Test(api_errors, shared_key_refusals)
 	http_resp_free(&r);
 	/* the key is unchanged after every refusal */
 	cr_assert_eq(http_do(&d, "GET", path, tok, NULL, NULL, &r), 0);
-	cr_expect_str_eq(json_string_value(json_object_get(r.json, "value")), "k");
+	cr_expect_str_eq(json_string_value(json_object_get(r.json, "value")), "key-0123456789");
 	http_resp_free(&r);
 	/* the device script is served (issue 6; tests/api/test_api_devcfg.c covers it) */
 	arm_path(path, sizeof(path), sub, "connections/c1", "/vpndeviceconfigurationscript");
 	cr_assert_eq(http_do(&d, "POST", path, tok, "{\"vendor\":\"strongSwan\"}", NULL, &r), 0);
 	cr_expect_eq(r.status, 200);
-	cr_expect(strstr(r.body, "secret = \"k\""), "%s", r.body);
+	cr_expect(strstr(r.body, "secret = \"key-0123456789\""), "%s", r.body);
 	http_resp_free(&r);
 }
 

@@ -132,7 +132,7 @@ Test(api_golden, resources)
 	http_resp_free(&r);
 	snprintf(
 		body, sizeof(body),
-		"{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"k2\","
+		"{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"key2-0123456789\","
 		"\"routingWeight\":3,\"dpdTimeoutSeconds\":30,"
 		"\"virtualNetworkGateway1\":{\"id\":\"" ARM_ID_PREFIX
 		"virtualNetworkGateways/g1\"},"

@@ -50,7 +50,7 @@ static void *race_conn(void *arg)
 	const char *s = sub[rc->who];
 
 	snprintf(body, sizeof(body),
-		 "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"k\","
+		 "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"key-0123456789\","
 		 "\"virtualNetworkGateway1\":{\"id\":\"" ARM_ID_PREFIX
 		 "virtualNetworkGateways/g1\"},"
 		 "\"localNetworkGateway2\":{\"id\":\"" ARM_ID_PREFIX "localNetworkGateways/l1\"}}}",

@@ -226,7 +226,7 @@ Test(api_tenants, references_and_deployment_rules_reveal_nothing)
 	http_resp_free(&r1);
 	/* rule 8: A holds the last Standard tunnel; B is refused without learning whose */
 	settings_patch(&d, "{\"tunnelLimits\":{\"Standard\":1}}");
-	cr_expect_eq(conn_put(&d, sub_b, tok_b, "c1", "l1", "b-key", &r1), 409);
+	cr_expect_eq(conn_put(&d, sub_b, tok_b, "c1", "l1", "b-key-0123456789", &r1), 409);
 	cr_expect_str_eq(http_error_code(&r1), "TunnelLimitReached");
 	cr_expect_null(strstr(r1.body, sub_a));
 	cr_expect_null(strstr(r1.body, "c1'"));

@@ -428,7 +428,7 @@ Test(e2e, admin_over_unix_socket)
 	const struct fake_reply replies[] = {
 		{201, NULL,
 		 "{\"subscriptionId\":\"6f1c\",\"displayName\":\"contoso\",\"state\":\"Enabled\","
-		 "\"token\":\"tok-new\"}",
+		 "\"token\":\"tok-new\",\"tokenId\":\"0b9e\"}",
 		 NULL, 0},
 	};
 	char sock_env[160];
@@ -447,9 +447,9 @@ Test(e2e, admin_over_unix_socket)
 	cr_expect_str_eq(s.reqs[0].target, "/admin/subscriptions");
 	expect_header(&s.reqs[0], "Authorization", NULL);
 	expect_json_eq(s.reqs[0].body, "{\"displayName\":\"contoso\"}", "request body");
-	cr_expect_str_eq(r.out, "SubscriptionId  DisplayName  State    Token\n"
-				"--------------  -----------  -------  -------\n"
-				"6f1c            contoso      Enabled  tok-new\n");
+	cr_expect_str_eq(r.out, "SubscriptionId  DisplayName  State    TokenId  Token\n"
+				"--------------  -----------  -------  -------  -------\n"
+				"6f1c            contoso      Enabled  0b9e     tok-new\n");
 	run_result_clear(&r);
 }
 
@@ -600,5 +600,51 @@ Test(e2e, vpn_connection_update)
 		       "{" CONN1_HEAD ",\"properties\":{" CONN1_PROPS
 		       ",\"enableBgp\":false,\"routingWeight\":20,\"dpdTimeoutSeconds\":120}}",
 		       "PUT body");
+	run_result_clear(&r);
+}
+
+/* As az does: a 429 with Retry-After is tried again after it, and the retry's answer counts. */
+Test(e2e, throttled_answer_is_retried_after_retry_after)
+{
+	const struct fake_reply replies[] = {
+		{429, "Retry-After: 0\r\n",
+		 "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}", NULL, 0},
+		{200, NULL, "{\"publicIpPool\":[]}", NULL, 0},
+	};
+	char sock_env[160];
+	const char *env[] = {sock_env, NULL};
+	struct fake_server s;
+	struct run_result r;
+
+	fake_start_unix(&s, replies, 2);
+	snprintf(sock_env, sizeof(sock_env), "VNETGW_ADMIN_SOCKET=%s", s.sock_path);
+	run_cli(&r, env, "admin settings show -o json", NULL);
+	fake_stop(&s);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect_eq(s.nreqs, 2, "the throttled request was sent again");
+	cr_expect(strstr(r.err, "trying again in 0 s"), "%s", r.err);
+	cr_expect(strstr(r.out, "publicIpPool"), "%s", r.out);
+	run_result_clear(&r);
+}
+
+/* A 429 without Retry-After is an error at once (nothing says when to come back). */
+Test(e2e, throttled_answer_without_retry_after_is_an_error)
+{
+	const struct fake_reply replies[] = {
+		{429, NULL, "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}",
+		 NULL, 0},
+	};
+	char sock_env[160];
+	const char *env[] = {sock_env, NULL};
+	struct fake_server s;
+	struct run_result r;
+
+	fake_start_unix(&s, replies, 1);
+	snprintf(sock_env, sizeof(sock_env), "VNETGW_ADMIN_SOCKET=%s", s.sock_path);
+	run_cli(&r, env, "admin settings show", NULL);
+	fake_stop(&s);
+	cr_expect_eq(r.code, 1);
+	cr_expect_eq(s.nreqs, 1);
+	cr_expect(strstr(r.err, "TooManyRequests"), "%s", r.err);
 	run_result_clear(&r);
 }

@@ -36,7 +36,7 @@ static const struct group_row groups[] = {
 	{"vpn-connection ipsec-policy", "add list clear"},
 	{"admin", "subscription token settings"},
 	{"admin subscription", "create list delete"},
-	{"admin token", "create"},
+	{"admin token", "create list revoke"},
 	{"admin settings", "show update"},
 };
 
@@ -93,12 +93,17 @@ static const struct cmd_row cmds[] = {
 	 "*--ipsec-encryption *--ipsec-integrity *--pfs-group *--sa-lifetime *--sa-max-size"},
 	{"vpn-connection ipsec-policy list", "*--resource-group *--connection-name"},
 	{"vpn-connection ipsec-policy clear", "*--resource-group *--connection-name"},
-	{"admin subscription create", "*--display-name"},
+	{"admin subscription create", "*--display-name --token-label"},
 	{"admin subscription list", ""},
 	{"admin subscription delete", "*--subscription-id"},
-	{"admin token create", "*--subscription-id"},
+	{"admin token create", "*--subscription-id --label"},
+	{"admin token list", "*--subscription-id"},
+	{"admin token revoke", "*--subscription-id *--token-id"},
 	{"admin settings show", ""},
-	{"admin settings update", "--public-ip-pool --tunnel-limits --allow-private-gateway-ips"},
+	{"admin settings update",
+	 "--public-ip-pool --tunnel-limits --allow-private-gateway-ips "
+	 "--max-gateways-per-subscription --max-connections-per-subscription "
+	 "--min-shared-key-length --api-rate-limit --api-rate-burst"},
 };
 
 static const char *const global_flags[] = {"--subscription", "--output",  "--server", "--token",

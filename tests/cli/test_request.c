@@ -348,6 +348,15 @@ Test(request, admin)
 		{"admin token create --subscription-id 6f1c-7a",
 		 "{'method':'POST','path':'/admin/subscriptions/6f1c-7a/tokens','query':{},"
 		 "'admin':true}"},
+		{"admin token create --subscription-id 6f1c-7a --label ci",
+		 "{'method':'POST','path':'/admin/subscriptions/6f1c-7a/tokens','query':{},"
+		 "'admin':true,'body':{'label':'ci'}}"},
+		{"admin token list --subscription-id 6f1c-7a",
+		 "{'method':'GET','path':'/admin/subscriptions/6f1c-7a/tokens','query':{},"
+		 "'admin':true}"},
+		{"admin token revoke --subscription-id 6f1c-7a --token-id 0b9e-11",
+		 "{'method':'DELETE','path':'/admin/subscriptions/6f1c-7a/tokens/0b9e-11','query':{},"
+		 "'admin':true}"},
 		{"admin settings show",
 		 "{'method':'GET','path':'/admin/settings','query':{},'admin':true}"},
 		{"admin settings update --public-ip-pool 203.0.113.0/28 198.51.100.0/29 "
@@ -364,8 +373,33 @@ Test(request, admin)
 		{"admin settings update --tunnel-limits Standard=0",
 		 "{'method':'PATCH','path':'/admin/settings','query':{},'admin':true,'body':"
 		 "{'tunnelLimits':{'Standard':0}}}"},
+		{"admin settings update --max-gateways-per-subscription 2 "
+		 "--max-connections-per-subscription 3 --min-shared-key-length 12 "
+		 "--api-rate-limit 5 --api-rate-burst 10",
+		 "{'method':'PATCH','path':'/admin/settings','query':{},'admin':true,'body':"
+		 "{'quotas':{'maxVirtualNetworkGatewaysPerSubscription':2,"
+		 "'maxVirtualNetworkGatewayConnectionsPerSubscription':3},'minSharedKeyLength':12,"
+		 "'apiRateLimit':{'requestsPerSecond':5,'burst':10}}}"},
 	};
 	CHECK(rows);
+}
+
+/* --public-ip-pool "" (one empty word) empties the pool, as --tags "" clears tags. */
+Test(request, empty_pool)
+{
+	struct run_result r;
+	json_t *got;
+
+	run_cli(&r, env, "admin settings update",
+		(const char *const[]){"--public-ip-pool", "", "--dry-run", NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	got = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(got, "%s", r.out);
+	cr_expect(json_is_array(json_object_get(json_object_get(got, "body"), "publicIpPool")));
+	cr_expect_eq(json_array_size(json_object_get(json_object_get(got, "body"), "publicIpPool")),
+		     0, "%s", r.out);
+	json_decref(got);
+	run_result_clear(&r);
 }
 
 /* A name with a space (one argv word) is encoded, not split. */

@@ -157,10 +157,12 @@ Test(table, admin_settings_key_values)
 {
 	table_case("admin settings show",
 		"{\"publicIpPool\":[\"203.0.113.0/28\",\"198.51.100.0/29\"],\"tunnelLimits\":"
-		"{\"Basic\":20,\"Standard\":20,\"HighPerformance\":10},\"allowPrivateGatewayIps\":false}",
-		"PublicIpPool                     TunnelLimits                               AllowPrivateGatewayIps\n"
-		"-------------------------------  -----------------------------------------  ----------------------\n"
-		"203.0.113.0/28, 198.51.100.0/29  Basic=20, Standard=20, HighPerformance=10  False\n");
+		"{\"Basic\":20,\"Standard\":20,\"HighPerformance\":10},\"allowPrivateGatewayIps\":false,"
+		"\"quotas\":{\"maxVirtualNetworkGatewaysPerSubscription\":5},\"minSharedKeyLength\":8,"
+		"\"apiRateLimit\":{\"requestsPerSecond\":20,\"burst\":100}}",
+		"PublicIpPool                     TunnelLimits                               AllowPrivateGatewayIps  Quotas                                      MinSharedKeyLength  ApiRateLimit\n"
+		"-------------------------------  -----------------------------------------  ----------------------  ------------------------------------------  ------------------  -------------------------------\n"
+		"203.0.113.0/28, 198.51.100.0/29  Basic=20, Standard=20, HighPerformance=10  False                   maxVirtualNetworkGatewaysPerSubscription=5  8                   requestsPerSecond=20, burst=100\n");
 }
 
 Test(table, subscriptions)

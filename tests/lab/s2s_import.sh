@@ -28,10 +28,10 @@ cat >"$LAB_DIR/doc.json" <<DOC
 { "publicIp": "$S2S_GW_IP",
   "vnets": [ { "name": "vnet1", "addressSpace": ["10.1.0.0/16", "10.9.0.0/16"], "gatewaySubnet": "10.1.255.0/27" },
              { "name": "vnet2", "addressSpace": ["10.2.0.0/16"], "gatewaySubnet": "10.2.255.0/29" } ],
-  "connections": [ { "name": "site1", "vnet": "vnet1", "peer": "198.51.100.2", "sharedKey": "key-one",
+  "connections": [ { "name": "site1", "vnet": "vnet1", "peer": "198.51.100.2", "sharedKey": "key-one-1",
                      "remotePrefixes": ["192.168.1.0/24", "192.168.3.0/24"], "sku": "HighPerformance",
                      "initiate": true, "dpdTimeoutSeconds": 30, "ipsecPolicy": $POLICY },
-                   { "name": "site2", "vnet": "vnet2", "peer": "198.51.100.3", "sharedKey": "key-two",
+                   { "name": "site2", "vnet": "vnet2", "peer": "198.51.100.3", "sharedKey": "key-two-2",
                      "remotePrefixes": ["192.168.2.0/24"], "initiate": false } ] }
 DOC
 s2s_vnetgwd_start "$LAB_DIR/doc.json" || lab_fail "vnetgwd did not start"
@@ -49,7 +49,7 @@ is "site2's DPD timeout (the default)" "$(show vpn-connection site2 .properties.
 is "site1's policy" "$(show vpn-connection site1 '.properties.ipsecPolicies[0] | [.ikeEncryption, .ikeIntegrity, .dhGroup, .ipsecEncryption, .ipsecIntegrity, .pfsGroup, .saLifeTimeSeconds, .saDataSizeKilobytes]')" \
 	'["AES256","SHA384","ECP384","GCMAES256","GCMAES256","ECP384",27000,102400000]'
 is "site2's policy (none)" "$(show vpn-connection site2 '.properties.ipsecPolicies | length')" 0
-is "site1's shared key" "$(api_cli_raw vpn-connection shared-key show -g "$S2S_RG" --connection-name site1 -o json | jq -r .value)" key-one
+is "site1's shared key" "$(api_cli_raw vpn-connection shared-key show -g "$S2S_RG" --connection-name site1 -o json | jq -r .value)" key-one-1
 expect "each VNet has its namespace with vnetgwd's TUN" \
 	in_ns "$(s2s_vnet_role vnet2)" ip link show vnetgw0
 expect "S2S_VNET is vnet1's namespace ($S2S_VNET)" test "$S2S_VNET" = "${S2S_VNET_ROLE[vnet1]}" -a -n "$S2S_VNET"

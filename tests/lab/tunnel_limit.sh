@@ -54,6 +54,9 @@ sites_wan
 sites_add s21 198.51.100.121 172.16.121.0/24
 api_vnetgwd_start || lab_fail "vnetgwd did not start"
 api_pool $SITES_GW_IP
+# This lab is about the deployment's limit: one tenant may take 12 of its 20 tunnels (issue 15's
+# per-subscription quota is 10 by default).
+api_cli_ok admin settings update --max-connections-per-subscription 20
 api_cli admin settings show >"$LAB_DIR/settings.json" || lab_fail "admin settings show"
 expect "the Standard tunnel limit is 20 ($(jq -c .tunnelLimits "$LAB_DIR/settings.json"))" \
 	test "$(jq -r .tunnelLimits.Standard "$LAB_DIR/settings.json")" = 20

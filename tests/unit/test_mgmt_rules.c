@@ -24,6 +24,7 @@
 static char dir[] = "/tmp/vnetgw-rules-XXXXXX";
 static char db[256];
 static struct store *st;
+static struct mgmt m; /* the operations on st */
 static struct mgmt_error last;
 
 static void set_limits(const char *json);
@@ -33,6 +34,7 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/vnetgw.db", dir);
 	cr_assert_eq(store_open(db, &st), 0);
+	m = (struct mgmt){.store = st};
 	set_limits("{\"publicIpPool\":[\"203.0.113.0/28\"]}");
 }
 
@@ -81,7 +83,7 @@ static enum mgmt_err_code put(const char *sub, const char *seg, const char *name
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	memset(&last, 0, sizeof(last));
-	r = mgmt_ops_put(st, &id, body, strlen(body), NULL, &res, &last);
+	r = mgmt_ops_put(&m, &id, body, strlen(body), NULL, &res, &last);
 	mgmt_result_clear(&res);
 	return r ? last.code : MGMT_OK;
 }
@@ -93,7 +95,7 @@ static enum mgmt_err_code del(const char *sub, const char *seg, const char *name
 	int r;
 
 	memset(&last, 0, sizeof(last));
-	r = mgmt_ops_delete(st, &id, NULL, &res, &last);
+	r = mgmt_ops_delete(&m, &id, NULL, &res, &last);
 	mgmt_result_clear(&res);
 	return r ? last.code : MGMT_OK;
 }
@@ -104,7 +106,7 @@ static json_t *get(const char *sub, const char *seg, const char *name)
 	struct mgmt_result res;
 	json_t *b;
 
-	if (mgmt_ops_get(st, &id, &res, &last) != 0)
+	if (mgmt_ops_get(&m, &id, &res, &last) != 0)
 		return NULL;
 	b = json_incref(res.body);
 	mgmt_result_clear(&res);
@@ -115,7 +117,7 @@ static void set_limits(const char *json)
 {
 	struct mgmt_result res;
 
-	cr_assert_eq(mgmt_ops_settings_patch(st, json, strlen(json), &res, &last), 0, "%s",
+	cr_assert_eq(mgmt_ops_settings_patch(&m, json, strlen(json), &res, &last), 0, "%s",
 		     last.message);
 	mgmt_result_clear(&res);
 }
@@ -167,7 +169,7 @@ static enum mgmt_err_code put_conn(const char *sub, const char *name, const char
 				   const char *gw, const char *lgw, const char *extra)
 {
 	return put(sub, "connections", name,
-		   "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"k\","
+		   "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"key-0123456789\","
 		   "\"virtualNetworkGateway1\":{\"id\":\"" B "virtualNetworkGateways/%s\"},"
 		   "\"localNetworkGateway2\":{\"id\":\"" B "localNetworkGateways/%s\"}%s}}",
 		   gw_sub, gw, sub, lgw, extra);
@@ -493,24 +495,24 @@ Test(mgmt_rules, preconditions)
 	struct mgmt_result res;
 	char etag[64];
 
-	cr_assert_eq(mgmt_ops_put(st, &id, "{}", 2, NULL, &res, &last), 0);
+	cr_assert_eq(mgmt_ops_put(&m, &id, "{}", 2, NULL, &res, &last), 0);
 	cr_expect_eq(res.status, 201);
 	snprintf(etag, sizeof(etag), "%s", json_string_value(json_object_get(res.body, "etag")));
 	mgmt_result_clear(&res);
 	pre.if_match = "W/\"00000000-0000-4000-8000-000000000000\"";
-	cr_expect_neq(mgmt_ops_put(st, &id, "{}", 2, &pre, &res, &last), 0);
+	cr_expect_neq(mgmt_ops_put(&m, &id, "{}", 2, &pre, &res, &last), 0);
 	cr_expect_eq(last.code, MGMT_E_PRECONDITION_FAILED);
 	pre.if_match = etag;
-	cr_expect_eq(mgmt_ops_put(st, &id, "{}", 2, &pre, &res, &last), 0);
+	cr_expect_eq(mgmt_ops_put(&m, &id, "{}", 2, &pre, &res, &last), 0);
 	cr_expect_eq(res.status, 200);
 	cr_expect_str_neq(json_string_value(json_object_get(res.body, "etag")), etag);
 	mgmt_result_clear(&res);
 	pre.if_match = etag; /* now stale */
-	cr_expect_neq(mgmt_ops_delete(st, &id, &pre, &res, &last), 0);
+	cr_expect_neq(mgmt_ops_delete(&m, &id, &pre, &res, &last), 0);
 	cr_expect_eq(last.code, MGMT_E_PRECONDITION_FAILED);
 	pre.if_match = NULL;
 	pre.if_none_match = "*";
-	cr_expect_neq(mgmt_ops_put(st, &id, "{}", 2, &pre, &res, &last), 0);
+	cr_expect_neq(mgmt_ops_put(&m, &id, "{}", 2, &pre, &res, &last), 0);
 	cr_expect_eq(last.code, MGMT_E_PRECONDITION_FAILED);
 }
 
@@ -525,12 +527,13 @@ Test(mgmt_rules, store_survives_reopen)
 	a = get(SUB_A, "connections", "c1");
 	store_close(st);
 	cr_assert_eq(store_open(db, &st), 0);
-	cr_expect_eq(store_schema_version(st), 1);
+	m.store = st;
+	cr_expect_eq(store_schema_version(st), 2);
 	b = get(SUB_A, "connections", "c1");
 	cr_expect(json_equal(a, b));
 	cr_assert_eq(store_shared_key_get(st, json_string_value(json_object_get(b, "id")), &key),
 		     0);
-	cr_expect_str_eq(key, "k");
+	cr_expect_str_eq(key, "key-0123456789");
 	free(key);
 	/* references survive too */
 	cr_expect_eq(del(SUB_A, "virtualNetworkGateways", "g1"), MGMT_E_IN_USE_BY_CONNECTION);
@@ -561,12 +564,14 @@ static void *race_put(void *arg)
 	char body[1024];
 
 	snprintf(body, sizeof(body),
-		 "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"k\","
+		 "{\"properties\":{\"connectionType\":\"IPsec\",\"sharedKey\":\"key-0123456789\","
 		 "\"virtualNetworkGateway1\":{\"id\":\"" B "virtualNetworkGateways/g1\"},"
 		 "\"localNetworkGateway2\":{\"id\":\"" B "localNetworkGateways/l1\"}}}",
 		 r->sub, r->sub);
+	struct mgmt rm = {.store = r->s};
+
 	pthread_barrier_wait(r->barrier);
-	r->rc = mgmt_ops_put(r->s, &id, body, strlen(body), NULL, &res, &err);
+	r->rc = mgmt_ops_put(&rm, &id, body, strlen(body), NULL, &res, &err);
 	r->code = err.code;
 	mgmt_result_clear(&res);
 	return NULL;

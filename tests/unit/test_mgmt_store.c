@@ -43,10 +43,10 @@ Test(mgmt_store, migrations_once_and_wal)
 	char path[300];
 	FILE *f;
 
-	cr_expect_eq(store_schema_version(st), 1);
+	cr_expect_eq(store_schema_version(st), 2);
 	store_close(st);
 	cr_assert_eq(store_open(db, &st), 0);
-	cr_expect_eq(store_schema_version(st), 1);
+	cr_expect_eq(store_schema_version(st), 2);
 	/* WAL mode leaves its -wal file beside the database while open */
 	snprintf(path, sizeof(path), "%s-wal", db);
 	f = fopen(path, "r");
@@ -57,15 +57,24 @@ Test(mgmt_store, migrations_once_and_wal)
 
 Test(mgmt_store, subscriptions_and_tokens)
 {
-	char hash[65], sub[64];
+	char hash[65], sub[64], tid[40];
 	json_t *list, *one;
 
 	cr_assert_eq(store_sub_create(st, "AAAA-1", "contoso"), 0);
 	cr_expect_neq(store_sub_create(st, "aaaa-1", "again"), 0, "ids are unique, any case");
 	cr_assert_eq(auth_token_hash("tok-1", hash), 0);
-	cr_assert_eq(store_token_add(st, hash, "AAAA-1"), 0);
-	cr_assert_eq(store_token_find(st, hash, sub, sizeof(sub)), 0);
+	cr_assert_eq(store_token_add(st, hash, "AAAA-1", "11111111-2222-4333-8444-555555555555",
+				     "ci", 1700000000),
+		     0);
+	cr_assert_eq(store_token_find(st, hash, sub, sizeof(sub), tid, sizeof(tid)), 0);
 	cr_expect_str_eq(sub, "aaaa-1");
+	cr_expect_str_eq(tid, "11111111-2222-4333-8444-555555555555");
+	cr_assert_eq(store_token_list(st, "aaaa-1", &list), 0);
+	cr_assert_eq(json_array_size(list), 1);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "label")),
+			 "ci");
+	cr_expect_null(json_object_get(json_array_get(list, 0), "hash"), "never the digest");
+	json_decref(list);
 	cr_assert_eq(store_sub_get(st, "aaaa-1", &one), 0);
 	cr_expect_str_eq(json_string_value(json_object_get(one, "displayName")), "contoso");
 	json_decref(one);
@@ -73,8 +82,46 @@ Test(mgmt_store, subscriptions_and_tokens)
 	cr_expect_eq(json_array_size(list), 1);
 	json_decref(list);
 	cr_assert_eq(store_sub_delete(st, "AAAA-1"), 0);
-	cr_expect_eq(store_token_find(st, hash, sub, sizeof(sub)), -ENOENT);
+	cr_expect_eq(store_token_find(st, hash, sub, sizeof(sub), NULL, 0), -ENOENT);
 	cr_expect_eq(store_sub_delete(st, "AAAA-1"), -ENOENT);
+}
+
+/* A version-1 store (tokens without ids, as issue 15 found them) gains ids and labels. */
+Test(mgmt_store, migration_2_gives_old_tokens_ids)
+{
+	char old[300], cmd[1200], sub[64], tid[40];
+	json_t *list;
+
+	snprintf(old, sizeof(old), "%s/v1.db", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 '%s' \"CREATE TABLE subscriptions (id TEXT PRIMARY KEY, display_name "
+		 "TEXT NOT NULL, state TEXT NOT NULL, created INTEGER NOT NULL); CREATE TABLE "
+		 "tokens (hash TEXT PRIMARY KEY, sub TEXT NOT NULL, created INTEGER NOT NULL); "
+		 "INSERT INTO subscriptions VALUES ('s1', 't', 'Enabled', 1); INSERT INTO tokens "
+		 "VALUES ('%064d', 's1', 1), ('%064d', 's1', 2); PRAGMA user_version = 1;\"",
+		 old, 1, 2);
+	cr_assert_eq(system(cmd), 0, "the sqlite3 tool builds a version-1 store");
+	store_close(st);
+	cr_assert_eq(store_open(old, &st), 0);
+	cr_expect_eq(store_schema_version(st), 2);
+	cr_assert_eq(store_token_list(st, "s1", &list), 0);
+	cr_assert_eq(json_array_size(list), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const char *id = json_string_value(json_object_get(json_array_get(list, i), "id"));
+
+		cr_assert_not_null(id);
+		cr_expect_eq(strlen(id), 36, "a UUID: %s", id);
+	}
+	cr_expect_str_neq(json_string_value(json_object_get(json_array_get(list, 0), "id")),
+			  json_string_value(json_object_get(json_array_get(list, 1), "id")));
+	snprintf(cmd, sizeof(cmd), "%064d", 1);
+	cr_expect_eq(store_token_find(st, cmd, sub, sizeof(sub), tid, sizeof(tid)), 0);
+	cr_expect_str_eq(tid, json_string_value(json_object_get(json_array_get(list, 0), "id")));
+	cr_expect_eq(store_token_delete(st, "s1", tid), 0);
+	cr_expect_eq(store_token_find(st, cmd, sub, sizeof(sub), NULL, 0), -ENOENT,
+		     "a revoked token is gone");
+	cr_expect_eq(store_token_delete(st, "s1", tid), -ENOENT);
+	json_decref(list);
 }
 
 Test(mgmt_store, settings_defaults_and_update)
@@ -204,7 +251,7 @@ Test(mgmt_store, bearer_tokens)
 	cr_assert_eq(auth_token_hash("admin-token-0123456789", admin), 0);
 	cr_assert_eq(store_sub_create(st, "s1", "t"), 0);
 	cr_assert_eq(auth_token_hash("tenant-token-abcdef", hash), 0);
-	cr_assert_eq(store_token_add(st, hash, "s1"), 0);
+	cr_assert_eq(store_token_add(st, hash, "s1", "t-1", "", 0), 0);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct auth_principal p;
 		int r = auth_resolve(st, admin, false, rows[i].header, &p);

@@ -25,6 +25,7 @@
 
 static char dir[] = "/tmp/vnetgw-reconcile-XXXXXX";
 static struct store *st;
+static struct mgmt m; /* the operations on st */
 static struct mgmt_error last;
 static struct gw_desired *d1, *d2;
 
@@ -32,7 +33,7 @@ static void settings(const char *json)
 {
 	struct mgmt_result res;
 
-	cr_assert_eq(mgmt_ops_settings_patch(st, json, strlen(json), &res, &last), 0, "%s",
+	cr_assert_eq(mgmt_ops_settings_patch(&m, json, strlen(json), &res, &last), 0, "%s",
 		     last.message);
 	mgmt_result_clear(&res);
 }
@@ -44,9 +45,11 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/vnetgw.db", dir);
 	cr_assert_eq(store_open(db, &st), 0);
+	m = (struct mgmt){.store = st};
 	cr_assert_eq(store_sub_create(st, SUB_A, "a"), 0);
 	cr_assert_eq(store_sub_create(st, SUB_B, "b"), 0);
-	settings("{\"publicIpPool\":[\"192.0.2.0/28\"]}");
+	/* Short keys ("key-a") keep the rows readable; the minimum is test_api_abuse's. */
+	settings("{\"publicIpPool\":[\"192.0.2.0/28\"],\"minSharedKeyLength\":1}");
 	d1 = calloc(1, sizeof(*d1));
 	d2 = calloc(1, sizeof(*d2));
 	cr_assert(d1 && d2);
@@ -83,7 +86,7 @@ static void put(const char *sub, const char *seg, const char *name, const char *
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
-	cr_assert_eq(mgmt_ops_put(st, &id, body, strlen(body), NULL, &res, &last), 0, "%s %s: %s",
+	cr_assert_eq(mgmt_ops_put(&m, &id, body, strlen(body), NULL, &res, &last), 0, "%s %s: %s",
 		     seg, name, last.message);
 	mgmt_result_clear(&res);
 }
@@ -97,7 +100,7 @@ static void del(const char *sub, const char *seg, const char *name)
 	snprintf(id.rg, sizeof(id.rg), "rg");
 	snprintf(id.name, sizeof(id.name), "%s", name);
 	cr_assert_eq(model_type_from_segment(seg, &id.type), 0);
-	cr_assert_eq(mgmt_ops_delete(st, &id, NULL, &res, &last), 0, "%s", last.message);
+	cr_assert_eq(mgmt_ops_delete(&m, &id, NULL, &res, &last), 0, "%s", last.message);
 	mgmt_result_clear(&res);
 }
 
@@ -142,7 +145,7 @@ static void tenant(const char *sub, const char *sku, const char *ip, const char 
 static void build(struct gw_desired *d)
 {
 	gw_desired_clear(d);
-	cr_assert_eq(reconcile_build(st, PREFIX, d), 0);
+	cr_assert_eq(reconcile_build(st, PREFIX, d, NULL), 0);
 }
 
 static void id_of(char *out, size_t n, const char *sub, const char *type_name)
@@ -313,7 +316,7 @@ Test(reconcile, prefix_change_keeps_the_tunnel_key_change_restarts_it)
 	snprintf(id.rg, sizeof(id.rg), "rg");
 	snprintf(id.name, sizeof(id.name), "c1");
 	id.type = MODEL_CONN;
-	cr_assert_eq(mgmt_ops_shared_key_set(st, &id, body, strlen(body), &res, &last), 0);
+	cr_assert_eq(mgmt_ops_shared_key_set(&m, &id, body, strlen(body), &res, &last), 0);
 	mgmt_result_clear(&res);
 	build(d1);
 	a1 = conn_by_ref(d1, SUB_A, "c1");
@@ -429,7 +432,7 @@ static int reset(const char *sub, const char *name)
 	snprintf(id.rg, sizeof(id.rg), "rg");
 	snprintf(id.name, sizeof(id.name), "%s", name);
 	id.type = MODEL_VGW;
-	r = mgmt_ops_vgw_reset(st, &id, &res, &last);
+	r = mgmt_ops_vgw_reset(&m, &id, &res, &last);
 	if (r == 0)
 		cr_expect_str_eq(json_string_value(json_object_get(res.body, "name")), name);
 	mgmt_result_clear(&res);
@@ -446,14 +449,15 @@ Test(reconcile, reset_hook_names_the_gateway_and_its_connections)
 	build(d1);
 	id_of(ga, sizeof(ga), SUB_A, "virtualNetworkGateways/g1");
 	id_of(gb, sizeof(gb), SUB_B, "virtualNetworkGateways/g1");
-	mgmt_ops_set_reset_hook(on_reset, &n_reset_seen);
-	mgmt_ops_set_change_hook(on_change, NULL);
+	m.reset = on_reset;
+	m.changed = on_change;
+	m.hook_arg = &n_reset_seen;
 	n_reset_seen = n_changes_seen = 0;
 	cr_expect_eq(reset(SUB_A, "g1"), 0);
 	cr_expect_neq(reset(SUB_A, "g9"), 0, "a gateway that does not exist");
 	cr_expect_eq(last.code, MGMT_E_RESOURCE_NOT_FOUND);
-	mgmt_ops_set_reset_hook(NULL, NULL);
-	mgmt_ops_set_change_hook(NULL, NULL);
+	m.reset = NULL;
+	m.changed = NULL;
 	cr_assert_eq(n_reset_seen, 1, "resets seen: %u", n_reset_seen);
 	cr_expect_str_eq(reset_seen[0], ga);
 	cr_expect_eq(n_changes_seen, 0);
@@ -465,4 +469,48 @@ Test(reconcile, reset_hook_names_the_gateway_and_its_connections)
 	cr_expect_str_eq(cb->gw_ref, gb);
 	cr_expect(strcasecmp(ca->gw_ref, reset_seen[0]) == 0);
 	cr_expect(strcasecmp(cb->gw_ref, reset_seen[0]) != 0);
+}
+
+/* Issue 15: what the reconciler leaves out is said, with why, to whoever asks (the service shows
+ * it as the connection's status reason). A store from before the API's capacity check can hold
+ * more connections than the gateway's table; the first GW_CONNS_MAX run, the rest are reported. */
+struct skips {
+	unsigned int n;
+	char last_ref[512], last_why[RECONCILE_WHY_MAX];
+};
+
+static void on_skipped(void *arg, const char *ref, const char *why)
+{
+	struct skips *k = arg;
+
+	k->n++;
+	snprintf(k->last_ref, sizeof(k->last_ref), "%s", ref);
+	snprintf(k->last_why, sizeof(k->last_why), "%s", why);
+}
+
+Test(reconcile, left_out_resources_are_reported_with_why)
+{
+	struct skips k = {0};
+	struct reconcile_report rep = {.skipped = on_skipped, .arg = &k};
+	char name[32], ip[32];
+
+	settings("{\"tunnelLimits\":{\"Standard\":1000},\"quotas\":{"
+		 "\"maxVirtualNetworkGatewayConnectionsPerSubscription\":1000}}");
+	tenant(SUB_A, "Standard", "198.51.100.10", "key-a");
+	for (int i = 2; i <= GW_CONNS_MAX + 2; i++) {
+		snprintf(name, sizeof(name), "l%d", i);
+		snprintf(ip, sizeof(ip), "5.%d.%d.1", i / 250, i % 250);
+		put_lgw(SUB_A, name, ip, "\"192.168.1.0/24\"");
+		snprintf(ip, sizeof(ip), "c%d", i);
+		put_conn(SUB_A, ip, name, "key-n", "");
+	}
+	cr_assert_eq(reconcile_build(st, PREFIX, d1, &rep), 0);
+	cr_expect_eq(d1->n_conns, GW_CONNS_MAX);
+	cr_expect_eq(k.n, 2, "the two past the table: %u", k.n);
+	cr_expect(strstr(k.last_why, "at most 256 connections"), "%s", k.last_why);
+	cr_expect(strstr(k.last_ref, "/connections/c"), "%s", k.last_ref);
+	/* Without a reporter the same pass still works (and logs). */
+	gw_desired_clear(d2);
+	cr_assert_eq(reconcile_build(st, PREFIX, d2, NULL), 0);
+	cr_expect_eq(d2->n_conns, GW_CONNS_MAX);
 }

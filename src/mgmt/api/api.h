@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * api: the management REST API (docs/api.md) on libevent's evhttp -- ARM paths for the tenants'
- * resources, the operator's /admin endpoints -- over TCP with bearer tokens, and over a Unix
- * socket where the operator needs no token.
+ * api: the management REST API (docs/api.md) -- ARM paths for the tenants' resources, the
+ * operator's /admin endpoints -- over TCP with bearer tokens, and over a Unix socket where the
+ * operator needs no token, on its own thread and HTTP server (mgmt/api/http.h).
  */
 #ifndef VNETGW_MGMT_API_API_H
 #define VNETGW_MGMT_API_API_H
@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct event_base;
-struct store;
+#include "mgmt/ops.h"
+
 struct api_server;
 
 #define API_MAX_BODY (1024 * 1024)
@@ -38,25 +38,40 @@ struct api_conn_status {
 	struct api_tunnel_status tunnels[API_TUNNELS_MAX];
 };
 
-/* Fills out for the connection with this resource id; out arrives zeroed. */
+/* Fills out for the connection with this resource id; out arrives zeroed. Called on the API
+ * thread: it must be safe to call from there (the service answers from a snapshot). */
 typedef void (*api_conn_status_fn)(void *arg, const char *conn_id, struct api_conn_status *out);
 
+struct http_limits;
+
 struct api_config {
-	struct store *store;	    /* borrowed; outlives the server */
+	/* The store, the hooks told of committed changes (called on the API thread) and the
+	 * gateway's capacity: the operations' struct mgmt, copied. */
+	struct mgmt mgmt;
 	const char *admin_hash_hex; /* SHA-256 of the admin token, hex */
-	size_t max_body;	    /* 0: API_MAX_BODY */
+	const struct http_limits *limits; /* NULL: http_limits_default(); copied */
+	unsigned rate_slots;		  /* tokens the rate limit tracks at once; 0: 4096 */
 	/* Live connection status; NULL: every connection is NotConnected (no gateway here). */
 	api_conn_status_fn conn_status;
 	void *conn_status_arg;
 };
 
-struct api_server *api_server_new(struct event_base *base, const struct api_config *cfg);
+/*
+ * The API on an event_base and a thread of its own (SPEC §5: never the IKE timers' thread):
+ * create, listen, then api_server_start. Everything it does -- HTTP, auth, the store's
+ * transactions and their fsyncs -- happens on that thread; the world hears of it through the
+ * hooks in cfg->mgmt and asks it nothing but conn_status.
+ */
+struct api_server *api_server_new(const struct api_config *cfg);
 /* Listens on addr:port (port 0 picks one; api_server_port tells which). 0 or -errno. */
 int api_server_listen_tcp(struct api_server *srv, const char *addr, uint16_t port);
 uint16_t api_server_port(const struct api_server *srv);
 /* The admin API without a token, on a Unix socket created mode 0600 at path. 0 or -errno. */
 int api_server_listen_unix(struct api_server *srv, const char *path);
-/* Stops listening (and removes the Unix socket); NULL-safe. */
+/* Starts the API thread. 0 or -errno. */
+int api_server_start(struct api_server *srv);
+/* Stops the thread (waiting for the request it is in), stops listening and removes the Unix
+ * socket; NULL-safe. */
 void api_server_free(struct api_server *srv);
 
 #endif

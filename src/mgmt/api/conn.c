@@ -8,8 +8,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <event2/buffer.h>
-
 #include "mgmt/api/internal.h"
 #include "mgmt/devcfg.h"
 
@@ -27,20 +25,13 @@ static json_t *utc_time(int64_t t)
 
 void api_conn_report(struct api_req *r, json_t *conn)
 {
-	const struct api_config *cfg = api_server_config(r->srv);
 	json_t *props = json_object_get(conn, "properties"), *tunnels;
 	struct api_conn_status st;
 
 	if (!props)
 		return;
 	memset(&st, 0, sizeof(st));
-	if (cfg->conn_status) {
-		cfg->conn_status(cfg->conn_status_arg,
-				 json_string_value(json_object_get(conn, "id")), &st);
-	} else {
-		snprintf(st.status, sizeof(st.status), "NotConnected");
-		snprintf(st.reason, sizeof(st.reason), "no gateway runs in this process");
-	}
+	api_server_conn_status(r->srv, json_string_value(json_object_get(conn, "id")), &st);
 	if (!st.status[0])
 		snprintf(st.status, sizeof(st.status), "NotConnected");
 	tunnels = json_array();
@@ -82,27 +73,15 @@ void api_conn_report_list(struct api_req *r, json_t *list)
 static void device_script(struct api_req *r, const struct api_route *rt)
 {
 	struct mgmt_error err = {0};
-	struct evbuffer *buf;
 	char *script = NULL;
 
-	if (mgmt_ops_conn_device_script(r->store, &rt->id, r->body, r->body_len, &script, &err)) {
+	if (mgmt_ops_conn_device_script(r->mgmt, &rt->id, r->body, r->body_len, &script, &err)) {
 		api_reply_error(r, &err);
 		return;
 	}
-	buf = evbuffer_new();
-	if (!buf) {
-		devcfg_free(script);
-		api_reply_fail(r, MGMT_E_INTERNAL, "", "Out of memory.");
-		return;
-	}
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
-			  "text/plain; charset=utf-8");
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
-	evbuffer_add(buf, script, strlen(script));
+	api_add_header(r, "Cache-Control", "no-store");
+	api_reply_text(r, 200, "text/plain; charset=utf-8", script, strlen(script));
 	devcfg_free(script);
-	evhttp_send_reply(r->req, 200, "OK", buf);
-	evbuffer_free(buf);
-	r->status = 200;
 }
 
 void api_conn_action(struct api_req *r, const struct api_route *rt)
@@ -112,20 +91,20 @@ void api_conn_action(struct api_req *r, const struct api_route *rt)
 	int rc;
 
 	if (strcasecmp(rt->action, "sharedkey") == 0 && !rt->subaction) {
-		if (r->method == EVHTTP_REQ_GET)
-			rc = mgmt_ops_shared_key_get(r->store, &rt->id, &res, &err);
-		else if (r->method == EVHTTP_REQ_PUT)
-			rc = mgmt_ops_shared_key_set(r->store, &rt->id, r->body, r->body_len, &res,
+		if (r->method == HTTP_M_GET)
+			rc = mgmt_ops_shared_key_get(r->mgmt, &rt->id, &res, &err);
+		else if (r->method == HTTP_M_PUT)
+			rc = mgmt_ops_shared_key_set(r->mgmt, &rt->id, r->body, r->body_len, &res,
 						     &err);
 		else
 			return api_reply_method_not_allowed(r);
 	} else if (strcasecmp(rt->action, "sharedkey") == 0 &&
 		   strcasecmp(rt->subaction, "reset") == 0) {
-		if (r->method != EVHTTP_REQ_POST)
+		if (r->method != HTTP_M_POST)
 			return api_reply_method_not_allowed(r);
-		rc = mgmt_ops_shared_key_reset(r->store, &rt->id, r->body, r->body_len, &res, &err);
+		rc = mgmt_ops_shared_key_reset(r->mgmt, &rt->id, r->body, r->body_len, &res, &err);
 	} else if (strcasecmp(rt->action, "vpndeviceconfigurationscript") == 0 && !rt->subaction) {
-		if (r->method != EVHTTP_REQ_POST)
+		if (r->method != HTTP_M_POST)
 			return api_reply_method_not_allowed(r);
 		return device_script(r, rt);
 	} else {

@@ -12,25 +12,30 @@
 #include <stdbool.h>
 
 #include "mgmt/api/api.h"
+#include "mgmt/api/http.h"
 #include "mgmt/auth.h"
 #include "mgmt/model/model.h"
 #include "mgmt/ops.h"
 
 #define API_MAX_SEGS 14
 
+/* One request as the handlers see it (built once its body is in). */
 struct api_req {
 	struct api_server *srv;
-	struct store *store;
-	struct evhttp_request *req;
-	enum evhttp_cmd_type method;
+	const struct mgmt *mgmt;
+	struct http_req *hr;
+	enum http_method method;
+	const char *path; /* the raw path, before '?' */
 	char *segs[API_MAX_SEGS];
 	int nsegs;
 	struct evkeyvalq query;
-	char *body;
+	const char *body; /* "" when none */
 	size_t body_len;
 	struct auth_principal who;
-	int status; /* what was answered, for the access log */
+	int status; /* what was answered, for the access and audit logs */
 	const char *error_code;
+	/* The resource (or operator object) the request is about, for the audit log. */
+	char resource[MODEL_ID_MAX];
 };
 
 enum api_route_kind {
@@ -49,12 +54,16 @@ struct api_route {
 	const char *subaction;
 };
 
-const char *api_method_name(enum evhttp_cmd_type m);
+const char *api_method_name(enum http_method m);
 const char *api_query(struct api_req *r, const char *key);
 const char *api_header(struct api_req *r, const char *name);
 
-/* Replies; each sets r->status. json is borrowed. */
+/* A field of the answer (before a reply). */
+void api_add_header(struct api_req *r, const char *name, const char *value);
+/* Replies; each sets r->status and carries x-ms-request-id. json is borrowed. */
 void api_reply_json(struct api_req *r, int status, json_t *json);
+void api_reply_text(struct api_req *r, int status, const char *content_type, const char *text,
+		    size_t len);
 void api_reply_empty(struct api_req *r, int status);
 void api_reply_error(struct api_req *r, const struct mgmt_error *err);
 void api_reply_fail(struct api_req *r, enum mgmt_err_code code, const char *target, const char *fmt,
@@ -64,8 +73,9 @@ void api_reply_ops(struct api_req *r, int rc, struct mgmt_result *res,
 		   const struct mgmt_error *err);
 void api_reply_method_not_allowed(struct api_req *r);
 
-/* The server's configuration (borrowed). */
-const struct api_config *api_server_config(const struct api_server *srv);
+/* The live status of a connection (the service's snapshot; NotConnected when none). */
+void api_server_conn_status(const struct api_server *srv, const char *conn_id,
+			    struct api_conn_status *out);
 /* A connection's body (or a list's "value") with its live status filled in (api_conn_status). */
 void api_conn_report(struct api_req *r, json_t *conn);
 void api_conn_report_list(struct api_req *r, json_t *list);

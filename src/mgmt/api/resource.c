@@ -26,17 +26,17 @@ void api_resource_handle(struct api_req *r, const struct api_route *rt)
 
 	precond(r, &pre);
 	switch (r->method) {
-	case EVHTTP_REQ_GET:
-		rc = mgmt_ops_get(r->store, &rt->id, &res, &err);
+	case HTTP_M_GET:
+		rc = mgmt_ops_get(r->mgmt, &rt->id, &res, &err);
 		break;
-	case EVHTTP_REQ_PUT:
-		rc = mgmt_ops_put(r->store, &rt->id, r->body, r->body_len, &pre, &res, &err);
+	case HTTP_M_PUT:
+		rc = mgmt_ops_put(r->mgmt, &rt->id, r->body, r->body_len, &pre, &res, &err);
 		break;
-	case EVHTTP_REQ_DELETE:
-		rc = mgmt_ops_delete(r->store, &rt->id, &pre, &res, &err);
+	case HTTP_M_DELETE:
+		rc = mgmt_ops_delete(r->mgmt, &rt->id, &pre, &res, &err);
 		break;
-	case EVHTTP_REQ_PATCH:
-		rc = mgmt_ops_patch_tags(r->store, &rt->id, r->body, r->body_len, &pre, &res, &err);
+	case HTTP_M_PATCH:
+		rc = mgmt_ops_patch_tags(r->mgmt, &rt->id, r->body, r->body_len, &pre, &res, &err);
 		break;
 	default:
 		api_reply_method_not_allowed(r);
@@ -50,7 +50,6 @@ void api_resource_handle(struct api_req *r, const struct api_route *rt)
 /* nextLink: the same list from the next page on, absolute as ARM clients expect. */
 static char *next_link(struct api_req *r, const char *token, int top)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->req);
 	const char *host = api_header(r, "Host");
 	char *enc = evhttp_encode_uri(token), *out = NULL;
 	char topq[32] = "";
@@ -60,7 +59,7 @@ static char *next_link(struct api_req *r, const char *token, int top)
 	if (top > 0)
 		snprintf(topq, sizeof(topq), "&$top=%d", top);
 	if (asprintf(&out, "%s%s%s?api-version=%s%s&$skiptoken=%s", host ? "http://" : "",
-		     host ? host : "", evhttp_uri_get_path(uri), MODEL_API_VERSION, topq, enc) < 0)
+		     host ? host : "", r->path, MODEL_API_VERSION, topq, enc) < 0)
 		out = NULL;
 	free(enc);
 	return out;
@@ -73,7 +72,7 @@ void api_list_handle(struct api_req *r, const struct api_route *rt)
 	const char *top_s = api_query(r, "$top"), *skip = api_query(r, "$skiptoken");
 	int top = 0, rc;
 
-	if (r->method != EVHTTP_REQ_GET) {
+	if (r->method != HTTP_M_GET) {
 		api_reply_method_not_allowed(r);
 		return;
 	}
@@ -88,7 +87,7 @@ void api_list_handle(struct api_req *r, const struct api_route *rt)
 		}
 		top = (int)v;
 	}
-	rc = mgmt_ops_list(r->store, rt->type, rt->id.sub,
+	rc = mgmt_ops_list(r->mgmt, rt->type, rt->id.sub,
 			   rt->kind == API_ROUTE_LIST_RG ? rt->id.rg : NULL, &rt->id, skip, top,
 			   &res, &err);
 	if (!rc && rt->type == MODEL_CONN)

@@ -1,499 +1,475 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * server: the HTTP side of the management API. Reads each request whole (bounded), finds the
- * caller (bearer token, or the operator's Unix socket), routes ARM paths (docs/api.md) to the
- * resource, list and action handlers, answers errors in ARM's {"error":{code,message,target}}
- * shape and writes one access-log line per request -- method, path, status, never a body or a
- * token. A tenant asking for another subscription gets exactly what a missing one gets.
+ * server: the management API on a thread of its own (SPEC §5: the API never shares a thread
+ * with the IKE and BGP timers). The HTTP server (http.h) hands it each request's head before any
+ * body: the caller is found there (bearer token, or the operator's Unix socket) and held to its
+ * token's rate, so a stranger's or an over-eager tenant's body is never read. Every request gets
+ * an x-ms-request-id, echoed in its answer and written in the access log line (method, path,
+ * status; never a body or a token); every mutation that reaches a handler, and every read of a
+ * secret, also gets an Audit line naming who did what to which resource, and how it ended.
+ * Refusals before a request is handled (401, 429, the HTTP server's limits: nothing was done)
+ * are logged at a bounded rate instead: an attacker cannot fill the log.
  */
 #include <errno.h>
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <netinet/in.h>
-#include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <sys/queue.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "mgmt/api/api.h"
+#include "mgmt/api/http.h"
 #include "mgmt/api/internal.h"
-#include "mgmt/model/field.h"
+#include "mgmt/api/ratelimit.h"
+#include "mgmt/api/server_internal.h"
+#include "mgmt/ids.h"
+#include "mgmt/store/store.h"
 
-/* evhttp's own cap, far above ours: a larger body is refused by evhttp before it is buffered. */
-#define API_HARD_MAX_BODY (8 * 1024 * 1024)
-
-struct api_listener {
-	struct api_server *srv;
-	struct evhttp *http;
-	bool local; /* the Unix socket: the operator, without a token */
-};
+#define RATE_SLOTS_DEFAULT 4096
+#define REFUSED_LOG_EVERY  (10 * CLOCK_NS_PER_SEC)
+#define REFUSED_LOG_BURST  10
 
 struct api_server {
 	struct event_base *base;
-	struct api_config cfg;
+	struct httpd *httpd;
+	struct http_limits lim;
+	/* The operations' view: the caller's store, our own hooks in front of the caller's. */
+	struct mgmt mgmt;
+	mgmt_change_fn outer_changed;
+	mgmt_reset_fn outer_reset;
+	void *outer_arg;
 	char admin_hash[AUTH_HASH_HEX_LEN + 1];
-	struct api_listener tcp, unix_sock;
+	struct ratelimit *rl;
+	unsigned rate_per_s, rate_burst;
+	api_conn_status_fn conn_status;
+	void *conn_status_arg;
 	uint16_t port;
-	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	pthread_t thread;
+	bool running;
+	int stop_fd;
+	struct event *ev_stop;
+	struct log_ratelimit rl_refused;
 };
 
-const struct api_config *api_server_config(const struct api_server *srv)
+/* What a request carries from its head to its end. */
+struct api_ctx {
+	char id[MGMT_UUID_LEN + 1];
+	struct auth_principal who;
+	uint64_t t0;
+};
+
+/* ---- answers --------------------------------------------------------------------------------- */
+
+static struct api_ctx *ctx_of(struct http_req *hr)
 {
-	return &srv->cfg;
+	struct api_ctx *ctx = http_req_user(hr);
+
+	if (ctx)
+		return ctx;
+	/* A refusal before the head was parsed: the answer still has an id. */
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	if (mgmt_uuid_new(ctx->id) != 0)
+		snprintf(ctx->id, sizeof(ctx->id), "00000000-0000-0000-0000-000000000000");
+	ctx->t0 = clock_now_ns();
+	http_req_set_user(hr, ctx);
+	return ctx;
 }
 
-const char *api_method_name(enum evhttp_cmd_type m)
+/* A client's own request id, echoed only when it looks like one (no header injection). */
+static bool client_id_ok(const char *s)
 {
-	switch (m) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	default:
-		return "OTHER";
-	}
-}
+	size_t n = s ? strlen(s) : 0;
 
-const char *api_query(struct api_req *r, const char *key)
-{
-	return evhttp_find_header(&r->query, key);
-}
-
-const char *api_header(struct api_req *r, const char *name)
-{
-	return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
-}
-
-static const char *reason(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 201:
-		return "Created";
-	case 202:
-		return "Accepted";
-	case 204:
-		return "No Content";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 409:
-		return "Conflict";
-	case 412:
-		return "Precondition Failed";
-	case 413:
-		return "Payload Too Large";
-	case 501:
-		return "Not Implemented";
-	default:
-		return "Internal Server Error";
-	}
-}
-
-void api_reply_json(struct api_req *r, int status, json_t *json)
-{
-	struct evbuffer *buf = evbuffer_new();
-	char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
-
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
-			  "application/json; charset=utf-8");
-	if (buf && text)
-		evbuffer_add(buf, text, strlen(text));
-	free(text);
-	evhttp_send_reply(r->req, status, reason(status), buf);
-	evbuffer_free(buf);
-	r->status = status;
-}
-
-void api_reply_empty(struct api_req *r, int status)
-{
-	evhttp_send_reply(r->req, status, reason(status), NULL);
-	r->status = status;
-}
-
-void api_reply_error(struct api_req *r, const struct mgmt_error *err)
-{
-	int status = mgmt_err_status(err->code);
-	json_t *body;
-
-	body = json_pack("{s:{s:s, s:s}}", "error", "code", mgmt_err_name(err->code), "message",
-			 err->message);
-	/* ARM names a target only where a field (or header, or parameter) is at fault. */
-	if (err->target[0])
-		json_object_set_new(json_object_get(body, "error"), "target",
-				    json_string(err->target));
-	if (status == 401)
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "WWW-Authenticate",
-				  "Bearer");
-	r->error_code = mgmt_err_name(err->code);
-	api_reply_json(r, status, body);
-	json_decref(body);
-}
-
-void api_reply_fail(struct api_req *r, enum mgmt_err_code code, const char *target, const char *fmt,
-		    ...)
-{
-	struct mgmt_error err = {.code = code};
-	va_list ap;
-
-	snprintf(err.target, sizeof(err.target), "%s", target ? target : "");
-	va_start(ap, fmt);
-	vsnprintf(err.message, sizeof(err.message), fmt, ap);
-	va_end(ap);
-	api_reply_error(r, &err);
-}
-
-void api_reply_ops(struct api_req *r, int rc, struct mgmt_result *res, const struct mgmt_error *err)
-{
-	if (rc) {
-		if (err->code == MGMT_OK) {
-			struct mgmt_error e = {.code = MGMT_E_INTERNAL};
-
-			snprintf(e.message, sizeof(e.message), "The request failed (%s).",
-				 strerror(-rc));
-			api_reply_error(r, &e);
-		} else {
-			api_reply_error(r, err);
-		}
-	} else if (res->status == 204 || !res->body) {
-		api_reply_empty(r, res->status ? res->status : 204);
-	} else {
-		api_reply_json(r, res->status, res->body);
-	}
-	mgmt_result_clear(res);
-}
-
-void api_reply_method_not_allowed(struct api_req *r)
-{
-	api_reply_fail(r, MGMT_E_METHOD_NOT_ALLOWED, "",
-		       "The method %s is not allowed on this path.", api_method_name(r->method));
-}
-
-static void split_path(struct api_req *r, const char *path)
-{
-	const char *p = path;
-
-	while (*p == '/')
-		p++;
-	while (*p && r->nsegs < API_MAX_SEGS) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p), out_len = 0;
-		char *raw = strndup(p, len), *dec;
-
-		dec = raw ? evhttp_uridecode(raw, 0, &out_len) : NULL;
-		free(raw);
-		/* A segment that decodes to a NUL or a slash is not a name we could have issued. */
-		if (dec && (strlen(dec) != out_len || strchr(dec, '/'))) {
-			free(dec);
-			dec = strdup("\x01");
-		}
-		r->segs[r->nsegs++] = dec ? dec : strdup("");
-		if (!slash)
-			return;
-		p = slash + 1;
-		if (!*p)
-			return; /* a trailing slash adds nothing */
-	}
-	if (*p)
-		r->nsegs = API_MAX_SEGS + 1; /* too deep: no route matches */
-}
-
-static bool seg_is(struct api_req *r, int i, const char *s)
-{
-	return i < r->nsegs && r->segs[i] && strcasecmp(r->segs[i], s) == 0;
-}
-
-static bool sub_id_valid(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63)
+	if (n == 0 || n > 64)
 		return false;
-	for (i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-'))
+		      (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
 			return false;
 	return true;
 }
 
-static void copy(char *dst, size_t n, const char *src)
+void api_http_reply(struct http_req *hr, int status, const char *content_type, const char *body,
+		    size_t len)
 {
-	snprintf(dst, n, "%s", src);
+	struct api_ctx *ctx = ctx_of(hr);
+	const char *cid = http_req_header(hr, "x-ms-client-request-id");
+
+	if (content_type)
+		http_req_add_header(hr, "Content-Type", content_type);
+	if (ctx)
+		http_req_add_header(hr, "x-ms-request-id", ctx->id);
+	if (client_id_ok(cid))
+		http_req_add_header(hr, "x-ms-client-request-id", cid);
+	http_req_reply(hr, status, body, len);
 }
 
-/* Parses a tenant path into rt; on failure answers and returns false. */
-static bool route_tenant(struct api_req *r, struct api_route *rt)
+int api_http_error(struct http_req *hr, const struct mgmt_error *err)
 {
-	struct mgmt_error err = {0};
-	int n = r->nsegs;
+	int status = mgmt_err_status(err->code);
+	json_t *body;
+	char *text;
 
-	memset(rt, 0, sizeof(*rt));
-	copy(rt->id.sub, sizeof(rt->id.sub), r->segs[1]);
-	/* /subscriptions/{s}/providers/Microsoft.Network/{type} */
-	if (n == 5 && seg_is(r, 2, "providers") && seg_is(r, 3, MODEL_PROVIDER)) {
-		if (model_type_from_segment(r->segs[4], &rt->type) != 0)
-			goto no_path;
-		rt->kind = API_ROUTE_LIST_SUB;
-		return true;
-	}
-	if (n < 7 || !seg_is(r, 2, "resourceGroups") || !seg_is(r, 4, "providers") ||
-	    !seg_is(r, 5, MODEL_PROVIDER) || model_type_from_segment(r->segs[6], &rt->type) != 0)
-		goto no_path;
-	if (field_check_rg_name(r->segs[3], &err) != 0) {
-		api_reply_error(r, &err);
-		return false;
-	}
-	copy(rt->id.rg, sizeof(rt->id.rg), r->segs[3]);
-	rt->id.type = rt->type;
-	if (n == 7) {
-		rt->kind = API_ROUTE_LIST_RG;
-		return true;
-	}
-	if (field_check_name(r->segs[7], "name", &err) != 0) {
-		api_reply_error(r, &err);
-		return false;
-	}
-	copy(rt->id.name, sizeof(rt->id.name), r->segs[7]);
-	if (n == 8) {
-		rt->kind = API_ROUTE_RESOURCE;
-		return true;
-	}
-	if (rt->type == MODEL_VNET && seg_is(r, 8, "subnets")) {
-		if (n == 9) {
-			rt->kind = API_ROUTE_LIST_SUBNETS;
-			rt->type = MODEL_SUBNET;
-			return true;
-		}
-		if (n != 10)
-			goto no_path;
-		if (field_check_name(r->segs[9], "name", &err) != 0) {
-			api_reply_error(r, &err);
-			return false;
-		}
-		rt->kind = API_ROUTE_RESOURCE;
-		rt->type = rt->id.type = MODEL_SUBNET;
-		copy(rt->id.child, sizeof(rt->id.child), r->segs[9]);
-		return true;
-	}
-	if (n == 9 || n == 10) {
-		rt->kind = API_ROUTE_ACTION;
-		rt->action = r->segs[8];
-		rt->subaction = n == 10 ? r->segs[9] : NULL;
-		return true;
-	}
-no_path:
-	api_reply_fail(r, MGMT_E_PATH_NOT_FOUND, "", "No endpoint has this path.");
-	return false;
+	body = json_pack("{s:{s:s, s:s}}", "error", "code", mgmt_err_name(err->code), "message",
+			 err->message);
+	/* ARM names a target only where a field (or header, or parameter) is at fault. */
+	if (body && err->target[0])
+		json_object_set_new(json_object_get(body, "error"), "target",
+				    json_string(err->target));
+	if (status == 401)
+		http_req_add_header(hr, "WWW-Authenticate", "Bearer");
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	api_http_reply(hr, status, "application/json; charset=utf-8", text ? text : "",
+		       text ? strlen(text) : 0);
+	free(text);
+	json_decref(body);
+	return status;
 }
 
-static void handle_tenant(struct api_req *r)
-{
-	const char *v;
-	struct api_route rt;
+static int http_fail(struct http_req *hr, enum mgmt_err_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-	/* Before anything else about the path: a subscription this caller cannot reach is
-	 * answered exactly as one that does not exist. */
-	if (!sub_id_valid(r->segs[1]) || !auth_may_access(&r->who, r->segs[1]) ||
-	    mgmt_ops_sub_exists(r->store, r->segs[1]) != 0) {
-		api_reply_fail(r, MGMT_E_SUBSCRIPTION_NOT_FOUND, "",
-			       "The subscription '%.64s' could not be found.", r->segs[1]);
-		return;
-	}
-	v = api_query(r, "api-version");
-	if (!v) {
-		api_reply_fail(r, MGMT_E_MISSING_API_VERSION, "api-version",
-			       "The api-version query parameter is required; use api-version="
-			       "%s.",
-			       MODEL_API_VERSION);
-		return;
-	}
-	if (strcmp(v, MODEL_API_VERSION) != 0) {
-		api_reply_fail(r, MGMT_E_INVALID_API_VERSION, "api-version",
-			       "The api-version '%.40s' is not supported; use %s.", v,
-			       MODEL_API_VERSION);
-		return;
-	}
-	if (!route_tenant(r, &rt))
-		return;
-	switch (rt.kind) {
-	case API_ROUTE_RESOURCE:
-		api_resource_handle(r, &rt);
-		break;
-	case API_ROUTE_LIST_RG:
-	case API_ROUTE_LIST_SUB:
-	case API_ROUTE_LIST_SUBNETS:
-		api_list_handle(r, &rt);
-		break;
-	case API_ROUTE_ACTION:
-		if (rt.type == MODEL_VGW)
-			api_vgw_action(r, &rt);
-		else if (rt.type == MODEL_CONN)
-			api_conn_action(r, &rt);
-		else
-			api_reply_fail(r, MGMT_E_PATH_NOT_FOUND, "", "No endpoint has this path.");
-		break;
-	}
+static int http_fail(struct http_req *hr, enum mgmt_err_code code, const char *fmt, ...)
+{
+	struct mgmt_error err = {.code = code};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	return api_http_error(hr, &err);
 }
 
-static void log_request(struct api_req *r, const char *path, const struct timespec *t0)
-{
-	struct timespec t1;
-	long ms;
+/* ---- logs ------------------------------------------------------------------------------------ */
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+static void who_string(const struct auth_principal *p, char *out, size_t n)
+{
+	if (p->local)
+		snprintf(out, n, "admin(socket)");
+	else if (p->admin)
+		snprintf(out, n, "admin(token)");
+	else if (p->sub[0])
+		snprintf(out, n, "subscription:%s token:%s", p->sub, p->token_id);
+	else
+		snprintf(out, n, "anonymous");
+}
+
+/* The path without its query, for the logs (a query may hold anything). */
+static void path_of(const char *target, char *out, size_t n)
+{
+	size_t len = target ? strcspn(target, "?") : 1;
+
+	snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), target ? target : "-");
+}
+
+/* What the audit log records: every mutation, and every read of a secret. */
+static bool audited(enum http_method m, const char *path)
+{
+	return (m != HTTP_M_GET && m != HTTP_M_HEAD) || strcasestr(path, "/sharedkey");
+}
+
+static void log_audit(struct http_req *hr, const struct api_ctx *ctx, const char *resource,
+		      int status, const char *code)
+{
+	char who[160], path[600];
+
+	path_of(http_req_target(hr), path, sizeof(path));
+	who_string(&ctx->who, who, sizeof(who));
+	log_info("Audit",
+		 "request=%s who=%s from=%s method=%s path=%.400s resource=%.400s "
+		 "status=%d code=%s",
+		 ctx->id, who, http_req_peer(hr), http_req_method_name(hr), path,
+		 resource && resource[0] ? resource : path, status, code && code[0] ? code : "-");
+}
+
+/* A request refused before it was handled: a line, at a bounded rate. */
+static void log_refused(struct api_server *srv, struct http_req *hr, const struct api_ctx *ctx,
+			int status, const char *code)
+{
+	char path[300];
+
+	path_of(http_req_target(hr), path, sizeof(path));
+	log_rl(&srv->rl_refused, LOG_LVL_INFO, "Mgmt", "%s %s from %s -> %d %s request=%s",
+	       http_req_method_name(hr), path, http_req_peer(hr), status, code,
+	       ctx ? ctx->id : "-");
+}
+
+static void log_request(struct api_req *r, const struct api_ctx *ctx)
+{
+	char path[300];
+	long ms = (long)((clock_now_ns() - ctx->t0) / CLOCK_NS_PER_MS);
+
+	path_of(r->path, path, sizeof(path));
 	/* The path and the outcome; bodies and tokens never reach the log. */
 	if (r->status >= 500)
-		log_err("Mgmt", "%s %.300s -> %d %s (%ld ms)", api_method_name(r->method), path,
-			r->status, r->error_code ? r->error_code : "", ms);
+		log_err("Mgmt", "%s %s -> %d %s (%ld ms) request=%s", http_req_method_name(r->hr),
+			path, r->status, r->error_code ? r->error_code : "", ms, ctx->id);
 	else
-		log_info("Mgmt", "%s %.300s -> %d%s%s (%ld ms)%s", api_method_name(r->method), path,
-			 r->status, r->error_code ? " " : "", r->error_code ? r->error_code : "",
-			 ms, r->who.admin ? " [admin]" : "");
+		log_info("Mgmt", "%s %s -> %d%s%s (%ld ms)%s request=%s",
+			 http_req_method_name(r->hr), path, r->status, r->error_code ? " " : "",
+			 r->error_code ? r->error_code : "", ms, r->who.admin ? " [admin]" : "",
+			 ctx->id);
 }
 
-static void api_handle(struct evhttp_request *req, void *arg)
-{
-	struct api_listener *l = arg;
-	struct api_server *srv = l->srv;
-	struct api_req r = {.srv = srv, .store = srv->cfg.store, .req = req};
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-	struct timespec t0;
-	size_t len = evbuffer_get_length(in);
-	int i;
+/* ---- the HTTP server's callbacks ---------------------------------------------------------------
+ */
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+/* The head, before any body: who is calling, and may it call now? */
+static int on_head(void *arg, struct http_req *hr)
+{
+	struct api_server *srv = arg;
+	struct api_ctx *ctx = ctx_of(hr);
+	unsigned retry = 0;
+	char ra[16];
+
+	if (!ctx) {
+		http_fail(hr, MGMT_E_INTERNAL, "Out of memory.");
+		return 1;
+	}
+	if (auth_resolve(srv->mgmt.store, srv->admin_hash, http_req_local(hr),
+			 http_req_header(hr, "Authorization"), &ctx->who) != 0) {
+		http_fail(hr, MGMT_E_AUTHENTICATION_FAILED,
+			  "A valid bearer token is required (Authorization: Bearer <token>).");
+		log_refused(srv, hr, ctx, 401, "AuthenticationFailed");
+		return 1;
+	}
+	if (ctx->who.local ||
+	    ratelimit_take(srv->rl, ctx->who.hash, srv->rate_per_s, srv->rate_burst, &retry))
+		return 0;
+	snprintf(ra, sizeof(ra), "%u", retry);
+	http_req_add_header(hr, "Retry-After", ra);
+	http_fail(hr, MGMT_E_TOO_MANY_REQUESTS,
+		  "This token has sent more than %u requests a second (bursts of %u), the rate "
+		  "the operator allows; try again in %u s.",
+		  srv->rate_per_s, srv->rate_burst, retry);
+	/* Not an Audit line: nothing was done, and a flood must not fill the log. */
+	log_refused(srv, hr, ctx, 429, "TooManyRequests");
+	return 1;
+}
+
+static void on_request(void *arg, struct http_req *hr)
+{
+	struct api_server *srv = arg;
+	struct api_ctx *ctx = ctx_of(hr);
+	struct api_req r = {.srv = srv, .mgmt = &srv->mgmt, .hr = hr};
+	const char *target = http_req_target(hr), *q;
+	char *path = NULL;
+
 	TAILQ_INIT(&r.query);
-	r.method = evhttp_request_get_command(req);
-	if (!path)
-		path = "/";
-	if (query && evhttp_parse_query_str(query, &r.query) != 0) {
-		api_reply_fail(&r, MGMT_E_INVALID_REQUEST_FORMAT, "", "The query is malformed.");
-		goto out;
+	if (!ctx) {
+		http_fail(hr, MGMT_E_INTERNAL, "Out of memory.");
+		return;
 	}
-	if (len > srv->cfg.max_body) {
-		api_reply_fail(&r, MGMT_E_TOO_LARGE, "",
-			       "The request body has %zu bytes; at most %zu are accepted.", len,
-			       srv->cfg.max_body);
-		goto out;
-	}
-	r.body = malloc(len + 1);
-	if (!r.body) {
+	r.who = ctx->who;
+	r.method = http_req_method(hr);
+	r.body = http_req_body(hr, &r.body_len);
+	q = strchr(target, '?');
+	path = strndup(target, q ? (size_t)(q - target) : strlen(target));
+	if (!path) {
 		api_reply_fail(&r, MGMT_E_INTERNAL, "", "Out of memory.");
 		goto out;
 	}
-	evbuffer_remove(in, r.body, len);
-	r.body[len] = '\0';
-	r.body_len = len;
-	if (auth_resolve(r.store, srv->admin_hash, l->local, api_header(&r, "Authorization"),
-			 &r.who) != 0) {
-		api_reply_fail(&r, MGMT_E_AUTHENTICATION_FAILED, "",
-			       "A valid bearer token is required (Authorization: Bearer <token>).");
+	r.path = path;
+	if (q && evhttp_parse_query_str(q + 1, &r.query) != 0) {
+		api_reply_fail(&r, MGMT_E_INVALID_REQUEST_FORMAT, "", "The query is malformed.");
 		goto out;
 	}
-	split_path(&r, path);
-	if (r.nsegs >= 1 && r.nsegs <= API_MAX_SEGS && seg_is(&r, 0, "admin")) {
-		if (!r.who.admin)
-			api_reply_fail(&r, MGMT_E_AUTHENTICATION_FAILED, "",
-				       "The operator's admin token is required here.");
-		else
-			api_admin_handle(&r);
-	} else if (r.nsegs >= 2 && r.nsegs <= API_MAX_SEGS && seg_is(&r, 0, "subscriptions")) {
-		handle_tenant(&r);
-	} else {
-		api_reply_fail(&r, MGMT_E_PATH_NOT_FOUND, "", "No endpoint has this path.");
-	}
+	api_route(&r);
 out:
-	log_request(&r, path, &t0);
-	if (r.body) {
-		/* Bodies may hold shared keys. */
-		explicit_bzero(r.body, r.body_len);
-		free(r.body);
-	}
-	for (i = 0; i < r.nsegs && i < API_MAX_SEGS; i++)
-		free(r.segs[i]);
-	evhttp_clear_headers(&r.query);
+	if (!r.path)
+		r.path = "-";
+	log_request(&r, ctx);
+	if (audited(r.method, r.path))
+		log_audit(hr, ctx, r.resource, r.status, r.error_code);
+	api_req_clear(&r);
+	free(path);
 }
 
-static int listener_init(struct api_server *srv, struct api_listener *l, bool local)
+static void on_refuse(void *arg, struct http_req *hr, enum http_refusal why, const char *what)
 {
-	l->srv = srv;
-	l->local = local;
-	l->http = evhttp_new(srv->base);
-	if (!l->http)
-		return -ENOMEM;
-	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_PUT | EVHTTP_REQ_POST |
-						    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-						    EVHTTP_REQ_HEAD);
-	evhttp_set_max_body_size(l->http, API_HARD_MAX_BODY);
-	evhttp_set_max_headers_size(l->http, 64 * 1024);
-	evhttp_set_timeout(l->http, 30);
-	evhttp_set_gencb(l->http, api_handle, l);
-	return 0;
+	struct api_server *srv = arg;
+	struct api_ctx *ctx = ctx_of(hr);
+	enum mgmt_err_code code = MGMT_E_BAD_REQUEST;
+	int status;
+
+	switch (why) {
+	case HTTP_REFUSE_BAD:
+		status = http_fail(hr, code, "The request is not valid HTTP/1.1: %s.", what);
+		break;
+	case HTTP_REFUSE_TIMEOUT:
+		code = MGMT_E_REQUEST_TIMEOUT;
+		status = http_fail(hr, code,
+				   "The request took too long: %s (the head within %u s, the "
+				   "whole request within %u s).",
+				   what, srv->lim.head_timeout_ms / 1000,
+				   srv->lim.request_timeout_ms / 1000);
+		break;
+	case HTTP_REFUSE_LENGTH:
+		code = MGMT_E_LENGTH_REQUIRED;
+		status = http_fail(hr, code, "The request was refused: %s.", what);
+		break;
+	case HTTP_REFUSE_TOO_LARGE:
+		code = MGMT_E_TOO_LARGE;
+		status = http_fail(hr, code,
+				   "The request body is larger than the %zu bytes the API accepts; "
+				   "it was not read.",
+				   srv->lim.max_body);
+		break;
+	case HTTP_REFUSE_URI_TOO_LONG:
+		code = MGMT_E_URI_TOO_LONG;
+		status = http_fail(hr, code, "The request line is longer than %zu bytes.",
+				   srv->lim.max_line);
+		break;
+	case HTTP_REFUSE_EXPECTATION:
+		code = MGMT_E_EXPECTATION_FAILED;
+		status = http_fail(hr, code, "The request was refused: %s.", what);
+		break;
+	case HTTP_REFUSE_FIELDS:
+		code = MGMT_E_HEADERS_TOO_LARGE;
+		status = http_fail(hr, code,
+				   "The request's header fields are over the API's limits (%s: "
+				   "at most %u fields, %zu bytes a line, %zu in all).",
+				   what, srv->lim.max_fields, srv->lim.max_line, srv->lim.max_head);
+		break;
+	case HTTP_REFUSE_BUSY:
+		code = MGMT_E_SERVER_BUSY;
+		http_req_add_header(hr, "Retry-After", "1");
+		status = http_fail(hr, code, "The API is busy (%s); try again in a second.", what);
+		break;
+	case HTTP_REFUSE_VERSION:
+	default:
+		code = MGMT_E_HTTP_VERSION;
+		status = http_fail(hr, code, "The request was refused: %s.", what);
+		break;
+	}
+	log_refused(srv, hr, ctx, status, mgmt_err_name(code));
 }
 
-struct api_server *api_server_new(struct event_base *base, const struct api_config *cfg)
+static void on_end(void *arg, struct http_req *hr)
+{
+	struct api_ctx *ctx = http_req_user(hr);
+
+	if (ctx) {
+		explicit_bzero(ctx, sizeof(*ctx));
+		free(ctx);
+		http_req_set_user(hr, NULL);
+	}
+}
+
+/* ---- the server --------------------------------------------------------------------------------
+ */
+
+static void rate_refresh(struct api_server *srv)
+{
+	json_t *settings = store_settings_get(srv->mgmt.store);
+
+	model_settings_rate(settings, &srv->rate_per_s, &srv->rate_burst);
+	json_decref(settings);
+}
+
+/* The operations' hooks, on the API thread: our rate limit follows the settings, the rest of the
+ * process hears of every change. */
+static void on_changed(void *arg, const char *id)
+{
+	struct api_server *srv = arg;
+
+	if (strcmp(id, MGMT_SETTINGS_ID) == 0)
+		rate_refresh(srv);
+	if (srv->outer_changed)
+		srv->outer_changed(srv->outer_arg, id);
+}
+
+static void on_reset(void *arg, const char *vgw_id)
+{
+	struct api_server *srv = arg;
+
+	if (srv->outer_reset)
+		srv->outer_reset(srv->outer_arg, vgw_id);
+}
+
+void api_server_conn_status(const struct api_server *srv, const char *conn_id,
+			    struct api_conn_status *out)
+{
+	if (srv->conn_status) {
+		srv->conn_status(srv->conn_status_arg, conn_id ? conn_id : "", out);
+		return;
+	}
+	snprintf(out->status, sizeof(out->status), "NotConnected");
+	snprintf(out->reason, sizeof(out->reason), "no gateway runs in this process");
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_server *srv = arg;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		v = 0;
+	event_base_loopbreak(srv->base);
+}
+
+struct api_server *api_server_new(const struct api_config *cfg)
 {
 	struct api_server *srv = calloc(1, sizeof(*srv));
+	struct httpd_handlers hd = {
+		.on_head = on_head,
+		.on_request = on_request,
+		.on_refuse = on_refuse,
+		.on_end = on_end,
+		.arg = srv,
+	};
 
 	if (!srv)
 		return NULL;
-	srv->base = base;
-	srv->cfg = *cfg;
-	if (!srv->cfg.max_body)
-		srv->cfg.max_body = API_MAX_BODY;
+	srv->stop_fd = -1;
+	if (cfg->limits)
+		srv->lim = *cfg->limits;
+	else
+		http_limits_default(&srv->lim);
+	srv->mgmt = cfg->mgmt;
+	srv->outer_changed = cfg->mgmt.changed;
+	srv->outer_reset = cfg->mgmt.reset;
+	srv->outer_arg = cfg->mgmt.hook_arg;
+	srv->mgmt.changed = on_changed;
+	srv->mgmt.reset = on_reset;
+	srv->mgmt.hook_arg = srv;
+	srv->conn_status = cfg->conn_status;
+	srv->conn_status_arg = cfg->conn_status_arg;
 	snprintf(srv->admin_hash, sizeof(srv->admin_hash), "%s",
 		 cfg->admin_hash_hex ? cfg->admin_hash_hex : "");
-	srv->cfg.admin_hash_hex = srv->admin_hash;
+	srv->rl_refused =
+		(struct log_ratelimit)LOG_RATELIMIT_INIT(REFUSED_LOG_EVERY, REFUSED_LOG_BURST);
+	srv->base = event_base_new();
+	/* Two priorities: the admin socket's before the TCP listener's (http.h). */
+	if (srv->base && event_base_priority_init(srv->base, 2) != 0)
+		goto fail;
+	srv->rl = ratelimit_new(cfg->rate_slots ? cfg->rate_slots : RATE_SLOTS_DEFAULT);
+	srv->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!srv->base || !srv->rl || srv->stop_fd < 0)
+		goto fail;
+	srv->ev_stop = event_new(srv->base, srv->stop_fd, EV_READ | EV_PERSIST, on_stop, srv);
+	srv->httpd = httpd_new(srv->base, &srv->lim, &hd);
+	if (!srv->ev_stop || !srv->httpd || event_add(srv->ev_stop, NULL) != 0)
+		goto fail;
+	rate_refresh(srv);
 	return srv;
+fail:
+	api_server_free(srv);
+	return NULL;
 }
 
 int api_server_listen_tcp(struct api_server *srv, const char *addr, uint16_t port)
 {
-	struct evhttp_bound_socket *h;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int r;
-
-	if (!srv->tcp.http && (r = listener_init(srv, &srv->tcp, false)) != 0)
-		return r;
-	h = evhttp_bind_socket_with_handle(srv->tcp.http, addr, port);
-	if (!h)
-		return -EADDRNOTAVAIL;
-	if (getsockname(evhttp_bound_socket_get_fd(h), (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET)
-			srv->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			srv->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	}
-	return 0;
+	return httpd_listen_tcp(srv->httpd, addr, port, &srv->port);
 }
 
 uint16_t api_server_port(const struct api_server *srv)
@@ -503,34 +479,31 @@ uint16_t api_server_port(const struct api_server *srv)
 
 int api_server_listen_unix(struct api_server *srv, const char *path)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	mode_t old;
-	int fd, r;
+	return httpd_listen_unix(srv->httpd, path);
+}
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	if (!srv->unix_sock.http && (r = listener_init(srv, &srv->unix_sock, true)) != 0)
-		return r;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	/* Created 0600 from the start: no window in which another user could connect. */
-	old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (r != 0 || listen(fd, 64) != 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	if (evhttp_accept_socket(srv->unix_sock.http, fd) != 0) {
-		close(fd);
-		unlink(path);
-		return -EIO;
-	}
-	snprintf(srv->unix_path, sizeof(srv->unix_path), "%s", path);
+static void *api_thread(void *arg)
+{
+	struct api_server *srv = arg;
+
+	event_base_dispatch(srv->base);
+	return NULL;
+}
+
+int api_server_start(struct api_server *srv)
+{
+	sigset_t all, old;
+	int r;
+
+	/* Signals are the control loop's business: the API thread takes none. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&srv->thread, NULL, api_thread, srv);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return -r;
+	pthread_setname_np(srv->thread, "vnetgwd-api");
+	srv->running = true;
 	return 0;
 }
 
@@ -538,11 +511,22 @@ void api_server_free(struct api_server *srv)
 {
 	if (!srv)
 		return;
-	if (srv->tcp.http)
-		evhttp_free(srv->tcp.http);
-	if (srv->unix_sock.http)
-		evhttp_free(srv->unix_sock.http);
-	if (srv->unix_path[0])
-		unlink(srv->unix_path);
+	if (srv->running) {
+		uint64_t one = 1;
+
+		if (write(srv->stop_fd, &one, sizeof(one)) != sizeof(one))
+			log_err("Mgmt", "cannot stop the API thread: %s", strerror(errno));
+		pthread_join(srv->thread, NULL);
+		srv->running = false;
+	}
+	httpd_free(srv->httpd);
+	if (srv->ev_stop)
+		event_free(srv->ev_stop);
+	if (srv->stop_fd >= 0)
+		close(srv->stop_fd);
+	ratelimit_free(srv->rl);
+	if (srv->base)
+		event_base_free(srv->base);
+	explicit_bzero(srv->admin_hash, sizeof(srv->admin_hash));
 	free(srv);
 }

@@ -20,19 +20,19 @@ void api_vgw_action(struct api_req *r, const struct api_route *rt)
 		return;
 	}
 	if (strcasecmp(rt->action, "reset") == 0) {
-		if (r->method != EVHTTP_REQ_POST) {
+		if (r->method != HTTP_M_POST) {
 			api_reply_method_not_allowed(r);
 			return;
 		}
-		rc = mgmt_ops_vgw_reset(r->store, &id, &res, &err);
+		rc = mgmt_ops_vgw_reset(r->mgmt, &id, &res, &err);
 	} else if (strcasecmp(rt->action, "getBgpPeerStatus") == 0 ||
 		   strcasecmp(rt->action, "getLearnedRoutes") == 0 ||
 		   strcasecmp(rt->action, "getAdvertisedRoutes") == 0) {
-		if (r->method != EVHTTP_REQ_POST && r->method != EVHTTP_REQ_GET) {
+		if (r->method != HTTP_M_POST && r->method != HTTP_M_GET) {
 			api_reply_method_not_allowed(r);
 			return;
 		}
-		rc = mgmt_ops_vgw_routes(r->store, &id, &res, &err);
+		rc = mgmt_ops_vgw_routes(r->mgmt, &id, &res, &err);
 	} else {
 		api_reply_fail(r, MGMT_E_PATH_NOT_FOUND, "", "No endpoint has this path.");
 		return;

@@ -127,6 +127,11 @@ int model_conn_check(const struct model_ctx *ctx, json_t *res, json_t *old, stru
 		if (r)
 			goto out;
 	}
+	if (!old) {
+		r = model_check_quota(ctx, MODEL_CONN, "", err);
+		if (r)
+			goto out;
+	}
 	if (json_array_size(json_object_get(props, "ipsecPolicies")) && sku == MODEL_SKU_BASIC) {
 		r = mgmt_fail(err, MGMT_E_IPSEC_POLICY_ON_BASIC, "properties.ipsecPolicies",
 			      "Custom IPsec policies are not supported on the Basic SKU.");
@@ -163,6 +168,5 @@ int model_conn_check(const struct model_ctx *ctx, json_t *res, json_t *old, stru
 out:
 	json_decref(gw);
 	json_decref(lgw);
-	(void)old;
 	return r;
 }

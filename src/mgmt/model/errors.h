@@ -149,7 +149,39 @@
 	/* The operator has set no public IP pool: there is no shared public IP yet (SPEC §1). */  \
 	X(MGMT_E_POOL_EXHAUSTED, "PublicIpPoolExhausted", 409)                                      \
 	/* DELETE of a subscription that still holds resources. */                                  \
-	X(MGMT_E_SUBSCRIPTION_NOT_EMPTY, "SubscriptionNotEmpty", 409)
+	X(MGMT_E_SUBSCRIPTION_NOT_EMPTY, "SubscriptionNotEmpty", 409)                               \
+	/* --- abuse limits and quotas (issue 15) -------------------------------------------- */   \
+	/* The request head is not HTTP/1.x as RFC 9112 has it (a bad line, field or length). */     \
+	X(MGMT_E_BAD_REQUEST, "BadRequest", 400)                                                    \
+	/* The head (or the body) did not arrive within the request deadline. */                    \
+	X(MGMT_E_REQUEST_TIMEOUT, "RequestTimeout", 408)                                            \
+	/* A body without Content-Length (chunked): its size must be known before it is read. */    \
+	X(MGMT_E_LENGTH_REQUIRED, "LengthRequired", 411)                                            \
+	/* The request line is longer than the API reads. */                                        \
+	X(MGMT_E_URI_TOO_LONG, "RequestUriTooLong", 414)                                            \
+	/* An Expect other than 100-continue. */                                                    \
+	X(MGMT_E_EXPECTATION_FAILED, "ExpectationFailed", 417)                                      \
+	/* A header line, the header section or the number of fields is over the API's limit. */    \
+	X(MGMT_E_HEADERS_TOO_LARGE, "RequestHeaderFieldsTooLarge", 431)                             \
+	/* The token's request rate is over the operator's apiRateLimit (Retry-After says when). */ \
+	X(MGMT_E_TOO_MANY_REQUESTS, "TooManyRequests", 429)                                         \
+	/* The API is receiving as many bodies as it holds memory for (Retry-After: 1). */          \
+	X(MGMT_E_SERVER_BUSY, "ServerBusy", 503)                                                    \
+	/* HTTP/2 or another version than 1.0/1.1. */                                               \
+	X(MGMT_E_HTTP_VERSION, "HttpVersionNotSupported", 505)                                      \
+	/* The subscription has as many VPN gateways as its quota allows (the operator's           \
+	 * quotas.maxVirtualNetworkGatewaysPerSubscription). */                                     \
+	X(MGMT_E_VGW_QUOTA, "VirtualNetworkGatewayQuotaExceeded", 409)                              \
+	/* The subscription has as many connections as its quota allows                            \
+	 * (quotas.maxVirtualNetworkGatewayConnectionsPerSubscription). */                          \
+	X(MGMT_E_CONN_QUOTA, "ConnectionQuotaExceeded", 409)                                        \
+	/* The gateway process runs at most so many VPN gateways or connections (its tables):      \
+	 * refused here rather than accepted and not run. */                                        \
+	X(MGMT_E_CAPACITY, "GatewayCapacityReached", 409)                                           \
+	/* A shared key shorter than the operator's minSharedKeyLength (default 8). */              \
+	X(MGMT_E_SHARED_KEY_TOO_SHORT, "SharedKeyTooShort", 400)                                    \
+	/* A token id that the subscription does not have (revoke). */                              \
+	X(MGMT_E_TOKEN_NOT_FOUND, "TokenNotFound", 404)
 
 #define MGMT_ERROR_ENUM(c, s, h) c,
 enum mgmt_err_code { MGMT_ERROR_TABLE(MGMT_ERROR_ENUM) MGMT_ERR__COUNT };

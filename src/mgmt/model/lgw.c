@@ -94,6 +94,14 @@ int model_lgw_check(const struct model_ctx *ctx, json_t *res, json_t *old, struc
 	int n, r = 0;
 
 	field_parse_ip(ip, AF_INET, &p);
+	/* The gateway routes at most so many prefixes to a site: more would run half-routed. */
+	n = (int)json_array_size(
+		json_object_get(json_object_get(props, "localNetworkAddressSpace"), "addressPrefixes"));
+	if (ctx->view->cap_prefixes && (unsigned)n > ctx->view->cap_prefixes)
+		return mgmt_fail(err, MGMT_E_CAPACITY,
+				 "properties.localNetworkAddressSpace.addressPrefixes",
+				 "The gateway routes at most %u prefixes to a site; this one has %d.",
+				 ctx->view->cap_prefixes, n);
 	/* Rule 10 (the operator may allow private peers for a lab behind no NAT). */
 	if (!field_ipv4_is_public(&p) &&
 	    !json_is_true(json_object_get(ctx->view->settings, "allowPrivateGatewayIps")))

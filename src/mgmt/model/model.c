@@ -2,8 +2,8 @@
 /*
  * model: resource types, ARM ids and the envelope ({id, name, type, location, tags, etag,
  * properties}) shared by every resource, the request-body entry point, rule 12 (no deletion of a
- * referenced resource) and the deployment settings. The per-type rules are in vnet.c, pip.c,
- * vgw.c, lgw.c, conn.c and ipsec_policy.c.
+ * referenced resource). The per-type rules are in vnet.c, pip.c, vgw.c, lgw.c, conn.c and
+ * ipsec_policy.c; the deployment settings in settings.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -559,82 +559,47 @@ int model_check_shared_key(const char *key, const char *target, struct mgmt_erro
 	return 0;
 }
 
-json_t *model_settings_default(void)
+int model_check_shared_key_length(json_t *settings, size_t len, const char *target,
+				  struct mgmt_error *err)
 {
-	return json_pack("{s:[], s:{s:i, s:i, s:i}, s:b}", "publicIpPool", "tunnelLimits", "Basic",
-			 (int)model_sku_default_tunnels(MODEL_SKU_BASIC), "Standard",
-			 (int)model_sku_default_tunnels(MODEL_SKU_STANDARD), "HighPerformance",
-			 (int)model_sku_default_tunnels(MODEL_SKU_HIGH_PERFORMANCE),
-			 "allowPrivateGatewayIps", 0);
-}
+	unsigned min = model_settings_min_key_length(settings);
 
-int model_settings_patch(json_t *settings, json_t *patch, struct mgmt_error *err)
-{
-	json_t *pool, *limits, *v, *new_limits;
-	const char *k;
-	bool allow = json_is_true(json_object_get(settings, "allowPrivateGatewayIps"));
-	size_t i;
-	int r;
-
-	if (!json_is_object(patch))
-		return mgmt_fail(err, MGMT_E_INVALID_REQUEST_FORMAT, "",
-				 "The request body must be a JSON object.");
-	r = field_get_array(patch, "", "publicIpPool", false, 64, &pool, err);
-	if (!r)
-		r = field_get_object(patch, "", "tunnelLimits", false, &limits, err);
-	if (!r)
-		r = field_get_bool(patch, "", "allowPrivateGatewayIps", &allow, err);
-	if (r)
-		return r;
-	json_array_foreach(pool, i, v)
-	{
-		struct field_prefix p;
-		char t[64];
-
-		field_path_index(t, sizeof(t), "publicIpPool", i, NULL);
-		if (!json_is_string(v) || field_parse_prefix(json_string_value(v), &p) != 0 ||
-		    p.family != AF_INET)
-			return mgmt_fail(err, MGMT_E_INVALID_PREFIX, t,
-					 "'%s' must be an IPv4 prefix such as 203.0.113.0/28 (host "
-					 "bits zero).",
-					 t);
-		if (p.len < 16)
-			return mgmt_fail(err, MGMT_E_INVALID_PREFIX, t,
-					 "'%s' is larger than /16; name the addresses you own.", t);
-	}
-	new_limits = json_deep_copy(json_object_get(settings, "tunnelLimits"));
-	json_object_foreach(limits, k, v)
-	{
-		enum model_sku s;
-		char t[64];
-
-		snprintf(t, sizeof(t), "tunnelLimits.%.40s", k);
-		if (model_sku_from_name(k, &s) != 0) {
-			json_decref(new_limits);
-			return mgmt_fail(err, MGMT_E_GATEWAY_SKU, t,
-					 "'%.40s' is not a gateway SKU (Basic, Standard, "
-					 "HighPerformance).",
-					 k);
-		}
-		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    json_integer_value(v) > 100000) {
-			json_decref(new_limits);
-			return mgmt_fail(err, MGMT_E_INVALID_VALUE, t,
-					 "'%s' must be an integer from 0 to 100000.", t);
-		}
-		json_object_set_new(new_limits, model_sku_name(s),
-				    json_integer(json_integer_value(v)));
-	}
-	if (pool)
-		json_object_set(settings, "publicIpPool", pool);
-	json_object_set_new(settings, "tunnelLimits", new_limits);
-	json_object_set_new(settings, "allowPrivateGatewayIps", json_boolean(allow));
+	/* RFC 7296 2.15: the AUTH payload of one captured IKE_AUTH lets anyone test guesses of
+	 * the pre-shared key offline, as fast as they can compute a PRF. */
+	if (len < min)
+		return mgmt_fail(err, MGMT_E_SHARED_KEY_TOO_SHORT, target,
+				 "The shared key has %zu character(s); this deployment requires at "
+				 "least %u (minSharedKeyLength, set by the operator), because a "
+				 "short pre-shared key can be guessed offline from a single captured "
+				 "IKE exchange.",
+				 len, min);
 	return 0;
 }
 
-unsigned model_settings_tunnel_limit(json_t *settings, enum model_sku s)
+int model_check_quota(const struct model_ctx *ctx, enum model_type t, const char *target,
+		      struct mgmt_error *err)
 {
-	json_t *v = json_object_get(json_object_get(settings, "tunnelLimits"), model_sku_name(s));
+	unsigned quota = model_settings_quota(ctx->view->settings, t);
+	unsigned cap = t == MODEL_VGW ? ctx->view->cap_vgws : ctx->view->cap_conns;
+	int mine, all = 0;
 
-	return json_is_integer(v) ? (unsigned)json_integer_value(v) : model_sku_default_tunnels(s);
+	mine = ctx->view->count(ctx->view->ctx, t, ctx->sub, ctx->id);
+	if (mine >= 0 && cap)
+		all = ctx->view->count(ctx->view->ctx, t, NULL, ctx->id);
+	if (mine < 0 || all < 0)
+		return mgmt_fail(err, MGMT_E_INTERNAL, "", "The store could not be read.");
+	if ((unsigned)mine >= quota)
+		return mgmt_fail(err, t == MODEL_VGW ? MGMT_E_VGW_QUOTA : MGMT_E_CONN_QUOTA, target,
+				 "The subscription has %d %s(s), as many as its quota allows "
+				 "(%s = %u, set by the operator); delete one or ask the operator "
+				 "for more.",
+				 mine, model_type_label(t),
+				 t == MODEL_VGW ? MODEL_QUOTA_VGWS : MODEL_QUOTA_CONNS, quota);
+	/* The gateway's tables: refused now rather than accepted and never run. */
+	if (cap && (unsigned)all >= cap)
+		return mgmt_fail(err, MGMT_E_CAPACITY, target,
+				 "This deployment's gateway runs at most %u %ss and holds as many; "
+				 "the operator must add capacity before another can be created.",
+				 cap, model_type_label(t));
+	return 0;
 }

@@ -94,8 +94,15 @@ struct model_view {
 			    const char *except_conn);
 	/* Every ipAddress assigned to a public IP resource; a new array or NULL. */
 	json_t *(*public_ips_used)(void *ctx);
+	/* Resources of type t in subscription sub (NULL: the whole deployment), other than
+	 * except_id. <0 on failure. For the quotas and the gateway's capacity. */
+	int (*count)(void *ctx, enum model_type t, const char *sub, const char *except_id);
 	/* The deployment settings (see model_settings_*), borrowed. */
 	json_t *settings;
+	/* What the running gateway can hold, deployment-wide (its tables); 0: no limit. A
+	 * mutation past it is refused (GatewayCapacityReached) rather than accepted and not run. */
+	unsigned cap_vgws, cap_conns;
+	unsigned cap_prefixes; /* a local network gateway's addressPrefixes */
 };
 
 /* A request body after parsing: the resource in ARM shape (name, location, tags, properties),
@@ -130,6 +137,10 @@ struct model_ctx {
  */
 int model_check_put(enum model_type t, const struct model_ctx *ctx, json_t *res, json_t *old,
 		    struct mgmt_error *err);
+/* A new resource of type t (MODEL_VGW, MODEL_CONN) within the subscription's quota and the
+ * gateway's capacity (view->cap_*); target names the field an error points at. */
+int model_check_quota(const struct model_ctx *ctx, enum model_type t, const char *target,
+		      struct mgmt_error *err);
 /* Rule 12 and its kin: may the resource be deleted? */
 int model_check_delete(enum model_type t, const struct model_ctx *ctx, json_t *old,
 		       struct mgmt_error *err);
@@ -145,13 +156,27 @@ json_t *model_vnet_subnet(json_t *vnet, const char *name, size_t *index);
 
 /* A connection's shared key: 1-128 printable ASCII characters. */
 int model_check_shared_key(const char *key, const char *target, struct mgmt_error *err);
+/* And at least the operator's minSharedKeyLength (SharedKeyTooShort, saying why). */
+int model_check_shared_key_length(json_t *settings, size_t len, const char *target,
+				  struct mgmt_error *err);
 
-/* Deployment settings: {"publicIpPool":[prefix...], "tunnelLimits":{sku:n},
- * "allowPrivateGatewayIps":bool}. */
+/* The per-subscription quotas' names (Azure Stack Hub's network quota). */
+#define MODEL_QUOTA_VGWS  "maxVirtualNetworkGatewaysPerSubscription"
+#define MODEL_QUOTA_CONNS "maxVirtualNetworkGatewayConnectionsPerSubscription"
+
+/* Deployment settings (settings.c): {"publicIpPool":[prefix...], "tunnelLimits":{sku:n},
+ * "allowPrivateGatewayIps":bool, "quotas":{MODEL_QUOTA_VGWS:n, MODEL_QUOTA_CONNS:n},
+ * "minSharedKeyLength":n, "apiRateLimit":{"requestsPerSecond":n, "burst":n}}. */
 json_t *model_settings_default(void);
-/* Applies a PATCH body (a subset) to settings in place after validating it. */
+/* Applies a PATCH body (a subset) to settings in place after validating it; on a refusal
+ * settings are unchanged. */
 int model_settings_patch(json_t *settings, json_t *patch, struct mgmt_error *err);
 unsigned model_settings_tunnel_limit(json_t *settings, enum model_sku s);
+/* The quota of a subscription for MODEL_VGW or MODEL_CONN. */
+unsigned model_settings_quota(json_t *settings, enum model_type t);
+unsigned model_settings_min_key_length(json_t *settings);
+/* The API's rate per token: requests per second and the burst allowed above it. */
+void model_settings_rate(json_t *settings, unsigned *per_s, unsigned *burst);
 /*
  * The deployment's shared public IP (SPEC §1): the first host address of the pool's first
  * prefix (its only address for a /31's first or a /32). 0, or -ENOENT when the pool is empty.

@@ -447,5 +447,7 @@ int model_vgw_check(const struct model_ctx *ctx, json_t *res, json_t *old, struc
 	bgp_addresses(&gws, aa, addr, sizeof(addr));
 	json_object_set_new(json_object_get(props, "bgpSettings"), "bgpPeeringAddress",
 			    json_string(addr));
-	return old ? check_connections(ctx, props, err) : 0;
+	if (!old)
+		return model_check_quota(ctx, MODEL_VGW, "", err);
+	return check_connections(ctx, props, err);
 }

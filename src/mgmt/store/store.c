@@ -4,7 +4,10 @@
  * synchronous=FULL: a COMMIT returns only once the WAL is fsync'd, so a write the API has
  * acknowledged survives kill -9 and power loss alike. Numbered migrations bring an older file up
  * to date at start (PRAGMA user_version is the number applied). Rule queries that span tenants
- * count rows and never return another subscription's ids.
+ * count rows and never return another subscription's ids. Shared keys pass through SQLite's
+ * memory: with store_use_allocator the freed memory is wiped, secure_delete zeroes what a
+ * change leaves in the file, and the page cache is released after every transaction, so no
+ * key outlives the request that wrote or read it in this process's memory.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -19,6 +22,8 @@
 struct store {
 	sqlite3 *db;
 	int version;
+	char *path;
+	bool wrote_secret; /* this transaction wrote a shared key: recycle the connection after */
 };
 
 /* Migration N (1-based) is migrations[N-1]; never edit one that has shipped, append. */
@@ -41,6 +46,15 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE tokens (hash TEXT PRIMARY KEY, sub TEXT NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+	/* 2: tokens get an id (what the operator lists and revokes them by) and a label. Tokens
+	 * of version 1 get a random id. */
+	"ALTER TABLE tokens ADD COLUMN id TEXT;"
+	"ALTER TABLE tokens ADD COLUMN label TEXT NOT NULL DEFAULT '';"
+	"UPDATE tokens SET id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
+	"  substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+	"  substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));"
+	"CREATE UNIQUE INDEX tokens_id ON tokens(id);"
+	"CREATE INDEX tokens_sub ON tokens(sub);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -122,6 +136,36 @@ static int migrate(struct store *s)
 	return 0;
 }
 
+/* The connection and its settings. */
+static int connect_db(struct store *s)
+{
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		store_log_err(s, s->path);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
+	    exec(s, "PRAGMA foreign_keys = ON") || exec(s, "PRAGMA secure_delete = ON"))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * SQLite assembles every new record in a scratch buffer it keeps for the connection's life
+ * (BtShared.pTmpSpace), so the last shared key written would stay there in clear; a new
+ * connection after such a transaction hands all of the old one's memory back to the allocator
+ * (the daemon's wipes it).
+ */
+static void recycle(struct store *s)
+{
+	s->wrote_secret = false;
+	sqlite3_close(s->db);
+	s->db = NULL;
+	if (connect_db(s) != 0)
+		log_err("Mgmt", "store: cannot reopen %s after writing a key", s->path);
+}
+
 int store_open(const char *path, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -130,14 +174,8 @@ int store_open(const char *path, struct store **out)
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		store_log_err(s, path);
-		goto out;
-	}
-	sqlite3_busy_timeout(s->db, 5000);
-	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
-	    exec(s, "PRAGMA foreign_keys = ON"))
+	s->path = strdup(path);
+	if (!s->path || connect_db(s) != 0)
 		goto out;
 	r = migrate(s);
 out:
@@ -154,6 +192,7 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -169,8 +208,10 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
-	if (exec(s, "COMMIT") == 0)
+	if (exec(s, "COMMIT") == 0) {
+		store_release(s);
 		return 0;
+	}
 	store_rollback(s);
 	return -EIO;
 }
@@ -179,6 +220,75 @@ void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		exec(s, "ROLLBACK");
+	store_release(s);
+}
+
+void store_release(struct store *s)
+{
+	if (!s->db || !sqlite3_get_autocommit(s->db))
+		return;
+	/* Pages (shared keys among them) go back to the allocator, which wipes them. */
+	if (s->wrote_secret)
+		recycle(s);
+	else
+		sqlite3_db_release_memory(s->db);
+}
+
+/* --- memory --------------------------------------------------------------------------------- */
+
+static const struct store_alloc *alloc_fns;
+
+static void *sq_malloc(int n)
+{
+	return n > 0 ? alloc_fns->malloc_fn((size_t)n) : NULL;
+}
+
+static void sq_free(void *p)
+{
+	alloc_fns->free_fn(p);
+}
+
+static void *sq_realloc(void *p, int n)
+{
+	return n > 0 ? alloc_fns->realloc_fn(p, (size_t)n) : NULL;
+}
+
+static int sq_size(void *p)
+{
+	return p ? (int)alloc_fns->size_fn(p) : 0;
+}
+
+static int sq_roundup(int n)
+{
+	return (n + 7) & ~7;
+}
+
+static int sq_init(void *arg)
+{
+	return SQLITE_OK;
+}
+
+static void sq_shutdown(void *arg)
+{
+}
+
+int store_use_allocator(const struct store_alloc *a)
+{
+	static const sqlite3_mem_methods methods = {
+		sq_malloc, sq_free, sq_realloc, sq_size, sq_roundup, sq_init, sq_shutdown, NULL,
+	};
+
+	/* SQLite takes its allocator once, before its first use in the process. */
+	alloc_fns = a;
+	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &methods) != SQLITE_OK)
+		return -EBUSY;
+	/* Memory SQLite recycles itself is never freed, so never wiped: no lookaside slots (the
+	 * small values, a bound key among them) and no bulk page-cache allocation (pages are
+	 * then allocated, and freed, one by one). */
+	if (sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0) != SQLITE_OK ||
+	    sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0) != SQLITE_OK)
+		return -EBUSY;
+	return 0;
 }
 
 static json_t *column_json(sqlite3_stmt *st, int col)
@@ -279,6 +389,7 @@ int store_delete(struct store *s, const char *id)
 	size_t i;
 
 	key_of(id, key, sizeof(key));
+	s->wrote_secret = true; /* a connection's key goes too (rebalancing may copy cells) */
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
 		sqlite3_stmt *st = prep(s, sql[i]);
 
@@ -486,6 +597,19 @@ static json_t *view_public_ips_used(void *ctx)
 	return arr;
 }
 
+static int view_count(void *ctx, enum model_type t, const char *sub, const char *except_id)
+{
+	char lsub[MODEL_ID_MAX], key[MODEL_ID_MAX];
+
+	key_of(except_id, key, sizeof(key));
+	if (sub)
+		key_of(sub, lsub, sizeof(lsub));
+	return count_query(ctx,
+			   "SELECT count(*) FROM resources WHERE type = ?1 AND key <> ?2 AND "
+			   "(?3 IS NULL OR sub = ?3)",
+			   model_type_segment(t), key, sub ? lsub : NULL);
+}
+
 int store_view(struct store *s, struct model_view *v)
 {
 	v->ctx = s;
@@ -495,6 +619,7 @@ int store_view(struct store *s, struct model_view *v)
 	v->count_conn_ip = view_count_conn_ip;
 	v->tunnels_used = view_tunnels_used;
 	v->public_ips_used = view_public_ips_used;
+	v->count = view_count;
 	v->settings = store_settings_get(s);
 	return v->settings ? 0 : -EIO;
 }
@@ -517,6 +642,7 @@ int store_shared_key_get(struct store *s, const char *id, char **out)
 		r = *out ? 0 : -ENOMEM;
 	}
 	sqlite3_finalize(st);
+	store_release(s);
 	return r;
 }
 
@@ -534,6 +660,7 @@ int store_shared_key_set(struct store *s, const char *id, const char *value)
 	bind_text(st, 2, value);
 	r = step_done(s, st);
 	sqlite3_finalize(st);
+	s->wrote_secret = true;
 	return r;
 }
 
@@ -628,25 +755,29 @@ int store_sub_delete(struct store *s, const char *id)
 	return sqlite3_changes(s->db) ? 0 : -ENOENT;
 }
 
-int store_token_add(struct store *s, const char *hash_hex, const char *sub)
+int store_token_add(struct store *s, const char *hash_hex, const char *sub, const char *id,
+		    const char *label, int64_t created)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO tokens (hash, sub, created) "
-				   "VALUES (?1, lower(?2), ?3)");
+	sqlite3_stmt *st = prep(s, "INSERT INTO tokens (hash, sub, created, id, label) "
+				   "VALUES (?1, lower(?2), ?3, lower(?4), ?5)");
 	int r;
 
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, hash_hex);
 	bind_text(st, 2, sub);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)created);
+	bind_text(st, 4, id);
+	bind_text(st, 5, label ? label : "");
 	r = step_done(s, st);
 	sqlite3_finalize(st);
 	return r;
 }
 
-int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n)
+int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n, char *id,
+		     size_t idn)
 {
-	sqlite3_stmt *st = prep(s, "SELECT t.sub FROM tokens t JOIN subscriptions s "
+	sqlite3_stmt *st = prep(s, "SELECT t.sub, t.id FROM tokens t JOIN subscriptions s "
 				   "ON s.id = t.sub WHERE t.hash = ?1");
 	int r = -ENOENT;
 
@@ -655,10 +786,56 @@ int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n)
 	bind_text(st, 1, hash_hex);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(sub, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (id)
+			snprintf(id, idn, "%s", (const char *)sqlite3_column_text(st, 1));
 		r = 0;
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int store_token_list(struct store *s, const char *sub, json_t **out)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id, label, created FROM tokens WHERE sub = lower(?1) "
+				   "ORDER BY created, id");
+	json_t *arr = json_array();
+	int rc;
+
+	*out = NULL;
+	if (!st || !arr) {
+		sqlite3_finalize(st);
+		json_decref(arr);
+		return -EIO;
+	}
+	bind_text(st, 1, sub);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "id",
+						     sqlite3_column_text(st, 0), "label",
+						     sqlite3_column_text(st, 1), "created",
+						     (json_int_t)sqlite3_column_int64(st, 2)));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return -EIO;
+	}
+	*out = arr;
+	return 0;
+}
+
+int store_token_delete(struct store *s, const char *sub, const char *id)
+{
+	sqlite3_stmt *st = prep(s, "DELETE FROM tokens WHERE sub = lower(?1) AND id = lower(?2)");
+	int r;
+
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, sub);
+	bind_text(st, 2, id);
+	r = step_done(s, st);
+	sqlite3_finalize(st);
+	if (r)
+		return r;
+	return sqlite3_changes(s->db) ? 0 : -ENOENT;
 }
 
 /* --- settings ----------------------------------------------------------------------------------

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "mgmt/model/model.h"
 
@@ -24,10 +26,27 @@ void store_close(struct store *s);
 /* The schema version after migrations. */
 int store_schema_version(struct store *s);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. A failed commit is rolled back and returns -EIO. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. A failed commit is rolled back and returns -EIO. Both
+ * end with store_release. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* Outside a transaction: hands the page cache back to the allocator (readers call it after
+ * reading shared keys). */
+void store_release(struct store *s);
+
+/*
+ * SQLite's memory from these functions (a wiping allocator: daemon/main.c), for every store of
+ * the process. Call before the first store_open; the table must outlive every store. 0, or
+ * -EBUSY when SQLite is already in use.
+ */
+struct store_alloc {
+	void *(*malloc_fn)(size_t n);
+	void (*free_fn)(void *p);
+	void *(*realloc_fn)(void *p, size_t n);
+	size_t (*size_fn)(void *p);
+};
+int store_use_allocator(const struct store_alloc *a);
 
 /* Resources, by id (any case). store_get returns a new reference or NULL. */
 json_t *store_get(struct store *s, const char *id);
@@ -59,9 +78,16 @@ int store_sub_create(struct store *s, const char *id, const char *display_name);
 int store_sub_get(struct store *s, const char *id, json_t **out);
 int store_sub_list(struct store *s, json_t **out);
 int store_sub_delete(struct store *s, const char *id);
-int store_token_add(struct store *s, const char *hash_hex, const char *sub);
-/* 0 and sub (at least 64 bytes) filled, or -ENOENT. */
-int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n);
+/* A token of sub by its digest, with its id (a UUID), label and creation time (Unix s). */
+int store_token_add(struct store *s, const char *hash_hex, const char *sub, const char *id,
+		    const char *label, int64_t created);
+/* 0 and sub (at least 64 bytes) and the token's id (NULL: not wanted) filled, or -ENOENT. */
+int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n, char *id,
+		     size_t idn);
+/* The tokens of sub, oldest first, without their digests: [{"id","label","created"}]. */
+int store_token_list(struct store *s, const char *sub, json_t **out);
+/* Revokes a token of sub by its id. 0, -ENOENT or -EIO. */
+int store_token_delete(struct store *s, const char *sub, const char *id);
 
 /* Deployment settings: a new object (defaults where never set). */
 json_t *store_settings_get(struct store *s);

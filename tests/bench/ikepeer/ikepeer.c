@@ -8,8 +8,13 @@
  *   ikepeer --local IP --peer IP --psk SECRET [--ike SUITE] [--esp SUITE] [--initiate]
  *           [--keylog DIR] [--seconds N] [--create-child] [--liveness]
  *           [--child-spi HEX [--delete-created]] [--children N] [--rekey-ike N] [--no-deletes]
+ *           [--liveness-rtt N [--interval-ms M]]
  *
  * --create-child: once connected, one CREATE_CHILD_SA; --liveness: then an empty INFORMATIONAL.
+ * --liveness-rtt N: once connected, N empty INFORMATIONAL requests one after another, M ms
+ * apart (default 20), each timed from its send to its answer's arrival; prints
+ * "LIVENESS n=.. timeouts=.. p50=..us p99=..us max=..us" and exits (a check unanswered for 2 s
+ * is a timeout; the engine retransmits it as it would any request).
  * The rest plays a tenant's hostile device against a shared gateway (issue 14), with this
  * engine's own limits lifted:
  *   --child-spi HEX     the created child's inbound SPI is HEX (the gateway's outbound SPI
@@ -49,6 +54,15 @@ static int fixed_spi(void *ctx, uint32_t *spi)
 	*spi = forced_spi;
 	return 0;
 }
+
+/* --liveness-rtt: the check in flight, and the answers' times. */
+#define RTT_TIMEOUT_NS (2 * CLOCK_NS_PER_SEC)
+static struct {
+	unsigned int want, got, timeouts;
+	bool waiting;
+	uint64_t sent_ns, next_ns;
+	uint64_t *us;
+} rtt;
 
 static void on_signal(int sig)
 {
@@ -113,6 +127,29 @@ static void on_status(void *ctx, const char *conn, enum ike_conn_status st, cons
 	fflush(stdout);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void rtt_report(void)
+{
+	unsigned int n = rtt.got;
+
+	if (!n) {
+		printf("LIVENESS n=0 timeouts=%u\n", rtt.timeouts);
+		return;
+	}
+	qsort(rtt.us, n, sizeof(*rtt.us), cmp_u64);
+	printf("LIVENESS n=%u timeouts=%u p50=%lluus p99=%lluus max=%lluus\n", n, rtt.timeouts,
+	       (unsigned long long)rtt.us[n / 2],
+	       (unsigned long long)rtt.us[(n * 99 + 99) / 100 - 1],
+	       (unsigned long long)rtt.us[n - 1]);
+	fflush(stdout);
+}
+
 static int recv_one(struct ike_engine *e, const struct ike_conn_config *cfg, enum sock_kind kind)
 {
 	uint8_t mem[8192];
@@ -127,6 +164,18 @@ static int recv_one(struct ike_engine *e, const struct ike_conn_config *cfg, enu
 	ep.local_port = kind == SOCK_KIND_NATT ? IKE_NATT_PORT : IKE_PORT;
 	if (addr_from_sockaddr(&ep.peer, &ep.peer_port, (struct sockaddr *)&m.peer, sizeof(m.peer)))
 		return 1;
+	if (rtt.waiting) {
+		uint8_t xchg = 0, flags = 0;
+		size_t off = kind == SOCK_KIND_NATT ? 4 : 0;
+
+		/* RFC 7296 3.1: exchange type at octet 18, flags at 19 (0x20: a response). */
+		buf_init_read(&b, mem, m.len);
+		if (buf_peek_u8(&b, off + 18, &xchg) == 0 && buf_peek_u8(&b, off + 19, &flags) == 0 &&
+		    xchg == 37 && (flags & 0x20)) {
+			rtt.us[rtt.got++] = (clock_now_ns() - rtt.sent_ns) / 1000;
+			rtt.waiting = false;
+		}
+	}
 	if (kind == SOCK_KIND_NATT) {
 		buf_init_read(&b, mem, m.len);
 		if (esp_udp_classify(&b) != ESP_UDP_IKE)
@@ -151,6 +200,8 @@ int main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'},
 		{"create-child", no_argument, NULL, 'C'},
 		{"liveness", no_argument, NULL, 'L'},
+		{"liveness-rtt", required_argument, NULL, 'R'},
+		{"interval-ms", required_argument, NULL, 'M'},
 		{"child-spi", required_argument, NULL, 'S'},
 		{"delete-created", no_argument, NULL, 'D'},
 		{"children", required_argument, NULL, 'n'},
@@ -172,6 +223,7 @@ int main(int argc, char **argv)
 	uint64_t end;
 	long seconds = 30;
 	bool want_child = false, want_liveness = false, delete_created = false, done = false;
+	uint64_t interval_ns = 20 * CLOCK_NS_PER_MS;
 	unsigned int need = 1; /* children to wait for before the liveness check */
 	unsigned long more_children = 0, rekeys = 0;
 	int c;
@@ -219,6 +271,13 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			want_liveness = true;
+			break;
+		case 'R':
+			rtt.want = (unsigned int)strtoul(optarg, NULL, 10);
+			rtt.us = calloc(rtt.want + 1, sizeof(*rtt.us));
+			break;
+		case 'M':
+			interval_ns = strtoull(optarg, NULL, 10) * CLOCK_NS_PER_MS;
 			break;
 		case 'S':
 			forced_spi = (uint32_t)strtoul(optarg, NULL, 16);
@@ -287,6 +346,8 @@ int main(int argc, char **argv)
 			timeout = next <= now ? 0 : (int)((next - now) / CLOCK_NS_PER_MS) + 1;
 		if (timeout > 200)
 			timeout = 200;
+		if (rtt.want && timeout > 5)
+			timeout = 5; /* the next check is due soon: the answer wakes poll anyway */
 		if (poll(p, 2, timeout) > 0) {
 			while (recv_one(e, &cfg, SOCK_KIND_IKE) > 0)
 				;
@@ -343,7 +404,26 @@ int main(int argc, char **argv)
 			       ike_engine_conn_check_liveness(e, cfg.name));
 			fflush(stdout);
 		}
+		now = clock_now_ns();
+		if (rtt.want && rtt.waiting && now - rtt.sent_ns > RTT_TIMEOUT_NS) {
+			rtt.timeouts++;
+			rtt.waiting = false;
+			rtt.next_ns = now + interval_ns;
+		}
+		if (rtt.want && connected && n_installed && !rtt.waiting && now >= rtt.next_ns &&
+		    rtt.got + rtt.timeouts < rtt.want) {
+			rtt.sent_ns = clock_now_ns();
+			/* One request at a time: the engine refuses while one is outstanding. */
+			if (ike_engine_conn_check_liveness(e, cfg.name) == 0) {
+				rtt.waiting = true;
+				rtt.next_ns = rtt.sent_ns + interval_ns;
+			}
+		}
+		if (rtt.want && rtt.got + rtt.timeouts >= rtt.want)
+			break;
 	}
+	if (rtt.want)
+		rtt_report();
 	ike_engine_conn_remove(e, cfg.name);
 	ike_engine_free(e);
 	sock_set_close(&socks);
