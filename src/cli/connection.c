@@ -223,6 +223,49 @@ static int conn_script(const struct cli_ctx *ctx, const struct cli_args *a, stru
 	return 0;
 }
 
+/* ---- vpn-connection show-events ------------------------------------------------------------ */
+
+static const struct cli_column event_cols[] = {
+	{"Sequence", "sequence", CLI_COL_VALUE},
+	{"Time", "time", CLI_COL_VALUE},
+	{"Level", "level", CLI_COL_VALUE},
+	{"Category", "category", CLI_COL_VALUE},
+	{"OperationName", "operationName", CLI_COL_VALUE},
+	{"Message", "message", CLI_COL_VALUE},
+	{NULL},
+};
+static const struct cli_view event_view = {event_cols};
+
+static const struct cli_flag events_flags[] = {
+	CLI_FLAG_RG_REQ,
+	CLI_FLAG_NAME_REQ("connection"),
+	{"--after", NULL, CLI_FLAG_INT, 0, NULL, 0, 9007199254740991LL,
+	 "Only the events after this sequence number (the last one a previous call showed)."},
+	CLI_FLAG_END,
+};
+
+static int conn_events(const struct cli_ctx *ctx, const struct cli_args *a, struct cli_req *req)
+{
+	int rc = cli_req_tenant(ctx, req, "GET");
+	char after[32];
+
+	if (rc)
+		return rc;
+	req->path = cli_arm_path(ctx->subscription, cli_arg_str(a, "--resource-group"),
+				 "connections", cli_arg_str(a, "--name"), "events", NULL);
+	if (cli_arg_set(a, "--after")) {
+		snprintf(after, sizeof(after), "%lld", cli_arg_int(a, "--after"));
+		if (cli_req_add_query(req, "after", after))
+			return CLI_EXIT_ERROR;
+	}
+	return 0;
+}
+
+static json_t *pick_events(json_t *answer)
+{
+	return json_object_get(answer, "value");
+}
+
 /* ---- vpn-connection shared-key ------------------------------------------------------------- */
 
 #define FLAG_CONN_NAME                                                                             \
@@ -439,6 +482,11 @@ static const struct cli_cmd conn_cmds[] = {
 	 "vnetgw vpn-connection list -g rg1 -o table"},
 	{"delete", "Delete a connection.", named_flags, conn_delete, NULL, NULL, NULL,
 	 "vnetgw vpn-connection delete -g rg1 -n conn1"},
+	{"show-events",
+	 "Show the connection's recent events: tunnel and BGP sessions up and down with why, "
+	 "configuration applied, SAs installed and removed.",
+	 events_flags, conn_events, NULL, pick_events, &event_view,
+	 "vnetgw vpn-connection show-events -g rg1 -n conn1 -o table"},
 	{"show-device-config-script",
 	 "Print a configuration for the on-premises device (strongSwan swanctl.conf).",
 	 script_flags, conn_script, NULL, NULL, NULL,

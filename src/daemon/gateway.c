@@ -69,6 +69,7 @@ struct gw {
 	uint32_t next_id;
 	bool status_dirty;
 	struct evlog *events; /* borrowed (gw_options) */
+	uint64_t bgp_gen;     /* gw_bgp_generation */
 };
 
 /* An event of a connection its tenant reads (evlog.h), logged with its resource id. */
@@ -216,6 +217,7 @@ static void gw_op_child_remove(void *ctx, const char *conn, uint32_t spi_in, uin
  */
 static void gw_status_soon(struct gw *g)
 {
+	g->bgp_gen++;
 	g->status_dirty = true;
 	if (g->status_path[0] && g->ev_status)
 		event_active(g->ev_status, EV_TIMEOUT, 0);
@@ -384,6 +386,8 @@ static int gw_bgp_sync(struct gw *g, const struct gw_desired *d)
 	struct gw_bgp_ops ops = {
 		.ctx = g, .routes = gw_bgp_on_routes, .peer_state = gw_bgp_on_peer_state};
 	int first = 0, r;
+
+	g->bgp_gen++; /* speakers and peers may change below */
 
 	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
 		struct gw_vnet_state *vs = &g->vnets[i];
@@ -1603,4 +1607,9 @@ char *gw_metrics(struct gw *g)
 	gw_metrics_bgp(g, &p);
 	free(mc);
 	return prom_done(&p, NULL);
+}
+
+uint64_t gw_bgp_generation(const struct gw *g)
+{
+	return g->bgp_gen;
 }

@@ -85,6 +85,8 @@ int gw_conn_status(struct gw *g, const char *name, struct gw_conn_status *out);
  * BGP speaker (or is unknown, or without memory).
  */
 json_t *gw_bgp_view(struct gw *g, const char *vnet_name);
+/* Moves whenever any VNet's BGP peers or routes change (for rebuilding gw_bgp_view's). */
+uint64_t gw_bgp_generation(const struct gw *g);
 
 /*
  * Prometheus text (issue 20): tunnels' bytes, packets, drops by reason and average bandwidth,

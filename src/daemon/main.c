@@ -542,6 +542,10 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 		.admin_hash_hex = hash,
 		.limits = &o->limits,
 		.conn_status = service_conn_status,
+		.conn_events = service_conn_events_api,
+		.bgp_view = service_bgp_view,
+		.metrics = service_metrics,
+		.ready = service_ready,
 		.conn_status_arg = mp->svc});
 	if (!mp->api)
 		goto out;

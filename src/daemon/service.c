@@ -82,11 +82,16 @@ struct service {
 	int64_t why_since;
 	unsigned long passes;
 
+	uint64_t views_ns, views_gen; /* when the BGP views and metrics were last built */
+
 	pthread_mutex_t lock; /* guards what follows, shared with the API thread */
 	bool pending;	      /* a change waits for the loop */
 	char resets[SERVICE_RESETS_MAX][GW_REF_MAX]; /* gateway resource ids to reset */
 	unsigned int n_resets;
 	struct snapshot *snap;
+	/* Built on the loop, never changed once published (readers take a reference or copy). */
+	json_t *bgp_views; /* {"<VPN gateway id>": gw_bgp_view's object} */
+	char *metrics;	   /* gw_metrics' text */
 };
 
 static void service_no_gateway(struct service *svc, const char *fmt, ...)
@@ -212,6 +217,8 @@ static void conn_entry(const struct service *svc, const struct gw_conn *c,
 	t->established = st.established;
 }
 
+static void service_publish_views(struct service *svc);
+
 /* Builds the API's view of every connection and swaps it in. */
 static void service_publish(struct service *svc)
 {
@@ -242,11 +249,138 @@ static void service_publish(struct service *svc)
 	svc->snap = s;
 	pthread_mutex_unlock(&svc->lock);
 	free(old);
+	service_publish_views(svc);
+}
+
+/*
+ * The BGP views and the metrics, rebuilt when BGP changed and at least every second (the
+ * metrics' average bandwidth is over that second; peers' counters and durations move).
+ */
+static void service_publish_views(struct service *svc)
+{
+	uint64_t now = clock_now_ns(), gen = svc->gw ? gw_bgp_generation(svc->gw) : 0;
+	json_t *views = NULL, *old_views;
+	char *metrics = NULL, *old_metrics;
+
+	if (svc->views_ns && gen == svc->views_gen && now - svc->views_ns < CLOCK_NS_PER_SEC)
+		return;
+	svc->views_ns = now;
+	svc->views_gen = gen;
+	if (svc->gw) {
+		views = json_object();
+		for (unsigned int i = 0; views && svc->desired && i < svc->desired->n_vnets; i++) {
+			const struct gw_vnet *v = &svc->desired->vnets[i];
+			json_t *view = v->bgp ? gw_bgp_view(svc->gw, v->name) : NULL;
+
+			if (view)
+				json_object_set_new(views, v->gw_ref, view);
+		}
+		metrics = gw_metrics(svc->gw);
+	}
+	pthread_mutex_lock(&svc->lock);
+	old_views = svc->bgp_views;
+	old_metrics = svc->metrics;
+	svc->bgp_views = views;
+	svc->metrics = metrics;
+	pthread_mutex_unlock(&svc->lock);
+	json_decref(old_views);
+	free(old_metrics);
 }
 
 static void service_on_publish(evutil_socket_t fd, short what, void *arg)
 {
 	service_publish(arg);
+}
+
+json_t *service_bgp_view(void *arg, const char *vgw_id, char *why, size_t n)
+{
+	struct service *svc = arg;
+	json_t *view = NULL, *v;
+	const char *key;
+
+	pthread_mutex_lock(&svc->lock);
+	if (!svc->snap || !svc->snap->gw_running) {
+		snprintf(why, n, "%s", svc->snap ? svc->snap->why : "the gateway is starting");
+	} else {
+		json_object_foreach(svc->bgp_views, key, v)
+		{
+			if (strcasecmp(key, vgw_id) == 0) {
+				view = json_incref(v);
+				break;
+			}
+		}
+		if (!view)
+			snprintf(why, n, "%s",
+				 svc->pending ? "the gateway has not taken this gateway's changes yet"
+					      : "the gateway has not started this gateway's BGP "
+						"speaker (see the daemon's Route log if it stays so)");
+	}
+	pthread_mutex_unlock(&svc->lock);
+	return view;
+}
+
+char *service_metrics(void *arg)
+{
+	struct service *svc = arg;
+	char *text;
+
+	pthread_mutex_lock(&svc->lock);
+	text = svc->metrics ? strdup(svc->metrics) : NULL;
+	pthread_mutex_unlock(&svc->lock);
+	return text;
+}
+
+bool service_ready(void *arg, char *why, size_t n)
+{
+	struct service *svc = arg;
+	bool ok;
+
+	pthread_mutex_lock(&svc->lock);
+	ok = svc->snap && svc->snap->gw_running;
+	if (!ok)
+		snprintf(why, n, "the gateway is not running: %s",
+			 svc->snap ? svc->snap->why : "it is starting");
+	pthread_mutex_unlock(&svc->lock);
+	return ok;
+}
+
+/* Azure's diagnostic levels. */
+static const char *level_name(enum log_level l)
+{
+	switch (l) {
+	case LOG_LVL_ERR:
+		return "Error";
+	case LOG_LVL_WARN:
+		return "Warning";
+	case LOG_LVL_INFO:
+		return "Informational";
+	default:
+		return "Verbose";
+	}
+}
+
+size_t service_conn_events_api(void *arg, const char *conn_id, uint64_t after,
+			       struct api_event *out, size_t max, uint64_t *dropped)
+{
+	struct service *svc = arg;
+	struct evlog_event *ev = calloc(max ? max : 1, sizeof(*ev));
+	size_t n;
+
+	if (!ev)
+		return 0;
+	/* evlog has a lock of its own: any thread may read. */
+	n = evlog_read(svc->events, conn_id, after, ev, max, dropped);
+	for (size_t i = 0; i < n; i++) {
+		out[i].seq = ev[i].seq;
+		out[i].time_ms = ev[i].time_ms;
+		snprintf(out[i].level, sizeof(out[i].level), "%s", level_name(ev[i].level));
+		snprintf(out[i].category, sizeof(out[i].category), "%s",
+			 log_category_azure(ev[i].category));
+		snprintf(out[i].operation, sizeof(out[i].operation), "%s", ev[i].operation);
+		snprintf(out[i].message, sizeof(out[i].message), "%s", ev[i].message);
+	}
+	free(ev);
+	return n;
 }
 
 void service_conn_status(void *arg, const char *conn_id, struct api_conn_status *out)
@@ -530,6 +664,8 @@ void service_free(struct service *svc)
 	}
 	free(svc->skips);
 	free(svc->snap);
+	json_decref(svc->bgp_views);
+	free(svc->metrics);
 	pthread_mutex_destroy(&svc->lock);
 	free(svc);
 }

@@ -59,5 +59,15 @@ void service_conn_status(void *arg, const char *conn_id, struct api_conn_status 
  */
 size_t service_conn_events(void *arg, const char *conn_id, uint64_t after,
 			   struct evlog_event *out, size_t max, uint64_t *dropped);
+/* The same in the API's terms (api_conn_events_fn). */
+size_t service_conn_events_api(void *arg, const char *conn_id, uint64_t after,
+			       struct api_event *out, size_t max, uint64_t *dropped);
+/*
+ * api_bgp_view_fn, api_metrics_fn, api_ready_fn: from what the loop publishes with the status
+ * snapshot (BGP views and metrics rebuilt when BGP changed and every second).
+ */
+json_t *service_bgp_view(void *arg, const char *vgw_id, char *why, size_t n);
+char *service_metrics(void *arg);
+bool service_ready(void *arg, char *why, size_t n);
 
 #endif

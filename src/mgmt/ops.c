@@ -855,15 +855,3 @@ int mgmt_ops_vgw_reset(const struct mgmt *m, const struct model_id *id, struct m
 		m->reset(m->hook_arg, json_string_value(json_object_get(res->body, "id")));
 	return 0;
 }
-
-int mgmt_ops_vgw_routes(const struct mgmt *m, const struct model_id *id, struct mgmt_result *res,
-			struct mgmt_error *err)
-{
-	int r = mgmt_ops_get(m, id, res, err);
-
-	if (r)
-		return r;
-	json_decref(res->body);
-	res->body = json_pack("{s:[]}", "value");
-	return 0;
-}

@@ -85,10 +85,6 @@ int mgmt_ops_conn_device_script(const struct mgmt *m, const struct model_id *id,
  * reset hook is told, the tunnels restart after the answer. */
 int mgmt_ops_vgw_reset(const struct mgmt *m, const struct model_id *id, struct mgmt_result *res,
 		       struct mgmt_error *err);
-/* getBgpPeerStatus, getLearnedRoutes, getAdvertisedRoutes: {"value":[]} until the BGP speaker
- * reports (issue 6); 404 for a gateway that does not exist. */
-int mgmt_ops_vgw_routes(const struct mgmt *m, const struct model_id *id, struct mgmt_result *res,
-			struct mgmt_error *err);
 
 /* Operator operations. */
 int mgmt_ops_sub_create(const struct mgmt *m, const char *body, size_t len, struct mgmt_result *res,

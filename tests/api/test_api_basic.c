@@ -312,8 +312,9 @@ Test(api_basic, gateway_actions_and_shared_key)
 	cr_expect_eq(req("POST", "virtualNetworkGateways/g1", "/reset", NULL, &r), 200);
 	cr_expect_str_eq(json_string_value(json_object_get(r.json, "name")), "g1");
 	http_resp_free(&r);
-	cr_expect_eq(req("POST", "virtualNetworkGateways/g1", "/getBgpPeerStatus", NULL, &r), 200);
-	cr_expect(json_is_array(json_object_get(r.json, "value")));
+	/* No BGP on g1: said so, not an empty list that reads as "no peers". */
+	cr_expect_eq(req("POST", "virtualNetworkGateways/g1", "/getBgpPeerStatus", NULL, &r), 400);
+	cr_expect_str_eq(http_error_code(&r), "BgpNotEnabledOnGateway");
 	http_resp_free(&r);
 	cr_expect_eq(req("POST", "virtualNetworkGateways/g9", "/reset", NULL, &r), 404);
 	http_resp_free(&r);
@@ -516,4 +517,69 @@ Test(api_basic, only_with_a_store)
 		cr_expect(strstr(out, "usage: vnetgwd --data-dir DIR"), "%s: %s", cmd, out);
 		cr_expect(!strstr(out, "--config FILE"), "%s: usage still offers --config", cmd);
 	}
+}
+
+/*
+ * The live views without a running gateway (the API tests' vnetgwd has no public IP pool): a
+ * BGP gateway's views say the speaker is not running (409 GatewayNotRunning, why), never an
+ * empty list; getAdvertisedRoutes wants its peer; a connection's events are its own (an empty
+ * log here, 404 for one that does not exist); the probes answer without a token; /metrics is
+ * the operator's.
+ */
+Test(api_basic, live_views_without_a_gateway)
+{
+	struct http_resp r;
+	char path[512], body[2048];
+
+	topo_build(&d, sub, tok, "Standard", "198.51.100.12");
+	snprintf(body, sizeof(body),
+		 "{\"properties\":{\"gatewayType\":\"Vpn\",\"vpnType\":\"RouteBased\","
+		 "\"sku\":{\"name\":\"Standard\",\"tier\":\"Standard\"},\"enableBgp\":true,"
+		 "\"bgpSettings\":{\"asn\":65515},\"ipConfigurations\":[{\"name\":\"default\","
+		 "\"properties\":{\"subnet\":{\"id\":\"" ARM_ID_PREFIX
+		 "virtualNetworks/v1/subnets/GatewaySubnet\"},\"publicIPAddress\":{\"id\":\"" ARM_ID_PREFIX
+		 "publicIPAddresses/p1\"}}}]}}",
+		 sub, sub);
+	cr_assert_eq(req("PUT", "virtualNetworkGateways/g1", "", body, &r), 200, "%s", r.body);
+	http_resp_free(&r);
+	cr_expect_eq(req("POST", "virtualNetworkGateways/g1", "/getBgpPeerStatus", NULL, &r), 409);
+	cr_expect_str_eq(http_error_code(&r), "GatewayNotRunning");
+	cr_expect(r.body && strstr(r.body, "not running: "), "says why: %s", r.body);
+	http_resp_free(&r);
+	cr_expect_eq(req("POST", "virtualNetworkGateways/g1", "/getLearnedRoutes", NULL, &r), 409);
+	http_resp_free(&r);
+	cr_expect_eq(req("POST", "virtualNetworkGateways/g1", "/getAdvertisedRoutes", NULL, &r), 400);
+	cr_expect_str_eq(http_error_code(&r), "MissingRequiredProperty");
+	http_resp_free(&r);
+
+	cr_assert_eq(conn_put(&d, sub, tok, "c1", "l1", "first-key", &r), 201);
+	http_resp_free(&r);
+	cr_expect_eq(req("GET", "connections/c1", "/events", NULL, &r), 200);
+	cr_expect(json_is_array(json_object_get(r.json, "value")));
+	cr_expect_eq(json_integer_value(json_object_get(r.json, "droppedEvents")), 0);
+	http_resp_free(&r);
+	cr_expect_eq(req("GET", "connections/c1", "/events?after=x", NULL, &r), 400);
+	http_resp_free(&r);
+	cr_expect_eq(req("POST", "connections/c1", "/events", NULL, &r), 405);
+	http_resp_free(&r);
+	cr_expect_eq(req("GET", "connections/c9", "/events", NULL, &r), 404);
+	http_resp_free(&r);
+
+	cr_assert_eq(http_do(&d, "GET", "/healthz", NULL, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 200, "healthz without a token");
+	http_resp_free(&r);
+	cr_assert_eq(http_do(&d, "GET", "/readyz", NULL, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 503, "not ready without a gateway");
+	cr_expect(r.body && strstr(r.body, "not running"), "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(http_do(&d, "GET", "/metrics", tok, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 401, "a tenant's token cannot read the deployment's metrics");
+	http_resp_free(&r);
+	cr_assert_eq(http_do(&d, "GET", "/metrics", NULL, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 401);
+	http_resp_free(&r);
+	cr_assert_eq(http_do(&d, "GET", "/metrics", d.admin_token, NULL, NULL, &r), 0);
+	cr_expect_eq(r.status, 503, "no gateway, no figures: %s", r.body);
+	http_resp_free(&r);
+	(void)path;
 }

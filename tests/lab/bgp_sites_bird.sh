@@ -158,6 +158,28 @@ expect_soon "transit: site's 172.16.10.0/24 in site2's BIRD" bird_has site2 172.
 say "site's BIRD: $(birdc_ site show route 172.16.20.0/24 all | grep -E 'BGP.as_path' | tr -s ' ')"
 expect "transit traffic: host pings host2 through the gateway" pings host -I 172.16.10.10 172.16.20.10
 
+# The API and the CLI answer from the live speaker (az's columns with -o table).
+api_json() { api_cli_raw "$@" -o json 2>"$LAB_DIR/cli.err"; }
+peers_json=$(api_json vnet-gateway list-bgp-peer-status -g "$S2S_RG" -n vnet1-gw)
+say "getBgpPeerStatus: $(jq -c '[.[] | {neighbor, asn, state, routesReceived}]' <<<"$peers_json")"
+expect "getBgpPeerStatus: site's BIRD Connected with 2 routes" \
+	jq -e '.[] | select(.neighbor == "192.168.1.1" and .asn == 65010 and .state == "Connected" and .routesReceived == 2 and .localAddress == "10.1.255.30")' <<<"$peers_json"
+expect "getBgpPeerStatus --peer filters" \
+	test "$(api_json vnet-gateway list-bgp-peer-status -g "$S2S_RG" -n vnet1-gw --peer 192.168.2.1 | jq length)" = 1
+learned=$(api_json vnet-gateway list-learned-routes -g "$S2S_RG" -n vnet1-gw)
+expect "getLearnedRoutes: 172.16.10.0/24 from 192.168.1.1, origin EBgp, AS path 65010" \
+	jq -e '.[] | select(.network == "172.16.10.0/24" and .sourcePeer == "192.168.1.1" and .origin == "EBgp" and .asPath == "65010")' <<<"$learned"
+expect "getLearnedRoutes: the VNet's own 10.1.0.0/16, origin Network" \
+	jq -e '.[] | select(.network == "10.1.0.0/16" and .origin == "Network")' <<<"$learned"
+adv=$(api_json vnet-gateway list-advertised-routes -g "$S2S_RG" -n vnet1-gw --peer 192.168.1.1)
+expect "getAdvertisedRoutes to site: the VNet and site2's 172.16.20.0/24 (transit)" \
+	jq -e '[.[] | .network] | index("10.1.0.0/16") != null and index("172.16.20.0/24") != null and index("172.16.10.0/24") == null' <<<"$adv"
+api_cli_raw vnet-gateway list-bgp-peer-status -g "$S2S_RG" -n vnet1-gw -o table >"$LAB_DIR/peers.table"
+expect "the CLI's table has az's columns" grep -q "Neighbor.*Asn.*State.*ConnectedDuration.*RoutesReceived" "$LAB_DIR/peers.table"
+events=$(api_json vpn-connection show-events -g "$S2S_RG" -n site1)
+expect "show-events: the tenant reads TunnelConnected and BgpConnectedEvent of site1" \
+	jq -e '([.[] | .operationName] | index("TunnelConnected") != null and index("BgpConnectedEvent") != null)' <<<"$events"
+
 # site withdraws 172.16.10.0/24: route and ping go within a second; 172.16.11.0/24 stays.
 t1=$(now_ms)
 run birdc_ site disable st0 >/dev/null

@@ -7,6 +7,8 @@
 #ifndef VNETGW_MGMT_API_API_H
 #define VNETGW_MGMT_API_API_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +44,29 @@ struct api_conn_status {
  * thread: it must be safe to call from there (the service answers from a snapshot). */
 typedef void (*api_conn_status_fn)(void *arg, const char *conn_id, struct api_conn_status *out);
 
+/* One of a connection's recent events (the service's event log), as the API reports it. */
+struct api_event {
+	uint64_t seq;
+	int64_t time_ms;      /* wall clock */
+	char level[16];	      /* "Error", "Warning", "Informational", "Verbose" */
+	char category[32];    /* Azure's: "TunnelDiagnosticLog", ... */
+	char operation[40];   /* "TunnelConnected", ... */
+	char message[256];
+};
+
+/*
+ * The live hooks besides conn_status, all called on the API thread and safe there (none waits
+ * for the control loop): a connection's events with seq > after, oldest first, at most max
+ * (*dropped: how many its log pushed out); a VPN gateway's BGP view (a new reference to
+ * {"peers", "learned", "advertised": {neighbor: [...]}} rows, or NULL with why set: not running,
+ * no BGP); the Prometheus text (a new string, NULL without memory); readiness (false with why).
+ */
+typedef size_t (*api_conn_events_fn)(void *arg, const char *conn_id, uint64_t after,
+				     struct api_event *out, size_t max, uint64_t *dropped);
+typedef json_t *(*api_bgp_view_fn)(void *arg, const char *vgw_id, char *why, size_t n);
+typedef char *(*api_metrics_fn)(void *arg);
+typedef bool (*api_ready_fn)(void *arg, char *why, size_t n);
+
 struct http_limits;
 
 struct api_config {
@@ -53,7 +78,12 @@ struct api_config {
 	unsigned rate_slots;		  /* tokens the rate limit tracks at once; 0: 4096 */
 	/* Live connection status; NULL: every connection is NotConnected (no gateway here). */
 	api_conn_status_fn conn_status;
-	void *conn_status_arg;
+	void *conn_status_arg; /* the argument of every live hook */
+	/* Optional (NULL: the endpoint answers that no gateway runs in this process). */
+	api_conn_events_fn conn_events;
+	api_bgp_view_fn bgp_view;
+	api_metrics_fn metrics;
+	api_ready_fn ready;
 };
 
 /*

@@ -76,6 +76,17 @@ void api_reply_method_not_allowed(struct api_req *r);
 /* The live status of a connection (the service's snapshot; NotConnected when none). */
 void api_server_conn_status(const struct api_server *srv, const char *conn_id,
 			    struct api_conn_status *out);
+/* The other live hooks (api.h), or their "no gateway here" answers. */
+size_t api_server_conn_events(const struct api_server *srv, const char *conn_id, uint64_t after,
+			      struct api_event *out, size_t max, uint64_t *dropped);
+json_t *api_server_bgp_view(const struct api_server *srv, const char *vgw_id, char *why, size_t n);
+char *api_server_metrics(const struct api_server *srv);
+bool api_server_ready(const struct api_server *srv, char *why, size_t n);
+/* "/healthz" or "/readyz" (a query allowed): answered without a token. */
+bool api_is_probe(const char *target);
+/* GET /metrics (admin), /healthz, /readyz. */
+void api_ops_handle(struct api_req *r);
+
 /* A connection's body (or a list's "value") with its live status filled in (api_conn_status). */
 void api_conn_report(struct api_req *r, json_t *conn);
 void api_conn_report_list(struct api_req *r, json_t *list);

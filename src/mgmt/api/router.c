@@ -216,7 +216,10 @@ static void handle_tenant(struct api_req *r)
 void api_route(struct api_req *r)
 {
 	split_path(r, r->path);
-	if (r->nsegs >= 1 && r->nsegs <= API_MAX_SEGS && seg_is(r, 0, "admin")) {
+	if (r->nsegs == 1 && (seg_is(r, 0, "metrics") || seg_is(r, 0, "healthz") ||
+			      seg_is(r, 0, "readyz"))) {
+		api_ops_handle(r);
+	} else if (r->nsegs >= 1 && r->nsegs <= API_MAX_SEGS && seg_is(r, 0, "admin")) {
 		if (!r->who.admin)
 			api_reply_fail(r, MGMT_E_AUTHENTICATION_FAILED, "",
 				       "The operator's admin token is required here.");

@@ -50,6 +50,10 @@ struct api_server {
 	unsigned rate_per_s, rate_burst;
 	api_conn_status_fn conn_status;
 	void *conn_status_arg;
+	api_conn_events_fn conn_events;
+	api_bgp_view_fn bgp_view;
+	api_metrics_fn metrics;
+	api_ready_fn ready;
 	uint16_t port;
 	pthread_t thread;
 	bool running;
@@ -235,6 +239,11 @@ static int on_head(void *arg, struct http_req *hr)
 		http_fail(hr, MGMT_E_INTERNAL, "Out of memory.");
 		return 1;
 	}
+	/* Liveness and readiness probes carry no token (and learn nothing but up or not). */
+	if (api_is_probe(http_req_target(hr))) {
+		memset(&ctx->who, 0, sizeof(ctx->who));
+		return 0;
+	}
 	if (auth_resolve(srv->mgmt.store, srv->admin_hash, http_req_local(hr),
 			 http_req_header(hr, "Authorization"), &ctx->who) != 0) {
 		http_fail(hr, MGMT_E_AUTHENTICATION_FAILED,
@@ -407,6 +416,38 @@ void api_server_conn_status(const struct api_server *srv, const char *conn_id,
 	snprintf(out->reason, sizeof(out->reason), "no gateway runs in this process");
 }
 
+#define NO_GATEWAY "no gateway runs in this process"
+
+size_t api_server_conn_events(const struct api_server *srv, const char *conn_id, uint64_t after,
+			      struct api_event *out, size_t max, uint64_t *dropped)
+{
+	*dropped = 0;
+	return srv->conn_events ? srv->conn_events(srv->conn_status_arg, conn_id, after, out, max,
+						   dropped)
+				: 0;
+}
+
+json_t *api_server_bgp_view(const struct api_server *srv, const char *vgw_id, char *why, size_t n)
+{
+	if (srv->bgp_view)
+		return srv->bgp_view(srv->conn_status_arg, vgw_id, why, n);
+	snprintf(why, n, NO_GATEWAY);
+	return NULL;
+}
+
+char *api_server_metrics(const struct api_server *srv)
+{
+	return srv->metrics ? srv->metrics(srv->conn_status_arg) : NULL;
+}
+
+bool api_server_ready(const struct api_server *srv, char *why, size_t n)
+{
+	if (srv->ready)
+		return srv->ready(srv->conn_status_arg, why, n);
+	snprintf(why, n, NO_GATEWAY);
+	return false;
+}
+
 static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_server *srv = arg;
@@ -444,6 +485,10 @@ struct api_server *api_server_new(const struct api_config *cfg)
 	srv->mgmt.hook_arg = srv;
 	srv->conn_status = cfg->conn_status;
 	srv->conn_status_arg = cfg->conn_status_arg;
+	srv->conn_events = cfg->conn_events;
+	srv->bgp_view = cfg->bgp_view;
+	srv->metrics = cfg->metrics;
+	srv->ready = cfg->ready;
 	snprintf(srv->admin_hash, sizeof(srv->admin_hash), "%s",
 		 cfg->admin_hash_hex ? cfg->admin_hash_hex : "");
 	srv->rl_refused =

@@ -181,7 +181,12 @@
 	/* A shared key shorter than the operator's minSharedKeyLength (default 8). */              \
 	X(MGMT_E_SHARED_KEY_TOO_SHORT, "SharedKeyTooShort", 400)                                    \
 	/* A token id that the subscription does not have (revoke). */                              \
-	X(MGMT_E_TOKEN_NOT_FOUND, "TokenNotFound", 404)
+	X(MGMT_E_TOKEN_NOT_FOUND, "TokenNotFound", 404)                                             \
+	/* --- live state (issues 12, 20) ------------------------------------------------------ */ \
+	/* The gateway that would answer is not running (no public IP yet, not reconciled, ...). */ \
+	X(MGMT_E_GATEWAY_NOT_RUNNING, "GatewayNotRunning", 409)                                     \
+	/* The process has nothing to answer with yet (no gateway, no figures). */                  \
+	X(MGMT_E_SERVICE_UNAVAILABLE, "ServiceUnavailable", 503)
 
 #define MGMT_ERROR_ENUM(c, s, h) c,
 enum mgmt_err_code { MGMT_ERROR_TABLE(MGMT_ERROR_ENUM) MGMT_ERR__COUNT };
