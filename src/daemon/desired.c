@@ -3,6 +3,7 @@
 #include "daemon/desired.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <openssl/crypto.h>
 #include <string.h>
 
@@ -100,12 +101,52 @@ const struct gw_vnet *gw_desired_vnet(const struct gw_desired *d, const char *na
 	return NULL;
 }
 
+/* Room for one more of size sz in *arr (n used, *cap allocated). */
+static int grow(void **arr, unsigned int n, unsigned int *cap, size_t sz)
+{
+	unsigned int c = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, (size_t)c * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+int gw_desired_add_vnet(struct gw_desired *d, const struct gw_vnet *v)
+{
+	int r = grow((void **)&d->vnets, d->n_vnets, &d->cap_vnets, sizeof(*v));
+
+	if (r == 0)
+		d->vnets[d->n_vnets++] = *v;
+	return r;
+}
+
+int gw_desired_add_conn(struct gw_desired *d, struct gw_conn *c)
+{
+	int r = grow((void **)&d->conns, d->n_conns, &d->cap_conns, sizeof(*c));
+
+	if (r == 0) {
+		d->conns[d->n_conns++] = *c;
+		c->psk = NULL; /* it moved */
+	}
+	return r;
+}
+
 void gw_desired_clear(struct gw_desired *d)
 {
 	for (unsigned int i = 0; i < d->n_conns; i++) {
 		secret_free(d->conns[i].psk);
 		d->conns[i].psk = NULL;
 	}
-	d->n_conns = 0;
-	d->n_vnets = 0;
+	free(d->conns);
+	free(d->vnets);
+	d->conns = NULL;
+	d->vnets = NULL;
+	d->n_conns = d->cap_conns = 0;
+	d->n_vnets = d->cap_vnets = 0;
 }

@@ -15,9 +15,12 @@
 #include "lib/secret.h"
 
 #define GW_NAME_MAX 64
-#define GW_PREFIXES_MAX 64
-#define GW_VNETS_MAX 64
-#define GW_CONNS_MAX 256
+#define GW_PREFIXES_MAX 64 /* a site's or VNet's prefixes (the API refuses more) */
+/* What one gateway process runs unless the operator says otherwise (--max-gateways,
+ * --max-connections): the API refuses more (GatewayCapacityReached). */
+#define GW_VNETS_DEFAULT 64
+#define GW_CONNS_DEFAULT 256
+#define GW_LIMIT_MAX	 1000000 /* what --max-gateways/--max-connections accept */
 #define GW_REF_MAX 512 /* a store resource id (MODEL_ID_MAX) */
 
 struct gw_vnet {
@@ -63,11 +66,17 @@ struct gw_conn {
 
 struct gw_desired {
 	struct addr public_ip;
-	struct gw_vnet vnets[GW_VNETS_MAX];
-	unsigned int n_vnets;
-	struct gw_conn conns[GW_CONNS_MAX];
-	unsigned int n_conns;
+	struct gw_vnet *vnets; /* n_vnets of them (owned, grown as needed) */
+	unsigned int n_vnets, cap_vnets;
+	struct gw_conn *conns;
+	unsigned int n_conns, cap_conns;
+	/* The gateway's limits, set by whoever builds it (0: the defaults above). */
+	unsigned int max_vnets, max_conns;
 };
+
+/* Appends a copy of v / c (c's psk moves with it). 0 or -ENOMEM (nothing changed). */
+int gw_desired_add_vnet(struct gw_desired *d, const struct gw_vnet *v);
+int gw_desired_add_conn(struct gw_desired *d, struct gw_conn *c);
 
 /* The rate of a SKU name (SPEC §2 rule 7), 0 when unknown. */
 uint64_t gw_sku_rate_bps(const char *sku);
@@ -84,7 +93,7 @@ bool gw_conn_same_tunnel(const struct gw_conn *a, const struct gw_conn *b);
  * address (routed to the site as well) and rate.
  */
 bool gw_conn_same_dp(const struct gw_conn *a, const struct gw_conn *b);
-/* Wipe the shared keys; the structure itself is the caller's. */
+/* Wipe the shared keys and free the arrays (limits kept); the structure itself is the caller's. */
 void gw_desired_clear(struct gw_desired *d);
 
 #endif

@@ -21,13 +21,15 @@
 #include "daemon/gw_bgp.h"
 #include "dp/netns.h"
 #include "lib/clock.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "lib/prom.h"
 
 #define GW_TUN_NAME "vnetgw0"
 
 struct gw_vnet_state {
-	bool used;
+	struct hmap_node node; /* in gw.vnet_map, by name */
+	struct gw_vnet_state *prev, *next;
 	char name[GW_NAME_MAX];
 	char ref[GW_REF_MAX];
 	char netns[NETNS_NAME_MAX + 1];
@@ -42,7 +44,9 @@ struct gw_vnet_state {
 };
 
 struct gw_conn_state {
-	bool used;
+	struct hmap_node node, dp_node; /* in gw.conn_map by name, gw.conn_dp_map by dp_id */
+	struct gw_conn_state *prev, *next;
+	uint64_t mark; /* gw_apply: still wanted */
 	char name[GW_NAME_MAX];
 	char vnet[GW_NAME_MAX];
 	uint32_t dp_id;
@@ -64,8 +68,12 @@ struct gw {
 	struct gw_options opt;
 	char netns_prefix[32];
 	char status_path[4096];
-	struct gw_vnet_state vnets[GW_VNETS_MAX];
-	struct gw_conn_state conns[GW_CONNS_MAX];
+	/* What runs, in lists (for walks) and tables (for lookups): sized by what d asks. */
+	struct gw_vnet_state *vnets;
+	struct gw_conn_state *conns;
+	struct hmap vnet_map, conn_map, conn_dp_map;
+	unsigned int n_vnets, n_conns;
+	uint64_t mark;
 	uint32_t next_id;
 	bool status_dirty;
 	struct evlog *events; /* borrowed (gw_options) */
@@ -90,28 +98,105 @@ void gw_vnet_netns_name(const char *prefix, const char *vnet, char *out, size_t 
 	snprintf(out, len, "%s%.32s-%08x", prefix, vnet, h);
 }
 
+/* ---- the tables of what runs --------------------------------------------------------------- */
+
+static uint64_t gw_name_hash(const struct hmap *m, const char *name)
+{
+	return hmap_hash(m, name, strlen(name));
+}
+
 static struct gw_conn_state *gw_conn_find(struct gw *g, const char *name)
 {
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
-		if (g->conns[i].used && strcmp(g->conns[i].name, name) == 0)
-			return &g->conns[i];
+	uint64_t h = gw_name_hash(&g->conn_map, name);
+
+	for (struct hmap_node *n = hmap_first(&g->conn_map, h); n; n = hmap_next(n, h)) {
+		struct gw_conn_state *cs = hmap_entry(n, struct gw_conn_state, node);
+
+		if (strcmp(cs->name, name) == 0)
+			return cs;
+	}
 	return NULL;
 }
 
 static struct gw_conn_state *gw_conn_by_dp_id(struct gw *g, uint32_t dp_id)
 {
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
-		if (g->conns[i].used && g->conns[i].dp_id == dp_id)
-			return &g->conns[i];
+	uint64_t h = hmap_hash(&g->conn_dp_map, &dp_id, sizeof(dp_id));
+
+	for (struct hmap_node *n = hmap_first(&g->conn_dp_map, h); n; n = hmap_next(n, h)) {
+		struct gw_conn_state *cs = hmap_entry(n, struct gw_conn_state, dp_node);
+
+		if (cs->dp_id == dp_id)
+			return cs;
+	}
 	return NULL;
 }
 
 static struct gw_vnet_state *gw_vnet_find(struct gw *g, const char *name)
 {
-	for (unsigned int i = 0; i < GW_VNETS_MAX; i++)
-		if (g->vnets[i].used && strcmp(g->vnets[i].name, name) == 0)
-			return &g->vnets[i];
+	uint64_t h = gw_name_hash(&g->vnet_map, name);
+
+	for (struct hmap_node *n = hmap_first(&g->vnet_map, h); n; n = hmap_next(n, h)) {
+		struct gw_vnet_state *vs = hmap_entry(n, struct gw_vnet_state, node);
+
+		if (strcmp(vs->name, name) == 0)
+			return vs;
+	}
 	return NULL;
+}
+
+/* cs (named, with its dp_id) into the list and both tables. */
+static void gw_conn_link(struct gw *g, struct gw_conn_state *cs)
+{
+	hmap_insert(&g->conn_map, &cs->node, gw_name_hash(&g->conn_map, cs->name));
+	hmap_insert(&g->conn_dp_map, &cs->dp_node,
+		    hmap_hash(&g->conn_dp_map, &cs->dp_id, sizeof(cs->dp_id)));
+	cs->prev = NULL;
+	cs->next = g->conns;
+	if (g->conns)
+		g->conns->prev = cs;
+	g->conns = cs;
+	g->n_conns++;
+}
+
+/* Out of the list and tables, its key wiped, freed. */
+static void gw_conn_unlink_free(struct gw *g, struct gw_conn_state *cs)
+{
+	hmap_remove(&g->conn_map, &cs->node);
+	hmap_remove(&g->conn_dp_map, &cs->dp_node);
+	if (cs->prev)
+		cs->prev->next = cs->next;
+	else
+		g->conns = cs->next;
+	if (cs->next)
+		cs->next->prev = cs->prev;
+	g->n_conns--;
+	secret_free(cs->applied.psk);
+	free(cs);
+}
+
+static void gw_vnet_link(struct gw *g, struct gw_vnet_state *vs)
+{
+	hmap_insert(&g->vnet_map, &vs->node, gw_name_hash(&g->vnet_map, vs->name));
+	vs->prev = NULL;
+	vs->next = g->vnets;
+	if (g->vnets)
+		g->vnets->prev = vs;
+	g->vnets = vs;
+	g->n_vnets++;
+}
+
+static void gw_vnet_unlink_free(struct gw *g, struct gw_vnet_state *vs)
+{
+	hmap_remove(&g->vnet_map, &vs->node);
+	if (vs->prev)
+		vs->prev->next = vs->next;
+	else
+		g->vnets = vs->next;
+	if (vs->next)
+		vs->next->prev = vs->prev;
+	g->n_vnets--;
+	free(vs->bgp_local);
+	free(vs);
 }
 
 /* ---- engine ops -------------------------------------------------------------------------- */
@@ -342,13 +427,12 @@ static void gw_bgp_stop(struct gw_vnet_state *vs)
 /* The VNet's BGP connections as peers of its speaker: added, changed, removed. */
 static void gw_bgp_sync_peers(struct gw *g, struct gw_vnet_state *vs)
 {
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
-		struct gw_conn_state *cs = &g->conns[i];
-		bool want = cs->used && cs->applied.bgp && strcmp(cs->vnet, vs->name) == 0;
+	for (struct gw_conn_state *cs = g->conns; cs; cs = cs->next) {
+		bool want = cs->applied.bgp;
 		struct bgp_peer_config pc;
 		int r;
 
-		if (!cs->used || strcmp(cs->vnet, vs->name) != 0)
+		if (strcmp(cs->vnet, vs->name) != 0)
 			continue;
 		if (!want) {
 			if (cs->bgp_peer_set)
@@ -389,9 +473,8 @@ static int gw_bgp_sync(struct gw *g, const struct gw_desired *d)
 
 	g->bgp_gen++; /* speakers and peers may change below */
 
-	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
-		struct gw_vnet_state *vs = &g->vnets[i];
-		const struct gw_vnet *v = vs->used ? gw_desired_vnet(d, vs->name) : NULL;
+	for (struct gw_vnet_state *vs = g->vnets; vs; vs = vs->next) {
+		const struct gw_vnet *v = gw_desired_vnet(d, vs->name);
 		bool want = v && v->bgp;
 
 		if (vs->bgp && (!want || vs->bgp_asn != v->bgp_asn ||
@@ -399,9 +482,9 @@ static int gw_bgp_sync(struct gw *g, const struct gw_desired *d)
 			log_event(LOG_LVL_INFO, "Route", "SetGatewayConfiguration", vs->ref,
 				  "vnet=%s BGP speaker stopped", vs->name);
 			gw_bgp_stop(vs);
-			for (unsigned int k = 0; k < GW_CONNS_MAX; k++)
-				if (g->conns[k].used && strcmp(g->conns[k].vnet, vs->name) == 0)
-					g->conns[k].bgp_peer_set = false;
+			for (struct gw_conn_state *cs = g->conns; cs; cs = cs->next)
+				if (strcmp(cs->vnet, vs->name) == 0)
+					cs->bgp_peer_set = false;
 		}
 		if (!want)
 			continue;
@@ -662,10 +745,8 @@ static void gw_status_counters(struct gw *g, json_t *root)
 	struct dp_vnet_stats vs;
 	struct dp_stats ds;
 
-	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
-		const struct gw_vnet_state *st = &g->vnets[i];
-
-		v = st->used ? json_object_get(vnets, st->ref[0] ? st->ref : st->name) : NULL;
+	for (const struct gw_vnet_state *st = g->vnets; st; st = st->next) {
+		v = json_object_get(vnets, st->ref[0] ? st->ref : st->name);
 		if (!v || dp_vnet_stats(g->dp, st->dp_id, &vs) < 0)
 			continue;
 		json_object_set_new(v, "packetsFromTun",
@@ -734,12 +815,9 @@ static void gw_write_status(struct gw *g)
 	 */
 	json_object_set_new(root, "writtenAtMs", json_integer((json_int_t)written_ms));
 	vnets = json_object();
-	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
-		struct gw_vnet_state *vs = &g->vnets[i];
-
+	for (struct gw_vnet_state *vs = g->vnets; vs; vs = vs->next) {
 		/* Keyed by the resource id (the VNet's name without one): workloads attach here. */
-		if (vs->used)
-			json_object_set_new(vnets, vs->ref[0] ? vs->ref : vs->name,
+		json_object_set_new(vnets, vs->ref[0] ? vs->ref : vs->name,
 					    json_pack("{s:s, s:s, s:o}", "name", vs->name, "netns",
 						      vs->netns, "bgp", gw_status_bgp(vs)));
 	}
@@ -747,13 +825,10 @@ static void gw_write_status(struct gw *g)
 			    json_string(addr_print(&g->opt.public_ip, ip, sizeof(ip))));
 	json_object_set_new(root, "vnets", vnets);
 	arr = json_array();
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
-		struct gw_conn_state *cs = &g->conns[i];
+	for (struct gw_conn_state *cs = g->conns; cs; cs = cs->next) {
 		struct ike_conn_info info;
 		json_t *c, *spis, *pairs;
 
-		if (!cs->used)
-			continue;
 		gw_refresh_counters(g, cs);
 		c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", cs->name,
 			      "vnet", cs->vnet, "connectionStatus",
@@ -846,6 +921,11 @@ int gw_new(struct gw **out, struct event_base *base, const struct gw_options *o)
 	if (o->status_path)
 		snprintf(g->status_path, sizeof(g->status_path), "%s", o->status_path);
 	g->next_id = 1;
+	r = hmap_init(&g->conn_map);
+	r = r ?: hmap_init(&g->conn_dp_map);
+	r = r ?: hmap_init(&g->vnet_map);
+	if (r < 0)
+		goto fail;
 	g->events = o->events;
 
 	dc.public_addr = o->public_ip;
@@ -900,12 +980,17 @@ void gw_free(struct gw *g)
 		event_free(g->ev_timer);
 	if (g->ev_status)
 		event_free(g->ev_status);
-	for (unsigned int i = 0; i < GW_VNETS_MAX; i++)
-		gw_bgp_stop(&g->vnets[i]); /* Cease to the peers while the tunnels are up */
+	for (struct gw_vnet_state *vs = g->vnets; vs; vs = vs->next)
+		gw_bgp_stop(vs); /* Cease to the peers while the tunnels are up */
 	ike_engine_free(g->ike); /* removes every child from the data plane */
 	dp_free(g->dp);
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++)
-		secret_free(g->conns[i].applied.psk);
+	while (g->conns)
+		gw_conn_unlink_free(g, g->conns);
+	while (g->vnets)
+		gw_vnet_unlink_free(g, g->vnets);
+	hmap_fini(&g->conn_map);
+	hmap_fini(&g->conn_dp_map);
+	hmap_fini(&g->vnet_map);
 	free(g);
 }
 
@@ -920,11 +1005,9 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 
 	if (vs)
 		return 0; /* a changed GatewaySubnet was removed first (gw_apply) */
-	for (unsigned int i = 0; i < GW_VNETS_MAX && !vs; i++)
-		if (!g->vnets[i].used)
-			vs = &g->vnets[i];
+	vs = calloc(1, sizeof(*vs));
 	if (!vs)
-		return -ENOSPC;
+		return -ENOMEM;
 	gw_vnet_netns_name(g->netns_prefix, v->name, ns, sizeof(ns));
 	p.id = g->next_id++;
 	p.netns = ns;
@@ -934,11 +1017,12 @@ static int gw_vnet_apply(struct gw *g, const struct gw_vnet *v)
 	if (r < 0) {
 		log_err("Gateway", "vnet=%s cannot be set up in namespace %s: %s", v->name, ns,
 			strerror(-r));
+		free(vs);
 		return r;
 	}
-	vs->used = true;
 	vs->dp_id = p.id;
 	snprintf(vs->name, sizeof(vs->name), "%s", v->name);
+	gw_vnet_link(g, vs);
 	snprintf(vs->ref, sizeof(vs->ref), "%s", v->ref);
 	snprintf(vs->netns, sizeof(vs->netns), "%s", ns);
 	vs->gateway_subnet = v->gateway_subnet;
@@ -1018,14 +1102,11 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 
 	if (!vs)
 		return -ENOENT;
-	for (unsigned int i = 0; i < GW_CONNS_MAX && !cs; i++)
-		if (!g->conns[i].used)
-			cs = &g->conns[i];
-	if (!cs)
-		return -ENOSPC;
 	if (fresh) {
-		secret_free(cs->applied.psk);
-		memset(cs, 0, sizeof(*cs));
+		/* Linked (findable by the engine's callbacks) once the data plane has it. */
+		cs = calloc(1, sizeof(*cs));
+		if (!cs)
+			return -ENOMEM;
 		cs->dp_id = g->next_id++;
 	}
 	/* Prefixes and rate change in the data plane alone (routes follow, SAs stay); a new
@@ -1044,6 +1125,8 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 	if (r < 0) {
 		log_err("Gateway", "conn=%s cannot be set up in the data plane: %s", c->name,
 			strerror(-r));
+		if (fresh)
+			free(cs);
 		return r;
 	}
 	if (!fresh && !same_dp)
@@ -1051,13 +1134,14 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 			 "%u site prefix(es) at %llu bit/s, its SAs kept", c->n_remote,
 			 (unsigned long long)dcp.rate_bps);
 	if (fresh) {
-		cs->used = true;
 		snprintf(cs->applied.ref, sizeof(cs->applied.ref), "%s", c->ref);
 		snprintf(cs->name, sizeof(cs->name), "%s", c->name);
 		snprintf(cs->vnet, sizeof(cs->vnet), "%s", c->vnet);
 		cs->st.status = IKE_CONN_NOT_CONNECTED;
 		snprintf(cs->st.reason, sizeof(cs->st.reason), "configured");
 		cs->st.since = clock_wall_s();
+		cs->mark = g->mark;
+		gw_conn_link(g, cs);
 	}
 	if (restart) {
 		/* RFC 7296 1.4.1: the peer is told the old SAs are gone before new ones start. */
@@ -1071,10 +1155,8 @@ static int gw_conn_apply(struct gw *g, const struct gw_conn *c)
 		if (fresh || restart) {
 			ike_engine_conn_remove(g->ike, c->name);
 			dp_conn_remove(g->dp, cs->dp_id);
-			secret_free(cs->applied.psk);
-			cs->applied.psk = NULL;
-			cs->used = false;
 			evlog_forget(g->events, cs->applied.ref); /* the log line above says why */
+			gw_conn_unlink_free(g, cs);
 		}
 		return r;
 	}
@@ -1106,9 +1188,7 @@ static void gw_conn_drop(struct gw *g, struct gw_conn_state *cs)
 	log_event(LOG_LVL_INFO, "Gateway", "RemoveConnection", cs->applied.ref, "conn=%s removed",
 		  cs->name);
 	evlog_forget(g->events, cs->applied.ref);
-	secret_free(cs->applied.psk);
-	cs->applied.psk = NULL;
-	cs->used = false;
+	gw_conn_unlink_free(g, cs);
 	g->status_dirty = true;
 }
 
@@ -1124,33 +1204,35 @@ int gw_apply(struct gw *g, const struct gw_desired *d)
 {
 	int first = 0, r;
 
-	/* Connections that are gone first (they hold VNets), then VNets that are gone. */
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
-		struct gw_vnet_state *vs;
-		bool keep = false;
+	/* Connections that are gone first (they hold VNets), then VNets that are gone: what d
+	 * still has is marked, in one lookup each. */
+	g->mark++;
+	for (unsigned int k = 0; k < d->n_conns; k++) {
+		struct gw_conn_state *cs = gw_conn_find(g, d->conns[k].name);
 
-		if (!g->conns[i].used)
-			continue;
-		vs = gw_vnet_find(g, g->conns[i].vnet);
-		for (unsigned int k = 0; k < d->n_conns && !keep; k++)
-			keep = strcmp(d->conns[k].name, g->conns[i].name) == 0 &&
-			       strcmp(d->conns[k].vnet, g->conns[i].vnet) == 0;
-		if (!keep || !vs || gw_vnet_stale(d, vs))
-			gw_conn_drop(g, &g->conns[i]);
+		if (cs && strcmp(cs->vnet, d->conns[k].vnet) == 0)
+			cs->mark = g->mark;
 	}
-	for (unsigned int i = 0; i < GW_VNETS_MAX; i++) {
-		if (g->vnets[i].used && gw_vnet_stale(d, &g->vnets[i])) {
-			gw_bgp_stop(&g->vnets[i]);
-			r = dp_vnet_remove(g->dp, g->vnets[i].dp_id);
-			if (r == 0) {
-				log_event(LOG_LVL_INFO, "Gateway", "RemoveGatewayConfiguration",
-					  g->vnets[i].ref, "vnet=%s removed (namespace %s)",
-					  g->vnets[i].name, g->vnets[i].netns);
-				g->vnets[i].used = false;
-				g->status_dirty = true;
-			} else if (!first) {
-				first = r;
-			}
+	for (struct gw_conn_state *cs = g->conns, *next; cs; cs = next) {
+		struct gw_vnet_state *vs = gw_vnet_find(g, cs->vnet);
+
+		next = cs->next;
+		if (cs->mark != g->mark || !vs || gw_vnet_stale(d, vs))
+			gw_conn_drop(g, cs);
+	}
+	for (struct gw_vnet_state *vs = g->vnets, *next; vs; vs = next) {
+		next = vs->next;
+		if (!gw_vnet_stale(d, vs))
+			continue;
+		gw_bgp_stop(vs);
+		r = dp_vnet_remove(g->dp, vs->dp_id);
+		if (r == 0) {
+			log_event(LOG_LVL_INFO, "Gateway", "RemoveGatewayConfiguration", vs->ref,
+				  "vnet=%s removed (namespace %s)", vs->name, vs->netns);
+			gw_vnet_unlink_free(g, vs);
+			g->status_dirty = true;
+		} else if (!first) {
+			first = r;
 		}
 	}
 	for (unsigned int i = 0; i < d->n_vnets; i++) {
@@ -1446,31 +1528,34 @@ static void gw_metrics_conns(struct prom *p, struct gw_metric_conn *mc, size_t n
 	}
 }
 
-/* Per gateway: the sum of its tunnels' bandwidth (Azure: Gateway S2S Bandwidth). */
+static int gw_metric_by_gateway(const void *a, const void *b)
+{
+	const struct gw_metric_conn *x = a, *y = b;
+
+	return strcmp(x->cs->applied.gw_ref, y->cs->applied.gw_ref);
+}
+
+/* Per gateway: the sum of its tunnels' bandwidth (Azure: Gateway S2S Bandwidth). mc is sorted
+ * by gateway here (one pass, whatever the number of connections). */
 static void gw_metrics_gateways(struct prom *p, struct gw_metric_conn *mc, size_t n)
 {
+	qsort(mc, n, sizeof(*mc), gw_metric_by_gateway);
 	prom_family(p, "vnetgw_gateway_average_bandwidth_bytes", PROM_GAUGE,
 		    "Bytes per second through all the gateway's tunnels over the last interval "
 		    "(Azure: Gateway S2S Bandwidth).");
-	for (size_t i = 0; i < n; i++) {
-		bool first = true;
+	for (size_t i = 0; i < n;) {
+		struct prom_label l[] = {
+			{"subscription", mc[i].sub},
+			{"resource_group", mc[i].rg},
+			{"gateway", mc[i].gw},
+		};
 		double sum = 0;
+		size_t k = i;
 
-		for (size_t k = 0; k < n; k++) {
-			if (strcmp(mc[k].cs->applied.gw_ref, mc[i].cs->applied.gw_ref) != 0)
-				continue;
-			first = first && k >= i;
+		for (; k < n && gw_metric_by_gateway(&mc[i], &mc[k]) == 0; k++)
 			sum += mc[k].bw;
-		}
-		if (first) {
-			struct prom_label l[] = {
-				{"subscription", mc[i].sub},
-				{"resource_group", mc[i].rg},
-				{"gateway", mc[i].gw},
-			};
-
-			prom_f64(p, "vnetgw_gateway_average_bandwidth_bytes", l, 3, sum);
-		}
+		prom_f64(p, "vnetgw_gateway_average_bandwidth_bytes", l, 3, sum);
+		i = k;
 	}
 }
 
@@ -1533,9 +1618,8 @@ static void gw_metrics_bgp(struct gw *g, struct prom *p)
 
 	for (size_t f = 0; f < 3; f++) {
 		prom_family(p, fam[f][0], PROM_GAUGE, fam[f][1]);
-		for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
-			struct gw_conn_state *cs = &g->conns[i];
-			struct gw_vnet_state *vs = cs->used ? gw_vnet_find(g, cs->vnet) : NULL;
+		for (struct gw_conn_state *cs = g->conns; cs; cs = cs->next) {
+			struct gw_vnet_state *vs = gw_vnet_find(g, cs->vnet);
 			struct bgp_peer_status st;
 			char sub[64], rg[96], gwn[96], conn[96], peer[ADDR_STR_MAX];
 			uint64_t v;
@@ -1570,20 +1654,17 @@ static void gw_metrics_bgp(struct gw *g, struct prom *p)
 
 char *gw_metrics(struct gw *g)
 {
-	struct gw_metric_conn *mc = calloc(GW_CONNS_MAX, sizeof(*mc));
+	struct gw_metric_conn *mc = calloc(g->n_conns ? g->n_conns : 1, sizeof(*mc));
 	uint64_t now = clock_now_ns();
 	struct prom p = {0};
 	size_t n = 0;
 
 	if (!mc)
 		return NULL;
-	for (unsigned int i = 0; i < GW_CONNS_MAX; i++) {
-		struct gw_conn_state *cs = &g->conns[i];
+	for (struct gw_conn_state *cs = g->conns; cs && n < g->n_conns; cs = cs->next) {
 		struct gw_metric_conn *m = &mc[n];
 		uint64_t bytes;
 
-		if (!cs->used)
-			continue;
 		m->cs = cs;
 		gw_id_part(cs->applied.ref, "subscriptions", m->sub, sizeof(m->sub));
 		gw_id_part(cs->applied.ref, "resourceGroups", m->rg, sizeof(m->rg));

@@ -52,6 +52,7 @@ struct options {
 	struct http_limits limits;
 	const char *log_format;
 	unsigned int conn_events;
+	unsigned int max_vnets, max_conns; /* --max-gateways, --max-connections (0: defaults) */
 };
 
 static void usage(FILE *out)
@@ -80,6 +81,9 @@ static void usage(FILE *out)
 		"  --log-format F      text (default; journald's own form when stderr is the journal)\n"
 		"                      or json: one object a line with time, level, Azure category,\n"
 		"                      operationName, resourceId and message\n"
+		"  --max-gateways N, --max-connections N\n"
+		"                      the VPN gateways and connections this process runs (default\n"
+		"                      %u and %u; the API refuses more with GatewayCapacityReached)\n"
 		"  --connection-events N\n"
 		"                      recent events kept per connection for its tenant (default %u,\n"
 		"                      at most %u)\n"
@@ -102,7 +106,7 @@ static void usage(FILE *out)
 		"                      TESTS ONLY: every connection's IKE SA lives IKE_S seconds and\n"
 		"                      its CHILD_SAs CHILD_S (rekeyed at 90 %% minus up to JITTER_PCT,\n"
 		"                      default 5)\n",
-		EVLOG_DEFAULT_PER_CONN, EVLOG_PER_CONN_MAX, IKE_CHILDREN_PER_CONN, IKE_SAS_PER_CONN, IKE_PEER_CREATES_BURST,
+		GW_VNETS_DEFAULT, GW_CONNS_DEFAULT, EVLOG_DEFAULT_PER_CONN, EVLOG_PER_CONN_MAX, IKE_CHILDREN_PER_CONN, IKE_SAS_PER_CONN, IKE_PEER_CREATES_BURST,
 		IKE_PEER_CREATES_PER_MIN);
 }
 
@@ -273,6 +277,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"log-level", required_argument, NULL, 'v'},
 		{"log-format", required_argument, NULL, 'f'},
 		{"connection-events", required_argument, NULL, 'E'},
+		{"max-gateways", required_argument, NULL, 'G'},
+		{"max-connections", required_argument, NULL, 'N'},
 		{"netns-prefix", required_argument, NULL, 'n'},
 		{"status-file", required_argument, NULL, 's'},
 		{"keylog-dir", required_argument, NULL, 'k'},
@@ -311,6 +317,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'f':
 			o->log_format = optarg;
 			break;
+		case 'G':
+		case 'N': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || n < 1 || n > GW_LIMIT_MAX) {
+				fprintf(stderr, "vnetgwd: --%s wants 1-%u, not '%s'\n",
+					c == 'G' ? "max-gateways" : "max-connections", GW_LIMIT_MAX,
+					optarg);
+				return -EINVAL;
+			}
+			if (c == 'G')
+				o->max_vnets = (unsigned int)n;
+			else
+				o->max_conns = (unsigned int)n;
+			break;
+		}
 		case 'E': {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -525,6 +548,8 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 				.debug_jitter_pct = o->debug_jitter_pct,
 				.ike_limits = o->ike_limits,
 				.conn_events = o->conn_events,
+				.max_vnets = o->max_vnets,
+				.max_conns = o->max_conns,
 			});
 	if (r)
 		goto out;
@@ -536,8 +561,8 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 			 .reset = service_reset,
 			 .hook_arg = mp->svc,
 			 /* The gateway's tables: refused past them, never accepted and not run. */
-			 .cap_vgws = GW_VNETS_MAX,
-			 .cap_conns = GW_CONNS_MAX,
+			 .cap_vgws = o->max_vnets ? o->max_vnets : GW_VNETS_DEFAULT,
+			 .cap_conns = o->max_conns ? o->max_conns : GW_CONNS_DEFAULT,
 			 .cap_prefixes = GW_PREFIXES_MAX},
 		.admin_hash_hex = hash,
 		.limits = &o->limits,

@@ -17,6 +17,7 @@
 
 #include "bgp/speaker.h"
 #include "ike/engine.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "mgmt/model/model.h"
 #include "mgmt/store/store.h"
@@ -339,6 +340,28 @@ out:
 	return r;
 }
 
+/* A connection the pass has taken, in two tables: by key and by peer (one lookup each). */
+struct rc_seen_conn {
+	struct hmap_node name_node, peer_node;
+	char name[GW_NAME_MAX];
+	struct addr peer;
+};
+
+static bool seen_conn_clash(const struct hmap *names, const struct hmap *peers,
+			    const struct rc_seen_conn *me)
+{
+	uint64_t h = hmap_hash(names, me->name, strlen(me->name));
+
+	for (struct hmap_node *n = hmap_first(names, h); n; n = hmap_next(n, h))
+		if (strcmp(hmap_entry(n, struct rc_seen_conn, name_node)->name, me->name) == 0)
+			return true;
+	h = hmap_hash(peers, me->peer.bytes, 16);
+	for (struct hmap_node *n = hmap_first(peers, h); n; n = hmap_next(n, h))
+		if (addr_equal(&hmap_entry(n, struct rc_seen_conn, peer_node)->peer, &me->peer))
+			return true;
+	return false;
+}
+
 static bool vnet_key_taken(const struct gw_desired *d, const struct gw_vnet *v)
 {
 	const struct gw_vnet *o = gw_desired_vnet(d, v->name);
@@ -356,7 +379,14 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 	size_t i;
 	int r = -EIO;
 
+	unsigned int max_vnets = d->max_vnets ? d->max_vnets : GW_VNETS_DEFAULT;
+	unsigned int max_conns = d->max_conns ? d->max_conns : GW_CONNS_DEFAULT;
+	struct rc_seen_conn *sc = NULL;
+	struct hmap names = {0}, peers = {0};
+
 	memset(d, 0, sizeof(*d));
+	d->max_vnets = max_vnets;
+	d->max_conns = max_conns;
 	settings = store_settings_get(s);
 	if (!settings)
 		return -EIO;
@@ -368,18 +398,19 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 		goto out;
 	vgws = list_all(s, subs, MODEL_VGW);
 	conns = list_all(s, subs, MODEL_CONN);
-	seen = calloc(GW_VNETS_MAX, sizeof(*seen));
-	if (!vgws || !conns || !seen)
+	seen = calloc(json_array_size(vgws) + 1, sizeof(*seen));
+	sc = calloc(json_array_size(conns) + 1, sizeof(*sc));
+	if (!vgws || !conns || !seen || !sc || hmap_init(&names) < 0 || hmap_init(&peers) < 0)
 		goto out;
 	json_array_foreach(vgws, i, v)
 	{
-		struct gw_vnet *gv = &d->vnets[d->n_vnets];
+		struct gw_vnet gv_new, *gv = &gv_new;
 		const char *sku = str(json_object_get(prop(v, "sku"), "name"));
 		struct why w = {""};
 
 		/* The API refuses more (GatewayCapacityReached); a store from before is told. */
-		if (d->n_vnets >= GW_VNETS_MAX || n_seen >= GW_VNETS_MAX) {
-			why_set(&w, "the gateway runs at most %d VPN gateways", GW_VNETS_MAX);
+		if (d->n_vnets >= max_vnets) {
+			why_set(&w, "the gateway runs at most %u VPN gateways", max_vnets);
 			skipped(rep, str(json_object_get(v, "id")), &w);
 			continue;
 		}
@@ -394,23 +425,24 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 			continue;
 		}
 		/* Rule 4 allows one VPN gateway per VNet; a second one would be a store fault. */
-		if (!gw_desired_vnet(d, gv->name))
-			d->n_vnets++;
+		if (!gw_desired_vnet(d, gv->name) && gw_desired_add_vnet(d, gv) < 0)
+			goto out;
 		snprintf(seen[n_seen].id, sizeof(seen[n_seen].id), "%s",
 			 str(json_object_get(v, "id")));
-		snprintf(seen[n_seen].vnet, sizeof(seen[n_seen].vnet), "%s", gv->name);
+		snprintf(seen[n_seen].vnet, sizeof(seen[n_seen].vnet), "%.*s", GW_NAME_MAX - 1,
+			 gv->name);
 		seen[n_seen].rate_bps = gw_sku_rate_bps(sku);
 		seen[n_seen].bgp = gv->bgp;
 		n_seen++;
 	}
 	json_array_foreach(conns, i, v)
 	{
-		struct gw_conn *c = &d->conns[d->n_conns];
+		struct gw_conn c_new, *c = &c_new;
+		struct rc_seen_conn *me = &sc[i];
 		struct why w = {""};
-		bool clash = false;
 
-		if (d->n_conns >= GW_CONNS_MAX) {
-			why_set(&w, "the gateway runs at most %d connections", GW_CONNS_MAX);
+		if (d->n_conns >= max_conns) {
+			why_set(&w, "the gateway runs at most %u connections", max_conns);
 			skipped(rep, str(json_object_get(v, "id")), &w);
 			continue;
 		}
@@ -418,10 +450,9 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 			skipped(rep, str(json_object_get(v, "id")), &w);
 			continue;
 		}
-		for (unsigned int k = 0; k < d->n_conns && !clash; k++)
-			clash = strcmp(d->conns[k].name, c->name) == 0 ||
-				addr_equal(&d->conns[k].peer, &c->peer);
-		if (clash) {
+		snprintf(me->name, sizeof(me->name), "%.*s", GW_NAME_MAX - 1, c->name);
+		me->peer = c->peer;
+		if (seen_conn_clash(&names, &peers, me)) {
 			/* Rule 9 holds in the store; a key collision is the only way here. */
 			why_set(&w, "its key or peer clashes with another connection's");
 			skipped(rep, c->ref, &w);
@@ -429,12 +460,20 @@ int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired
 			c->psk = NULL;
 			continue;
 		}
-		d->n_conns++;
+		if (gw_desired_add_conn(d, c) < 0) {
+			secret_free(c->psk);
+			goto out;
+		}
+		hmap_insert(&names, &me->name_node, hmap_hash(&names, me->name, strlen(me->name)));
+		hmap_insert(&peers, &me->peer_node, hmap_hash(&peers, me->peer.bytes, 16));
 	}
 	r = 0;
 out:
 	if (r)
 		gw_desired_clear(d);
+	hmap_fini(&names);
+	hmap_fini(&peers);
+	free(sc);
 	free(seen);
 	json_decref(subs);
 	json_decref(vgws);

@@ -445,6 +445,11 @@ static void desired_drop_keys(struct gw_desired *d)
 static void service_reconcile(struct service *svc)
 {
 	struct gw_desired *d = calloc(1, sizeof(*d));
+
+	if (d) {
+		d->max_vnets = svc->opt.max_vnets;
+		d->max_conns = svc->opt.max_conns;
+	}
 	struct reconcile_report rep = {.skipped = on_skipped, .arg = svc};
 	uint64_t t0 = clock_now_ns();
 	int r;

@@ -31,6 +31,7 @@ struct service_options {
 	int debug_jitter_pct;
 	struct ike_engine_limits ike_limits; /* --ike-limits (0 members: the defaults) */
 	unsigned int conn_events; /* events kept per connection (0: EVLOG_DEFAULT_PER_CONN) */
+	unsigned int max_vnets, max_conns; /* the gateway's limits (0: GW_*_DEFAULT) */
 };
 
 struct service;

@@ -776,7 +776,7 @@ Test(api_abuse, accept_failing_backs_off)
 	cr_expect(up, "the admin socket did not come back within 10 s");
 }
 
-/* The gateway's connection table holds GW_CONNS_MAX (256): the 257th is refused, not accepted
+/* The gateway's connection table holds GW_CONNS_DEFAULT (256): the 257th is refused, not accepted
  * and left out by the reconciler (issue 15: "accepted and then not run with only a log line"). */
 Test(api_abuse, connection_past_the_gateways_table_is_refused)
 {

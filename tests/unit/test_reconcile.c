@@ -473,7 +473,7 @@ Test(reconcile, reset_hook_names_the_gateway_and_its_connections)
 
 /* Issue 15: what the reconciler leaves out is said, with why, to whoever asks (the service shows
  * it as the connection's status reason). A store from before the API's capacity check can hold
- * more connections than the gateway's table; the first GW_CONNS_MAX run, the rest are reported. */
+ * more connections than the gateway's table; the first GW_CONNS_DEFAULT run, the rest are reported. */
 struct skips {
 	unsigned int n;
 	char last_ref[512], last_why[RECONCILE_WHY_MAX];
@@ -497,7 +497,7 @@ Test(reconcile, left_out_resources_are_reported_with_why)
 	settings("{\"tunnelLimits\":{\"Standard\":1000},\"quotas\":{"
 		 "\"maxVirtualNetworkGatewayConnectionsPerSubscription\":1000}}");
 	tenant(SUB_A, "Standard", "198.51.100.10", "key-a");
-	for (int i = 2; i <= GW_CONNS_MAX + 2; i++) {
+	for (int i = 2; i <= GW_CONNS_DEFAULT + 2; i++) {
 		snprintf(name, sizeof(name), "l%d", i);
 		snprintf(ip, sizeof(ip), "5.%d.%d.1", i / 250, i % 250);
 		put_lgw(SUB_A, name, ip, "\"192.168.1.0/24\"");
@@ -505,12 +505,12 @@ Test(reconcile, left_out_resources_are_reported_with_why)
 		put_conn(SUB_A, ip, name, "key-n", "");
 	}
 	cr_assert_eq(reconcile_build(st, PREFIX, d1, &rep), 0);
-	cr_expect_eq(d1->n_conns, GW_CONNS_MAX);
+	cr_expect_eq(d1->n_conns, GW_CONNS_DEFAULT);
 	cr_expect_eq(k.n, 2, "the two past the table: %u", k.n);
 	cr_expect(strstr(k.last_why, "at most 256 connections"), "%s", k.last_why);
 	cr_expect(strstr(k.last_ref, "/connections/c"), "%s", k.last_ref);
 	/* Without a reporter the same pass still works (and logs). */
 	gw_desired_clear(d2);
 	cr_assert_eq(reconcile_build(st, PREFIX, d2, NULL), 0);
-	cr_expect_eq(d2->n_conns, GW_CONNS_MAX);
+	cr_expect_eq(d2->n_conns, GW_CONNS_DEFAULT);
 }
