@@ -14,10 +14,12 @@
 # site2) are known to the gateway through BGP alone. vnetgwd runs with --log-format json.
 #
 # Asserted, with times printed: both sessions Established (status file and diagnostic events);
+# a static connection (static3, no device) on the same gateway has its prefix advertised;
 # site's two prefixes learned and in the VNet's kernel table, and the workload pings a host in
 # one of them; the VNet's prefix in BIRD's table; transit: each site's BIRD has the other's
 # prefix, and host pings host2 through the gateway; site withdraws 172.16.10.0/24 and the
-# route and the ping go within a second, 172.16.11.0/24 stays; site's charon killed: the
+# route and the ping go within a second, 172.16.11.0/24 stays; site1's key changed at the
+# gateway: its routes go at once (tunnel restarted), and come back with the key; site's charon killed: the
 # session and its routes go within the hold time, site2's session is untouched; every log line
 # is JSON (jq), with BgpConnectedEvent, BgpRouteUpdate and BgpDisconnectedEvent in the Route
 # category for the connection's resource id.
@@ -115,7 +117,9 @@ cat >"$LAB_DIR/vnetgwd.json" <<CONF
       "dpdTimeoutSeconds": 30, "bgp": { "asn": 65010, "peeringAddress": "192.168.1.1" } },
     { "name": "site2", "vnet": "vnet1", "peer": "$SITE2_IP", "sharedKey": "$S2S_PSK-2",
       "remotePrefixes": ["192.168.2.1/32"], "sku": "Standard", "initiate": true,
-      "dpdTimeoutSeconds": 30, "bgp": { "asn": 65020, "peeringAddress": "192.168.2.1" } } ] }
+      "dpdTimeoutSeconds": 30, "bgp": { "asn": 65020, "peeringAddress": "192.168.2.1" } },
+    { "name": "static3", "vnet": "vnet1", "peer": "203.0.113.99", "sharedKey": "$S2S_PSK-3",
+      "remotePrefixes": ["192.168.99.0/24"], "sku": "Standard", "initiate": false } ] }
 CONF
 swan_config site $S2S_SITE_IP $S2S_GW_IP "$S2S_PSK" aes256-sha384-ecp384 aes256gcm16-ecp384
 swan_start site || lab_fail "charon did not start at site"
@@ -153,6 +157,8 @@ expect "routesReceived 2 from site" test "$(bgp_peer site1 routesReceived)" = 2
 expect "the workload pings 172.16.10.10, a host only BGP can route to" pings wl 172.16.10.10
 expect "and 172.16.20.10 behind site2" pings wl 172.16.20.10
 expect_soon "the VNet's 10.1.0.0/16 in site's BIRD" bird_has site 10.1.0.0/16
+expect_soon "a static site's 192.168.99.0/24 (BGP and static connections on one gateway) in site's BIRD" \
+	bird_has site 192.168.99.0/24
 expect_soon "transit: site2's 172.16.20.0/24 in site's BIRD" bird_has site 172.16.20.0/24
 expect_soon "transit: site's 172.16.10.0/24 in site2's BIRD" bird_has site2 172.16.10.0/24
 say "site's BIRD: $(birdc_ site show route 172.16.20.0/24 all | grep -E 'BGP.as_path' | tr -s ' ')"
@@ -191,6 +197,20 @@ expect "172.16.11.0/24 stays" vnet_route 172.16.11.0/24
 expect_soon "site2's BIRD no longer has 172.16.10.0/24" sh -c "! birdc -s '$(bird_dir site2)/bird.ctl' show route 172.16.10.0/24 | grep -q '^172.16.10.0/24 '"
 run birdc_ site enable st0 >/dev/null
 expect_soon "announced again, it is back" vnet_route 172.16.10.0/24
+
+# site1's key changed at the gateway: its tunnel restarts (and cannot come up with the site's
+# old key), so its session and routes go at once, not at the hold time; the old key back, all
+# comes back.
+t3=$(now_ms)
+api_cli_ok vpn-connection shared-key update -g "$S2S_RG" --connection-name site1 --value "$S2S_PSK-new"
+wait_for 2 "site1's routes withdrawn after its key changed" no_vnet_route 172.16.10.0/24 ||
+	lab_fail "site1's routes stayed after its key changed"
+say "key changed: routes gone $(($(now_ms) - t3)) ms after the change was asked"
+expect "site2's route stays" vnet_route 172.16.20.0/24
+api_cli_ok vpn-connection shared-key update -g "$S2S_RG" --connection-name site1 --value "$S2S_PSK"
+wait_for 30 "site1 Connected again" conn_up site1 || lab_fail "site1 did not come back with its key"
+wait_for 30 "site1's session Established again" established site1 || lab_fail "no session after the key came back"
+expect_soon "its routes are back" vnet_route 172.16.10.0/24
 
 # site's tunnel killed (charon SIGKILL): no keepalive comes through; within the hold time the
 # session ends and its routes go; site2 is untouched.
