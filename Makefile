@@ -21,9 +21,9 @@ CC       ?= gcc
 FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 60
 
-PKGS     := libcrypto libevent jansson sqlite3
+PKGS     := libcrypto libevent jansson sqlite3 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -levent -ljansson -lsqlite3)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -levent -ljansson -lsqlite3 -lcurl)
 
 OPT      ?= -O2 -g
 SANFLAGS ?=
