@@ -30,6 +30,7 @@
 #include "mgmt/api/ratelimit.h"
 #include "mgmt/api/server_internal.h"
 #include "mgmt/ids.h"
+#include "mgmt/ops_internal.h"
 #include "mgmt/store/store.h"
 
 #define RATE_SLOTS_DEFAULT 4096
@@ -127,6 +128,11 @@ int api_http_error(struct http_req *hr, const struct mgmt_error *err)
 				    json_string(err->target));
 	if (status == 401)
 		http_req_add_header(hr, "WWW-Authenticate", "Bearer");
+	/* The store's outage or its writers' race pass: a client may try again (az does). */
+	if (err->code == MGMT_E_STORE_UNAVAILABLE)
+		http_req_add_header(hr, "Retry-After", "2");
+	else if (err->code == MGMT_E_STORE_CONFLICT)
+		http_req_add_header(hr, "Retry-After", "1");
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	api_http_reply(hr, status, "application/json; charset=utf-8", text ? text : "",
 		       text ? strlen(text) : 0);
@@ -230,13 +236,24 @@ static int on_head(void *arg, struct http_req *hr)
 	struct api_ctx *ctx = ctx_of(hr);
 	unsigned retry = 0;
 	char ra[16];
+	int rc;
 
 	if (!ctx) {
 		http_fail(hr, MGMT_E_INTERNAL, "Out of memory.");
 		return 1;
 	}
-	if (auth_resolve(srv->mgmt.store, srv->admin_hash, http_req_local(hr),
-			 http_req_header(hr, "Authorization"), &ctx->who) != 0) {
+	rc = auth_resolve(srv->mgmt.store, srv->admin_hash, http_req_local(hr),
+			  http_req_header(hr, "Authorization"), &ctx->who);
+	if (rc && rc != -EACCES) {
+		struct mgmt_error err = {0};
+
+		/* The token could not be looked up: nothing is said about it. */
+		mgmt_ops_store_err(srv->mgmt.store, &err);
+		api_http_error(hr, &err);
+		log_refused(srv, hr, ctx, mgmt_err_status(err.code), mgmt_err_name(err.code));
+		return 1;
+	}
+	if (rc) {
 		http_fail(hr, MGMT_E_AUTHENTICATION_FAILED,
 			  "A valid bearer token is required (Authorization: Bearer <token>).");
 		log_refused(srv, hr, ctx, 401, "AuthenticationFailed");

@@ -181,7 +181,13 @@
 	/* A shared key shorter than the operator's minSharedKeyLength (default 8). */              \
 	X(MGMT_E_SHARED_KEY_TOO_SHORT, "SharedKeyTooShort", 400)                                    \
 	/* A token id that the subscription does not have (revoke). */                              \
-	X(MGMT_E_TOKEN_NOT_FOUND, "TokenNotFound", 404)
+	X(MGMT_E_TOKEN_NOT_FOUND, "TokenNotFound", 404)                                            \
+	/* The store (etcd) did not answer within its deadline; nothing was changed (Retry-After). \
+	 */                                                                                         \
+	X(MGMT_E_STORE_UNAVAILABLE, "StoreUnavailable", 503)                                        \
+	/* Other nodes' writes kept changing what the request read, each of its tries; nothing was  \
+	 * changed (Retry-After). */                                                                \
+	X(MGMT_E_STORE_CONFLICT, "ConcurrentUpdateConflict", 409)
 
 #define MGMT_ERROR_ENUM(c, s, h) c,
 enum mgmt_err_code { MGMT_ERROR_TABLE(MGMT_ERROR_ENUM) MGMT_ERR__COUNT };
