@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "ike/engine.h"
+#include "lib/log.h"
 #include "mgmt/auth.h"
 #include "mgmt/devcfg.h"
 #include "mgmt/ids.h"
@@ -65,6 +66,9 @@ bool mgmt_ops_again(int *r, int *tries, struct mgmt_result *res, struct mgmt_err
 {
 	if (*r != -EAGAIN)
 		return false;
+	log_info("Mgmt", "store: another writer committed first; the request runs again (try %d "
+			 "of %d)",
+		 *tries + 2 > MGMT_TX_TRIES ? MGMT_TX_TRIES : *tries + 2, MGMT_TX_TRIES);
 	if (++*tries < MGMT_TX_TRIES) {
 		if (res)
 			mgmt_result_clear(res);

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ struct api_server {
 	char admin_hash[AUTH_HASH_HEX_LEN + 1];
 	struct ratelimit *rl;
 	unsigned rate_per_s, rate_burst;
+	atomic_uint settings_gen; /* bumped by api_server_settings_changed (any thread) */
+	unsigned settings_seen;	  /* the generation rate_per_s/burst were read at */
 	api_conn_status_fn conn_status;
 	void *conn_status_arg;
 	uint16_t port;
@@ -229,6 +232,8 @@ static void log_request(struct api_req *r, const struct api_ctx *ctx)
 /* ---- the HTTP server's callbacks ---------------------------------------------------------------
  */
 
+static void rate_refresh(struct api_server *srv);
+
 /* The head, before any body: who is calling, and may it call now? */
 static int on_head(void *arg, struct http_req *hr)
 {
@@ -241,6 +246,11 @@ static int on_head(void *arg, struct http_req *hr)
 	if (!ctx) {
 		http_fail(hr, MGMT_E_INTERNAL, "Out of memory.");
 		return 1;
+	}
+	/* Another node changed the settings (the store's watch said so): our rate follows. */
+	if (atomic_load(&srv->settings_gen) != srv->settings_seen) {
+		srv->settings_seen = atomic_load(&srv->settings_gen);
+		rate_refresh(srv);
 	}
 	rc = auth_resolve(srv->mgmt.store, srv->admin_hash, http_req_local(hr),
 			  http_req_header(hr, "Authorization"), &ctx->who);
@@ -411,6 +421,12 @@ static void on_reset(void *arg, const char *vgw_id)
 
 	if (srv->outer_reset)
 		srv->outer_reset(srv->outer_arg, vgw_id);
+}
+
+void api_server_settings_changed(struct api_server *srv)
+{
+	if (srv)
+		atomic_fetch_add(&srv->settings_gen, 1);
 }
 
 void api_server_conn_status(const struct api_server *srv, const char *conn_id,
