@@ -9,6 +9,7 @@
 #
 # make            build daemon, CLI, tests, benchmarks
 # make bench-ikelive  IKE liveness latency with and without an API PUT storm (root)
+# make bench-storeput  latency of a PUT through the API on SQLite and on etcd
 # make check      install missing packages, build, run every test (unit, vectors, exchange,
 #                 fuzz corpora, lab) -- the README's test command
 # make asan       the same unit-level tests built and run under ASan+UBSan
@@ -54,7 +55,7 @@ TESTS    := $(foreach d,$(TEST_DIRS),$(BUILD)/tests/$d)
 REPLAYS  := $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$f)
 BENCHES  := $(foreach b,$(BENCH_NAMES),$(BUILD)/bench/$b)
 
-.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-tunnel bench-ikelive demo demo-down clean format tests-build
+.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-tunnel bench-ikelive bench-storeput demo demo-down clean format tests-build
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CLI) tests-build $(BENCHES)
@@ -170,6 +171,10 @@ bench-tunnel: all
 # Root: IKE liveness answer latency, idle and under a 50-client PUT storm on the API (issue 15).
 bench-ikelive: all
 	VNETGW_BUILD=$(BUILD) tests/bench/ikelive/run.sh
+
+# A PUT through the API, on the SQLite store and on a real etcd (figures only).
+bench-storeput: all
+	VNETGW_BUILD=$(BUILD) tests/bench/storeput/run.sh
 
 # ---- the main job ------------------------------------------------------------------------------
 

@@ -190,7 +190,7 @@ static int layout_tx(struct etcd_store *e, const char *key, int *have)
 int store_etcd_open(const char *spec, struct store **out)
 {
 	struct etcd_store *e = calloc(1, sizeof(*e));
-	char members[1024], key[ETCD_KEY_MAX], root[ETCD_ROOT_MAX] = "/vnetgw";
+	char members[1024], key[ETCD_KEY_MAX], root[ETCD_ROOT_MAX - 16] = "/vnetgw";
 	const char *slash, *q;
 	long timeout = 0;
 	int r = -EINVAL, have = 0;
@@ -214,7 +214,7 @@ int store_etcd_open(const char *spec, struct store **out)
 	if (slash) {
 		size_t n = (size_t)((q ? q : slash + strlen(slash)) - slash);
 
-		if (n < 2 || n >= sizeof(root) - 4 || slash[n - 1] == '/') {
+		if (n < 2 || n >= sizeof(root) || slash[n - 1] == '/') {
 			log_err("Mgmt", "store: etcd://%s: the root is /NAME[/NAME...]", spec);
 			goto fail;
 		}

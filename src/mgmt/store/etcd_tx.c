@@ -273,7 +273,8 @@ static int overlay(struct etcd_store *e, const char *start, const char *end, con
 			}
 		}
 	}
-	qsort(l->kv, l->n, sizeof(l->kv[0]), kv_cmp);
+	if (l->n > 1)
+		qsort(l->kv, l->n, sizeof(l->kv[0]), kv_cmp);
 	return 0;
 }
 
