@@ -52,7 +52,7 @@ static int req(struct daemon *n, const char *method, int who, const char *tn, co
 }
 
 #define VNET_BODY(tag)                                                                             \
-	"{\"location\":\"local\",\"tags\":{\"t\":\"" tag "\"},\"properties\":{\"addressSpace\":"      \
+	"{\"location\":\"local\",\"tags\":{\"t\":\"" tag "\"},\"properties\":{\"addressSpace\":"   \
 	"{\"addressPrefixes\":[\"10.0.0.0/16\"]}}}"
 
 Test(api_etcd, two_nodes_one_store)
@@ -60,8 +60,8 @@ Test(api_etcd, two_nodes_one_store)
 	struct http_resp r;
 	char etag[128], hdr[200], tid[64];
 
-	cr_assert_eq(req(&d, "PUT", 0, "virtualNetworks/v1", VNET_BODY("a"), NULL, &r), 201,
-		     "%s", r.body);
+	cr_assert_eq(req(&d, "PUT", 0, "virtualNetworks/v1", VNET_BODY("a"), NULL, &r), 201, "%s",
+		     r.body);
 	snprintf(etag, sizeof(etag), "%s", json_string_value(json_object_get(r.json, "etag")));
 	http_resp_free(&r);
 	/* Node b answers with what node a wrote, for a tenant a created and b never saw. */
@@ -72,8 +72,8 @@ Test(api_etcd, two_nodes_one_store)
 	cr_assert_eq(req(&d2, "PUT", 0, "virtualNetworks/v1", VNET_BODY("b"), NULL, &r), 200);
 	http_resp_free(&r);
 	snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", etag);
-	cr_expect_eq(req(&d, "PUT", 0, "virtualNetworks/v1", VNET_BODY("a2"), hdr, &r), 412,
-		     "%s", r.body);
+	cr_expect_eq(req(&d, "PUT", 0, "virtualNetworks/v1", VNET_BODY("a2"), hdr, &r), 412, "%s",
+		     r.body);
 	http_resp_free(&r);
 	/* A token revoked on b fails on a from its next request on. */
 	{

@@ -97,8 +97,9 @@ int etcd_proc_wait_healthy(struct etcd_proc *p, long deadline_ms)
 
 		if (p->pid > 0 && waitpid(p->pid, &status, WNOHANG) == p->pid) {
 			p->pid = 0;
-			snprintf(p->why, sizeof(p->why), "etcd exited (status 0x%x) before it was "
-							 "healthy; see %s",
+			snprintf(p->why, sizeof(p->why),
+				 "etcd exited (status 0x%x) before it was "
+				 "healthy; see %s",
 				 status, p->log);
 			return -ECHILD;
 		}
@@ -150,8 +151,9 @@ int etcd_proc_start(struct etcd_proc *p, const char *dir)
 	snprintf(p->dir, sizeof(p->dir), "%s/etcd", dir);
 	snprintf(p->log, sizeof(p->log), "%s/etcd.log", dir);
 	if (access("/usr/bin/etcd", X_OK) != 0) {
-		snprintf(p->why, sizeof(p->why), "no /usr/bin/etcd: run scripts/install-deps "
-						 "(etcd-server)");
+		snprintf(p->why, sizeof(p->why),
+			 "no /usr/bin/etcd: run scripts/install-deps "
+			 "(etcd-server)");
 		return -ENOENT;
 	}
 	for (int i = 0; i < 5; i++) {

@@ -18,8 +18,8 @@ struct etcd_proc {
 	char dir[256]; /* its data directory */
 	char log[300];
 	uint16_t client_port, peer_port;
-	char member[64];  /* "127.0.0.1:PORT" */
-	char url[128];	  /* "etcd://127.0.0.1:PORT" */
+	char member[64]; /* "127.0.0.1:PORT" */
+	char url[128];	 /* "etcd://127.0.0.1:PORT" */
 	char why[512];
 };
 

@@ -176,7 +176,7 @@ Test(mgmt_store_etcd2, own_writes_seen_inside_and_nothing_before_commit)
 	json_decref(doc);
 }
 
-/* ---- unavailability --------------------------------------------------------------------------- */
+/* ---- unavailability -------------------------------------------------------------------------- */
 
 /* Polls a read until the store answers again (the client holds off for a moment after an
  * outage), within deadline_ms. */
@@ -294,7 +294,7 @@ Test(mgmt_store_etcd2, every_printable_key_survives_base64)
 	}
 }
 
-/* ---- the watch ---------------------------------------------------------------------------------- */
+/* ---- the watch ------------------------------------------------------------------------------- */
 
 struct seen {
 	pthread_mutex_t lock;
@@ -319,7 +319,8 @@ static bool has_id(const char *id)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(seen.ids, i, v) if (strcasecmp(json_string_value(v), id) == 0) return true;
+	json_array_foreach(seen.ids, i,
+			   v) if (strcasecmp(json_string_value(v), id) == 0) return true;
 	return false;
 }
 
@@ -428,14 +429,14 @@ Test(mgmt_store_etcd2, operations_run_again_and_see_the_winners_write)
 	cr_expect_eq(hook_calls, 2, "one conflict, one more try");
 	settings = store_settings_get(b);
 	cr_expect_eq(json_integer_value(json_object_get(settings, "minSharedKeyLength")), 12);
-	cr_expect_eq(json_integer_value(json_object_get(
-			     json_object_get(settings, "apiRateLimit"), "requestsPerSecond")),
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(settings, "apiRateLimit"),
+							"requestsPerSecond")),
 		     7, "b's patch is kept: a's second try read it");
 	json_decref(settings);
 }
 
 #define VNET_BODY(by)                                                                              \
-	"{\"tags\":{\"by\":\"" by "\"},\"properties\":{\"addressSpace\":{\"addressPrefixes\":"      \
+	"{\"tags\":{\"by\":\"" by "\"},\"properties\":{\"addressSpace\":{\"addressPrefixes\":"     \
 	"[\"10.0.0.0/16\"]}}}"
 
 /* On a's first commit: b replaces the resource a is about to replace. */
@@ -447,8 +448,9 @@ static void b_replaces_first(void *arg)
 
 	if (hook_calls++)
 		return;
-	cr_assert_eq(mgmt_ops_put(&mb, id, VNET_BODY("b"), strlen(VNET_BODY("b")), NULL, &res, &err),
-		     0, "%s", err.message);
+	cr_assert_eq(
+		mgmt_ops_put(&mb, id, VNET_BODY("b"), strlen(VNET_BODY("b")), NULL, &res, &err), 0,
+		"%s", err.message);
 	mgmt_result_clear(&res);
 }
 
@@ -463,16 +465,17 @@ Test(mgmt_store_etcd2, if_match_judged_again_on_the_new_version)
 	ma = (struct mgmt){.store = a};
 	mb = (struct mgmt){.store = b};
 	cr_assert_eq(store_sub_create(a, "s1", "t"), 0);
-	cr_assert_eq(mgmt_ops_put(&ma, &id, VNET_BODY("a0"), strlen(VNET_BODY("a0")), NULL, &res,
-				  &err),
-		     0, "%s", err.message);
+	cr_assert_eq(
+		mgmt_ops_put(&ma, &id, VNET_BODY("a0"), strlen(VNET_BODY("a0")), NULL, &res, &err),
+		0, "%s", err.message);
 	snprintf(etag, sizeof(etag), "%s", json_string_value(json_object_get(res.body, "etag")));
 	mgmt_result_clear(&res);
 	pre.if_match = etag;
 	hook_calls = 0;
 	store_set_commit_hook(a, b_replaces_first, &id);
-	cr_expect_neq(mgmt_ops_put(&ma, &id, VNET_BODY("a"), strlen(VNET_BODY("a")), &pre, &res, &err),
-		      0);
+	cr_expect_neq(
+		mgmt_ops_put(&ma, &id, VNET_BODY("a"), strlen(VNET_BODY("a")), &pre, &res, &err),
+		0);
 	store_set_commit_hook(a, NULL, NULL);
 	cr_expect_eq(err.code, MGMT_E_PRECONDITION_FAILED, "%s", err.message);
 	cr_expect_eq(hook_calls, 1, "the second try stops at If-Match");

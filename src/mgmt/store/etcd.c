@@ -25,28 +25,28 @@ static const struct store_ops etcd_ops;
  * transaction of its own, committed when call returns 0 and run again from the start when the
  * commit meets a conflicting writer (at most ETCD_AUTO_TRIES times).
  */
-#define AUTOCOMMIT(e, call)                                                                     \
-	({                                                                                      \
-		int r_ = 0;                                                                     \
-		if ((e)->tx.open) {                                                             \
-			r_ = (call);                                                            \
-		} else {                                                                        \
-			for (int n_ = 0; n_ < ETCD_AUTO_TRIES; n_++) {                          \
-				(e)->base.err = 0;                                              \
-				etx_begin((e), false);                                          \
-				r_ = (call);                                                    \
-				if (r_)                                                         \
-					etx_rollback(e);                                        \
-				else                                                            \
-					r_ = etx_commit(e);                                     \
-				if (r_ != STORE_E_CONFLICT)                                     \
-					break;                                                  \
-			}                                                                       \
-		}                                                                               \
-		r_;                                                                             \
+#define AUTOCOMMIT(e, call)                                                                        \
+	({                                                                                         \
+		int r_ = 0;                                                                        \
+		if ((e)->tx.open) {                                                                \
+			r_ = (call);                                                               \
+		} else {                                                                           \
+			for (int n_ = 0; n_ < ETCD_AUTO_TRIES; n_++) {                             \
+				(e)->base.err = 0;                                                 \
+				etx_begin((e), false);                                             \
+				r_ = (call);                                                       \
+				if (r_)                                                            \
+					etx_rollback(e);                                           \
+				else                                                               \
+					r_ = etx_commit(e);                                        \
+				if (r_ != STORE_E_CONFLICT)                                        \
+					break;                                                     \
+			}                                                                          \
+		}                                                                                  \
+		r_;                                                                                \
 	})
 
-/* ---- keys -------------------------------------------------------------------------------------- */
+/* ---- keys ------------------------------------------------------------------------------------ */
 
 static void key_of(const char *id, char *out, size_t n)
 {
@@ -64,7 +64,8 @@ int etcd_key_type(const char *key, char *out)
 		p += strcspn(p, "/");
 	}
 	if (n != 8 || *p || strncmp(seg[0], "subscriptions/", 14) != 0 ||
-	    strncmp(seg[2], "resourcegroups/", 15) != 0 || seg[7] - seg[6] > 63 || seg[7] == seg[6] + 1)
+	    strncmp(seg[2], "resourcegroups/", 15) != 0 || seg[7] - seg[6] > 63 ||
+	    seg[7] == seg[6] + 1)
 		return -EINVAL;
 	snprintf(out, 64, "%.*s", (int)(seg[7] - seg[6] - 1), seg[6]);
 	return 0;
@@ -149,7 +150,7 @@ json_t *etcd_res_body(const char *val, json_t **refs, json_t **doc)
 	return json_incref(json_object_get(*doc, "body"));
 }
 
-/* ---- handle ------------------------------------------------------------------------------------ */
+/* ---- handle ---------------------------------------------------------------------------------- */
 
 static void ec_close(struct store *s)
 {
@@ -210,7 +211,11 @@ int store_etcd_open(const char *spec, struct store **out)
 	if ((size_t)((slash ? slash : q ? q : spec + strlen(spec)) - spec) >= sizeof(members))
 		goto fail;
 	snprintf(members, sizeof(members), "%.*s",
-		 (int)((slash ? slash : q ? q : spec + strlen(spec)) - spec), spec);
+		 (int)((slash ? slash
+			: q   ? q
+			      : spec + strlen(spec)) -
+		       spec),
+		 spec);
 	if (slash) {
 		size_t n = (size_t)((q ? q : slash + strlen(slash)) - slash);
 
@@ -239,7 +244,8 @@ int store_etcd_open(const char *spec, struct store **out)
 		goto fail;
 	}
 	if (have != ETCD_LAYOUT) {
-		log_err("Mgmt", "store: etcd %s holds key layout %d under %s; this vnetgwd speaks %d",
+		log_err("Mgmt",
+			"store: etcd %s holds key layout %d under %s; this vnetgwd speaks %d",
 			members, have, root, ETCD_LAYOUT);
 		r = -EIO;
 		goto fail;
@@ -272,7 +278,7 @@ static void ec_release(struct store *s)
 	/* Nothing is cached between transactions: buffers that held a key were wiped. */
 }
 
-/* ---- resources --------------------------------------------------------------------------------- */
+/* ---- resources ------------------------------------------------------------------------------- */
 
 static json_t *ec_get(struct store *s, const char *id)
 {
@@ -297,8 +303,8 @@ static bool has_string(json_t *arr, const char *s)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(arr, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-		return true;
+	json_array_foreach(arr, i, v) if (json_is_string(v) &&
+					  strcmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
@@ -433,8 +439,8 @@ static void res_prefix(const struct etcd_store *e, enum model_type t, const char
 	if (!sub)
 		snprintf(out, ETCD_KEY_MAX, "%s/res/%s/", e->root, type);
 	else if (rg)
-		snprintf(out, ETCD_KEY_MAX, "%s/res/%s/subscriptions/%s/resourcegroups/%s/", e->root,
-			 type, ls, lr);
+		snprintf(out, ETCD_KEY_MAX, "%s/res/%s/subscriptions/%s/resourcegroups/%s/",
+			 e->root, type, ls, lr);
 	else
 		snprintf(out, ETCD_KEY_MAX, "%s/res/%s/subscriptions/%s/", e->root, type, ls);
 }
@@ -533,7 +539,7 @@ static int ec_count_type(struct store *s, enum model_type t)
 	return count_in(etcd_of(s), t, NULL);
 }
 
-/* ---- shared keys --------------------------------------------------------------------------------- */
+/* ---- shared keys ----------------------------------------------------------------------------- */
 
 static int ec_shared_key_get(struct store *s, const char *id, char **out)
 {
@@ -556,7 +562,7 @@ static int ec_shared_key_set(struct store *s, const char *id, const char *value)
 	return AUTOCOMMIT(e, etx_put(e, k, value, NULL, true));
 }
 
-/* ---- subscriptions and tokens -------------------------------------------------------------------- */
+/* ---- subscriptions and tokens ---------------------------------------------------------------- */
 
 static int sub_create_tx(struct etcd_store *e, const char *id, const char *name)
 {
@@ -590,8 +596,9 @@ static int ec_sub_create(struct store *s, const char *id, const char *display_na
 
 static json_t *sub_row(json_t *doc)
 {
-	return json_pack("{s:O, s:O, s:O}", "subscriptionId", json_object_get(doc, "subscriptionId"),
-			 "displayName", json_object_get(doc, "displayName"), "state",
+	return json_pack("{s:O, s:O, s:O}", "subscriptionId",
+			 json_object_get(doc, "subscriptionId"), "displayName",
+			 json_object_get(doc, "displayName"), "state",
 			 json_object_get(doc, "state"));
 }
 
@@ -873,7 +880,7 @@ static int ec_token_delete(struct store *s, const char *sub, const char *id)
 	return AUTOCOMMIT(e, token_delete_tx(e, sub, id));
 }
 
-/* ---- settings ------------------------------------------------------------------------------------ */
+/* ---- settings -------------------------------------------------------------------------------- */
 
 static json_t *ec_settings_get(struct store *s)
 {

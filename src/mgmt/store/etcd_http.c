@@ -43,7 +43,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- libcurl's global state and memory -------------------------------------------------------- */
+/* ---- libcurl's global state and memory ------------------------------------------------------- */
 
 static const struct store_alloc *curl_alloc;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -244,8 +244,8 @@ int etcd_http_new(const char *members, long timeout_ms, struct etcd_http **out)
 		goto fail;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (c->n == MEMBERS_MAX || !*tok || strchr(tok, '/') || !strchr(tok, ':')) {
-			log_err("Mgmt", "store: etcd member '%s' is not HOST:PORT (at most %d)", tok,
-				MEMBERS_MAX);
+			log_err("Mgmt", "store: etcd member '%s' is not HOST:PORT (at most %d)",
+				tok, MEMBERS_MAX);
 			r = -EINVAL;
 			goto fail;
 		}
@@ -401,7 +401,8 @@ int etcd_http_call(struct etcd_http *c, const char *path, json_t *req, json_t **
 		c->holdoff_until_ns = mono_ns() + ETCD_HTTP_HOLDOFF_MS * 1000000ull;
 		if (!c->down)
 			log_warn("Mgmt",
-				 "store: etcd (%s) is unavailable: no member answered within %ld ms%s%s",
+				 "store: etcd (%s) is unavailable: no member answered within %ld "
+				 "ms%s%s",
 				 c->spec, c->timeout_ms, why[0] ? ": " : "", why);
 		c->down = true;
 	} else if (c->down) {

@@ -14,12 +14,12 @@
 #include "mgmt/store/backend.h"
 #include "mgmt/store/etcd_http.h"
 
-#define ETCD_LAYOUT	 1
-#define ETCD_KEY_MAX	 1600 /* root + two ids (a reference) */
-#define ETCD_ROOT_MAX	 128
-#define ETCD_NODE_MAX	 64
-#define ETCD_RANGE_PAGE	 500 /* keys per range request when reading a whole collection */
-#define ETCD_AUTO_TRIES	 8   /* a mutation outside a transaction, again after a conflict */
+#define ETCD_LAYOUT	1
+#define ETCD_KEY_MAX	1600 /* root + two ids (a reference) */
+#define ETCD_ROOT_MAX	128
+#define ETCD_NODE_MAX	64
+#define ETCD_RANGE_PAGE 500 /* keys per range request when reading a whole collection */
+#define ETCD_AUTO_TRIES 8   /* a mutation outside a transaction, again after a conflict */
 
 /* A key the transaction read: its mod_revision (0: absent) and value (cached). */
 struct etcd_read {

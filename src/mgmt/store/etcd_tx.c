@@ -56,7 +56,7 @@ void etx_prefix_end(const char *prefix, char *out, size_t n)
 		out[len - 1]++;
 }
 
-/* ---- calls ------------------------------------------------------------------------------------ */
+/* ---- calls ----------------------------------------------------------------------------------- */
 
 static int fail(struct etcd_store *e, int r)
 {
@@ -303,7 +303,8 @@ int etx_range(struct etcd_store *e, const char *start, const char *end, const ch
 	if (tx->open) {
 		if (e->base.err)
 			return e->base.err;
-		/* The collection's revision first: a later write anywhere in it fails the commit. */
+		/* The collection's revision first: a later write anywhere in it fails the commit.
+		 */
 		if (rev_key) {
 			r = etx_get(e, rev_key, false, NULL);
 			if (r && r != -ENOENT)
@@ -318,8 +319,8 @@ int etx_range(struct etcd_store *e, const char *start, const char *end, const ch
 	}
 	snprintf(from, sizeof(from), "%s", start);
 	while (more && (!want || out->n < want)) {
-		size_t page = want && want - out->n < ETCD_RANGE_PAGE ? want - out->n
-								      : ETCD_RANGE_PAGE;
+		size_t page =
+			want && want - out->n < ETCD_RANGE_PAGE ? want - out->n : ETCD_RANGE_PAGE;
 		json_t *resp = NULL, *kv;
 		size_t i, got;
 
@@ -334,7 +335,8 @@ int etx_range(struct etcd_store *e, const char *start, const char *end, const ch
 		got = json_array_size(json_object_get(resp, "kvs"));
 		json_array_foreach(json_object_get(resp, "kvs"), i, kv)
 		{
-			char *key = kv_field(kv, "key"), *val = keys_only ? NULL : kv_field(kv, "value");
+			char *key = kv_field(kv, "key"),
+			     *val = keys_only ? NULL : kv_field(kv, "value");
 
 			if (!key || (!keys_only && !val) || kvs_add(out, &cap, key, val) != 0) {
 				free(key);
@@ -349,7 +351,8 @@ int etx_range(struct etcd_store *e, const char *start, const char *end, const ch
 		if (!got)
 			more = false;
 		if (more)
-			/* The next page starts just past the last key (keys hold no byte below 0x20). */
+			/* The next page starts just past the last key (keys hold no byte below
+			 * 0x20). */
 			snprintf(from, sizeof(from), "%s\x01", out->kv[out->n - 1].key);
 	}
 	if (!r && tx->open)
@@ -518,8 +521,9 @@ int etx_commit(struct etcd_store *e)
 	if (r == 0 && !json_is_true(json_object_get(resp, "succeeded")))
 		r = STORE_E_CONFLICT;
 	if (r == STORE_E_CONFLICT)
-		log_debug("Mgmt", "store: commit at revision %lld met a conflicting writer "
-				  "(%zu reads compared)",
+		log_debug("Mgmt",
+			  "store: commit at revision %lld met a conflicting writer "
+			  "(%zu reads compared)",
 			  (long long)tx->rev, tx->n_reads);
 out:
 	json_decref(req);

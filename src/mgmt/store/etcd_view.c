@@ -152,7 +152,8 @@ static json_t *joined(json_t *bodies, json_t *doc, const char *field)
 static int view_count_conn_ip(void *ctx, const char *ip, const char *except_id)
 {
 	struct etcd_store *e = etcd_of(ctx);
-	json_t *conns = scan(e, "connections"), *lgws = conns ? scan(e, "localnetworkgateways") : NULL;
+	json_t *conns = scan(e, "connections"),
+	       *lgws = conns ? scan(e, "localnetworkgateways") : NULL;
 	json_t *v;
 	char except[MODEL_ID_MAX];
 	const char *key;
@@ -165,8 +166,8 @@ static int view_count_conn_ip(void *ctx, const char *ip, const char *except_id)
 	key_of(except_id, except, sizeof(except));
 	json_object_foreach(conns, key, v)
 	{
-		const char *gip =
-			json_string_value(prop(joined(lgws, v, "localNetworkGateway2"), "gatewayIpAddress"));
+		const char *gip = json_string_value(
+			prop(joined(lgws, v, "localNetworkGateway2"), "gatewayIpAddress"));
 
 		if (gip && strcmp(gip, ip) == 0 && strcmp(key, except) != 0)
 			n++;
@@ -180,7 +181,8 @@ static int view_tunnels_used(void *ctx, const char *sku, const char *except_gw,
 			     const char *except_conn)
 {
 	struct etcd_store *e = etcd_of(ctx);
-	json_t *conns = scan(e, "connections"), *vgws = conns ? scan(e, "virtualnetworkgateways") : NULL;
+	json_t *conns = scan(e, "connections"),
+	       *vgws = conns ? scan(e, "virtualnetworkgateways") : NULL;
 	json_t *v;
 	char gw[MODEL_ID_MAX], conn[MODEL_ID_MAX];
 	const char *key;

@@ -34,15 +34,14 @@ struct etcd_watch {
 	char node[ETCD_NODE_MAX];
 	struct etcd_http *http; /* the start revision */
 	char *members;
-	int64_t next_rev;	/* the first revision not yet seen */
+	int64_t next_rev; /* the first revision not yet seen */
 	bool created, resync;
 	char *line;
 	size_t len, cap;
 };
 
 /* The id a key of the store stands for (into id), or false: not the hook's business. */
-static bool key_id(const struct etcd_watch *w, const char *key, const char *val, char *id,
-		   size_t n)
+static bool key_id(const struct etcd_watch *w, const char *key, const char *val, char *id, size_t n)
 {
 	size_t rl = strlen(w->root);
 	const char *rest;
@@ -66,8 +65,7 @@ static bool key_id(const struct etcd_watch *w, const char *key, const char *val,
 			return false;
 		/* The id as stored (a PUT carries the body); the key for a DELETE. */
 		body = val && *val ? etcd_res_body(val, NULL, &doc) : NULL;
-		snprintf(id, n, "%s",
-			 json_string_value(json_object_get(body, "id")) ?: k);
+		snprintf(id, n, "%s", json_string_value(json_object_get(body, "id")) ?: k);
 		json_decref(body);
 		json_decref(doc);
 		return true;
@@ -149,7 +147,8 @@ static void message(struct etcd_watch *w, const char *text, size_t len)
 		int64_t compact = etcd_json_int(res, "compact_revision");
 
 		if (compact > 0) {
-			log_warn("Mgmt", "store: watch: revision %lld is compacted; again from %lld",
+			log_warn("Mgmt",
+				 "store: watch: revision %lld is compacted; again from %lld",
 				 (long long)w->next_rev, (long long)compact);
 			w->next_rev = compact;
 			w->resync = true;
@@ -286,7 +285,8 @@ static void *watch_thread(void *arg)
 	unsigned n = 0, k = 0;
 	long backoff = WATCH_RETRY_MIN_MS;
 
-	for (char *t = strtok_r(w->members, ",", &save); t && n < 16; t = strtok_r(NULL, ",", &save))
+	for (char *t = strtok_r(w->members, ",", &save); t && n < 16;
+	     t = strtok_r(NULL, ",", &save))
 		members[n++] = t;
 	while (!atomic_load(&w->stop) && n) {
 		if (!w->next_rev) {
@@ -303,8 +303,9 @@ static void *watch_thread(void *arg)
 		if (atomic_load(&w->stop))
 			break;
 		if (!w->resync)
-			log_warn("Mgmt", "store: watch: the stream from etcd %s broke; again from "
-					 "revision %lld",
+			log_warn("Mgmt",
+				 "store: watch: the stream from etcd %s broke; again from "
+				 "revision %lld",
 				 members[k], (long long)w->next_rev);
 		w->resync = true;
 		k = (k + 1) % n;
@@ -332,8 +333,9 @@ int etcd_watch_start(struct etcd_store *e, store_changed_fn fn, void *arg)
 	snprintf(w->node, sizeof(w->node), "%s", e->node);
 	w->members = strdup(etcd_http_members(e->http));
 	w->multi = curl_multi_init();
-	r = w->members && w->multi ? etcd_http_new(w->members, etcd_http_timeout_ms(e->http), &w->http)
-				   : -ENOMEM;
+	r = w->members && w->multi
+		    ? etcd_http_new(w->members, etcd_http_timeout_ms(e->http), &w->http)
+		    : -ENOMEM;
 	if (r)
 		goto fail;
 	/* Changes from now on: those before are in what the caller reads at start. */
