@@ -17,6 +17,7 @@
 #include "mgmt/ids.h"
 #include "mgmt/store/store.h"
 #include "support/etcd.h"
+#include "unit/both_stores.h"
 
 static char dir[] = "/tmp/vnetgw-store-XXXXXX";
 static char db[256];
@@ -63,18 +64,8 @@ static void reopen(void)
 TestSuite(mgmt_store, .init = setup, .fini = teardown);
 TestSuite(mgmt_store_etcd, .init = setup_etcd, .fini = teardown, .timeout = 120);
 
-/* A test of both backends. */
-#define STORE_TEST(name)                                                                          \
-	static void t_##name(void);                                                               \
-	Test(mgmt_store, name)                                                                    \
-	{                                                                                         \
-		t_##name();                                                                       \
-	}                                                                                         \
-	Test(mgmt_store_etcd, name)                                                               \
-	{                                                                                         \
-		t_##name();                                                                       \
-	}                                                                                         \
-	static void t_##name(void)
+/* A test of both backends (unit/both_stores.h). */
+#define STORE_TEST(name) BOTH_STORES_TEST(mgmt_store, name)
 
 Test(mgmt_store_etcd, layout_once_and_kept)
 {
