@@ -176,6 +176,52 @@ Test(mgmt_store_etcd2, own_writes_seen_inside_and_nothing_before_commit)
 	json_decref(doc);
 }
 
+Test(mgmt_store_etcd2, a_read_transaction_reads_one_snapshot)
+{
+	json_t *doc, *page;
+	bool more;
+	char *key = NULL;
+
+	put_pip(b, "p1", "old");
+	cr_assert_eq(store_shared_key_set(b, PIP_ID "p1", "key-old-0123"), 0);
+	cr_assert_eq(store_begin_read(a), 0);
+	doc = store_get(a, PIP_ID "p1");
+	cr_expect_str_eq(tag_of(doc), "old");
+	json_decref(doc);
+	put_pip(b, "p1", "new");
+	put_pip(b, "p2", "new");
+	cr_assert_eq(store_shared_key_set(b, PIP_ID "p1", "key-new-0123"), 0);
+	doc = store_get(a, PIP_ID "p1");
+	cr_expect_str_eq(tag_of(doc), "old", "the snapshot, not b's later write");
+	json_decref(doc);
+	cr_assert_eq(store_list(a, MODEL_PIP, "s1", NULL, NULL, 10, &page, &more), 0);
+	cr_expect_eq(json_array_size(page), 1, "p2 came after the snapshot");
+	json_decref(page);
+	cr_assert_eq(store_shared_key_get(a, PIP_ID "p1", &key), 0);
+	cr_expect_str_eq(key, "key-old-0123");
+	free(key);
+	cr_expect_eq(store_count_sub(a, "s1"), 1);
+	{
+		json_t *r1 = pip("p3", "a"), *refs = json_array();
+
+		cr_expect_neq(store_put(a, MODEL_PIP, "s1", "rg", r1, refs), 0,
+			      "no writes in a read transaction");
+		json_decref(r1);
+		json_decref(refs);
+	}
+	store_rollback(a);
+	doc = store_get(a, PIP_ID "p1");
+	cr_expect_str_eq(tag_of(doc), "new");
+	json_decref(doc);
+	/* Lost half way: every read fails, none reads as absent. */
+	cr_assert_eq(store_begin_read(a), 0);
+	etcd_proc_stop(&etcd);
+	cr_expect_null(store_get(a, PIP_ID "p1"));
+	cr_expect_eq(store_error(a), STORE_E_UNAVAILABLE);
+	cr_expect_neq(store_list(a, MODEL_PIP, "s1", NULL, NULL, 10, &page, &more), 0);
+	store_rollback(a);
+}
+
 /* ---- unavailability -------------------------------------------------------------------------- */
 
 /* Polls a read until the store answers again (the client holds off for a moment after an

@@ -21,6 +21,18 @@
 #define ETCD_RANGE_PAGE 500 /* keys per range request when reading a whole collection */
 #define ETCD_AUTO_TRIES 8   /* a mutation outside a transaction, again after a conflict */
 
+/* One key and value of a range. */
+struct etcd_kv {
+	char *key;
+	char *val; /* NULL for keys_only */
+};
+
+struct etcd_kvs {
+	struct etcd_kv *kv;
+	size_t n;
+	bool more; /* a limit cut the range */
+};
+
 /* A key the transaction read: its mod_revision (0: absent) and value (cached). */
 struct etcd_read {
 	char *key;
@@ -44,6 +56,9 @@ struct etcd_tx {
 	struct etcd_write *writes;
 	size_t n_writes, cap_writes;
 	bool secret; /* a shared key passed through: a new HTTP client after */
+	/* read-only: every key under the root, sorted, loaded by the first read */
+	struct etcd_kvs snap;
+	bool snapped;
 };
 
 struct etcd_watch;
@@ -62,18 +77,6 @@ static inline struct etcd_store *etcd_of(struct store *s)
 {
 	return (struct etcd_store *)s;
 }
-
-/* One key and value of a range. */
-struct etcd_kv {
-	char *key;
-	char *val; /* NULL for keys_only */
-};
-
-struct etcd_kvs {
-	struct etcd_kv *kv;
-	size_t n;
-	bool more; /* a limit cut the range */
-};
 
 void etcd_kvs_clear(struct etcd_kvs *l);
 

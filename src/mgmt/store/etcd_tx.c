@@ -7,7 +7,9 @@
  * mod_revision, and if all are unchanged apply every write, bump the revision keys of the
  * collections written and sign the commit with the node's name; else nothing is written and
  * the commit returns -EAGAIN. The first failure of a transaction sticks (store_error): its
- * commit fails without asking etcd, so a read that failed can never pass for "absent".
+ * commit fails without asking etcd, so a read that failed can never pass for "absent". A
+ * read-only transaction (a reconcile pass, which reads nearly everything) loads every key under
+ * the root once, page by page at one revision, and answers each read from that snapshot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ static void tx_clear(struct etcd_store *e)
 	}
 	free(tx->reads);
 	free(tx->writes);
+	etcd_kvs_clear(&tx->snap);
 	if (tx->secret)
 		etcd_http_recycle(e->http);
 	memset(tx, 0, sizeof(*tx));
@@ -145,6 +148,8 @@ static int copy_out(const char *v, char **val)
 	return 0;
 }
 
+static int snap_get(struct etcd_store *e, const char *key, char **val);
+
 int etx_get(struct etcd_store *e, const char *key, bool secret, char **val)
 {
 	struct etcd_tx *tx = &e->tx;
@@ -160,6 +165,8 @@ int etx_get(struct etcd_store *e, const char *key, bool secret, char **val)
 	if (tx->open) {
 		if (e->base.err)
 			return e->base.err;
+		if (tx->read_only)
+			return snap_get(e, key, val);
 		w = find_write(e, key);
 		if (w)
 			return fail(e, copy_out(w->val, val));
@@ -289,17 +296,148 @@ static size_t deletes_in(struct etcd_store *e, const char *start, const char *en
 	return n;
 }
 
+/* Pages of [start, end) at *rev (0: the latest, then set) into out until want keys (0: all);
+ * *more: etcd has more past them. */
+static int fetch(struct etcd_store *e, const char *start, const char *end, int64_t *rev,
+		 size_t want, bool keys_only, struct etcd_kvs *out, size_t *cap, bool *more)
+{
+	char from[ETCD_KEY_MAX];
+	int r = 0;
+
+	*more = true;
+	snprintf(from, sizeof(from), "%s", start);
+	while (*more && (!want || out->n < want)) {
+		size_t page =
+			want && want - out->n < ETCD_RANGE_PAGE ? want - out->n : ETCD_RANGE_PAGE;
+		json_t *resp = NULL, *kv;
+		size_t i, got;
+
+		r = range_call(e, from, end, page, *rev, keys_only, false, &resp);
+		if (r)
+			break;
+		if (!*rev)
+			*rev = header_rev(resp);
+		*more = json_is_true(json_object_get(resp, "more"));
+		got = json_array_size(json_object_get(resp, "kvs"));
+		json_array_foreach(json_object_get(resp, "kvs"), i, kv)
+		{
+			char *key = kv_field(kv, "key"),
+			     *val = keys_only ? NULL : kv_field(kv, "value");
+
+			if (!key || (!keys_only && !val) || kvs_add(out, cap, key, val) != 0) {
+				free(key);
+				etcd_str_wipe_free(val);
+				r = -ENOMEM;
+				break;
+			}
+		}
+		json_decref(resp);
+		if (r)
+			break;
+		if (!got)
+			*more = false;
+		if (*more)
+			/* The next page starts just past the last key (keys hold no byte below
+			 * 0x20). */
+			snprintf(from, sizeof(from), "%s\x01", out->kv[out->n - 1].key);
+	}
+	return r;
+}
+
+/* A read-only transaction's snapshot: every key under the root, loaded by its first read. */
+static int snap_load(struct etcd_store *e)
+{
+	struct etcd_tx *tx = &e->tx;
+	char prefix[ETCD_KEY_MAX], end[ETCD_KEY_MAX];
+	size_t cap = 0;
+	bool more;
+	int r;
+
+	if (tx->snapped)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s/", e->root);
+	etx_prefix_end(prefix, end, sizeof(end));
+	r = fetch(e, prefix, end, &tx->rev, 0, false, &tx->snap, &cap, &more);
+	if (r)
+		return fail(e, r);
+	/* It holds the shared keys: wiped with it, and a new HTTP client after. */
+	tx->secret = true;
+	tx->snapped = true;
+	return 0;
+}
+
+/* The first key of the snapshot at or past key. */
+static size_t snap_lower(const struct etcd_kvs *l, const char *key)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(l->kv[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int snap_get(struct etcd_store *e, const char *key, char **val)
+{
+	struct etcd_kvs *l = &e->tx.snap;
+	size_t i;
+	int r = snap_load(e);
+
+	if (r)
+		return r;
+	i = snap_lower(l, key);
+	return fail(
+		e, copy_out(i < l->n && strcmp(l->kv[i].key, key) == 0 ? l->kv[i].val : NULL, val));
+}
+
+static int snap_range(struct etcd_store *e, const char *start, const char *end, size_t limit,
+		      bool keys_only, struct etcd_kvs *out)
+{
+	struct etcd_kvs *l = &e->tx.snap;
+	size_t i, cap = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = snap_load(e);
+	if (r)
+		return r;
+	for (i = snap_lower(l, start); i < l->n && strcmp(l->kv[i].key, end) < 0; i++) {
+		char *key, *val = NULL;
+
+		if (limit && out->n == limit) {
+			out->more = true;
+			break;
+		}
+		key = strdup(l->kv[i].key);
+		if (!keys_only)
+			val = strdup(l->kv[i].val);
+		if (!key || (!keys_only && !val) || kvs_add(out, &cap, key, val) != 0) {
+			free(key);
+			etcd_str_wipe_free(val);
+			etcd_kvs_clear(out);
+			return fail(e, -ENOMEM);
+		}
+	}
+	return 0;
+}
+
 int etx_range(struct etcd_store *e, const char *start, const char *end, const char *rev_key,
 	      size_t limit, bool keys_only, struct etcd_kvs *out)
 {
 	struct etcd_tx *tx = &e->tx;
-	char from[ETCD_KEY_MAX];
 	size_t cap = 0, want = 0;
 	int64_t rev = tx->open ? tx->rev : 0;
 	bool more = true;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (tx->open && tx->read_only)
+		return e->base.err ? e->base.err : snap_range(e, start, end, limit, keys_only, out);
 	if (tx->open) {
 		if (e->base.err)
 			return e->base.err;
@@ -317,44 +455,9 @@ int etx_range(struct etcd_store *e, const char *start, const char *end, const ch
 	} else if (limit) {
 		want = limit + 1;
 	}
-	snprintf(from, sizeof(from), "%s", start);
-	while (more && (!want || out->n < want)) {
-		size_t page =
-			want && want - out->n < ETCD_RANGE_PAGE ? want - out->n : ETCD_RANGE_PAGE;
-		json_t *resp = NULL, *kv;
-		size_t i, got;
-
-		r = range_call(e, from, end, page, rev, keys_only, false, &resp);
-		if (r)
-			break;
-		if (!rev)
-			rev = header_rev(resp);
-		if (tx->open && !tx->rev)
-			tx->rev = rev;
-		more = json_is_true(json_object_get(resp, "more"));
-		got = json_array_size(json_object_get(resp, "kvs"));
-		json_array_foreach(json_object_get(resp, "kvs"), i, kv)
-		{
-			char *key = kv_field(kv, "key"),
-			     *val = keys_only ? NULL : kv_field(kv, "value");
-
-			if (!key || (!keys_only && !val) || kvs_add(out, &cap, key, val) != 0) {
-				free(key);
-				etcd_str_wipe_free(val);
-				r = -ENOMEM;
-				break;
-			}
-		}
-		json_decref(resp);
-		if (r)
-			break;
-		if (!got)
-			more = false;
-		if (more)
-			/* The next page starts just past the last key (keys hold no byte below
-			 * 0x20). */
-			snprintf(from, sizeof(from), "%s\x01", out->kv[out->n - 1].key);
-	}
+	r = fetch(e, start, end, &rev, want, keys_only, out, &cap, &more);
+	if (tx->open && !tx->rev)
+		tx->rev = rev;
 	if (!r && tx->open)
 		r = overlay(e, start, end, more && out->n ? out->kv[out->n - 1].key : NULL,
 			    keys_only, out, &cap);
@@ -379,6 +482,16 @@ int etx_count(struct etcd_store *e, const char *start, const char *end, const ch
 	int64_t n;
 	int r;
 
+	if (tx->open && tx->read_only) {
+		struct etcd_kvs l;
+
+		if (e->base.err)
+			return e->base.err;
+		r = snap_range(e, start, end, 0, true, &l);
+		n = (int64_t)l.n;
+		etcd_kvs_clear(&l);
+		return r ? r : (int)n;
+	}
 	if (tx->open) {
 		bool mine = false;
 
