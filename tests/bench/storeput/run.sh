@@ -63,8 +63,8 @@ run() { # name store-args...
 			-H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
 			-d "{\"location\":\"local\",\"tags\":{\"i\":\"$i\"},\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\"]}}}" \
 			"http://127.0.0.1:$port/subscriptions/$sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v$i?api-version=2018-11-01"
-	done | awk -v name="$name" '$1 != 201 { bad++ } { t[NR] = $2 * 1000 } END {
-		n = asort(t); printf "storeput: %-7s %d PUTs (%d not 201): p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n",
+	done | sort -k2 -g | awk -v name="$name" '$1 != 201 { bad++ } { t[NR] = $2 * 1000 } END {
+		n = NR; printf "storeput: %-7s %d PUTs (%d not 201): p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n",
 			name, n, bad, t[int(n * 0.5)], t[int(n * 0.9)], t[int(n * 0.99)], t[n] }'
 }
 
