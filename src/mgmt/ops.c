@@ -642,10 +642,13 @@ int mgmt_ops_list(const struct mgmt *m, enum model_type t, const char *sub, cons
 	} else if (store_list(s, t, sub, rg, skiptoken, top, &arr, &more) != 0) {
 		return mgmt_ops_store_err(s, err);
 	} else if (t == MODEL_PIP) {
-		json_t *v;
+		/* The settings once for the page, not once a public IP (a store round trip each on
+		 * etcd). */
+		json_t *settings = store_settings_get(s), *v;
 		size_t i;
 
-		json_array_foreach(arr, i, v) report(s, t, v);
+		json_array_foreach(arr, i, v) model_pip_report(v, settings);
+		json_decref(settings);
 	}
 	if (more && json_array_size(arr))
 		snprintf(res->next, sizeof(res->next), "%s",
