@@ -9,6 +9,8 @@
 #
 # make            build daemon, CLI, tests, benchmarks
 # make bench-ikelive  IKE liveness latency with and without an API PUT storm (root)
+# make bench-storeput  latency of a PUT through the API on SQLite and on etcd
+# make bench-reconcile a reconcile pass's reads on SQLite and on etcd
 # make check      install missing packages, build, run every test (unit, vectors, exchange,
 #                 fuzz corpora, lab) -- the README's test command
 # make asan       the same unit-level tests built and run under ASan+UBSan
@@ -21,9 +23,9 @@ CC       ?= gcc
 FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 60
 
-PKGS     := libcrypto libevent jansson sqlite3
+PKGS     := libcrypto libevent jansson sqlite3 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -levent -ljansson -lsqlite3)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -levent -ljansson -lsqlite3 -lcurl)
 
 OPT      ?= -O2 -g
 SANFLAGS ?=
@@ -54,7 +56,7 @@ TESTS    := $(foreach d,$(TEST_DIRS),$(BUILD)/tests/$d)
 REPLAYS  := $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$f)
 BENCHES  := $(foreach b,$(BENCH_NAMES),$(BUILD)/bench/$b)
 
-.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-bgp bench-tunnel bench-ikelive demo demo-down clean format tests-build install deb
+.PHONY: all check test deps asan fuzz fuzz-run bench bench-esp bench-bgp bench-tunnel bench-ikelive bench-storeput bench-reconcile demo demo-down clean format tests-build install deb
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CLI) tests-build $(BENCHES)
@@ -176,6 +178,14 @@ bench-tunnel: all
 # Root: IKE liveness answer latency, idle and under a 50-client PUT storm on the API (issue 15).
 bench-ikelive: all
 	VNETGW_BUILD=$(BUILD) tests/bench/ikelive/run.sh
+
+# A reconcile pass's reads of 10-250 connections, on SQLite and on a real etcd (figures only).
+bench-reconcile: $(BUILD)/bench/reconcile
+	$<
+
+# A PUT through the API, on the SQLite store and on a real etcd (figures only).
+bench-storeput: all
+	VNETGW_BUILD=$(BUILD) tests/bench/storeput/run.sh
 
 # ---- the main job ------------------------------------------------------------------------------
 

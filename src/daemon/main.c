@@ -45,6 +45,7 @@ struct options {
 	int debug_jitter_pct;
 	struct ike_engine_limits ike_limits; /* 0 members: the engine's defaults */
 	const char *data_dir;
+	const char *store_url; /* NULL: SQLite in the data directory */
 	const char *listen;
 	const char *admin_token_file;
 	const char *log_level;
@@ -58,7 +59,7 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnetgwd --data-dir DIR [--api-listen ADDR:PORT] [--admin-token-file F]\n"
+		"usage: vnetgwd --data-dir DIR [--store URL] [--api-listen ADDR:PORT] [--admin-token-file F]\n"
 		"               [--netns-prefix P] [--status-file F] [--keylog-dir D] [--no-rate-limit]\n"
 		"               [--log-level err|warn|info|debug] [--allow-core-dumps]\n"
 		"               [--api-max-conns N] [--api-max-conns-per-source N]\n"
@@ -73,6 +74,10 @@ static void usage(FILE *out)
 		"                      public IP (the first address of the publicIpPool setting); the\n"
 		"                      admin token is DIR/admin.token (created at first start) unless\n"
 		"                      --admin-token-file names one\n"
+		"  --store URL         the store: sqlite:PATH, or etcd://HOST:PORT[,HOST:PORT...][/ROOT]\n"
+		"                      for an etcd v3 cluster that several vnetgwd nodes share (its\n"
+		"                      HTTP/JSON gateway; keys under ROOT/v1/, ROOT default /vnetgw;\n"
+		"                      docs/store.md); default sqlite:DIR/vnetgw.db\n"
 		"  --netns-prefix P    VNet namespaces are named P<key> (default vnet-; <key> is from\n"
 		"                      the VNet's name and a hash of its id, the whole at most 32\n"
 		"                      characters, so P is at most 20)\n"
@@ -272,6 +277,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	static const struct option longopts[] = {
 		{"data-dir", required_argument, NULL, 'd'},
+		{"store", required_argument, NULL, 'D'},
 		{"api-listen", required_argument, NULL, 'l'},
 		{"admin-token-file", required_argument, NULL, 't'},
 		{"log-level", required_argument, NULL, 'v'},
@@ -304,6 +310,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'd':
 			o->data_dir = optarg;
+			break;
+		case 'D':
+			o->store_url = optarg;
 			break;
 		case 'l':
 			o->listen = optarg;
@@ -495,11 +504,21 @@ struct mgmt_plane {
 	struct service *svc;
 };
 
+/* The store's watch (its own thread): another node committed a change. */
+static void on_store_changed(void *arg, const char *id)
+{
+	struct mgmt_plane *mp = arg;
+
+	service_changed(mp->svc, id);
+	if (!id[0] || strcmp(id, STORE_SETTINGS_ID) == 0)
+		api_server_settings_changed(mp->api);
+}
+
 /* The management plane: the store in the data directory, the gateway on the control loop and
  * the API (TCP and Unix socket) on its own thread. */
 static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_plane *mp)
 {
-	char host[256], path[4096], hash[AUTH_HASH_HEX_LEN + 1];
+	char host[256], path[4096], url[4200], hash[AUTH_HASH_HEX_LEN + 1], node[MGMT_UUID_LEN + 1] = "";
 	uint16_t port;
 	int r, t, total = 0;
 
@@ -518,11 +537,20 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 			strerror(-r));
 		return r;
 	}
-	snprintf(path, sizeof(path), "%s/vnetgw.db", o->data_dir);
-	if (store_open(path, &mp->store_api) != 0 || store_open(path, &mp->store_ctl) != 0) {
-		log_err("Mgmt", "cannot open the store %s", path);
+	if (o->store_url)
+		snprintf(url, sizeof(url), "%s", o->store_url);
+	else
+		snprintf(url, sizeof(url), "sqlite:%s/vnetgw.db", o->data_dir);
+	if (store_open_url(url, &mp->store_api) != 0 || store_open_url(url, &mp->store_ctl) != 0) {
+		log_err("Mgmt", "cannot open the store %s", url);
 		r = -EIO;
 		goto out;
+	}
+	/* One node name for both handles: the watch leaves out what this process committed (its
+	 * API tells the service itself). */
+	if (mgmt_uuid_new(node) == 0) {
+		store_set_node(mp->store_api, node);
+		store_set_node(mp->store_ctl, node);
 	}
 	/* The store is the source of truth: everything the API acknowledged is back. */
 	for (t = 0; t < MODEL__COUNT; t++) {
@@ -534,8 +562,8 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 			total += n;
 		}
 	}
-	log_info("Mgmt", "store %s: schema %d, %d resource(s) loaded", path,
-		 store_schema_version(mp->store_ctl), total);
+	log_info("Mgmt", "store %s (%s): schema %d, %d resource(s) loaded", url,
+		 store_backend(mp->store_ctl), store_schema_version(mp->store_ctl), total);
 	/* The gateway first, from what the store holds; then every committed change reaches it. */
 	r = service_new(&mp->svc, base, mp->store_ctl,
 			&(struct service_options){
@@ -590,6 +618,14 @@ static int mgmt_start(struct options *o, struct event_base *base, struct mgmt_pl
 		log_err("Mgmt", "cannot start the API thread: %s", strerror(-r));
 		goto out;
 	}
+	/* Other nodes' commits reach the reconciler and the API as this node's own do (etcd). */
+	r = store_watch_start(mp->store_ctl, on_store_changed, mp);
+	if (r == 0)
+		log_info("Mgmt", "store: watching for other nodes' changes (node %s)", node);
+	else if (r == -EOPNOTSUPP)
+		r = 0;
+	else
+		goto out;
 	log_info("Mgmt", "API listening on %s port %u, admin socket %s (on its own thread)", host,
 		 (unsigned)api_server_port(mp->api), path);
 out:
@@ -662,7 +698,9 @@ out:
 		event_free(ev_term);
 	if (ev_int)
 		event_free(ev_int);
-	/* The API thread first: nothing calls into the service once it is gone. */
+	/* The watch and the API thread first: nothing calls into the service once they are gone. */
+	if (mp.store_ctl)
+		store_watch_stop(mp.store_ctl);
 	api_server_free(mp.api);
 	service_free(mp.svc);
 	if (base)

@@ -369,8 +369,8 @@ static bool vnet_key_taken(const struct gw_desired *d, const struct gw_vnet *v)
 	return o && strcasecmp(o->ref, v->ref) != 0;
 }
 
-int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d,
-		    const struct reconcile_report *rep)
+static int build(struct store *s, const char *netns_prefix, struct gw_desired *d,
+		 const struct reconcile_report *rep)
 {
 	json_t *settings, *subs = NULL, *vgws = NULL, *conns = NULL, *v;
 	struct gw_seen *seen = NULL;
@@ -478,5 +478,23 @@ out:
 	json_decref(subs);
 	json_decref(vgws);
 	json_decref(conns);
+	return r;
+}
+
+int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d,
+		    const struct reconcile_report *rep)
+{
+	/* One snapshot of the store, whose first failure sticks: a pass that lost the store half
+	 * way (etcd went away) must not read what it could not get as "deleted". */
+	int r = store_begin_read(s);
+
+	if (r)
+		return r;
+	r = build(s, netns_prefix, d, rep);
+	if (!r && store_error(s)) {
+		r = store_error(s);
+		gw_desired_clear(d);
+	}
+	store_rollback(s);
 	return r;
 }

@@ -44,8 +44,9 @@ struct reconcile_report {
  * owned by d: gw_desired_clear). d->public_ip is the deployment's shared public IP, family 0
  * while the operator has set no pool. A resource that cannot be run (a dangling reference, a
  * policy the engine refuses, a key collision, more than the tables hold) is logged, told to
- * rep (NULL: nobody) and left out, and the rest is built. 0, or -EIO when the store cannot be
- * read (d is then empty).
+ * rep (NULL: nobody) and left out, and the rest is built. All of it is read in one read-only
+ * transaction (one snapshot). 0, or -EIO or the store's error (STORE_E_UNAVAILABLE) when the
+ * store cannot be read, even in part (d is then empty).
  */
 int reconcile_build(struct store *s, const char *netns_prefix, struct gw_desired *d,
 		    const struct reconcile_report *rep);

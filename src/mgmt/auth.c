@@ -31,6 +31,7 @@ int auth_resolve(struct store *s, const char *admin_hash_hex, bool local, const 
 {
 	char hash[AUTH_HASH_HEX_LEN + 1];
 	const char *token;
+	int r;
 
 	memset(p, 0, sizeof(*p));
 	if (local) {
@@ -52,11 +53,12 @@ int auth_resolve(struct store *s, const char *admin_hash_hex, bool local, const 
 	}
 	/* The store looks the digest up by equality: its timing tells nothing of a token. A
 	 * revoked token is no longer there, from the next request on. */
-	if (store_token_find(s, hash, p->sub, sizeof(p->sub), p->token_id, sizeof(p->token_id)) ==
-	    0)
+	r = store_token_find(s, hash, p->sub, sizeof(p->sub), p->token_id, sizeof(p->token_id));
+	if (r == 0)
 		return 0;
 	memset(p, 0, sizeof(*p));
-	return -EACCES;
+	/* A store that cannot answer is not a refusal of the token. */
+	return r == -ENOENT ? -EACCES : r;
 }
 
 bool auth_may_access(const struct auth_principal *p, const char *sub)

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "ike/engine.h"
+#include "lib/log.h"
 #include "mgmt/auth.h"
 #include "mgmt/devcfg.h"
 #include "mgmt/ids.h"
@@ -40,6 +41,43 @@ void mgmt_result_clear(struct mgmt_result *r)
 int mgmt_ops_internal(struct mgmt_error *err)
 {
 	return mgmt_fail(err, MGMT_E_INTERNAL, "", "The store failed; nothing was changed.");
+}
+
+int mgmt_ops_store_err(struct store *s, struct mgmt_error *err)
+{
+	switch (store_error(s)) {
+	case STORE_E_UNAVAILABLE:
+		return mgmt_fail(err, MGMT_E_STORE_UNAVAILABLE, "",
+				 "The store is unavailable: %s did not answer in time. Nothing was "
+				 "changed; try again later.",
+				 strcmp(store_backend(s), "etcd") == 0 ? "etcd" : "the database");
+	case STORE_E_CONFLICT:
+		mgmt_fail(err, MGMT_E_STORE_CONFLICT, "",
+			  "Other requests kept changing what this request depends on (%d tries); "
+			  "nothing was changed. Try again.",
+			  MGMT_TX_TRIES);
+		return -EAGAIN;
+	default:
+		return mgmt_ops_internal(err);
+	}
+}
+
+bool mgmt_ops_again(int *r, int *tries, struct mgmt_result *res, struct mgmt_error *err)
+{
+	if (*r != -EAGAIN)
+		return false;
+	log_info("Mgmt", "store: another writer committed first; the request runs again (try %d "
+			 "of %d)",
+		 *tries + 2 > MGMT_TX_TRIES ? MGMT_TX_TRIES : *tries + 2, MGMT_TX_TRIES);
+	if (++*tries < MGMT_TX_TRIES) {
+		if (res)
+			mgmt_result_clear(res);
+		mgmt_error_clear(err);
+		return true;
+	}
+	/* err says ConcurrentUpdateConflict (mgmt_ops_store_err). */
+	*r = -EINVAL;
+	return false;
 }
 
 int mgmt_ops_parse_json(const char *body, size_t len, json_t **out, struct mgmt_error *err)
@@ -133,12 +171,14 @@ static int tx_begin(struct tx *tx, const struct mgmt *m, struct mgmt_error *err)
 	memset(tx, 0, sizeof(*tx));
 	tx->s = s;
 	if (store_begin(s) != 0)
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(s, err);
 	tx->open = true;
 	if (store_view(s, &tx->view) != 0) {
+		int r = mgmt_ops_store_err(s, err);
+
 		store_rollback(s);
 		tx->open = false;
-		return mgmt_ops_internal(err);
+		return r;
 	}
 	tx->view.cap_vgws = m->cap_vgws;
 	tx->view.cap_conns = m->cap_conns;
@@ -146,7 +186,12 @@ static int tx_begin(struct tx *tx, const struct mgmt *m, struct mgmt_error *err)
 	return 0;
 }
 
-/* Commits when r is 0, else rolls back; returns r (or an internal error if COMMIT failed). */
+/*
+ * Commits when r is 0, else rolls back; returns r. A store call that failed inside the
+ * transaction wins over r (the rules may have read its failure as absence) and rolls back: 503
+ * when the store did not answer. A commit that met a conflicting writer returns -EAGAIN: the
+ * operation runs again from its start (mgmt_ops_again).
+ */
 static int tx_end(struct tx *tx, int r, struct mgmt_error *err)
 {
 	json_decref(tx->view.settings);
@@ -154,12 +199,14 @@ static int tx_end(struct tx *tx, int r, struct mgmt_error *err)
 	if (!tx->open)
 		return r;
 	tx->open = false;
-	if (r) {
+	if (r || store_error(tx->s)) {
+		int se = store_error(tx->s);
+
 		store_rollback(tx->s);
-		return r;
+		return se ? mgmt_ops_store_err(tx->s, err) : r;
 	}
 	if (store_commit(tx->s) != 0)
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(tx->s, err);
 	return 0;
 }
 
@@ -274,8 +321,8 @@ out:
 	return r;
 }
 
-int mgmt_ops_put(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
-		 const struct mgmt_precond *pre, struct mgmt_result *res, struct mgmt_error *err)
+static int put_once(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
+		    const struct mgmt_precond *pre, struct mgmt_result *res, struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	struct model_parsed p;
@@ -350,6 +397,17 @@ out:
 	return r;
 }
 
+int mgmt_ops_put(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
+		 const struct mgmt_precond *pre, struct mgmt_result *res, struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = put_once(m, id, body, len, pre, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
+	return r;
+}
+
 /* What the platform reports rather than stores: a public IP's address is the deployment's
  * current shared one (model_pip_report). */
 static void report(struct store *s, enum model_type t, json_t *doc)
@@ -378,6 +436,8 @@ int mgmt_ops_get(const struct mgmt *m, const struct model_id *id, struct mgmt_re
 		vid = *id;
 	model_id_format(&vid, id_s, sizeof(id_s));
 	doc = store_get(s, id_s);
+	if (!doc && store_error(s))
+		return mgmt_ops_store_err(s, err);
 	if (doc && id->type == MODEL_SUBNET) {
 		json_t *sn = model_vnet_subnet(doc, id->child, NULL);
 
@@ -436,8 +496,9 @@ end:
 	return r;
 }
 
-int mgmt_ops_delete(const struct mgmt *m, const struct model_id *id, const struct mgmt_precond *pre,
-		    struct mgmt_result *res, struct mgmt_error *err)
+static int delete_once(const struct mgmt *m, const struct model_id *id,
+		       const struct mgmt_precond *pre, struct mgmt_result *res,
+		       struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	struct model_ctx ctx;
@@ -476,9 +537,20 @@ end:
 	return r;
 }
 
-int mgmt_ops_patch_tags(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
-			const struct mgmt_precond *pre, struct mgmt_result *res,
-			struct mgmt_error *err)
+int mgmt_ops_delete(const struct mgmt *m, const struct model_id *id, const struct mgmt_precond *pre,
+		    struct mgmt_result *res, struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = delete_once(m, id, pre, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
+	return r;
+}
+
+static int patch_tags_once(const struct mgmt *m, const struct model_id *id, const char *body,
+			   size_t len, const struct mgmt_precond *pre, struct mgmt_result *res,
+			   struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	struct tx tx;
@@ -532,6 +604,18 @@ out:
 	return r;
 }
 
+int mgmt_ops_patch_tags(const struct mgmt *m, const struct model_id *id, const char *body, size_t len,
+			const struct mgmt_precond *pre, struct mgmt_result *res,
+			struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = patch_tags_once(m, id, body, len, pre, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
+	return r;
+}
+
 int mgmt_ops_list(const struct mgmt *m, enum model_type t, const char *sub, const char *rg,
 		  const struct model_id *vnet, const char *skiptoken, int top,
 		  struct mgmt_result *res, struct mgmt_error *err)
@@ -552,16 +636,19 @@ int mgmt_ops_list(const struct mgmt *m, enum model_type t, const char *sub, cons
 		model_id_format(vnet, vid_s, sizeof(vid_s));
 		doc = store_get(s, vid_s);
 		if (!doc)
-			return not_found(vnet, err);
+			return store_error(s) ? mgmt_ops_store_err(s, err) : not_found(vnet, err);
 		arr = json_incref(json_object_get(json_object_get(doc, "properties"), "subnets"));
 		json_decref(doc);
 	} else if (store_list(s, t, sub, rg, skiptoken, top, &arr, &more) != 0) {
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(s, err);
 	} else if (t == MODEL_PIP) {
-		json_t *v;
+		/* The settings once for the page, not once a public IP (a store round trip each on
+		 * etcd). */
+		json_t *settings = store_settings_get(s), *v;
 		size_t i;
 
-		json_array_foreach(arr, i, v) report(s, t, v);
+		json_array_foreach(arr, i, v) model_pip_report(v, settings);
+		json_decref(settings);
 	}
 	if (more && json_array_size(arr))
 		snprintf(res->next, sizeof(res->next), "%s",
@@ -580,7 +667,7 @@ static int conn_exists(struct store *s, const struct model_id *id, char *id_s, s
 	model_id_format(id, id_s, n);
 	doc = store_get(s, id_s);
 	if (!doc)
-		return not_found(id, err);
+		return store_error(s) ? mgmt_ops_store_err(s, err) : not_found(id, err);
 	json_decref(doc);
 	return 0;
 }
@@ -597,7 +684,7 @@ int mgmt_ops_shared_key_get(const struct mgmt *m, const struct model_id *id, str
 	if (r)
 		return r;
 	if (store_shared_key_get(s, id_s, &key) != 0)
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(s, err);
 	res->status = 200;
 	res->body = json_pack("{s:s}", "value", key);
 	explicit_bzero(key, strlen(key));
@@ -606,8 +693,8 @@ int mgmt_ops_shared_key_get(const struct mgmt *m, const struct model_id *id, str
 }
 
 /* A new key for the connection id, at least minSharedKeyLength long (target: the field). */
-static int shared_key_write(const struct mgmt *m, const struct model_id *id, const char *key,
-			    const char *target, struct mgmt_error *err)
+static int shared_key_write_once(const struct mgmt *m, const struct model_id *id, const char *key,
+				 const char *target, struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	struct tx tx;
@@ -630,6 +717,17 @@ static int shared_key_write(const struct mgmt *m, const struct model_id *id, con
 	r = tx_end(&tx, r, err);
 	if (!r)
 		changed(m, id_s);
+	return r;
+}
+
+static int shared_key_write(const struct mgmt *m, const struct model_id *id, const char *key,
+			    const char *target, struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = shared_key_write_once(m, id, key, target, err);
+	while (mgmt_ops_again(&r, &tries, NULL, err));
 	return r;
 }
 
@@ -735,7 +833,7 @@ int mgmt_ops_conn_device_script(const struct mgmt *m, const struct model_id *id,
 	model_id_format(id, id_s, sizeof(id_s));
 	conn = store_get(s, id_s);
 	if (!conn) {
-		r = not_found(id, err);
+		r = store_error(s) ? mgmt_ops_store_err(s, err) : not_found(id, err);
 		goto out;
 	}
 	r = mgmt_ops_parse_json(body, len, &in, err);
@@ -766,7 +864,7 @@ int mgmt_ops_conn_device_script(const struct mgmt *m, const struct model_id *id,
 		vnet = store_get(s, vid_s);
 	}
 	if (!lgw || !vgw || !pip || !vnet || store_shared_key_get(s, id_s, &key) != 0) {
-		r = mgmt_ops_internal(err);
+		r = mgmt_ops_store_err(s, err);
 		goto out;
 	}
 	c.name = json_string_value(json_object_get(conn, "name"));

@@ -3,7 +3,8 @@
  * ops_admin: the operator's operations (docs/api.md "Operator endpoints") -- subscriptions, their
  * bearer tokens (several per subscription, each with an id and a label, listed without the
  * secret and revoked by id; a revoked token fails from its very next request, as auth looks
- * every token up in the store) and the deployment settings. One transaction each.
+ * every token up in the store) and the deployment settings. One transaction each, run again
+ * from its start when its commit meets a conflicting writer (etcd), as the tenants' are.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,9 +50,10 @@ static int token_issue(struct store *s, const char *sub, const char *label, json
 	int r = 0;
 
 	*out = NULL;
-	if (mgmt_uuid_new(id) || mgmt_token_new(token) || auth_token_hash(token, hash) != 0 ||
-	    store_token_add(s, hash, sub, id, label, now) != 0)
+	if (mgmt_uuid_new(id) || mgmt_token_new(token) || auth_token_hash(token, hash) != 0)
 		r = mgmt_ops_internal(err);
+	else if (store_token_add(s, hash, sub, id, label, now) != 0)
+		r = mgmt_ops_store_err(s, err);
 	else
 		*out = json_pack("{s:s, s:s, s:o, s:s}", "id", id, "label", label, "createdAt",
 				 utc_time(now), "token", token);
@@ -60,6 +62,24 @@ static int token_issue(struct store *s, const char *sub, const char *label, json
 		r = mgmt_ops_internal(err);
 	return r;
 }
+
+/* Ends the caller's transaction: commits when r is 0 and no store call failed in it, else rolls
+ * back; returns r, or the store's failure (-EAGAIN: run again; 503: unavailable). */
+static int tx_finish(struct store *s, int r, struct mgmt_error *err)
+{
+	if (r || store_error(s)) {
+		int se = store_error(s);
+
+		store_rollback(s);
+		return se ? mgmt_ops_store_err(s, err) : r;
+	}
+	if (store_commit(s) != 0)
+		return mgmt_ops_store_err(s, err);
+	return 0;
+}
+
+/* Does sub exist? 0, or the refusal (SubscriptionNotFound, or the store's failure) in err. */
+static int sub_check(const struct mgmt *m, const char *sub, struct mgmt_error *err);
 
 /* The optional {"label": "..."} of a token request (an empty body is no label). */
 static int token_label(const char *body, size_t len, json_t **in, const char **label,
@@ -78,8 +98,8 @@ static int token_label(const char *body, size_t len, json_t **in, const char **l
 	return 0;
 }
 
-int mgmt_ops_sub_create(const struct mgmt *m, const char *body, size_t len, struct mgmt_result *res,
-			struct mgmt_error *err)
+static int sub_create_once(const struct mgmt *m, const char *body, size_t len,
+			   struct mgmt_result *res, struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	char id[MGMT_UUID_LEN + 1];
@@ -95,21 +115,21 @@ int mgmt_ops_sub_create(const struct mgmt *m, const char *body, size_t len, stru
 		r = field_get_string(in, "", "tokenLabel", false, TOKEN_LABEL_MAX, &label, err);
 	if (r)
 		goto out;
-	if (mgmt_uuid_new(id) || store_begin(s) != 0) {
+	if (mgmt_uuid_new(id)) {
 		r = mgmt_ops_internal(err);
 		goto out;
 	}
-	if (store_sub_create(s, id, name)) {
-		store_rollback(s);
-		r = mgmt_ops_internal(err);
+	if (store_begin(s) != 0) {
+		r = mgmt_ops_store_err(s, err);
 		goto out;
 	}
-	r = token_issue(s, id, label ? label : "", &tok, err);
-	if (r || store_commit(s)) {
-		store_rollback(s);
-		r = r ? r : mgmt_ops_internal(err);
+	if (store_sub_create(s, id, name))
+		r = mgmt_ops_store_err(s, err);
+	else
+		r = token_issue(s, id, label ? label : "", &tok, err);
+	r = tx_finish(s, r, err);
+	if (r)
 		goto out;
-	}
 	res->status = 201;
 	res->body = json_pack("{s:s, s:s, s:s, s:O, s:O}", "subscriptionId", id, "displayName",
 			      name, "state", "Enabled", "token", json_object_get(tok, "token"),
@@ -120,13 +140,24 @@ out:
 	return r;
 }
 
+int mgmt_ops_sub_create(const struct mgmt *m, const char *body, size_t len, struct mgmt_result *res,
+			struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = sub_create_once(m, body, len, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
+	return r;
+}
+
 int mgmt_ops_sub_list(const struct mgmt *m, struct mgmt_result *res, struct mgmt_error *err)
 {
 	json_t *arr;
 
 	memset(res, 0, sizeof(*res));
 	if (store_sub_list(m->store, &arr) != 0)
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(m->store, err);
 	res->status = 200;
 	res->body = json_pack("{s:o}", "value", arr);
 	return 0;
@@ -138,8 +169,17 @@ static int sub_not_found(const char *sub, struct mgmt_error *err)
 			 "The subscription '%.64s' could not be found.", sub);
 }
 
-int mgmt_ops_sub_token(const struct mgmt *m, const char *sub, const char *body, size_t len,
-		       struct mgmt_result *res, struct mgmt_error *err)
+static int sub_check(const struct mgmt *m, const char *sub, struct mgmt_error *err)
+{
+	int r = mgmt_ops_sub_exists(m, sub);
+
+	if (r == -ENOENT)
+		return sub_not_found(sub, err);
+	return r ? mgmt_ops_store_err(m->store, err) : 0;
+}
+
+static int sub_token_once(const struct mgmt *m, const char *sub, const char *body, size_t len,
+			  struct mgmt_result *res, struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	const char *label;
@@ -151,18 +191,15 @@ int mgmt_ops_sub_token(const struct mgmt *m, const char *sub, const char *body, 
 	if (r)
 		goto out;
 	if (store_begin(s) != 0) {
-		r = mgmt_ops_internal(err);
+		r = mgmt_ops_store_err(s, err);
 		goto out;
 	}
-	if (mgmt_ops_sub_exists(m, sub) != 0)
-		r = sub_not_found(sub, err);
-	else
+	r = sub_check(m, sub, err);
+	if (!r)
 		r = token_issue(s, sub, label, &tok, err);
-	if (r || store_commit(s) != 0) {
-		store_rollback(s);
-		r = r ? r : mgmt_ops_internal(err);
+	r = tx_finish(s, r, err);
+	if (r)
 		goto out;
-	}
 	res->status = 201;
 	res->body = json_incref(tok);
 out:
@@ -171,17 +208,30 @@ out:
 	return r;
 }
 
+int mgmt_ops_sub_token(const struct mgmt *m, const char *sub, const char *body, size_t len,
+		       struct mgmt_result *res, struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = sub_token_once(m, sub, body, len, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
+	return r;
+}
+
 int mgmt_ops_token_list(const struct mgmt *m, const char *sub, struct mgmt_result *res,
 			struct mgmt_error *err)
 {
 	json_t *arr = NULL, *v;
 	size_t i;
+	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (mgmt_ops_sub_exists(m, sub) != 0)
-		return sub_not_found(sub, err);
+	r = sub_check(m, sub, err);
+	if (r)
+		return r;
 	if (store_token_list(m->store, sub, &arr) != 0)
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(m->store, err);
 	json_array_foreach(arr, i, v)
 	{
 		json_object_set_new(v, "createdAt",
@@ -193,63 +243,75 @@ int mgmt_ops_token_list(const struct mgmt *m, const char *sub, struct mgmt_resul
 	return 0;
 }
 
-int mgmt_ops_token_revoke(const struct mgmt *m, const char *sub, const char *token_id,
-			  struct mgmt_result *res, struct mgmt_error *err)
+static int token_revoke_once(const struct mgmt *m, const char *sub, const char *token_id,
+			     struct mgmt_result *res, struct mgmt_error *err)
 {
 	struct store *s = m->store;
-	int r = 0, rc;
+	int r, rc;
 
 	memset(res, 0, sizeof(*res));
 	if (store_begin(s) != 0)
-		return mgmt_ops_internal(err);
-	if (mgmt_ops_sub_exists(m, sub) != 0) {
-		r = sub_not_found(sub, err);
-	} else {
+		return mgmt_ops_store_err(s, err);
+	r = sub_check(m, sub, err);
+	if (!r) {
 		rc = store_token_delete(s, sub, token_id);
 		if (rc == -ENOENT)
 			r = mgmt_fail(err, MGMT_E_TOKEN_NOT_FOUND, "",
 				      "The subscription has no token with the id '%.64s'.",
 				      token_id);
 		else if (rc)
-			r = mgmt_ops_internal(err);
+			r = mgmt_ops_store_err(s, err);
 	}
-	if (r) {
-		store_rollback(s);
-		return r;
-	}
-	if (store_commit(s) != 0)
-		return mgmt_ops_internal(err);
-	res->status = 200;
-	return 0;
+	r = tx_finish(s, r, err);
+	if (!r)
+		res->status = 200;
+	return r;
+}
+
+int mgmt_ops_token_revoke(const struct mgmt *m, const char *sub, const char *token_id,
+			  struct mgmt_result *res, struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = token_revoke_once(m, sub, token_id, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
+	return r;
+}
+
+static int sub_delete_once(const struct mgmt *m, const char *sub, struct mgmt_result *res,
+			   struct mgmt_error *err)
+{
+	struct store *s = m->store;
+	int r, n;
+
+	memset(res, 0, sizeof(*res));
+	if (store_begin(s) != 0)
+		return mgmt_ops_store_err(s, err);
+	n = store_count_sub(s, sub);
+	r = sub_check(m, sub, err);
+	if (!r && n < 0)
+		r = mgmt_ops_store_err(s, err);
+	else if (!r && n > 0)
+		r = mgmt_fail(err, MGMT_E_SUBSCRIPTION_NOT_EMPTY, "",
+			      "The subscription still holds %d resource(s); delete them first.", n);
+	else if (!r && store_sub_delete(s, sub) != 0)
+		r = mgmt_ops_store_err(s, err);
+	r = tx_finish(s, r, err);
+	if (!r)
+		res->status = 200;
+	return r;
 }
 
 int mgmt_ops_sub_delete(const struct mgmt *m, const char *sub, struct mgmt_result *res,
 			struct mgmt_error *err)
 {
-	struct store *s = m->store;
-	int r = 0, n;
+	int r, tries = 0;
 
-	memset(res, 0, sizeof(*res));
-	if (store_begin(s) != 0)
-		return mgmt_ops_internal(err);
-	n = store_count_sub(s, sub);
-	if (mgmt_ops_sub_exists(m, sub) != 0)
-		r = sub_not_found(sub, err);
-	else if (n < 0)
-		r = mgmt_ops_internal(err);
-	else if (n > 0)
-		r = mgmt_fail(err, MGMT_E_SUBSCRIPTION_NOT_EMPTY, "",
-			      "The subscription still holds %d resource(s); delete them first.", n);
-	else if (store_sub_delete(s, sub) != 0)
-		r = mgmt_ops_internal(err);
-	if (r) {
-		store_rollback(s);
-		return r;
-	}
-	if (store_commit(s) != 0)
-		return mgmt_ops_internal(err);
-	res->status = 200;
-	return 0;
+	do
+		r = sub_delete_once(m, sub, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
+	return r;
 }
 
 int mgmt_ops_settings_get(const struct mgmt *m, struct mgmt_result *res, struct mgmt_error *err)
@@ -257,13 +319,13 @@ int mgmt_ops_settings_get(const struct mgmt *m, struct mgmt_result *res, struct 
 	memset(res, 0, sizeof(*res));
 	res->body = store_settings_get(m->store);
 	if (!res->body)
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(m->store, err);
 	res->status = 200;
 	return 0;
 }
 
-int mgmt_ops_settings_patch(const struct mgmt *m, const char *body, size_t len,
-			    struct mgmt_result *res, struct mgmt_error *err)
+static int settings_patch_once(const struct mgmt *m, const char *body, size_t len,
+			       struct mgmt_result *res, struct mgmt_error *err)
 {
 	struct store *s = m->store;
 	json_t *in, *settings = NULL;
@@ -275,20 +337,17 @@ int mgmt_ops_settings_patch(const struct mgmt *m, const char *body, size_t len,
 		return r;
 	if (store_begin(s) != 0) {
 		json_decref(in);
-		return mgmt_ops_internal(err);
+		return mgmt_ops_store_err(s, err);
 	}
 	settings = store_settings_get(s);
 	if (!settings)
-		r = mgmt_ops_internal(err);
+		r = mgmt_ops_store_err(s, err);
 	if (!r)
 		r = model_settings_patch(settings, in, err);
 	if (!r && store_settings_put(s, settings) != 0)
-		r = mgmt_ops_internal(err);
-	if (r) {
-		store_rollback(s);
-	} else if (store_commit(s) != 0) {
-		r = mgmt_ops_internal(err);
-	} else {
+		r = mgmt_ops_store_err(s, err);
+	r = tx_finish(s, r, err);
+	if (!r) {
 		res->status = 200;
 		res->body = json_incref(settings);
 		/* The shared public IP may have moved: the gateway follows (reconciler); the API
@@ -298,5 +357,16 @@ int mgmt_ops_settings_patch(const struct mgmt *m, const char *body, size_t len,
 	}
 	json_decref(settings);
 	json_decref(in);
+	return r;
+}
+
+int mgmt_ops_settings_patch(const struct mgmt *m, const char *body, size_t len,
+			    struct mgmt_result *res, struct mgmt_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = settings_patch_once(m, body, len, res, err);
+	while (mgmt_ops_again(&r, &tries, res, err));
 	return r;
 }

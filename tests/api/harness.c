@@ -66,6 +66,20 @@ void daemon_dir(struct daemon *d)
 	snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
 }
 
+bool store_is_etcd(void)
+{
+	const char *v = getenv("VNETGW_TEST_STORE");
+
+	return v && strcmp(v, "etcd") == 0;
+}
+
+void daemon_start_node(struct daemon *d, const struct daemon *other)
+{
+	cr_assert(other->etcd && other->etcd_proc.pid > 0, "the other node is not on etcd");
+	d->store_url = other->etcd_proc.url;
+	daemon_start(d);
+}
+
 void daemon_start(struct daemon *d)
 {
 	const char *build = getenv("VNETGW_BUILD");
@@ -73,6 +87,15 @@ void daemon_start(struct daemon *d)
 	int i;
 
 	daemon_dir(d);
+	if (store_is_etcd() && !d->store_url)
+		d->etcd = true;
+	if (d->etcd && !d->store_url && d->etcd_proc.pid <= 0) {
+		if (d->etcd_proc.client_port)
+			cr_assert_eq(etcd_proc_restart(&d->etcd_proc), 0, "%s", d->etcd_proc.why);
+		else
+			cr_assert_eq(etcd_proc_start(&d->etcd_proc, d->dir), 0, "%s",
+				     d->etcd_proc.why);
+	}
 	snprintf(bin, sizeof(bin), "%s/vnetgwd", build ? build : "build");
 	cr_assert_eq(access(bin, X_OK), 0, "no daemon at %s (set VNETGW_BUILD)", bin);
 	for (i = 0; i < 5; i++) {
@@ -104,6 +127,10 @@ void daemon_start(struct daemon *d)
 				if (d->admin_token_file) {
 					argv[n++] = "--admin-token-file";
 					argv[n++] = d->admin_token_file;
+				}
+				if (d->store_url || d->etcd) {
+					argv[n++] = "--store";
+					argv[n++] = d->store_url ? d->store_url : d->etcd_proc.url;
 				}
 				for (int k = 0; d->args && d->args[k] && n < 38; k++)
 					argv[n++] = d->args[k];
@@ -207,6 +234,7 @@ void daemon_cleanup(struct daemon *d)
 			}
 		}
 	}
+	etcd_proc_stop(&d->etcd_proc);
 	if (d->dir[0] && strncmp(d->dir, "/tmp/vnetgw-api-", 16) == 0) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
 		if (system(cmd) != 0)

@@ -2,7 +2,9 @@
 /*
  * API test harness: starts "$VNETGW_BUILD/vnetgwd" on a temporary data directory and a free
  * loopback port, talks HTTP/1.1 to it (TCP with a token, or the admin Unix socket), and cleans up
- * the processes it started (by PID) and the directory.
+ * the processes it started (by PID) and the directory. With VNETGW_TEST_STORE=etcd in the
+ * environment (or d->etcd set), the daemon's store is a real etcd the harness starts first in
+ * the same directory (tests/support/etcd.h), kept across daemon restarts, stopped at cleanup.
  */
 #ifndef VNETGW_TESTS_API_HARNESS_H
 #define VNETGW_TESTS_API_HARNESS_H
@@ -12,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "support/etcd.h"
 
 struct daemon {
 	pid_t pid;
@@ -23,6 +27,9 @@ struct daemon {
 	const char *admin_token_file; /* passed as --admin-token-file when set */
 	const char *const *args;      /* more vnetgwd flags (NULL-terminated), or NULL */
 	unsigned nofile;	      /* RLIMIT_NOFILE (soft and hard) for vnetgwd; 0: inherited */
+	bool etcd;		      /* the store on etcd (set by daemon_start from the env too) */
+	struct etcd_proc etcd_proc;   /* the etcd it runs on, when etcd */
+	const char *store_url;	      /* --store as given (another node's etcd); NULL: ours */
 };
 
 struct http_resp {
@@ -42,6 +49,10 @@ void daemon_start(struct daemon *d);
 void daemon_stop(struct daemon *d);
 /* SIGKILL the daemon's PID and reap it. */
 void daemon_kill9(struct daemon *d);
+/* Starts a daemon that shares other's etcd (another node of the same deployment). */
+void daemon_start_node(struct daemon *d, const struct daemon *other);
+/* Whether the tests run on etcd (VNETGW_TEST_STORE=etcd). */
+bool store_is_etcd(void);
 /* Stops it if running and removes the directory. */
 void daemon_cleanup(struct daemon *d);
 /* The daemon's log so far (malloc'd). */

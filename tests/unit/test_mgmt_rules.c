@@ -17,12 +17,13 @@
 
 #include "mgmt/ops.h"
 #include "mgmt/store/store.h"
+#include "unit/both_stores.h"
 
 #define SUB_A "aaaaaaaa-0000-4000-8000-000000000001"
 #define SUB_B "bbbbbbbb-0000-4000-8000-000000000002"
 
 static char dir[] = "/tmp/vnetgw-rules-XXXXXX";
-static char db[256];
+static char db[320]; /* the store's url */
 static struct store *st;
 static struct mgmt m; /* the operations on st */
 static struct mgmt_error last;
@@ -32,8 +33,15 @@ static void set_limits(const char *json);
 static void setup(void)
 {
 	cr_assert_not_null(mkdtemp(dir));
-	snprintf(db, sizeof(db), "%s/vnetgw.db", dir);
-	cr_assert_eq(store_open(db, &st), 0);
+	test_store_open(dir, false, db, sizeof(db), &st);
+	m = (struct mgmt){.store = st};
+	set_limits("{\"publicIpPool\":[\"203.0.113.0/28\"]}");
+}
+
+static void setup_etcd(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	test_store_open(dir, true, db, sizeof(db), &st);
 	m = (struct mgmt){.store = st};
 	set_limits("{\"publicIpPool\":[\"203.0.113.0/28\"]}");
 }
@@ -44,11 +52,13 @@ static void teardown(void)
 
 	store_close(st);
 	st = NULL;
+	test_store_stop();
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	cr_expect_eq(system(path), 0);
 }
 
 TestSuite(mgmt_rules, .init = setup, .fini = teardown);
+TestSuite(mgmt_rules_etcd, .init = setup_etcd, .fini = teardown, .timeout = 120);
 
 static struct model_id mkid(const char *sub, const char *seg, const char *name)
 {
@@ -184,7 +194,7 @@ static void tenant(const char *sub, const char *sku)
 	cr_assert_eq(put_gw(sub, "g1", "v1", sku, "p1", ""), MGMT_OK, "%s", last.message);
 }
 
-Test(mgmt_rules, rule4_one_gateway_per_vnet)
+BOTH_STORES_TEST(mgmt_rules, rule4_one_gateway_per_vnet)
 {
 	tenant(SUB_A, "Standard");
 	cr_expect_eq(put_gw(SUB_A, "g2", "v1", "Standard", "p2", ""), MGMT_E_VNET_GATEWAY_LIMIT);
@@ -195,7 +205,7 @@ Test(mgmt_rules, rule4_one_gateway_per_vnet)
 	cr_expect_null(get(SUB_A, "virtualNetworkGateways", "g2"));
 }
 
-Test(mgmt_rules, rule4_gateway_subnet)
+BOTH_STORES_TEST(mgmt_rules, rule4_gateway_subnet)
 {
 	cr_assert_eq(put_vnet(SUB_A, "v1", "gatewaysubnet"), MGMT_OK);
 	cr_assert_eq(put(SUB_A, "publicIPAddresses", "p1", "{}"), MGMT_OK);
@@ -243,7 +253,7 @@ Test(mgmt_rules, rule4_gateway_subnet)
 	cr_expect_eq(put_gw(SUB_A, "g1", "v3", "Standard", "p1", ""), MGMT_OK, "%s", last.message);
 }
 
-Test(mgmt_rules, gateway_bgp_address_from_gateway_subnet)
+BOTH_STORES_TEST(mgmt_rules, gateway_bgp_address_from_gateway_subnet)
 {
 	json_t *gw;
 
@@ -261,7 +271,7 @@ Test(mgmt_rules, gateway_bgp_address_from_gateway_subnet)
 	json_decref(gw);
 }
 
-Test(mgmt_rules, rule5_bgp_on_connections)
+BOTH_STORES_TEST(mgmt_rules, rule5_bgp_on_connections)
 {
 	tenant(SUB_A, "Standard");
 	cr_assert_eq(put_lgw(SUB_A, "l1", "198.51.100.1", ""), MGMT_OK);
@@ -282,7 +292,7 @@ Test(mgmt_rules, rule5_bgp_on_connections)
 	cr_expect_eq(put_lgw(SUB_A, "l1", "198.51.100.1", ""), MGMT_E_BGP_SETTINGS_MISSING);
 }
 
-Test(mgmt_rules, rule5_bgp_connection_on_basic)
+BOTH_STORES_TEST(mgmt_rules, rule5_bgp_connection_on_basic)
 {
 	tenant(SUB_A, "Basic");
 	cr_assert_eq(put_lgw(SUB_A, "l1", "198.51.100.1",
@@ -292,7 +302,7 @@ Test(mgmt_rules, rule5_bgp_connection_on_basic)
 		     MGMT_E_BGP_ON_BASIC);
 }
 
-Test(mgmt_rules, rule6_public_ip_used_once)
+BOTH_STORES_TEST(mgmt_rules, rule6_public_ip_used_once)
 {
 	tenant(SUB_A, "Standard");
 	cr_assert_eq(
@@ -302,7 +312,7 @@ Test(mgmt_rules, rule6_public_ip_used_once)
 	cr_expect_eq(put_gw(SUB_A, "g2", "v2", "Standard", "p2", ""), MGMT_OK, "%s", last.message);
 }
 
-Test(mgmt_rules, rule8_tunnel_limit_across_subscriptions)
+BOTH_STORES_TEST(mgmt_rules, rule8_tunnel_limit_across_subscriptions)
 {
 	set_limits("{\"tunnelLimits\":{\"Standard\":2}}");
 	tenant(SUB_A, "Standard");
@@ -321,7 +331,7 @@ Test(mgmt_rules, rule8_tunnel_limit_across_subscriptions)
 	cr_expect_eq(put_conn(SUB_B, "c1", SUB_B, "g1", "l1", ""), MGMT_OK, "%s", last.message);
 }
 
-Test(mgmt_rules, rule8_active_active_counts_two)
+BOTH_STORES_TEST(mgmt_rules, rule8_active_active_counts_two)
 {
 	set_limits("{\"tunnelLimits\":{\"HighPerformance\":3}}");
 	cr_assert_eq(put_vnet(SUB_A, "v1", "GatewaySubnet"), MGMT_OK);
@@ -339,7 +349,7 @@ Test(mgmt_rules, rule8_active_active_counts_two)
 	cr_expect_eq(put_gw_aa(SUB_A, "g1", "p1", "p2"), MGMT_E_TUNNEL_LIMIT);
 }
 
-Test(mgmt_rules, rule9_local_gateway_ip_unique_without_revealing)
+BOTH_STORES_TEST(mgmt_rules, rule9_local_gateway_ip_unique_without_revealing)
 {
 	char msg_same[sizeof(last.message)], msg_other[sizeof(last.message)];
 
@@ -355,7 +365,7 @@ Test(mgmt_rules, rule9_local_gateway_ip_unique_without_revealing)
 	cr_expect_eq(put_lgw(SUB_A, "secret-site", "198.51.100.7", ",\"tags\":{}"), MGMT_OK);
 }
 
-Test(mgmt_rules, rule9_one_connection_per_remote_ip)
+BOTH_STORES_TEST(mgmt_rules, rule9_one_connection_per_remote_ip)
 {
 	tenant(SUB_A, "Standard");
 	cr_assert_eq(
@@ -367,7 +377,7 @@ Test(mgmt_rules, rule9_one_connection_per_remote_ip)
 	cr_expect_eq(put_conn(SUB_A, "c2", SUB_A, "g2", "l1", ""), MGMT_E_REMOTE_IP_IN_USE);
 }
 
-Test(mgmt_rules, rule10_public_peer)
+BOTH_STORES_TEST(mgmt_rules, rule10_public_peer)
 {
 	cr_expect_eq(put_lgw(SUB_A, "l1", "10.1.2.3", ""), MGMT_E_GATEWAY_IP_NOT_PUBLIC);
 	cr_expect_eq(put_lgw(SUB_A, "l1", "100.64.0.9", ""), MGMT_E_GATEWAY_IP_NOT_PUBLIC);
@@ -375,7 +385,7 @@ Test(mgmt_rules, rule10_public_peer)
 	cr_expect_eq(put_lgw(SUB_A, "l1", "10.1.2.3", ""), MGMT_OK, "%s", last.message);
 }
 
-Test(mgmt_rules, rule11_policy_not_on_basic)
+BOTH_STORES_TEST(mgmt_rules, rule11_policy_not_on_basic)
 {
 	static const char pol[] =
 		",\"ipsecPolicies\":[{\"saLifeTimeSeconds\":3600,\"saDataSizeKilobytes\":102400,"
@@ -391,7 +401,7 @@ Test(mgmt_rules, rule11_policy_not_on_basic)
 	cr_expect_eq(put_gw(SUB_A, "g1", "v1", "Basic", "p1", ""), MGMT_E_IPSEC_POLICY_ON_BASIC);
 }
 
-Test(mgmt_rules, rule12_referenced_resources_stay)
+BOTH_STORES_TEST(mgmt_rules, rule12_referenced_resources_stay)
 {
 	tenant(SUB_A, "Standard");
 	cr_assert_eq(put_lgw(SUB_A, "l1", "198.51.100.1", ""), MGMT_OK);
@@ -421,7 +431,7 @@ Test(mgmt_rules, rule12_referenced_resources_stay)
 	cr_expect_eq(store_count_sub(st, SUB_A), 0);
 }
 
-Test(mgmt_rules, references_do_not_cross_subscriptions)
+BOTH_STORES_TEST(mgmt_rules, references_do_not_cross_subscriptions)
 {
 	char a[sizeof(last.message)];
 
@@ -448,7 +458,7 @@ static const char *pip_ip(const char *sub, const char *name, char *buf, size_t n
 }
 
 /* SPEC §1: one shared public IP, the pool's first address, reported by every resource. */
-Test(mgmt_rules, public_ip_pool)
+BOTH_STORES_TEST(mgmt_rules, public_ip_pool)
 {
 	char ip[64];
 
@@ -473,7 +483,7 @@ Test(mgmt_rules, public_ip_pool)
 	cr_expect_str_eq(last.target, "properties.ipAddress");
 }
 
-Test(mgmt_rules, refused_write_leaves_nothing)
+BOTH_STORES_TEST(mgmt_rules, refused_write_leaves_nothing)
 {
 	json_t *before, *after;
 
@@ -488,7 +498,7 @@ Test(mgmt_rules, refused_write_leaves_nothing)
 	json_decref(after);
 }
 
-Test(mgmt_rules, preconditions)
+BOTH_STORES_TEST(mgmt_rules, preconditions)
 {
 	struct model_id id = mkid(SUB_A, "publicIPAddresses", "p1");
 	struct mgmt_precond pre = {0};
@@ -516,7 +526,7 @@ Test(mgmt_rules, preconditions)
 	cr_expect_eq(last.code, MGMT_E_PRECONDITION_FAILED);
 }
 
-Test(mgmt_rules, store_survives_reopen)
+BOTH_STORES_TEST(mgmt_rules, store_survives_reopen)
 {
 	json_t *a, *b;
 	char *key = NULL;
@@ -526,9 +536,9 @@ Test(mgmt_rules, store_survives_reopen)
 	cr_assert_eq(put_conn(SUB_A, "c1", SUB_A, "g1", "l1", ""), MGMT_OK);
 	a = get(SUB_A, "connections", "c1");
 	store_close(st);
-	cr_assert_eq(store_open(db, &st), 0);
+	cr_assert_eq(store_open_url(db, &st), 0);
 	m.store = st;
-	cr_expect_eq(store_schema_version(st), 2);
+	cr_expect_eq(store_schema_version(st), test_store_version());
 	b = get(SUB_A, "connections", "c1");
 	cr_expect(json_equal(a, b));
 	cr_assert_eq(store_shared_key_get(st, json_string_value(json_object_get(b, "id")), &key),
@@ -577,7 +587,7 @@ static void *race_put(void *arg)
 	return NULL;
 }
 
-Test(mgmt_rules, rule8_race_between_two_store_handles)
+BOTH_STORES_TEST(mgmt_rules, rule8_race_between_two_store_handles)
 {
 	struct store *other;
 	pthread_barrier_t barrier;
@@ -588,7 +598,7 @@ Test(mgmt_rules, rule8_race_between_two_store_handles)
 	tenant(SUB_B, "Standard");
 	cr_assert_eq(put_lgw(SUB_A, "l1", "198.51.100.1", ""), MGMT_OK);
 	cr_assert_eq(put_lgw(SUB_B, "l1", "198.51.100.2", ""), MGMT_OK);
-	cr_assert_eq(store_open(db, &other), 0);
+	cr_assert_eq(store_open_url(db, &other), 0);
 	for (round = 0; round < 25; round++) {
 		struct racer r[2] = {
 			{.s = st, .sub = SUB_A, .round = round, .barrier = &barrier},

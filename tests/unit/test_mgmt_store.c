@@ -3,7 +3,8 @@
  * Unit tests for src/mgmt/store and src/mgmt/auth and ids: migrations applied once and kept
  * across reopen, WAL mode, subscriptions and hashed tokens (a deleted subscription's tokens die
  * with it), settings defaults, shared keys kept apart from resource bodies, list order and
- * paging; bearer-token parsing; UUIDs and generated keys.
+ * paging; bearer-token parsing; UUIDs and generated keys. Every STORE_TEST runs twice: on
+ * SQLite (suite mgmt_store) and on a real etcd the test starts (suite mgmt_store_etcd).
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -15,10 +16,13 @@
 #include "mgmt/auth.h"
 #include "mgmt/ids.h"
 #include "mgmt/store/store.h"
+#include "support/etcd.h"
+#include "unit/both_stores.h"
 
 static char dir[] = "/tmp/vnetgw-store-XXXXXX";
 static char db[256];
 static struct store *st;
+static struct etcd_proc etcd;
 
 static void setup(void)
 {
@@ -27,16 +31,49 @@ static void setup(void)
 	cr_assert_eq(store_open(db, &st), 0);
 }
 
+static void setup_etcd(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(etcd_proc_start(&etcd, dir), 0, "%s", etcd.why);
+	cr_assert_eq(store_open_url(etcd.url, &st), 0);
+	snprintf(db, sizeof(db), "%s", etcd.url);
+}
+
 static void teardown(void)
 {
 	char cmd[300];
 
 	store_close(st);
+	st = NULL;
+	etcd_proc_stop(&etcd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_expect_eq(system(cmd), 0);
 }
 
+/* The same store again, as a restarted daemon opens it. */
+static void reopen(void)
+{
+	store_close(st);
+	st = NULL;
+	if (etcd.pid > 0)
+		cr_assert_eq(store_open_url(etcd.url, &st), 0);
+	else
+		cr_assert_eq(store_open(db, &st), 0);
+}
+
 TestSuite(mgmt_store, .init = setup, .fini = teardown);
+TestSuite(mgmt_store_etcd, .init = setup_etcd, .fini = teardown, .timeout = 120);
+
+/* A test of both backends (unit/both_stores.h). */
+#define STORE_TEST(name) BOTH_STORES_TEST(mgmt_store, name)
+
+Test(mgmt_store_etcd, layout_once_and_kept)
+{
+	cr_expect_str_eq(store_backend(st), "etcd");
+	cr_expect_eq(store_schema_version(st), 1);
+	reopen();
+	cr_expect_eq(store_schema_version(st), 1);
+}
 
 Test(mgmt_store, migrations_once_and_wal)
 {
@@ -55,7 +92,7 @@ Test(mgmt_store, migrations_once_and_wal)
 		fclose(f);
 }
 
-Test(mgmt_store, subscriptions_and_tokens)
+STORE_TEST(subscriptions_and_tokens)
 {
 	char hash[65], sub[64], tid[40];
 	json_t *list, *one;
@@ -124,7 +161,7 @@ Test(mgmt_store, migration_2_gives_old_tokens_ids)
 	json_decref(list);
 }
 
-Test(mgmt_store, settings_defaults_and_update)
+STORE_TEST(settings_defaults_and_update)
 {
 	json_t *s = store_settings_get(st);
 
@@ -134,8 +171,7 @@ Test(mgmt_store, settings_defaults_and_update)
 	json_object_set_new(json_object_get(s, "tunnelLimits"), "Standard", json_integer(3));
 	cr_assert_eq(store_settings_put(st, s), 0);
 	json_decref(s);
-	store_close(st);
-	cr_assert_eq(store_open(db, &st), 0);
+	reopen();
 	s = store_settings_get(st);
 	cr_expect_eq(model_settings_tunnel_limit(s, MODEL_SKU_STANDARD), 3);
 	json_decref(s);
@@ -152,7 +188,7 @@ static json_t *res(const char *name)
 	return json_pack("{s:s, s:s, s:{}}", "id", id, "name", name, "properties");
 }
 
-Test(mgmt_store, lists_in_order_with_pages)
+STORE_TEST(lists_in_order_with_pages)
 {
 	static const char *const names[] = {"delta", "Alpha", "charlie", "bravo", "echo"};
 	json_t *page, *refs = json_array();
@@ -190,7 +226,55 @@ Test(mgmt_store, lists_in_order_with_pages)
 	json_decref(refs);
 }
 
-Test(mgmt_store, shared_keys_apart_from_bodies)
+/* More than a page of etcd's (500) and than the API's largest page (1000), across two resource
+ * groups: every one once, in order, with the flags right. */
+STORE_TEST(large_lists_page_in_order)
+{
+	enum { N = 1203 };
+	json_t *refs = json_array(), *page, *r;
+	char name[32], id[256], after[256] = "", prev[256] = "";
+	int seen = 0, pages = 0;
+	bool more = true;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "p%05d", (i * 7919) % N);
+		snprintf(id, sizeof(id),
+			 "/subscriptions/s1/resourceGroups/%s/providers/Microsoft.Network/"
+			 "publicIPAddresses/%s",
+			 i % 2 ? "rg-b" : "rg-a", name);
+		r = json_pack("{s:s, s:s, s:{}}", "id", id, "name", name, "properties");
+		cr_assert_eq(store_put(st, MODEL_PIP, "s1", i % 2 ? "rg-b" : "rg-a", r, refs), 0);
+		json_decref(r);
+	}
+	while (more) {
+		cr_assert_eq(store_list(st, MODEL_PIP, "s1", NULL, after[0] ? after : NULL, 1000,
+					&page, &more),
+			     0);
+		pages++;
+		for (size_t i = 0; i < json_array_size(page); i++) {
+			const char *pid =
+				json_string_value(json_object_get(json_array_get(page, i), "id"));
+
+			cr_assert(strcasecmp(pid, prev) > 0, "%s after %s", pid, prev);
+			snprintf(prev, sizeof(prev), "%s", pid);
+			seen++;
+		}
+		snprintf(after, sizeof(after), "%s", prev);
+		cr_expect_eq(json_array_size(page), more ? 1000 : N - 1000);
+		json_decref(page);
+	}
+	cr_expect_eq(seen, N);
+	cr_expect_eq(pages, 2);
+	cr_assert_eq(store_list(st, MODEL_PIP, "s1", "rg-b", NULL, 1000, &page, &more), 0);
+	cr_expect_eq(json_array_size(page), N / 2);
+	cr_expect_not(more);
+	json_decref(page);
+	cr_expect_eq(store_count_sub(st, "s1"), N);
+	cr_expect_eq(store_count_type(st, MODEL_PIP), N);
+	json_decref(refs);
+}
+
+STORE_TEST(shared_keys_apart_from_bodies)
 {
 	json_t *r = res("c1"), *refs = json_array(), *back;
 	const char *id = json_string_value(json_object_get(r, "id"));
@@ -213,7 +297,7 @@ Test(mgmt_store, shared_keys_apart_from_bodies)
 	json_decref(refs);
 }
 
-Test(mgmt_store, transactions_roll_back)
+STORE_TEST(transactions_roll_back)
 {
 	json_t *r = res("p1"), *refs = json_array(), *back;
 
@@ -232,7 +316,7 @@ struct bearer_row {
 	bool admin;
 };
 
-Test(mgmt_store, bearer_tokens)
+STORE_TEST(bearer_tokens)
 {
 	static const struct bearer_row rows[] = {
 		/* 0 */ {"Bearer admin-token-0123456789", true, true},

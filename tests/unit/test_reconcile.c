@@ -17,6 +17,7 @@
 #include "ike/engine.h"
 #include "mgmt/ops.h"
 #include "mgmt/store/store.h"
+#include "unit/both_stores.h"
 
 #define SUB_A  "aaaaaaaa-0000-4000-8000-000000000001"
 #define SUB_B  "bbbbbbbb-0000-4000-8000-000000000002"
@@ -38,13 +39,12 @@ static void settings(const char *json)
 	mgmt_result_clear(&res);
 }
 
-static void setup(void)
+static void setup_on(bool etcd)
 {
-	char db[300];
+	char db[320];
 
 	cr_assert_not_null(mkdtemp(dir));
-	snprintf(db, sizeof(db), "%s/vnetgw.db", dir);
-	cr_assert_eq(store_open(db, &st), 0);
+	test_store_open(dir, etcd, db, sizeof(db), &st);
 	m = (struct mgmt){.store = st};
 	cr_assert_eq(store_sub_create(st, SUB_A, "a"), 0);
 	cr_assert_eq(store_sub_create(st, SUB_B, "b"), 0);
@@ -53,6 +53,16 @@ static void setup(void)
 	d1 = calloc(1, sizeof(*d1));
 	d2 = calloc(1, sizeof(*d2));
 	cr_assert(d1 && d2);
+}
+
+static void setup(void)
+{
+	setup_on(false);
+}
+
+static void setup_etcd(void)
+{
+	setup_on(true);
 }
 
 static void teardown(void)
@@ -64,11 +74,13 @@ static void teardown(void)
 	free(d1);
 	free(d2);
 	store_close(st);
+	test_store_stop();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_expect_eq(system(cmd), 0);
 }
 
 TestSuite(reconcile, .init = setup, .fini = teardown);
+TestSuite(reconcile_etcd, .init = setup_etcd, .fini = teardown, .timeout = 120);
 
 static void put(const char *sub, const char *seg, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -187,7 +199,7 @@ static bool psk_is(const struct gw_conn *c, const char *key)
 	return c->psk && c->psk->len == strlen(key) && memcmp(c->psk->data, key, c->psk->len) == 0;
 }
 
-Test(reconcile, overlapping_tenants)
+BOTH_STORES_TEST(reconcile, overlapping_tenants)
 {
 	const struct gw_vnet *va, *vb;
 	const struct gw_conn *ca, *cb;
@@ -235,7 +247,7 @@ Test(reconcile, overlapping_tenants)
 	cr_expect_not(ca->no_respond);
 }
 
-Test(reconcile, custom_policy_and_mode)
+BOTH_STORES_TEST(reconcile, custom_policy_and_mode)
 {
 	const struct gw_conn *c;
 	struct gw_conn want = {0};
@@ -277,7 +289,7 @@ Test(reconcile, custom_policy_and_mode)
 	cr_expect(c->initiate && !c->no_respond, "Default initiates and responds");
 }
 
-Test(reconcile, prefix_change_keeps_the_tunnel_key_change_restarts_it)
+BOTH_STORES_TEST(reconcile, prefix_change_keeps_the_tunnel_key_change_restarts_it)
 {
 	const struct gw_conn *a1, *a2, *b1, *b2;
 	struct model_id id = {0};
@@ -330,7 +342,7 @@ Test(reconcile, prefix_change_keeps_the_tunnel_key_change_restarts_it)
 	cr_expect_not(gw_conn_same_tunnel(b1, conn_by_ref(d2, SUB_A, "c2")));
 }
 
-Test(reconcile, deletion)
+BOTH_STORES_TEST(reconcile, deletion)
 {
 	tenant(SUB_A, "Standard", "198.51.100.10", "key-a");
 	tenant(SUB_B, "Basic", "198.51.100.20", "key-b");
@@ -349,7 +361,7 @@ Test(reconcile, deletion)
 	cr_expect_not_null(vnet_by_ref(d1, SUB_B));
 }
 
-Test(reconcile, no_public_ip_yet)
+BOTH_STORES_TEST(reconcile, no_public_ip_yet)
 {
 	tenant(SUB_A, "Standard", "198.51.100.10", "key-a");
 	settings("{\"publicIpPool\":[]}");
@@ -362,7 +374,7 @@ Test(reconcile, no_public_ip_yet)
 }
 
 /* Keys: readable, hashed, bounded, case-insensitive like ARM ids. */
-Test(reconcile, keys)
+BOTH_STORES_TEST(reconcile, keys)
 {
 	static const struct {
 		const char *type_name;
@@ -439,7 +451,7 @@ static int reset(const char *sub, const char *name)
 	return r;
 }
 
-Test(reconcile, reset_hook_names_the_gateway_and_its_connections)
+BOTH_STORES_TEST(reconcile, reset_hook_names_the_gateway_and_its_connections)
 {
 	char ga[512], gb[512];
 	const struct gw_conn *ca, *cb;
@@ -488,7 +500,7 @@ static void on_skipped(void *arg, const char *ref, const char *why)
 	snprintf(k->last_why, sizeof(k->last_why), "%s", why);
 }
 
-Test(reconcile, left_out_resources_are_reported_with_why)
+BOTH_STORES_TEST(reconcile, left_out_resources_are_reported_with_why)
 {
 	struct skips k = {0};
 	struct reconcile_report rep = {.skipped = on_skipped, .arg = &k};

@@ -100,6 +100,9 @@ uint16_t api_server_port(const struct api_server *srv);
 int api_server_listen_unix(struct api_server *srv, const char *path);
 /* Starts the API thread. 0 or -errno. */
 int api_server_start(struct api_server *srv);
+/* The deployment settings changed elsewhere (another node, through the store's watch): the API
+ * re-reads its rate limit before its next request. Thread-safe; NULL-safe. */
+void api_server_settings_changed(struct api_server *srv);
 /* Stops the thread (waiting for the request it is in), stops listening and removes the Unix
  * socket; NULL-safe. */
 void api_server_free(struct api_server *srv);

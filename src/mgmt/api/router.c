@@ -5,6 +5,7 @@
  * decided before anything else about the path is looked at. Path segments are percent-decoded
  * one by one; one that decodes to a NUL or a slash is no name we could have issued.
  */
+#include <errno.h>
 #include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "mgmt/api/internal.h"
 #include "mgmt/api/server_internal.h"
 #include "mgmt/model/field.h"
+#include "mgmt/ops_internal.h"
 
 const char *api_method_name(enum http_method m)
 {
@@ -168,11 +170,20 @@ static void handle_tenant(struct api_req *r)
 {
 	const char *v;
 	struct api_route rt;
+	int rc = 0;
 
 	/* Before anything else about the path: a subscription this caller cannot reach is
 	 * answered exactly as one that does not exist. */
-	if (!sub_id_valid(r->segs[1]) || !auth_may_access(&r->who, r->segs[1]) ||
-	    mgmt_ops_sub_exists(r->mgmt, r->segs[1]) != 0) {
+	if (sub_id_valid(r->segs[1]) && auth_may_access(&r->who, r->segs[1]))
+		rc = mgmt_ops_sub_exists(r->mgmt, r->segs[1]);
+	if (rc && rc != -ENOENT) {
+		struct mgmt_error err = {0};
+
+		mgmt_ops_store_err(r->mgmt->store, &err);
+		api_reply_error(r, &err);
+		return;
+	}
+	if (!sub_id_valid(r->segs[1]) || !auth_may_access(&r->who, r->segs[1]) || rc) {
 		api_reply_fail(r, MGMT_E_SUBSCRIPTION_NOT_FOUND, "",
 			       "The subscription '%.64s' could not be found.", r->segs[1]);
 		return;

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "mgmt/api/ratelimit.h"
 #include "mgmt/api/server_internal.h"
 #include "mgmt/ids.h"
+#include "mgmt/ops_internal.h"
 #include "mgmt/store/store.h"
 
 #define RATE_SLOTS_DEFAULT 4096
@@ -48,6 +50,8 @@ struct api_server {
 	char admin_hash[AUTH_HASH_HEX_LEN + 1];
 	struct ratelimit *rl;
 	unsigned rate_per_s, rate_burst;
+	atomic_uint settings_gen; /* bumped by api_server_settings_changed (any thread) */
+	unsigned settings_seen;	  /* the generation rate_per_s/burst were read at */
 	api_conn_status_fn conn_status;
 	void *conn_status_arg;
 	api_conn_events_fn conn_events;
@@ -131,6 +135,11 @@ int api_http_error(struct http_req *hr, const struct mgmt_error *err)
 				    json_string(err->target));
 	if (status == 401)
 		http_req_add_header(hr, "WWW-Authenticate", "Bearer");
+	/* The store's outage or its writers' race pass: a client may try again (az does). */
+	if (err->code == MGMT_E_STORE_UNAVAILABLE)
+		http_req_add_header(hr, "Retry-After", "2");
+	else if (err->code == MGMT_E_STORE_CONFLICT)
+		http_req_add_header(hr, "Retry-After", "1");
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	api_http_reply(hr, status, "application/json; charset=utf-8", text ? text : "",
 		       text ? strlen(text) : 0);
@@ -227,6 +236,8 @@ static void log_request(struct api_req *r, const struct api_ctx *ctx)
 /* ---- the HTTP server's callbacks ---------------------------------------------------------------
  */
 
+static void rate_refresh(struct api_server *srv);
+
 /* The head, before any body: who is calling, and may it call now? */
 static int on_head(void *arg, struct http_req *hr)
 {
@@ -234,6 +245,7 @@ static int on_head(void *arg, struct http_req *hr)
 	struct api_ctx *ctx = ctx_of(hr);
 	unsigned retry = 0;
 	char ra[16];
+	int rc;
 
 	if (!ctx) {
 		http_fail(hr, MGMT_E_INTERNAL, "Out of memory.");
@@ -244,8 +256,23 @@ static int on_head(void *arg, struct http_req *hr)
 		memset(&ctx->who, 0, sizeof(ctx->who));
 		return 0;
 	}
-	if (auth_resolve(srv->mgmt.store, srv->admin_hash, http_req_local(hr),
-			 http_req_header(hr, "Authorization"), &ctx->who) != 0) {
+	/* Another node changed the settings (the store's watch said so): our rate follows. */
+	if (atomic_load(&srv->settings_gen) != srv->settings_seen) {
+		srv->settings_seen = atomic_load(&srv->settings_gen);
+		rate_refresh(srv);
+	}
+	rc = auth_resolve(srv->mgmt.store, srv->admin_hash, http_req_local(hr),
+			  http_req_header(hr, "Authorization"), &ctx->who);
+	if (rc && rc != -EACCES) {
+		struct mgmt_error err = {0};
+
+		/* The token could not be looked up: nothing is said about it. */
+		mgmt_ops_store_err(srv->mgmt.store, &err);
+		api_http_error(hr, &err);
+		log_refused(srv, hr, ctx, mgmt_err_status(err.code), mgmt_err_name(err.code));
+		return 1;
+	}
+	if (rc) {
 		http_fail(hr, MGMT_E_AUTHENTICATION_FAILED,
 			  "A valid bearer token is required (Authorization: Bearer <token>).");
 		log_refused(srv, hr, ctx, 401, "AuthenticationFailed");
@@ -403,6 +430,12 @@ static void on_reset(void *arg, const char *vgw_id)
 
 	if (srv->outer_reset)
 		srv->outer_reset(srv->outer_arg, vgw_id);
+}
+
+void api_server_settings_changed(struct api_server *srv)
+{
+	if (srv)
+		atomic_fetch_add(&srv->settings_gen, 1);
 }
 
 void api_server_conn_status(const struct api_server *srv, const char *conn_id,

@@ -182,6 +182,12 @@
 	X(MGMT_E_SHARED_KEY_TOO_SHORT, "SharedKeyTooShort", 400)                                    \
 	/* A token id that the subscription does not have (revoke). */                              \
 	X(MGMT_E_TOKEN_NOT_FOUND, "TokenNotFound", 404)                                             \
+	/* The store (etcd) did not answer within its deadline; nothing was changed (Retry-After). \
+	 */                                                                                         \
+	X(MGMT_E_STORE_UNAVAILABLE, "StoreUnavailable", 503)                                        \
+	/* Other nodes' writes kept changing what the request read, each of its tries; nothing was  \
+	 * changed (Retry-After). */                                                                \
+	X(MGMT_E_STORE_CONFLICT, "ConcurrentUpdateConflict", 409)                                   \
 	/* --- live state (issues 12, 20) ------------------------------------------------------ */ \
 	/* The gateway that would answer is not running (no public IP yet, not reconciled, ...). */ \
 	X(MGMT_E_GATEWAY_NOT_RUNNING, "GatewayNotRunning", 409)                                     \

@@ -1,878 +1,247 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store: SQLite behind the management plane, the only file that speaks SQL. WAL mode with
- * synchronous=FULL: a COMMIT returns only once the WAL is fsync'd, so a write the API has
- * acknowledged survives kill -9 and power loss alike. Numbered migrations bring an older file up
- * to date at start (PRAGMA user_version is the number applied). Rule queries that span tenants
- * count rows and never return another subscription's ids. Shared keys pass through SQLite's
- * memory: with store_use_allocator the freed memory is wiped, secure_delete zeroes what a
- * change leaves in the file, and the page cache is released after every transaction, so no
- * key outlives the request that wrote or read it in this process's memory.
+ * store: the one entry to the management plane's store -- picks the backend from the url at
+ * open (sqlite.c, etcd.c) and hands each call to it, keeping what every backend shares: whether
+ * a transaction is open and why the last call failed (store_error).
  */
 #include <errno.h>
-#include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/log.h"
-#include "mgmt/store/store.h"
+#include "mgmt/store/backend.h"
 
-struct store {
-	sqlite3 *db;
-	int version;
-	char *path;
-	bool wrote_secret; /* this transaction wrote a shared key: recycle the connection after */
-};
-
-/* Migration N (1-based) is migrations[N-1]; never edit one that has shipped, append. */
-static const char *const migrations[] = {
-	/* 1: resources, references, shared keys, subscriptions, tokens, settings. */
-	"CREATE TABLE resources ("
-	"  key TEXT PRIMARY KEY," /* the id lower-cased */
-	"  sub TEXT NOT NULL,"	  /* lower-cased */
-	"  rg TEXT NOT NULL,"	  /* lower-cased */
-	"  type TEXT NOT NULL,"	  /* path segment: virtualNetworks, ... */
-	"  body TEXT NOT NULL"	  /* the resource's ARM JSON, without secrets */
-	") WITHOUT ROWID;"
-	"CREATE INDEX resources_sub_type ON resources(sub, type, key);"
-	"CREATE INDEX resources_type ON resources(type);"
-	"CREATE TABLE refs (src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY (src, dst))"
-	"  WITHOUT ROWID;"
-	"CREATE INDEX refs_dst ON refs(dst);"
-	"CREATE TABLE shared_keys (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE subscriptions (id TEXT PRIMARY KEY, display_name TEXT NOT NULL,"
-	"  state TEXT NOT NULL, created INTEGER NOT NULL);"
-	"CREATE TABLE tokens (hash TEXT PRIMARY KEY, sub TEXT NOT NULL, created INTEGER NOT NULL);"
-	"CREATE TABLE settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);",
-	/* 2: tokens get an id (what the operator lists and revokes them by) and a label. Tokens
-	 * of version 1 get a random id. */
-	"ALTER TABLE tokens ADD COLUMN id TEXT;"
-	"ALTER TABLE tokens ADD COLUMN label TEXT NOT NULL DEFAULT '';"
-	"UPDATE tokens SET id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
-	"  substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
-	"  substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));"
-	"CREATE UNIQUE INDEX tokens_id ON tokens(id);"
-	"CREATE INDEX tokens_sub ON tokens(sub);",
-};
-
-#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
-static void store_log_err(struct store *s, const char *what)
+int store_fail(struct store *s, int r)
 {
-	log_err("Mgmt", "store: %s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
+	if (r < 0 && r != -ENOENT && !(s->in_tx && s->err))
+		s->err = r;
+	return r;
 }
 
-static int exec(struct store *s, const char *sql)
+/* Outside a transaction each call is judged alone. */
+static struct store *enter(struct store *s)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	log_err("Mgmt", "store: %s", msg ? msg : sqlite3_errmsg(s->db));
-	sqlite3_free(msg);
-	return -EIO;
+	if (!s->in_tx)
+		s->err = 0;
+	return s;
 }
 
-static sqlite3_stmt *prep(struct store *s, const char *sql)
+/* An int-returning call: a failure (but absence) is recorded. */
+static int track(struct store *s, int r)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store_log_err(s, "prepare");
-		return NULL;
-	}
-	return st;
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void key_of(const char *id, char *out, size_t n)
-{
-	model_id_key(id ? id : "", out, n);
-}
-
-static int migrate(struct store *s)
-{
-	sqlite3_stmt *st = prep(s, "PRAGMA user_version");
-	int v = 0, r = 0;
-
-	if (!st)
-		return -EIO;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (v > N_MIGRATIONS) {
-		log_err("Mgmt", "store: schema version %d is newer than this vnetgwd (%d)", v,
-			N_MIGRATIONS);
-		return -EIO;
-	}
-	while (v < N_MIGRATIONS) {
-		char sql[64];
-
-		/* Each migration and its version bump commit together, or not at all. */
-		if (exec(s, "BEGIN IMMEDIATE") != 0)
-			return -EIO;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		r = exec(s, migrations[v]);
-		if (!r)
-			r = exec(s, sql);
-		if (!r)
-			r = exec(s, "COMMIT");
-		if (r) {
-			exec(s, "ROLLBACK");
-			return r;
-		}
-		v++;
-	}
-	s->version = v;
-	return 0;
-}
-
-/* The connection and its settings. */
-static int connect_db(struct store *s)
-{
-	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		store_log_err(s, s->path);
-		return -EIO;
-	}
-	sqlite3_busy_timeout(s->db, 5000);
-	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = FULL") ||
-	    exec(s, "PRAGMA foreign_keys = ON") || exec(s, "PRAGMA secure_delete = ON"))
-		return -EIO;
-	return 0;
-}
-
-/*
- * SQLite assembles every new record in a scratch buffer it keeps for the connection's life
- * (BtShared.pTmpSpace), so the last shared key written would stay there in clear; a new
- * connection after such a transaction hands all of the old one's memory back to the allocator
- * (the daemon's wipes it).
- */
-static void recycle(struct store *s)
-{
-	s->wrote_secret = false;
-	sqlite3_close(s->db);
-	s->db = NULL;
-	if (connect_db(s) != 0)
-		log_err("Mgmt", "store: cannot reopen %s after writing a key", s->path);
+	return r < 0 && r != -ENOENT && r != -EEXIST ? store_fail(s, r) : r;
 }
 
 int store_open(const char *path, struct store **out)
 {
-	struct store *s = calloc(1, sizeof(*s));
-	int r = -EIO;
+	return store_sqlite_open(path, out);
+}
 
+int store_open_url(const char *url, struct store **out)
+{
 	*out = NULL;
-	if (!s)
-		return -ENOMEM;
-	s->path = strdup(path);
-	if (!s->path || connect_db(s) != 0)
-		goto out;
-	r = migrate(s);
-out:
-	if (r) {
-		store_close(s);
-		return r;
-	}
-	*out = s;
-	return 0;
+	if (strncmp(url, "sqlite:", 7) == 0 && url[7])
+		return store_sqlite_open(url + 7, out);
+	if (strncmp(url, "etcd://", 7) == 0)
+		return store_etcd_open(url + 7, out);
+	log_err("Mgmt", "store: '%s' is not sqlite:PATH nor etcd://HOST:PORT[,HOST:PORT...]", url);
+	return -EINVAL;
 }
 
 void store_close(struct store *s)
 {
-	if (!s)
-		return;
-	sqlite3_close(s->db);
-	free(s->path);
-	free(s);
+	if (s)
+		s->ops->close(s);
+}
+
+const char *store_backend(const struct store *s)
+{
+	return s->ops->name;
 }
 
 int store_schema_version(struct store *s)
 {
-	return s->version;
-}
-
-int store_begin(struct store *s)
-{
-	return exec(s, "BEGIN IMMEDIATE");
-}
-
-int store_commit(struct store *s)
-{
-	if (exec(s, "COMMIT") == 0) {
-		store_release(s);
-		return 0;
-	}
-	store_rollback(s);
-	return -EIO;
-}
-
-void store_rollback(struct store *s)
-{
-	if (!sqlite3_get_autocommit(s->db))
-		exec(s, "ROLLBACK");
-	store_release(s);
-}
-
-void store_release(struct store *s)
-{
-	if (!s->db || !sqlite3_get_autocommit(s->db))
-		return;
-	/* Pages (shared keys among them) go back to the allocator, which wipes them. */
-	if (s->wrote_secret)
-		recycle(s);
-	else
-		sqlite3_db_release_memory(s->db);
-}
-
-/* --- memory --------------------------------------------------------------------------------- */
-
-static const struct store_alloc *alloc_fns;
-
-static void *sq_malloc(int n)
-{
-	return n > 0 ? alloc_fns->malloc_fn((size_t)n) : NULL;
-}
-
-static void sq_free(void *p)
-{
-	alloc_fns->free_fn(p);
-}
-
-static void *sq_realloc(void *p, int n)
-{
-	return n > 0 ? alloc_fns->realloc_fn(p, (size_t)n) : NULL;
-}
-
-static int sq_size(void *p)
-{
-	return p ? (int)alloc_fns->size_fn(p) : 0;
-}
-
-static int sq_roundup(int n)
-{
-	return (n + 7) & ~7;
-}
-
-static int sq_init(void *arg)
-{
-	return SQLITE_OK;
-}
-
-static void sq_shutdown(void *arg)
-{
+	return s->ops->schema_version(s);
 }
 
 int store_use_allocator(const struct store_alloc *a)
 {
-	static const sqlite3_mem_methods methods = {
-		sq_malloc, sq_free, sq_realloc, sq_size, sq_roundup, sq_init, sq_shutdown, NULL,
-	};
+	int r = store_sqlite_use_allocator(a);
 
-	/* SQLite takes its allocator once, before its first use in the process. */
-	alloc_fns = a;
-	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &methods) != SQLITE_OK)
-		return -EBUSY;
-	/* Memory SQLite recycles itself is never freed, so never wiped: no lookaside slots (the
-	 * small values, a bound key among them) and no bulk page-cache allocation (pages are
-	 * then allocated, and freed, one by one). */
-	if (sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0) != SQLITE_OK ||
-	    sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0) != SQLITE_OK)
-		return -EBUSY;
-	return 0;
+	return r ? r : store_etcd_use_allocator(a);
 }
 
-static json_t *column_json(sqlite3_stmt *st, int col)
+static int begin(struct store *s, bool read_only)
 {
-	const char *text = (const char *)sqlite3_column_text(st, col);
+	int r;
 
-	return text ? json_loads(text, 0, NULL) : NULL;
+	if (s->in_tx) {
+		log_err("Mgmt", "store: a transaction is already open");
+		return -EBUSY;
+	}
+	s->err = 0;
+	r = s->ops->begin(s, read_only);
+	if (r == 0)
+		s->in_tx = true;
+	return track(s, r);
+}
+
+int store_begin(struct store *s)
+{
+	return begin(s, false);
+}
+
+int store_begin_read(struct store *s)
+{
+	return begin(s, true);
+}
+
+int store_commit(struct store *s)
+{
+	int r;
+
+	if (s->commit_hook)
+		s->commit_hook(s->commit_hook_arg);
+	r = s->ops->commit(s);
+	s->in_tx = false;
+	if (r)
+		s->err = r;
+	return r;
+}
+
+void store_rollback(struct store *s)
+{
+	s->ops->rollback(s);
+	s->in_tx = false;
+}
+
+void store_release(struct store *s)
+{
+	s->ops->release(s);
+}
+
+int store_error(struct store *s)
+{
+	return s->err;
 }
 
 json_t *store_get(struct store *s, const char *id)
 {
-	sqlite3_stmt *st = prep(s, "SELECT body FROM resources WHERE key = ?1");
-	char key[MODEL_ID_MAX];
-	json_t *res = NULL;
-
-	if (!st)
-		return NULL;
-	key_of(id, key, sizeof(key));
-	bind_text(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		res = column_json(st, 0);
-	sqlite3_finalize(st);
-	return res;
-}
-
-static int step_done(struct store *s, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE) {
-		store_log_err(s, "step");
-		return -EIO;
-	}
-	return 0;
+	return enter(s)->ops->get(s, id);
 }
 
 int store_put(struct store *s, enum model_type t, const char *sub, const char *rg, json_t *res,
 	      json_t *refs)
 {
-	sqlite3_stmt *st = NULL;
-	char key[MODEL_ID_MAX], lsub[MODEL_ID_MAX], lrg[MODEL_ID_MAX];
-	char *body = NULL;
-	json_t *v;
-	size_t i;
-	int r = -EIO;
-
-	key_of(json_string_value(json_object_get(res, "id")), key, sizeof(key));
-	key_of(sub, lsub, sizeof(lsub));
-	key_of(rg, lrg, sizeof(lrg));
-	body = json_dumps(res, JSON_COMPACT);
-	if (!body)
-		return -ENOMEM;
-	st = prep(s, "INSERT OR REPLACE INTO resources (key, sub, rg, type, body) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5)");
-	if (!st)
-		goto out;
-	bind_text(st, 1, key);
-	bind_text(st, 2, lsub);
-	bind_text(st, 3, lrg);
-	bind_text(st, 4, model_type_segment(t));
-	bind_text(st, 5, body);
-	if (step_done(s, st))
-		goto out;
-	sqlite3_finalize(st);
-	st = prep(s, "DELETE FROM refs WHERE src = ?1");
-	if (!st)
-		goto out;
-	bind_text(st, 1, key);
-	if (step_done(s, st))
-		goto out;
-	sqlite3_finalize(st);
-	st = prep(s, "INSERT OR IGNORE INTO refs (src, dst) VALUES (?1, ?2)");
-	if (!st)
-		goto out;
-	json_array_foreach(refs, i, v)
-	{
-		sqlite3_reset(st);
-		bind_text(st, 1, key);
-		bind_text(st, 2, json_string_value(v));
-		if (step_done(s, st))
-			goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	free(body);
-	return r;
+	return track(s, enter(s)->ops->put(s, t, sub, rg, res, refs));
 }
 
 int store_delete(struct store *s, const char *id)
 {
-	static const char *const sql[] = {
-		"DELETE FROM refs WHERE src = ?1",
-		"DELETE FROM shared_keys WHERE key = ?1",
-		"DELETE FROM resources WHERE key = ?1",
-	};
-	char key[MODEL_ID_MAX];
-	size_t i;
-
-	key_of(id, key, sizeof(key));
-	s->wrote_secret = true; /* a connection's key goes too (rebalancing may copy cells) */
-	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		sqlite3_stmt *st = prep(s, sql[i]);
-
-		if (!st)
-			return -EIO;
-		bind_text(st, 1, key);
-		if (step_done(s, st)) {
-			sqlite3_finalize(st);
-			return -EIO;
-		}
-		sqlite3_finalize(st);
-	}
-	return sqlite3_changes(s->db) ? 0 : -ENOENT;
+	return track(s, enter(s)->ops->del(s, id));
 }
 
 int store_list(struct store *s, enum model_type t, const char *sub, const char *rg,
 	       const char *after, int limit, json_t **out, bool *more)
 {
-	sqlite3_stmt *st;
-	char lsub[MODEL_ID_MAX], lrg[MODEL_ID_MAX], lafter[MODEL_ID_MAX];
-	json_t *arr = json_array();
-	int n = 0, rc;
-
-	*out = NULL;
-	*more = false;
-	st = prep(s, "SELECT body FROM resources WHERE sub = ?1 AND type = ?2 "
-		     "AND (?3 IS NULL OR rg = ?3) AND (?4 IS NULL OR key > ?4) "
-		     "ORDER BY key LIMIT ?5");
-	if (!st || !arr) {
-		sqlite3_finalize(st);
-		json_decref(arr);
-		return -EIO;
-	}
-	key_of(sub, lsub, sizeof(lsub));
-	bind_text(st, 1, lsub);
-	bind_text(st, 2, model_type_segment(t));
-	if (rg) {
-		key_of(rg, lrg, sizeof(lrg));
-		bind_text(st, 3, lrg);
-	} else {
-		bind_text(st, 3, NULL);
-	}
-	if (after) {
-		key_of(after, lafter, sizeof(lafter));
-		bind_text(st, 4, lafter);
-	} else {
-		bind_text(st, 4, NULL);
-	}
-	sqlite3_bind_int(st, 5, limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) {
-			*more = true;
-			break;
-		}
-		json_array_append_new(arr, column_json(st, 0));
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		json_decref(arr);
-		return -EIO;
-	}
-	*out = arr;
-	return 0;
-}
-
-static int count_query(struct store *s, const char *sql, const char *a, const char *b,
-		       const char *c)
-{
-	sqlite3_stmt *st = prep(s, sql);
-	int n = -EIO;
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, a);
-	bind_text(st, 2, b);
-	if (c || sqlite3_bind_parameter_count(st) >= 3)
-		bind_text(st, 3, c);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	else
-		store_log_err(s, "count");
-	sqlite3_finalize(st);
-	return n;
+	return track(s, enter(s)->ops->list(s, t, sub, rg, after, limit, out, more));
 }
 
 int store_count_sub(struct store *s, const char *sub)
 {
-	char lsub[MODEL_ID_MAX];
-
-	key_of(sub, lsub, sizeof(lsub));
-	return count_query(s, "SELECT count(*) FROM resources WHERE sub = ?1 AND ?2 IS NULL", lsub,
-			   NULL, NULL);
+	return track(s, enter(s)->ops->count_sub(s, sub));
 }
 
 int store_count_type(struct store *s, enum model_type t)
 {
-	return count_query(s, "SELECT count(*) FROM resources WHERE type = ?1 AND ?2 IS NULL",
-			   model_type_segment(t), NULL, NULL);
-}
-
-/* --- the rules' view ------------------------------------------------------------------------ */
-
-static json_t *view_get(void *ctx, const char *id)
-{
-	return store_get(ctx, id);
-}
-
-static json_t *view_referrers(void *ctx, const char *id)
-{
-	struct store *s = ctx;
-	sqlite3_stmt *st;
-	char key[MODEL_ID_MAX];
-	json_t *arr = json_array();
-	int rc;
-
-	/* The resource itself or one of its children (a VNet's subnets). */
-	st = prep(s, "SELECT DISTINCT json_extract(r.body, '$.id') FROM refs "
-		     "JOIN resources r ON r.key = refs.src "
-		     "WHERE (refs.dst = ?1 OR substr(refs.dst, 1, length(?1) + 9) = ?1 || "
-		     "'/subnets/') AND refs.src <> ?1 ORDER BY refs.src");
-	if (!st || !arr) {
-		sqlite3_finalize(st);
-		json_decref(arr);
-		return NULL;
-	}
-	key_of(id, key, sizeof(key));
-	bind_text(st, 1, key);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
-}
-
-static int view_count_lgw_ip(void *ctx, const char *ip, const char *except_id)
-{
-	char key[MODEL_ID_MAX];
-
-	key_of(except_id, key, sizeof(key));
-	return count_query(ctx,
-			   "SELECT count(*) FROM resources WHERE type = 'localNetworkGateways' "
-			   "AND json_extract(body, '$.properties.gatewayIpAddress') = ?1 "
-			   "AND key <> ?2",
-			   ip, key, NULL);
-}
-
-static int view_count_conn_ip(void *ctx, const char *ip, const char *except_id)
-{
-	char key[MODEL_ID_MAX];
-
-	key_of(except_id, key, sizeof(key));
-	return count_query(
-		ctx,
-		"SELECT count(*) FROM resources c JOIN resources l ON l.key = "
-		"lower(json_extract(c.body, '$.properties.localNetworkGateway2.id')) "
-		"WHERE c.type = 'connections' AND "
-		"json_extract(l.body, '$.properties.gatewayIpAddress') = ?1 AND c.key <> ?2",
-		ip, key, NULL);
-}
-
-static int view_tunnels_used(void *ctx, const char *sku, const char *except_gw,
-			     const char *except_conn)
-{
-	char gw[MODEL_ID_MAX], conn[MODEL_ID_MAX];
-
-	key_of(except_gw, gw, sizeof(gw));
-	key_of(except_conn, conn, sizeof(conn));
-	return count_query(
-		ctx,
-		"SELECT COALESCE(SUM(CASE WHEN json_extract(g.body, '$.properties.activeActive') "
-		"THEN 2 ELSE 1 END), 0) FROM resources c JOIN resources g ON g.key = "
-		"lower(json_extract(c.body, '$.properties.virtualNetworkGateway1.id')) "
-		"WHERE c.type = 'connections' AND "
-		"json_extract(g.body, '$.properties.sku.name') = ?1 AND g.key <> ?2 AND "
-		"c.key <> ?3",
-		sku, gw, conn);
-}
-
-static json_t *view_public_ips_used(void *ctx)
-{
-	struct store *s = ctx;
-	sqlite3_stmt *st;
-	json_t *arr = json_array();
-	int rc;
-
-	st = prep(s, "SELECT json_extract(body, '$.properties.ipAddress') FROM resources "
-		     "WHERE type = 'publicIPAddresses' AND "
-		     "json_extract(body, '$.properties.ipAddress') IS NOT NULL");
-	if (!st || !arr) {
-		sqlite3_finalize(st);
-		json_decref(arr);
-		return NULL;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
-}
-
-static int view_count(void *ctx, enum model_type t, const char *sub, const char *except_id)
-{
-	char lsub[MODEL_ID_MAX], key[MODEL_ID_MAX];
-
-	key_of(except_id, key, sizeof(key));
-	if (sub)
-		key_of(sub, lsub, sizeof(lsub));
-	return count_query(ctx,
-			   "SELECT count(*) FROM resources WHERE type = ?1 AND key <> ?2 AND "
-			   "(?3 IS NULL OR sub = ?3)",
-			   model_type_segment(t), key, sub ? lsub : NULL);
+	return track(s, enter(s)->ops->count_type(s, t));
 }
 
 int store_view(struct store *s, struct model_view *v)
 {
-	v->ctx = s;
-	v->get = view_get;
-	v->referrers = view_referrers;
-	v->count_lgw_ip = view_count_lgw_ip;
-	v->count_conn_ip = view_count_conn_ip;
-	v->tunnels_used = view_tunnels_used;
-	v->public_ips_used = view_public_ips_used;
-	v->count = view_count;
-	v->settings = store_settings_get(s);
-	return v->settings ? 0 : -EIO;
+	return track(s, enter(s)->ops->view(s, v));
 }
-
-/* --- shared keys ----------------------------------------------------------------------------- */
 
 int store_shared_key_get(struct store *s, const char *id, char **out)
 {
-	sqlite3_stmt *st = prep(s, "SELECT value FROM shared_keys WHERE key = ?1");
-	char key[MODEL_ID_MAX];
-	int r = -ENOENT;
-
-	*out = NULL;
-	if (!st)
-		return -EIO;
-	key_of(id, key, sizeof(key));
-	bind_text(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = strdup((const char *)sqlite3_column_text(st, 0));
-		r = *out ? 0 : -ENOMEM;
-	}
-	sqlite3_finalize(st);
-	store_release(s);
-	return r;
+	return track(s, enter(s)->ops->shared_key_get(s, id, out));
 }
 
-int store_shared_key_set(struct store *s, const char *id, const char *value)
+int store_shared_key_set(struct store *s, const char *id, const char *key)
 {
-	sqlite3_stmt *st =
-		prep(s, "INSERT OR REPLACE INTO shared_keys (key, value) VALUES (?1, ?2)");
-	char key[MODEL_ID_MAX];
-	int r;
-
-	if (!st)
-		return -EIO;
-	key_of(id, key, sizeof(key));
-	bind_text(st, 1, key);
-	bind_text(st, 2, value);
-	r = step_done(s, st);
-	sqlite3_finalize(st);
-	s->wrote_secret = true;
-	return r;
+	return track(s, enter(s)->ops->shared_key_set(s, id, key));
 }
-
-/* --- subscriptions and tokens ------------------------------------------------------------------
- */
 
 int store_sub_create(struct store *s, const char *id, const char *display_name)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO subscriptions (id, display_name, state, created) "
-				   "VALUES (lower(?1), ?2, 'Enabled', ?3)");
-	int r;
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, id);
-	bind_text(st, 2, display_name);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	r = step_done(s, st);
-	sqlite3_finalize(st);
-	return r;
-}
-
-static json_t *sub_row(sqlite3_stmt *st)
-{
-	return json_pack("{s:s, s:s, s:s}", "subscriptionId", sqlite3_column_text(st, 0),
-			 "displayName", sqlite3_column_text(st, 1), "state",
-			 sqlite3_column_text(st, 2));
+	return track(s, enter(s)->ops->sub_create(s, id, display_name));
 }
 
 int store_sub_get(struct store *s, const char *id, json_t **out)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id, display_name, state FROM subscriptions "
-				   "WHERE id = lower(?1)");
-	int r = -ENOENT;
-
-	*out = NULL;
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = sub_row(st);
-		r = *out ? 0 : -ENOMEM;
-	}
-	sqlite3_finalize(st);
-	return r;
+	return track(s, enter(s)->ops->sub_get(s, id, out));
 }
 
 int store_sub_list(struct store *s, json_t **out)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id, display_name, state FROM subscriptions "
-				   "ORDER BY created, id");
-	json_t *arr = json_array();
-	int rc;
-
-	*out = NULL;
-	if (!st || !arr) {
-		sqlite3_finalize(st);
-		json_decref(arr);
-		return -EIO;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, sub_row(st));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return -EIO;
-	}
-	*out = arr;
-	return 0;
+	return track(s, enter(s)->ops->sub_list(s, out));
 }
 
 int store_sub_delete(struct store *s, const char *id)
 {
-	static const char *const sql[] = {
-		"DELETE FROM tokens WHERE sub = lower(?1)",
-		"DELETE FROM subscriptions WHERE id = lower(?1)",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		sqlite3_stmt *st = prep(s, sql[i]);
-
-		if (!st)
-			return -EIO;
-		bind_text(st, 1, id);
-		if (step_done(s, st)) {
-			sqlite3_finalize(st);
-			return -EIO;
-		}
-		sqlite3_finalize(st);
-	}
-	return sqlite3_changes(s->db) ? 0 : -ENOENT;
+	return track(s, enter(s)->ops->sub_delete(s, id));
 }
 
 int store_token_add(struct store *s, const char *hash_hex, const char *sub, const char *id,
 		    const char *label, int64_t created)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO tokens (hash, sub, created, id, label) "
-				   "VALUES (?1, lower(?2), ?3, lower(?4), ?5)");
-	int r;
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, hash_hex);
-	bind_text(st, 2, sub);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)created);
-	bind_text(st, 4, id);
-	bind_text(st, 5, label ? label : "");
-	r = step_done(s, st);
-	sqlite3_finalize(st);
-	return r;
+	return track(s, enter(s)->ops->token_add(s, hash_hex, sub, id, label, created));
 }
 
 int store_token_find(struct store *s, const char *hash_hex, char *sub, size_t n, char *id,
 		     size_t idn)
 {
-	sqlite3_stmt *st = prep(s, "SELECT t.sub, t.id FROM tokens t JOIN subscriptions s "
-				   "ON s.id = t.sub WHERE t.hash = ?1");
-	int r = -ENOENT;
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, hash_hex);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(sub, n, "%s", (const char *)sqlite3_column_text(st, 0));
-		if (id)
-			snprintf(id, idn, "%s", (const char *)sqlite3_column_text(st, 1));
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	return r;
+	return track(s, enter(s)->ops->token_find(s, hash_hex, sub, n, id, idn));
 }
 
 int store_token_list(struct store *s, const char *sub, json_t **out)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id, label, created FROM tokens WHERE sub = lower(?1) "
-				   "ORDER BY created, id");
-	json_t *arr = json_array();
-	int rc;
-
-	*out = NULL;
-	if (!st || !arr) {
-		sqlite3_finalize(st);
-		json_decref(arr);
-		return -EIO;
-	}
-	bind_text(st, 1, sub);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "id",
-						     sqlite3_column_text(st, 0), "label",
-						     sqlite3_column_text(st, 1), "created",
-						     (json_int_t)sqlite3_column_int64(st, 2)));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return -EIO;
-	}
-	*out = arr;
-	return 0;
+	return track(s, enter(s)->ops->token_list(s, sub, out));
 }
 
 int store_token_delete(struct store *s, const char *sub, const char *id)
 {
-	sqlite3_stmt *st = prep(s, "DELETE FROM tokens WHERE sub = lower(?1) AND id = lower(?2)");
-	int r;
-
-	if (!st)
-		return -EIO;
-	bind_text(st, 1, sub);
-	bind_text(st, 2, id);
-	r = step_done(s, st);
-	sqlite3_finalize(st);
-	if (r)
-		return r;
-	return sqlite3_changes(s->db) ? 0 : -ENOENT;
+	return track(s, enter(s)->ops->token_delete(s, sub, id));
 }
-
-/* --- settings ----------------------------------------------------------------------------------
- */
 
 json_t *store_settings_get(struct store *s)
 {
-	sqlite3_stmt *st = prep(s, "SELECT v FROM settings WHERE k = 'deployment'");
-	json_t *settings = model_settings_default(), *stored = NULL;
-
-	if (!st || !settings) {
-		sqlite3_finalize(st);
-		json_decref(settings);
-		return NULL;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		stored = column_json(st, 0);
-	sqlite3_finalize(st);
-	/* Defaults first, so a setting added by a later version has its value. */
-	if (json_is_object(stored))
-		json_object_update(settings, stored);
-	json_decref(stored);
-	return settings;
+	return enter(s)->ops->settings_get(s);
 }
 
 int store_settings_put(struct store *s, json_t *settings)
 {
-	sqlite3_stmt *st =
-		prep(s, "INSERT OR REPLACE INTO settings (k, v) VALUES ('deployment', ?1)");
-	char *text = json_dumps(settings, JSON_COMPACT);
-	int r = -EIO;
+	return track(s, enter(s)->ops->settings_put(s, settings));
+}
 
-	if (st && text) {
-		bind_text(st, 1, text);
-		r = step_done(s, st);
-	}
-	sqlite3_finalize(st);
-	free(text);
-	return r;
+int store_watch_start(struct store *s, store_changed_fn fn, void *arg)
+{
+	return s->ops->watch_start ? s->ops->watch_start(s, fn, arg) : -EOPNOTSUPP;
+}
+
+void store_watch_stop(struct store *s)
+{
+	if (s->ops->watch_stop)
+		s->ops->watch_stop(s);
+}
+
+void store_set_node(struct store *s, const char *node)
+{
+	if (s->ops->set_node)
+		s->ops->set_node(s, node);
+}
+
+void store_set_commit_hook(struct store *s, store_commit_hook_fn fn, void *arg)
+{
+	s->commit_hook = fn;
+	s->commit_hook_arg = arg;
 }

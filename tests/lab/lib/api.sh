@@ -87,14 +87,39 @@ api_use() {
 	fi
 }
 
+# VNETGW_LAB_STORE=etcd: vnetgwd's store is an etcd the lab starts in the API's namespace (its
+# own loopback: fixed ports there collide with nothing), its data in the lab's directory, one for
+# the lab, kept across vnetgwd restarts, stopped by its PID with the lab. Labs whose daemons live
+# in several namespaces (api_use with another role) stay on SQLite.
+API_ETCD_PID=""
+api_etcd_start() {
+	local ns
+	ns=$(ns_name "$API_NS")
+	[ -n "$API_ETCD_PID" ] && kill -0 "$API_ETCD_PID" 2>/dev/null && return 0
+	say "+ etcd in $ns on 127.0.0.1:2379 (data $LAB_DIR/etcd)"
+	ip netns exec "$ns" etcd --name lab --data-dir "$LAB_DIR/etcd" \
+		--listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+		--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+		--initial-cluster lab=http://127.0.0.1:2380 --logger zap --log-level warn \
+		>>"$LAB_DIR/etcd.log" 2>&1 &
+	API_ETCD_PID=$!
+	lab_track "$API_ETCD_PID"
+	wait_for 20 "etcd's /health" sh -c \
+		"ip netns exec $ns curl -s --max-time 1 http://127.0.0.1:2379/health | grep -q true"
+}
+
 api_vnetgwd_start() {
-	local bin
+	local bin store=()
 	bin=$(cd "${VNETGW_BUILD:-build}" && pwd)
-	say "+ vnetgwd --data-dir $(api_data) --api-listen 127.0.0.1:$API_PORT $* in $(ns_name "$API_NS")"
+	if [ "${VNETGW_LAB_STORE:-sqlite}" = etcd ]; then
+		api_etcd_start || return 1
+		store=(--store etcd://127.0.0.1:2379)
+	fi
+	say "+ vnetgwd --data-dir $(api_data) ${store[*]} --api-listen 127.0.0.1:$API_PORT $* in $(ns_name "$API_NS")"
 	# Not running: a socket left there is a killed process's, and would pass for readiness.
 	rm -f "$(api_data)/admin.sock"
 	nsenter --net="/run/netns/$(ns_name "$API_NS")" "$bin/vnetgwd" --data-dir "$(api_data)" \
-		--api-listen "127.0.0.1:$API_PORT" --netns-prefix "vgt-$LAB_ID-" \
+		"${store[@]}" --api-listen "127.0.0.1:$API_PORT" --netns-prefix "vgt-$LAB_ID-" \
 		--status-file "$(api_status_file)" "$@" >>"$(api_log)" 2>&1 &
 	VNETGWD_PID=$!
 	lab_track "$VNETGWD_PID"
